@@ -1,0 +1,1 @@
+"""Tripartite: tripartite social dialogue with equal weight for each group."""

@@ -1,0 +1,48 @@
+"""Who is asking: the session cookie resolved once per request, and role guards for routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.accounts.rules import Viewer
+from app.accounts.service import SignedIn, viewer_for_token
+from app.db import DbSession
+from app.errors import Forbidden
+
+SESSION_COOKIE = "tripartite_session"
+
+
+class SignInRequired(Exception):
+    """Raised for anonymous requests to pages that need an account: answered by a redirect."""
+
+
+def current_signed_in(request: Request, db: DbSession) -> SignedIn | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    signed = viewer_for_token(db, token) if token else None
+    request.state.viewer = signed.viewer if signed else None
+    return signed
+
+
+def optional_viewer(
+    signed: Annotated[SignedIn | None, Depends(current_signed_in)],
+) -> Viewer | None:
+    return signed.viewer if signed else None
+
+
+def require_viewer(signed: Annotated[SignedIn | None, Depends(current_signed_in)]) -> Viewer:
+    if signed is None:
+        raise SignInRequired
+    return signed.viewer
+
+
+def require_admin(viewer: Annotated[Viewer, Depends(require_viewer)]) -> Viewer:
+    if not viewer.is_admin:
+        raise Forbidden("This page is for administrators.")
+    return viewer
+
+
+OptionalViewer = Annotated[Viewer | None, Depends(optional_viewer)]
+CurrentViewer = Annotated[Viewer, Depends(require_viewer)]
+AdminViewer = Annotated[Viewer, Depends(require_admin)]

@@ -1,0 +1,224 @@
+"""Sign-in, server-side sessions, password changes and deactivation."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from app.accounts import rules
+from app.accounts.credentials import hash_password, hash_token, new_token, verify_password
+from app.accounts.models import LoginAttempt, User, UserSession
+from app.accounts.rules import Speaking, Viewer
+from app.audit.service import record
+from app.config import Settings
+from app.db import utcnow
+from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from app.organisations.models import Mandate, Organisation
+from app.vocabulary import Group, MandateRole, PlatformRole
+
+SIGN_IN_REFUSED = "The email or password is not right."
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _recent_failures(
+    db: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> list[datetime]:
+    return list(
+        db.scalars(
+            select(LoginAttempt.attempted_at).where(
+                column == value,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.attempted_at > since,
+            )
+        )
+    )
+
+
+def authenticate(db: Session, email: str, password: str, address: str, settings: Settings) -> User:
+    """The user whose credentials these are; every attempt is recorded for rate limiting."""
+    email = normalise_email(email)
+    now = utcnow()
+    limits = rules.LoginLimits(
+        per_account=settings.login_max_failures_per_account,
+        per_address=settings.login_max_failures_per_address,
+        window=timedelta(seconds=settings.login_window_seconds),
+    )
+    since = now - limits.window
+    wait = rules.login_retry_after(
+        _recent_failures(db, LoginAttempt.email, email, since),
+        _recent_failures(db, LoginAttempt.address, address, since),
+        limits,
+        now,
+    )
+    if wait is not None:
+        minutes = max(1, round(wait / 60))
+        raise TooManyAttempts(
+            f"Too many failed sign-in attempts. Please wait about {minutes} minute"
+            f"{'s' if minutes != 1 else ''} and try again.",
+            retry_after=wait,
+        )
+    user = db.scalar(select(User).where(User.email == email))
+    ok = verify_password(user.password_hash if user else None, password)
+    ok = ok and user is not None and user.is_active
+    db.add(LoginAttempt(email=email, address=address, attempted_at=now, succeeded=ok))
+    if not ok or user is None:
+        raise DomainError(SIGN_IN_REFUSED, field="password")
+    return user
+
+
+def start_session(db: Session, user: User, settings: Settings, user_agent: str = "") -> str:
+    """A new server-side session (a fresh token at every sign-in); returns the cookie value."""
+    token, token_hash = new_token()
+    db.add(
+        UserSession(
+            token_hash=token_hash,
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(16),
+            expires_at=utcnow() + timedelta(hours=settings.session_hours),
+            user_agent=user_agent[:300] or None,
+        )
+    )
+    return token
+
+
+def end_session(db: Session, token: str) -> None:
+    db.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_all_sessions(db: Session, user_id: int) -> None:
+    db.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def active_speaking(db: Session, user_id: int, now: datetime) -> tuple[Speaking, ...]:
+    """The user's mandates that are active now, with their organisations (one query)."""
+    rows = db.execute(
+        select(
+            Mandate.id,
+            Mandate.organisation_id,
+            Organisation.name,
+            Organisation.group_name,
+            Mandate.role,
+            Mandate.starts_at,
+            Mandate.expires_at,
+            Mandate.revoked_at,
+        )
+        .join(Organisation, Organisation.id == Mandate.organisation_id)
+        .where(Mandate.user_id == user_id, Mandate.revoked_at.is_(None))
+        .order_by(Mandate.starts_at)
+    ).all()
+    return tuple(
+        Speaking(
+            row.id, row.organisation_id, row.name, Group(row.group_name), MandateRole(row.role)
+        )
+        for row in rows
+        if rules.mandate_is_active(row.starts_at, row.expires_at, row.revoked_at, now)
+    )
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    viewer: Viewer
+    session_id: int
+
+
+def viewer_for_token(db: Session, token: str) -> SignedIn | None:
+    """The person behind a session cookie, if the session is live and the account active."""
+    now = utcnow()
+    row = db.execute(
+        select(UserSession.id, User.id.label("user_id"), User.name, User.email, User.platform_role)
+        .join(User, User.id == UserSession.user_id)
+        .where(
+            UserSession.token_hash == hash_token(token),
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > now,
+            User.is_active.is_(True),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    role = PlatformRole(row.platform_role) if row.platform_role else None
+    viewer = Viewer(row.user_id, row.name, row.email, role, active_speaking(db, row.user_id, now))
+    return SignedIn(viewer, row.id)
+
+
+def change_password(db: Session, user_id: int, current: str, new: str, settings: Settings) -> None:
+    """Change a password; every session of the account is revoked (the caller signs in anew)."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("No such account.")
+    if not verify_password(user.password_hash, current):
+        raise DomainError("Your current password is not right.", field="current_password")
+    problem = rules.password_problem(new, min_length=settings.password_min_length, email=user.email)
+    if problem:
+        raise DomainError(problem, field="new_password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    revoke_all_sessions(db, user.id)
+    record(db, user.id, "account.password_changed", "user", user.id)
+
+
+def deactivate(db: Session, actor: Viewer, user_id: int, reason: str) -> User:
+    """Switch an account off (never deleted: its content stays attributed); sessions end."""
+    if not rules.may_administer(actor):
+        raise Forbidden("Only an administrator can deactivate accounts.")
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("No such account.")
+    if user.id == actor.user_id:
+        raise DomainError("You cannot deactivate your own account.")
+    if not user.is_active:
+        raise DomainError(f"{user.name}'s account is already deactivated.")
+    user.is_active = False
+    user.deactivated_at = utcnow()
+    revoke_all_sessions(db, user.id)
+    record(db, actor.user_id, "account.deactivated", "user", user.id, reason=reason)
+    return user
+
+
+def reactivate(db: Session, actor: Viewer, user_id: int) -> User:
+    if not rules.may_administer(actor):
+        raise Forbidden("Only an administrator can reactivate accounts.")
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("No such account.")
+    user.is_active = True
+    user.deactivated_at = None
+    record(db, actor.user_id, "account.reactivated", "user", user.id)
+    return user
+
+
+def create_platform_user(
+    db: Session, email: str, name: str, password: str, role: PlatformRole, settings: Settings
+) -> User:
+    """An admin, moderator or observer account with a password (the CLI and the demo)."""
+    email = normalise_email(email)
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError("An account with this email already exists.", field="email")
+    problem = rules.password_problem(password, min_length=settings.password_min_length, email=email)
+    if problem:
+        raise DomainError(problem, field="password")
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        platform_role=role.value,
+    )
+    db.add(user)
+    db.flush()
+    record(db, None, "account.created", "user", user.id, role=role.value)
+    return user

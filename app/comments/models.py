@@ -1,0 +1,57 @@
+"""Threaded comments on a round or a position, and flags raised on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+from app.vocabulary import Visibility, sql_in
+
+
+class Comment(Base):
+    """A representative's contribution, spoken for their organisation; never hard-deleted."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint(f"visibility IN ({sql_in(Visibility)})", name="visibility"),
+        UniqueConstraint("author_id", "idempotency_key"),
+        Index("ix_comments_round_id_id", "round_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(10))
+    visibility: Mapped[str] = mapped_column(String(20), default=Visibility.VISIBLE.value)
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime | None]
+    locked: Mapped[bool] = mapped_column(default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+
+
+class Flag(Base):
+    """A participant's report on a comment, with a reason; resolved by a moderator."""
+
+    __tablename__ = "flags"
+    __table_args__ = (UniqueConstraint("comment_id", "reporter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str | None] = mapped_column(String(20))

@@ -1,0 +1,69 @@
+"""Settings, read from the environment (prefix ``TRIPARTITE_``) only when asked for."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_PASSWORD_DEFAULT = "tripartite-demo-2026"
+
+
+class Settings(BaseSettings):
+    """Every setting, with defaults that run the SQLite demo with zero setup."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIPARTITE_", extra="ignore")
+
+    #: Address and port ``tripartite serve`` listens on.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Folder for the SQLite file and the generated secret key.
+    data_dir: Path = Path("var")
+    #: SQLAlchemy URL; empty means a SQLite file ``tripartite.db`` in ``data_dir``.
+    database_url: str = ""
+    #: Secret for signing invitation links and tokens; empty means generated once into ``data_dir``.
+    secret_key: str = ""
+    #: Password shared by every demo account.
+    demo_password: str = DEMO_PASSWORD_DEFAULT
+    #: Largest request body accepted, in bytes (413 beyond).
+    max_body_bytes: int = 1_000_000
+    #: How long a sign-in lasts, in hours.
+    session_hours: int = 12
+    #: How long an invitation link stays valid, in hours.
+    invitation_hours: int = 72
+    #: Failed sign-ins allowed per account, and per address, within ``login_window_seconds``.
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_seconds: int = 900
+    #: Shortest password accepted.
+    password_min_length: int = 12
+    #: Mark the session cookie ``Secure`` (set when served over HTTPS).
+    cookie_secure: bool = False
+    #: Threads serving requests in each process (database work runs in them).
+    threadpool_size: int = 8
+    #: Address of a reverse proxy whose ``X-Forwarded-For`` is trusted; empty trusts none.
+    trusted_proxy: str = ""
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tripartite.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated on first run and kept in ``data_dir``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:  # exclusive create: concurrent first starts agree on one key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key

@@ -1,0 +1,38 @@
+"""Domain errors: services raise them, routes turn them into clear 4xx answers."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal a person can understand; ``field`` names the form field it concerns."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class Gone(DomainError):
+    status_code = 410
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

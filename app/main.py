@@ -1,0 +1,194 @@
+"""The application factory: ``create_app(settings)`` reads nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+import anyio.to_thread
+from asgi_csrf import asgi_csrf
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Scope, Send
+
+from app.accounts import routes as account_routes
+from app.accounts.deps import SignInRequired
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.errors import DomainError, TooManyAttempts
+from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.organisations import routes as organisation_routes
+from app.web import HTMX_FILE, STATIC_DIR, is_htmx, templates
+
+log = logging.getLogger("tripartite")
+
+#: Form posts checked for a CSRF token even when the browser sends no cookie (login CSRF).
+ALWAYS_PROTECT = {"/login", "/invitations/accept"}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.resolved_database_url(), pool_size=settings.threadpool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.threadpool_size
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Tripartite",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(account_routes.router)
+    app.include_router(organisation_routes.router)
+    _add_error_handlers(app)
+    return app
+
+
+def asgi(settings: Settings | None = None) -> ASGIApp:
+    """The app wrapped in its protective middleware: what servers and tests run."""
+    settings = settings or Settings()
+    app = create_app(settings)
+    protected = asgi_csrf(
+        app,
+        signing_secret=settings.resolved_secret_key(),
+        always_protect=ALWAYS_PROTECT,
+        cookie_secure=settings.cookie_secure,
+        cookie_samesite="Lax",
+        send_csrf_failed=_csrf_failed,
+    )
+    with_headers = SecurityHeadersMiddleware(protected, hsts=settings.cookie_secure)
+    outer = BodyLimitMiddleware(with_headers, settings.max_body_bytes)
+    outer.fastapi_app = app  # type: ignore[attr-defined]
+    return outer
+
+
+async def _csrf_failed(scope: Scope, send: Send, _message_id: Any) -> None:
+    body = templates.get_template("errors/error.html").render(
+        title="This form has expired",
+        message="This form could not be accepted because its security token is missing or out "
+        "of date. Go back, reload the page and send it again.",
+        viewer=None,
+        csrftoken="",
+        role_labels={},
+        htmx_file=HTMX_FILE,
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", b"text/html; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body.encode()})
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(
+    request: Request, status: int, title: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": {"status": status, "title": title, "message": message}},
+            status_code=status,
+            headers=headers,
+        )
+    context = {"title": title, "message": message}
+    name = "errors/_message.html" if is_htmx(request) else "errors/error.html"
+    response = templates.TemplateResponse(
+        request, name, context, status_code=status, headers=headers
+    )
+    if is_htmx(request):
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Conflict",
+    410: "No longer available",
+    413: "Too large",
+    422: "Please check what you sent",
+    429: "Too many attempts",
+}
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, _exc: SignInRequired) -> Response:
+        if _wants_json(request):
+            return error_response(request, 401, "Sign in required", "Sign in first.")
+        target = "/login?next=" + quote(
+            request.url.path + ("?" + request.url.query if request.url.query else ""), safe=""
+        )
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+        )
+        return error_response(
+            request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.message, headers
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {
+            404: "There is nothing at this address.",
+            405: "This address does not accept that kind of request.",
+        }.get(exc.status_code, str(exc.detail))
+        return error_response(
+            request,
+            exc.status_code,
+            TITLES.get(exc.status_code, "Error"),
+            message,
+            dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        message = "Some of what you sent is missing or not in the expected form"
+        message += f" ({', '.join(fields)})." if fields else "."
+        return error_response(request, 422, TITLES[422], message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(
+            request,
+            500,
+            "Something went wrong",
+            "Something went wrong on our side and nothing was saved. "
+            "Please try again; if it happens again, tell the moderators.",
+        )
+
+
+def app_from_env() -> ASGIApp:
+    """Factory for ``uvicorn --factory`` (each worker process builds its own app)."""
+    return asgi(Settings())

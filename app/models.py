@@ -1,0 +1,28 @@
+"""Every model, imported once so the metadata (and Alembic) sees the whole schema."""
+
+from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
+from app.audit.models import AuditEvent
+from app.comments.models import Comment, Flag
+from app.db import Base
+from app.organisations.models import Invitation, Mandate, Organisation
+from app.positions.models import Position, PositionVersion
+from app.rounds.models import Consultation, Round, RoundInvitation
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Comment",
+    "Consultation",
+    "Flag",
+    "Invitation",
+    "LoginAttempt",
+    "Mandate",
+    "Organisation",
+    "Position",
+    "PositionVersion",
+    "Round",
+    "RoundInvitation",
+    "User",
+    "UserSession",
+]

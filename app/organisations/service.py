@@ -1,0 +1,471 @@
+"""Registering organisations, and the mandates each organisation gives by invitation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from app.accounts import rules
+from app.accounts.credentials import hash_password, hash_token, new_token, verify_password
+from app.accounts.models import User
+from app.accounts.rules import Viewer
+from app.accounts.service import normalise_email
+from app.audit.service import record
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, DomainError, Forbidden, Gone, NotFound
+from app.organisations.models import Invitation, Mandate, Organisation
+from app.vocabulary import Group, MandateRole, PlatformRole
+
+NAME_MAX = 200
+COUNTRY_MAX = 100
+EMAIL_MAX = 254
+
+
+def _clean(value: str, *, field: str, label: str, max_length: int) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise DomainError(f"{label} is required.", field=field)
+    if len(value) > max_length:
+        raise DomainError(f"{label} must be at most {max_length} characters.", field=field)
+    return value
+
+
+def clean_email(email: str) -> str:
+    email = normalise_email(email)
+    if not email:
+        raise DomainError("Email is required.", field="email")
+    if len(email) > EMAIL_MAX:
+        raise DomainError(f"Email must be at most {EMAIL_MAX} characters.", field="email")
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or any(c.isspace() for c in email):
+        raise DomainError("Enter an email address like name@example.org.", field="email")
+    return email
+
+
+def parse_group(value: str) -> Group:
+    try:
+        return Group(value)
+    except ValueError:
+        raise DomainError("Choose government, workers or employers.", field="group") from None
+
+
+def has_active_focal_point(db: Session, organisation_id: int, now: datetime) -> bool:
+    mandates = db.execute(
+        select(Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at).where(
+            Mandate.organisation_id == organisation_id,
+            Mandate.role == MandateRole.FOCAL_POINT.value,
+            Mandate.revoked_at.is_(None),
+        )
+    ).all()
+    return any(
+        rules.mandate_is_active(m.starts_at, m.expires_at, m.revoked_at, now) for m in mandates
+    )
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str
+
+
+def register_organisation(
+    db: Session,
+    actor: Viewer,
+    *,
+    name: str,
+    group: str,
+    country: str,
+    focal_point_name: str,
+    focal_point_email: str,
+    settings: Settings,
+) -> IssuedInvitation:
+    """An admin registers an organisation in its group and invites its first focal point."""
+    if not rules.may_administer(actor):
+        raise Forbidden("Only an administrator can register organisations.")
+    name = _clean(name, field="name", label="Name", max_length=NAME_MAX)
+    parsed_group = parse_group(group)
+    country = _clean(country, field="country", label="Country", max_length=COUNTRY_MAX)
+    focal_point_name = _clean(
+        focal_point_name, field="focal_point_name", label="Focal point's name", max_length=NAME_MAX
+    )
+    try:
+        focal_point_email = clean_email(focal_point_email)
+    except DomainError as error:
+        raise DomainError(error.message, field="focal_point_email") from None
+    if db.scalar(select(exists().where(func.lower(Organisation.name) == name.lower()))):
+        raise Conflict("An organisation with this name is already registered.", field="name")
+    organisation = Organisation(name=name, group_name=parsed_group.value, country=country)
+    db.add(organisation)
+    db.flush()
+    record(
+        db,
+        actor.user_id,
+        "organisation.registered",
+        "organisation",
+        organisation.id,
+        name=name,
+        group=parsed_group.value,
+        country=country,
+    )
+    try:
+        return _issue(
+            db,
+            actor,
+            organisation,
+            focal_point_name,
+            focal_point_email,
+            MandateRole.FOCAL_POINT,
+            None,
+            settings,
+        )
+    except DomainError as error:
+        raise DomainError(error.message, field="focal_point_email") from None
+
+
+def invite(
+    db: Session,
+    actor: Viewer,
+    organisation_id: int,
+    *,
+    name: str,
+    email: str,
+    role: str,
+    mandate_expires_at: datetime | None,
+    settings: Settings,
+) -> IssuedInvitation:
+    """The organisation's focal point invites a person to speak for it (or, while it has no
+    focal point, an admin invites one)."""
+    organisation = db.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("No such organisation.")
+    try:
+        mandate_role = MandateRole(role)
+    except ValueError:
+        raise DomainError("Choose representative or focal point.", field="role") from None
+    allowed = rules.may_manage_mandates(actor, organisation_id) or (
+        mandate_role is MandateRole.FOCAL_POINT
+        and rules.may_name_first_focal_point(
+            actor, has_active_focal_point(db, organisation_id, utcnow())
+        )
+    )
+    if not allowed:
+        raise Forbidden(f"Only {organisation.name}'s focal point can mandate its representatives.")
+    name = _clean(name, field="name", label="Name", max_length=NAME_MAX)
+    email = clean_email(email)
+    if mandate_expires_at is not None and mandate_expires_at <= utcnow():
+        raise DomainError("The mandate's expiry must be in the future.", field="mandate_expires_at")
+    return _issue(db, actor, organisation, name, email, mandate_role, mandate_expires_at, settings)
+
+
+def invite_platform_user(
+    db: Session, actor: Viewer, *, name: str, email: str, role: str, settings: Settings
+) -> IssuedInvitation:
+    """An admin invites a moderator, an observer (agency) or another admin."""
+    if not rules.may_administer(actor):
+        raise Forbidden("Only an administrator can invite moderators, observers and admins.")
+    try:
+        platform_role = PlatformRole(role)
+    except ValueError:
+        raise DomainError("Choose moderator, observer or admin.", field="role") from None
+    name = _clean(name, field="name", label="Name", max_length=NAME_MAX)
+    email = clean_email(email)
+    if db.scalar(select(exists().where(User.email == email))):
+        raise Conflict("An account with this email already exists.", field="email")
+    return _create_invitation(db, actor, None, name, email, platform_role.value, None, settings)
+
+
+def _issue(
+    db: Session,
+    actor: Viewer,
+    organisation: Organisation,
+    name: str,
+    email: str,
+    role: MandateRole,
+    mandate_expires_at: datetime | None,
+    settings: Settings,
+) -> IssuedInvitation:
+    existing = db.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        if existing.platform_role is not None:
+            raise DomainError(
+                "This person holds a platform role (moderator, observer or admin) "
+                "and cannot also speak for an organisation.",
+                field="email",
+            )
+        speaking_for = _speaks_for_other(db, existing.id, organisation.id)
+        if speaking_for:
+            raise Conflict(f"This person already speaks for {speaking_for}.", field="email")
+    return _create_invitation(
+        db, actor, organisation, name, email, role.value, mandate_expires_at, settings
+    )
+
+
+def _speaks_for_other(db: Session, user_id: int, organisation_id: int) -> str | None:
+    now = utcnow()
+    rows = db.execute(
+        select(Organisation.name, Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at)
+        .join(Organisation, Organisation.id == Mandate.organisation_id)
+        .where(
+            Mandate.user_id == user_id,
+            Mandate.organisation_id != organisation_id,
+            Mandate.revoked_at.is_(None),
+        )
+    ).all()
+    for row in rows:
+        if rules.mandate_is_active(row.starts_at, row.expires_at, row.revoked_at, now):
+            return str(row.name)
+    return None
+
+
+def _create_invitation(
+    db: Session,
+    actor: Viewer,
+    organisation: Organisation | None,
+    name: str,
+    email: str,
+    role: str,
+    mandate_expires_at: datetime | None,
+    settings: Settings,
+) -> IssuedInvitation:
+    token, token_hash = new_token()
+    invitation = Invitation(
+        organisation_id=organisation.id if organisation else None,
+        email=email,
+        name=name,
+        role=role,
+        token_hash=token_hash,
+        expires_at=utcnow() + timedelta(hours=settings.invitation_hours),
+        mandate_expires_at=mandate_expires_at,
+        created_by_id=actor.user_id,
+    )
+    db.add(invitation)
+    db.flush()
+    record(
+        db,
+        actor.user_id,
+        "invitation.issued",
+        "invitation",
+        invitation.id,
+        organisation_id=invitation.organisation_id,
+        email=email,
+        role=role,
+    )
+    return IssuedInvitation(invitation, token)
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    name: str
+    email: str
+    role: str
+    organisation_name: str | None
+    group: Group | None
+    existing_account: bool
+
+
+def open_invitation(db: Session, token: str) -> tuple[Invitation, InvitationView]:
+    """The invitation behind a link, if it can still be used (410 when used or expired)."""
+    invitation = db.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    if invitation is None:
+        raise NotFound("This invitation link is not valid. Check that you copied all of it.")
+    state = rules.invitation_state(
+        invitation.expires_at, invitation.accepted_at, invitation.cancelled_at, utcnow()
+    )
+    if state == "used":
+        raise Gone("This invitation has already been used. Sign in with your password instead.")
+    if state == "cancelled":
+        raise Gone(
+            "This invitation was cancelled. Ask your organisation's focal point for a new one."
+        )
+    if state == "expired":
+        raise Gone(
+            "This invitation has expired. Ask your organisation's focal point for a new one."
+        )
+    organisation = (
+        db.get(Organisation, invitation.organisation_id) if invitation.organisation_id else None
+    )
+    existing = db.scalar(select(exists().where(User.email == invitation.email))) or False
+    view = InvitationView(
+        invitation.name,
+        invitation.email,
+        invitation.role,
+        organisation.name if organisation else None,
+        organisation.group if organisation else None,
+        bool(existing),
+    )
+    return invitation, view
+
+
+def accept_invitation(
+    db: Session, token: str, *, name: str, password: str, settings: Settings
+) -> User:
+    """Take up an invitation: a new account sets its password, an existing one proves it.
+
+    Creates the mandate (or grants the platform role). The link cannot be used again.
+    """
+    invitation, _view = open_invitation(db, token)
+    name = _clean(name, field="name", label="Your name", max_length=NAME_MAX)
+    user = db.scalar(select(User).where(User.email == invitation.email))
+    if user is None:
+        problem = rules.password_problem(
+            password, min_length=settings.password_min_length, email=invitation.email
+        )
+        if problem:
+            raise DomainError(problem, field="password")
+        user = User(
+            email=invitation.email,
+            name=name,
+            password_hash=hash_password(password),
+            platform_role=None,
+        )
+        db.add(user)
+        db.flush()
+    elif not verify_password(user.password_hash, password) or not user.is_active:
+        raise DomainError(
+            "That is not the password of the existing account for this email.", field="password"
+        )
+    now = utcnow()
+    invitation.accepted_at = now
+    if invitation.organisation_id is None:
+        user.platform_role = invitation.role
+        record(
+            db, user.id, "invitation.accepted", "invitation", invitation.id, role=invitation.role
+        )
+        return user
+    mandate = Mandate(
+        user_id=user.id,
+        organisation_id=invitation.organisation_id,
+        role=invitation.role,
+        starts_at=now,
+        expires_at=invitation.mandate_expires_at,
+        created_by_id=invitation.created_by_id,
+    )
+    db.add(mandate)
+    db.flush()
+    invitation.mandate_id = mandate.id
+    record(
+        db,
+        user.id,
+        "mandate.created",
+        "mandate",
+        mandate.id,
+        organisation_id=invitation.organisation_id,
+        role=invitation.role,
+        invitation_id=invitation.id,
+    )
+    return user
+
+
+def revoke_mandate(db: Session, actor: Viewer, mandate_id: int, reason: str) -> Mandate:
+    """The organisation withdraws a mandate; from now on it cannot speak for the organisation."""
+    mandate = db.get(Mandate, mandate_id)
+    if mandate is None:
+        raise NotFound("No such mandate.")
+    if not rules.may_manage_mandates(actor, mandate.organisation_id):
+        raise Forbidden("Only the organisation's focal point can revoke its mandates.")
+    if mandate.revoked_at is not None:
+        raise Conflict("This mandate is already revoked.")
+    mandate.revoked_at = utcnow()
+    mandate.revoked_by_id = actor.user_id
+    record(
+        db,
+        actor.user_id,
+        "mandate.revoked",
+        "mandate",
+        mandate.id,
+        organisation_id=mandate.organisation_id,
+        reason=reason.strip()[:500],
+    )
+    return mandate
+
+
+def cancel_invitation(db: Session, actor: Viewer, invitation_id: int) -> Invitation:
+    invitation = db.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    allowed = (
+        rules.may_administer(actor)
+        if invitation.organisation_id is None
+        else rules.may_manage_mandates(actor, invitation.organisation_id)
+        or rules.may_administer(actor)
+    )
+    if not allowed:
+        raise Forbidden("You cannot cancel this invitation.")
+    if invitation.accepted_at is not None or invitation.cancelled_at is not None:
+        raise Conflict("This invitation can no longer be cancelled.")
+    invitation.cancelled_at = utcnow()
+    record(db, actor.user_id, "invitation.cancelled", "invitation", invitation.id)
+    return invitation
+
+
+@dataclass(frozen=True)
+class MandateRow:
+    id: int
+    user_id: int
+    name: str
+    email: str
+    role: str
+    starts_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+    account_active: bool
+
+
+def organisation_mandates(db: Session, organisation_id: int) -> list[MandateRow]:
+    now = utcnow()
+    rows = db.execute(
+        select(
+            Mandate.id,
+            Mandate.user_id,
+            User.name,
+            User.email,
+            Mandate.role,
+            Mandate.starts_at,
+            Mandate.expires_at,
+            Mandate.revoked_at,
+            User.is_active,
+        )
+        .join(User, User.id == Mandate.user_id)
+        .where(Mandate.organisation_id == organisation_id)
+        .order_by(Mandate.revoked_at.is_not(None), Mandate.starts_at.desc())
+    ).all()
+    return [
+        MandateRow(
+            r.id,
+            r.user_id,
+            r.name,
+            r.email,
+            r.role,
+            r.starts_at,
+            r.expires_at,
+            r.revoked_at,
+            r.is_active and rules.mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now),
+            r.is_active,
+        )
+        for r in rows
+    ]
+
+
+def pending_invitations(db: Session, organisation_id: int | None) -> list[Invitation]:
+    condition = (
+        Invitation.organisation_id.is_(None)
+        if organisation_id is None
+        else Invitation.organisation_id == organisation_id
+    )
+    return list(
+        db.scalars(
+            select(Invitation)
+            .where(
+                condition,
+                Invitation.accepted_at.is_(None),
+                Invitation.cancelled_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )

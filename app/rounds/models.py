@@ -1,0 +1,82 @@
+"""Consultations, their rounds, and which organisations each round invites."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, utcnow
+from app.organisations.models import Organisation
+from app.vocabulary import RoundStatus, Weighting, sql_in
+
+
+class Consultation(Base):
+    """A topic (e.g. national labour-migration policy) holding one or more rounds."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    brief: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str | None] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="consultation", lazy="raise", order_by="Round.number"
+    )
+
+
+class Round(Base):
+    """One time-boxed stage of a consultation: brief, invited organisations, deadline, status."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "number"),
+        CheckConstraint(f"status IN ({sql_in(RoundStatus)})", name="status"),
+        CheckConstraint(f"weighting IN ({sql_in(Weighting)})", name="weighting"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint(
+            "closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at",
+            name="closes_after_opening",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    brief: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=RoundStatus.DRAFT.value)
+    weighting: Mapped[str] = mapped_column(String(10), default=Weighting.EQUAL.value)
+    sealed: Mapped[bool] = mapped_column(default=False)
+    premoderated: Mapped[bool] = mapped_column(default=False)
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(Text)
+    #: Bumped by every write to the round, for caching rendered fragments.
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="rounds", lazy="raise")
+    invitations: Mapped[list[RoundInvitation]] = relationship(back_populates="round", lazy="raise")
+
+
+class RoundInvitation(Base):
+    """An organisation invited to take part in a round."""
+
+    __tablename__ = "round_invitations"
+    __table_args__ = (UniqueConstraint("round_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="invitations", lazy="raise")
+    organisation: Mapped[Organisation] = relationship(lazy="raise")

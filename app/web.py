@@ -1,0 +1,75 @@
+"""The htmx protocol and template rendering in a few functions (one tree serves JS and no-JS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.accounts.rules import ROLE_LABELS
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+HTMX_FILE = "vendor/htmx-2.0.11.min.js"
+
+
+def _context(request: Request) -> dict[str, Any]:
+    csrf = request.scope.get("csrftoken")
+    return {
+        "viewer": getattr(request.state, "viewer", None),
+        "csrftoken": csrf() if callable(csrf) else "",
+        "role_labels": ROLE_LABELS,
+        "htmx_file": HTMX_FILE,
+    }
+
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[_context])
+templates.env.autoescape = True  # every template, whatever its name
+
+
+def datetime_format(value: Any, fmt: str = "%d %b %Y, %H:%M UTC") -> str:
+    return value.strftime(fmt) if value is not None else ""
+
+
+templates.env.filters["datetime"] = datetime_format
+
+
+def is_htmx(request: Request) -> bool:
+    headers = request.headers
+    return headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in headers
+
+
+def render(
+    request: Request,
+    partial: str,
+    context: dict[str, Any] | None = None,
+    *,
+    page: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The full ``page`` for plain requests, the ``partial`` alone for htmx."""
+    name = page if (page and not is_htmx(request)) else partial
+    response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def see_other(request: Request, url: str) -> Response:
+    """Post/Redirect/Get without JavaScript; a full-page ``HX-Redirect`` under htmx."""
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """Only same-site paths are followed after sign-in (no open redirects)."""
+    if not url:
+        return default
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+        return default
+    return url

@@ -1,0 +1,180 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL, on schemas built by Alembic."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import get_session, make_engine
+from app.main import asgi
+from app.migrate import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "TRIPARTITE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass
+class PostgresServer:
+    url: str
+    created: list[str]
+
+    def new_database(self) -> str:
+        name = f"tripartite_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self.created.append(name)
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in self.created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    try:
+        probe = create_engine(POSTGRES_URL)
+        with probe.connect():
+            pass
+        probe.dispose()
+    except Exception as error:  # noqa: BLE001
+        if IN_CI:
+            pytest.fail(
+                f"PostgreSQL is required under CI but not reachable at {POSTGRES_URL}: {error}"
+            )
+        yield None
+        return
+    server = PostgresServer(POSTGRES_URL, [])
+    yield server
+    server.drop_all()
+
+
+def _fresh_url(backend: str, postgres: PostgresServer | None, folder: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / f'test-{uuid.uuid4().hex[:8]}.db'}"
+    if postgres is None:
+        pytest.skip(
+            f"PostgreSQL not reachable at {POSTGRES_URL} "
+            "(set TRIPARTITE_TEST_POSTGRES_URL; required when CI=true)"
+        )
+    return postgres.new_database()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def migrated_url(
+    backend: str, postgres_server: PostgresServer | None, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """One database per backend per run, built by ``alembic upgrade head``."""
+    url = _fresh_url(backend, postgres_server, tmp_path_factory.mktemp(backend))
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def fresh_url(backend: str, postgres_server: PostgresServer | None, tmp_path: Path) -> str:
+    """An empty database of its own, for migration and command-line tests."""
+    return _fresh_url(backend, postgres_server, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def engine(migrated_url: str) -> Iterator[Engine]:
+    engine = make_engine(migrated_url, pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction rolled back after the test (commits become savepoints)."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def settings(migrated_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=migrated_url,
+        data_dir=tmp_path,
+        secret_key="test-secret",
+        password_min_length=12,
+    )
+
+
+class Browser(TestClient):
+    """A TestClient that sends the CSRF token like the app's own forms do."""
+
+    def csrf(self) -> str:
+        if "csrftoken" not in self.cookies:
+            self.get("/login")
+        return str(self.cookies["csrftoken"])
+
+    def submit(self, url: str, data: dict[str, str] | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
+        form = {"csrftoken": self.csrf(), **(data or {})}
+        return self.post(url, data=form, **kwargs)  # type: ignore[arg-type]
+
+    def sign_in(self, email: str, password: str):  # type: ignore[no-untyped-def]
+        response = self.submit("/login", {"email": email, "password": password})
+        assert response.status_code == 303, response.text
+        return response
+
+
+@pytest.fixture
+def make_client(settings: Settings, db: Session) -> Iterator[object]:
+    clients: list[Browser] = []
+
+    def make() -> Browser:
+        app = asgi(settings)
+        app.fastapi_app.dependency_overrides[get_session] = lambda: db  # type: ignore[attr-defined]
+        client = Browser(app, follow_redirects=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client) -> Browser:  # type: ignore[no-untyped-def]
+    return make_client()  # type: ignore[no-any-return]
+
+
+def text_of(html: str) -> str:
+    """The visible text of a page, whitespace folded (for asserting what a person reads)."""
+    from bs4 import BeautifulSoup
+
+    return re.sub(r"\s+", " ", BeautifulSoup(html, "html.parser").get_text(" ")).strip()

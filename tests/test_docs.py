@@ -1,0 +1,21 @@
+"""Cheap checks that the docs keep up with the code (Datasette's test_docs.py)."""
+
+from pathlib import Path
+
+from app.config import Settings
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def test_every_setting_is_documented_in_the_readme():
+    for name in Settings.model_fields:
+        assert f"TRIPARTITE_{name.upper()}" in README, name
+
+
+def test_the_readme_starts_with_the_two_commands():
+    head = README[:1500]
+    assert "make run" in head and "make test" in head
+
+
+def test_the_demo_password_default_is_in_the_readme():
+    assert Settings().demo_password in README
