@@ -4,18 +4,22 @@ unequal sizes (2 ministries, 4 unions, 3 employers' organisations) so that equal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from app import markdown
 from app.accounts.credentials import hash_password
 from app.accounts.models import User
 from app.audit.service import record
+from app.comments.models import Comment
 from app.db import utcnow
 from app.organisations.models import Mandate, Organisation
+from app.positions.models import Position, PositionVersion
 from app.rounds.models import Consultation, Round, RoundInvitation
-from app.vocabulary import Group, MandateRole, PlatformRole
+from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Stance
 
 COUNTRY = "Republic of Ardenia"
 
@@ -126,14 +130,21 @@ def load(db: Session, password: str) -> None:
                 )
             )
     db.flush()
+    moderator = people["moderator@tripartite.example"]
     consultation = Consultation(
         title="National labour migration policy 2027",
         brief=BRIEF,
         country=COUNTRY,
-        created_by_id=people["moderator@tripartite.example"].id,
+        created_by_id=moderator.id,
     )
     db.add(consultation)
     db.flush()
+    members = {
+        m.organisation_id: m.user_id
+        for m in db.scalars(select(Mandate).where(Mandate.role == "representative"))
+    }
+    _demo_round(db, consultation, moderator, organisations, members, CLOSED_ROUND)
+    _demo_round(db, consultation, moderator, organisations, members, OPEN_ROUND)
     record(db, None, "demo.loaded", "consultation", consultation.id)
 
 
@@ -176,3 +187,168 @@ def describe(db: Session, password: str, base_url: str) -> dict[str, Any]:
             }
         )
     return {"password": password, "accounts": accounts, "rounds": rounds}
+
+
+@dataclass(frozen=True)
+class DemoRound:
+    title: str
+    brief: str
+    status: RoundStatus
+    outcome: str | None
+    #: organisation slug -> (stance, statement)
+    positions: dict[str, tuple[Stance, str]]
+    #: (slug of the author's organisation, index of the parent comment or None, body)
+    comments: list[tuple[str, int | None, str]]
+
+
+CLOSED_ROUND = DemoRound(
+    title="Fair recruitment: banning recruitment fees charged to workers",
+    brief="""Should the policy **ban all recruitment fees and related costs charged to migrant
+workers**, in line with the ILO General principles and operational guidelines for fair
+recruitment? Say what your organisation supports, and on what conditions.""",
+    status=RoundStatus.PUBLISHED,
+    outcome="""The three groups agree that workers must not pay recruitment fees. Employers ask
+for a transition period of 12 months for small agencies; the workers' group records its
+reservation on any transition period.""",
+    positions={
+        "labour": (Stance.SUPPORT, "The Ministry supports a full ban, enforced through licensing."),
+        "interior": (
+            Stance.SUPPORT_WITH_RESERVATIONS,
+            "Support, provided inspections are funded in the 2027 budget.",
+        ),
+        "atuc": (Stance.SUPPORT, "Fees push workers into debt bondage. Ban them, now."),
+        "nudw": (Stance.SUPPORT, "Domestic workers pay the highest fees: a ban is overdue."),
+        "cawu": (Stance.SUPPORT, "We support the ban and joint liability of user enterprises."),
+        "aef": (
+            Stance.SUPPORT_WITH_RESERVATIONS,
+            "We support the principle but need a 12-month transition for small agencies.",
+        ),
+        "ccia": (Stance.SUPPORT, "A level playing field helps compliant employers."),
+        "aap": (Stance.OPPOSE, "Seasonal recruitment costs would fall on small farms alone."),
+    },
+    comments=[
+        ("aap", None, "Who pays the visa costs for seasonal workers under the ban?"),
+        ("atuc", 0, "The employer, as the ILO guidelines say: *related costs* include visas."),
+        ("labour", 1, "The draft follows the guidelines: visa costs are related costs."),
+        ("nudw", None, "Please include domestic workers' agencies explicitly in the scope."),
+    ],
+)
+
+OPEN_ROUND = DemoRound(
+    title="Social security portability for migrant workers",
+    brief="""The Government proposes to negotiate **bilateral social security agreements** with
+the five main countries of origin, so that pension rights follow the worker.
+
+1. Do you support the proposal?
+2. Which benefits should come first: pensions, health care, or employment injury?""",
+    status=RoundStatus.OPEN,
+    outcome=None,
+    positions={
+        "labour": (Stance.SUPPORT, "Agreements with the five main countries by 2028."),
+        "atuc": (Stance.SUPPORT, "Pensions first, then employment injury benefits."),
+        "mwsu": (
+            Stance.SUPPORT_WITH_RESERVATIONS,
+            "Support, but undocumented workers must not be left out.",
+        ),
+        "aef": (Stance.NEUTRAL, "We need the cost estimates before taking a position."),
+        "ccia": (
+            Stance.OPPOSE,
+            "Contribution rates must not rise: we oppose the draft as it stands.",
+        ),
+    },
+    comments=[
+        ("aef", None, "Can the Ministry share the actuarial estimates before the deadline?"),
+        ("labour", 0, "Yes: the estimates will be attached to the brief this week."),
+        ("aef", 1, "Thank you; we will revise our position then."),
+        ("mwsu", None, "Health care coverage matters most for seasonal workers."),
+        (
+            "interior",
+            None,
+            "Data exchange between social security institutions needs a legal basis.",
+        ),
+        ("cawu", 4, "Data protection safeguards must be in the agreements themselves."),
+    ],
+)
+
+
+def _demo_round(
+    db: Session,
+    consultation: Consultation,
+    moderator: User,
+    organisations: list[Organisation],
+    members: dict[int, int],
+    demo: DemoRound,
+) -> Round:
+    now = utcnow()
+    closed = demo.status is not RoundStatus.OPEN
+    opens = now - timedelta(days=30 if closed else 3)
+    closes = now - timedelta(days=10) if closed else now + timedelta(days=14)
+    round_ = Round(
+        consultation_id=consultation.id,
+        number=1 if closed else 2,
+        title=demo.title,
+        brief=demo.brief,
+        status=demo.status.value,
+        opens_at=opens,
+        closes_at=closes,
+        closed_at=closes if closed else None,
+        published_at=closes + timedelta(days=2) if closed else None,
+        outcome=demo.outcome,
+        created_by_id=moderator.id,
+        created_at=opens,
+    )
+    db.add(round_)
+    db.flush()
+    by_slug = {d.slug: o for d, o in zip(ORGANISATIONS, organisations, strict=True)}
+    db.add_all(RoundInvitation(round_id=round_.id, organisation_id=o.id) for o in organisations)
+    for index, (slug, (stance, statement)) in enumerate(demo.positions.items()):
+        org = by_slug[slug]
+        author = members[org.id]
+        at = opens + timedelta(hours=5 * (index + 1))
+        position = Position(
+            round_id=round_.id,
+            organisation_id=org.id,
+            stance=stance.value,
+            statement=statement,
+            statement_html=markdown.render(statement),
+            created_by_id=author,
+            last_edited_by_id=author,
+            created_at=at,
+            updated_at=at,
+        )
+        db.add(position)
+        db.flush()
+        db.add(
+            PositionVersion(
+                position_id=position.id,
+                version=1,
+                stance=stance.value,
+                statement=statement,
+                author_id=author,
+                created_at=at,
+            )
+        )
+    posted: list[Comment] = []
+    for index, (slug, parent, body) in enumerate(demo.comments):
+        org = by_slug[slug]
+        parent_comment = posted[parent] if parent is not None else None
+        comment = Comment(
+            round_id=round_.id,
+            author_id=members[org.id],
+            organisation_id=org.id,
+            parent_id=parent_comment.id if parent_comment else None,
+            thread_id=parent_comment.thread_id if parent_comment else None,
+            body=body,
+            body_html=markdown.render(body),
+            created_at=opens + timedelta(hours=7 * (index + 1)),
+        )
+        db.add(comment)
+        db.flush()
+        if comment.thread_id is None:
+            comment.thread_id = comment.id
+        posted.append(comment)
+    record(db, moderator.id, "round.opened", "round", round_.id)
+    if closed:
+        record(db, moderator.id, "round.closed", "round", round_.id)
+        record(db, moderator.id, "round.published", "round", round_.id)
+    return round_

@@ -8,10 +8,14 @@ class DomainError(Exception):
 
     status_code = 422
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, status_code: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if status_code is not None:
+            self.status_code = status_code
 
 
 class NotFound(DomainError):

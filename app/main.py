@@ -19,11 +19,14 @@ from starlette.types import ASGIApp, Scope, Send
 
 from app.accounts import routes as account_routes
 from app.accounts.deps import SignInRequired
+from app.comments import routes as comment_routes
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, TooManyAttempts
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.organisations import routes as organisation_routes
+from app.positions import routes as position_routes
+from app.rounds import routes as round_routes
 from app.web import HTMX_FILE, STATIC_DIR, is_htmx, templates
 
 log = logging.getLogger("tripartite")
@@ -56,6 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(account_routes.router)
     app.include_router(organisation_routes.router)
+    app.include_router(round_routes.router)
+    app.include_router(position_routes.router)
+    app.include_router(comment_routes.router)
     _add_error_handlers(app)
     return app
 

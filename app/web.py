@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -9,7 +11,9 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
+from app import markdown
 from app.accounts.rules import ROLE_LABELS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -35,7 +39,35 @@ def datetime_format(value: Any, fmt: str = "%d %b %Y, %H:%M UTC") -> str:
     return value.strftime(fmt) if value is not None else ""
 
 
+def time_left(deadline: datetime | None, now: datetime) -> str:
+    """“3 days 4 hours”, “2 hours 5 minutes”, “4 minutes”: how long until the deadline."""
+    if deadline is None:
+        return ""
+    seconds = int((deadline - now).total_seconds())
+    if seconds <= 0:
+        return "no time"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = max(1, rest // 60) if not (days or hours) else rest // 60
+    parts = [(days, "day"), (hours, "hour")] if days else [(hours, "hour"), (minutes, "minute")]
+    words = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(words) or "less than a minute"
+
+
+def trusted_html(value: str | None) -> Markup:
+    """HTML that was sanitised when it was written (``*_html`` columns) — never raw input."""
+    return Markup(value or "")
+
+
+def markdown_filter(value: str | None) -> Markup:
+    return Markup(markdown.render(value or ""))
+
+
 templates.env.filters["datetime"] = datetime_format
+templates.env.filters["time_left"] = time_left
+templates.env.filters["markup"] = trusted_html
+templates.env.filters["markdown"] = markdown_filter
+templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
 
 
 def is_htmx(request: Request) -> bool:

@@ -42,6 +42,7 @@ class PositionVersion(Base):
     __tablename__ = "position_versions"
     __table_args__ = (
         UniqueConstraint("position_id", "version"),
+        UniqueConstraint("author_id", "idempotency_key"),
         CheckConstraint(f"stance IN ({sql_in(Stance)})", name="stance"),
     )
 
@@ -52,3 +53,5 @@ class PositionVersion(Base):
     statement: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The posting form's key: a double click or a retry never makes a second version.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))

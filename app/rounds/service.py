@@ -1,16 +1,22 @@
-"""Reading consultations and rounds for a viewer."""
+"""Consultations and rounds: creating, inviting, opening, and reading them for a viewer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app import markdown
 from app.accounts.rules import Viewer
+from app.audit.service import record
+from app.db import utcnow
+from app.errors import DomainError, Forbidden, NotFound
+from app.organisations.models import Organisation
+from app.rounds import rules
 from app.rounds.models import Consultation, Round, RoundInvitation
-from app.vocabulary import RoundStatus
+from app.vocabulary import Group, RoundStatus, Weighting
 
 
 @dataclass
@@ -18,7 +24,7 @@ class RoundRow:
     id: int
     number: int
     title: str
-    status: str
+    status: RoundStatus
     closes_at: datetime | None
 
 
@@ -29,34 +35,45 @@ class ConsultationRow:
     rounds: list[RoundRow] = field(default_factory=list)
 
 
+def _status(
+    row_status: str, opens_at: datetime | None, closes_at: datetime | None, now: datetime
+) -> RoundStatus:
+    return rules.effective_status(RoundStatus(row_status), opens_at, closes_at, now)
+
+
 def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
     """Consultations with the rounds this person may see (two queries, whatever the count).
 
-    Moderators and admins see every round; observers every round past draft; a representative
-    the rounds their organisation is invited to, once they are no longer drafts.
+    Moderators and admins see every round; everyone else every round past draft, their own
+    organisation's invitations first in mind (the page marks them).
     """
+    now = utcnow()
     query = select(
-        Round.id, Round.number, Round.title, Round.status, Round.closes_at, Round.consultation_id
+        Round.id,
+        Round.number,
+        Round.title,
+        Round.status,
+        Round.opens_at,
+        Round.closes_at,
+        Round.consultation_id,
     ).order_by(Round.consultation_id, Round.number)
     if not (viewer.is_admin or viewer.is_moderator):
         query = query.where(Round.status != RoundStatus.DRAFT.value)
-        if not viewer.is_observer:
-            organisation_ids = [m.organisation_id for m in viewer.mandates]
-            query = query.where(
-                Round.id.in_(
-                    select(RoundInvitation.round_id).where(
-                        RoundInvitation.organisation_id.in_(organisation_ids)
-                    )
-                )
-            )
-    rows = db.execute(query).all()
     by_consultation: dict[int, list[RoundRow]] = {}
-    for r in rows:
+    for r in db.execute(query):
         by_consultation.setdefault(r.consultation_id, []).append(
-            RoundRow(r.id, r.number, r.title, r.status, r.closes_at)
+            RoundRow(
+                r.id,
+                r.number,
+                r.title,
+                _status(r.status, r.opens_at, r.closes_at, now),
+                r.closes_at,
+            )
         )
     consultations = db.execute(
-        select(Consultation.id, Consultation.title).order_by(Consultation.created_at.desc())
+        select(Consultation.id, Consultation.title).order_by(
+            Consultation.created_at.desc(), Consultation.id.desc()
+        )
     ).all()
     show_empty = viewer.is_admin or viewer.is_moderator
     return [
@@ -64,3 +81,157 @@ def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
         for c in consultations
         if show_empty or c.id in by_consultation
     ]
+
+
+def require_moderator(viewer: Viewer) -> None:
+    if not (viewer.is_moderator or viewer.is_admin):
+        raise Forbidden("Only moderators run consultations and rounds.")
+
+
+def create_consultation(db: Session, viewer: Viewer, title: str, brief: str) -> Consultation:
+    require_moderator(viewer)
+    try:
+        title = rules.clean_text(title, field="title", label="Title", max_length=200, required=True)
+        brief = rules.clean_text(
+            brief, field="brief", label="Brief", max_length=20_000, required=False
+        )
+    except rules.RoundRuleError as error:
+        raise DomainError(error.message, field=error.field) from None
+    consultation = Consultation(title=title, brief=brief, created_by_id=viewer.user_id)
+    db.add(consultation)
+    db.flush()
+    record(db, viewer.user_id, "consultation.created", "consultation", consultation.id, title=title)
+    return consultation
+
+
+@dataclass(frozen=True)
+class RoundDraft:
+    """What a moderator fills in to create a round."""
+
+    title: str
+    brief: str
+    closes_at: datetime | None
+    weighting: str
+    sealed: bool
+    organisation_ids: tuple[int, ...]
+
+
+def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: RoundDraft) -> Round:
+    require_moderator(viewer)
+    consultation = db.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound("No such consultation.")
+    try:
+        title = rules.clean_text(
+            draft.title, field="title", label="Title", max_length=200, required=True
+        )
+        brief = rules.clean_text(
+            draft.brief, field="brief", label="Brief", max_length=20_000, required=True
+        )
+    except rules.RoundRuleError as error:
+        raise DomainError(error.message, field=error.field) from None
+    try:
+        weighting = Weighting(draft.weighting)
+    except ValueError:
+        raise DomainError("Choose 1:1:1 or 2:1:1.", field="weighting") from None
+    if draft.closes_at is None:
+        raise DomainError("A round needs a deadline.", field="closes_at")
+    if draft.closes_at <= utcnow():
+        raise DomainError("The deadline must be in the future.", field="closes_at")
+    organisations = db.execute(
+        select(Organisation.id, Organisation.group_name).where(
+            Organisation.id.in_(draft.organisation_ids)
+        )
+    ).all()
+    if len(organisations) != len(set(draft.organisation_ids)):
+        raise DomainError("One of the chosen organisations does not exist.", field="organisations")
+    number = (
+        db.scalar(select(func.max(Round.number)).where(Round.consultation_id == consultation_id))
+        or 0
+    ) + 1
+    round_ = Round(
+        consultation_id=consultation_id,
+        number=number,
+        title=title,
+        brief=brief,
+        weighting=weighting.value,
+        sealed=draft.sealed,
+        closes_at=draft.closes_at,
+        created_by_id=viewer.user_id,
+    )
+    db.add(round_)
+    db.flush()
+    db.add_all(RoundInvitation(round_id=round_.id, organisation_id=o.id) for o in organisations)
+    record(
+        db,
+        viewer.user_id,
+        "round.created",
+        "round",
+        round_.id,
+        title=title,
+        weighting=weighting.value,
+        sealed=draft.sealed,
+        organisations=sorted(draft.organisation_ids),
+    )
+    return round_
+
+
+def missing_groups(db: Session, round_id: int) -> list[Group]:
+    invited = set(
+        db.scalars(
+            select(Organisation.group_name)
+            .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
+            .where(RoundInvitation.round_id == round_id)
+        )
+    )
+    return [group for group in Group if group.value not in invited]
+
+
+def lock_round(db: Session, round_id: int) -> Round:
+    """The round, locked for the rest of the transaction, so that a write and a close (or the
+    deadline) are ordered: ``FOR UPDATE`` on PostgreSQL; SQLite's write sessions already hold
+    the database's write lock (``BEGIN IMMEDIATE``)."""
+    round_ = db.scalar(select(Round).where(Round.id == round_id).with_for_update())
+    if round_ is None:
+        raise NotFound("No such round.")
+    return round_
+
+
+def touch(db: Session, round_id: int) -> None:
+    """Bump the round's version: live pages and caches see that something changed."""
+    db.execute(update(Round).where(Round.id == round_id).values(version=Round.version + 1))
+
+
+def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | None) -> Round:
+    """Open a draft round now, or schedule it (it then opens on time by itself)."""
+    require_moderator(viewer)
+    round_ = lock_round(db, round_id)
+    if round_.status != RoundStatus.DRAFT.value:
+        raise DomainError("Only a draft round can be opened or scheduled.")
+    missing = missing_groups(db, round_id)
+    if missing:
+        names = ", ".join(g.label.lower() for g in missing)
+        raise DomainError(
+            f"A round opens only when all three groups are invited: invite at "
+            f"least one {names} organisation first.",
+            field="organisations",
+        )
+    now = utcnow()
+    if opens_at is not None and opens_at > now:
+        if round_.closes_at is not None and opens_at >= round_.closes_at:
+            raise DomainError("The round must open before its deadline.", field="opens_at")
+        round_.status = RoundStatus.SCHEDULED.value
+        round_.opens_at = opens_at
+        record(
+            db, viewer.user_id, "round.scheduled", "round", round_id, opens_at=opens_at.isoformat()
+        )
+    else:
+        round_.status = RoundStatus.OPEN.value
+        round_.opens_at = now
+        record(db, viewer.user_id, "round.opened", "round", round_id)
+    round_.version += 1
+    return round_
+
+
+def rendered_brief(brief: str) -> str:
+    return markdown.render(brief)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 20:58:42.330298
+Create Date: 2026-11-27 21:14:24.055624
 """
 
 from collections.abc import Sequence
@@ -239,6 +239,7 @@ def upgrade() -> None:
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('position_id', sa.Integer(), nullable=True),
     sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
@@ -259,6 +260,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['parent_id'], ['comments.id'], name=op.f('fk_comments_parent_id_comments')),
     sa.ForeignKeyConstraint(['position_id'], ['positions.id'], name=op.f('fk_comments_position_id_positions')),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_comments_round_id_rounds')),
+    sa.ForeignKeyConstraint(['thread_id'], ['comments.id'], name=op.f('fk_comments_thread_id_comments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comments')),
     sa.UniqueConstraint('author_id', 'idempotency_key', name=op.f('uq_comments_author_id_idempotency_key'))
     )
@@ -268,6 +270,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_position_id'), ['position_id'], unique=False)
         batch_op.create_index('ix_comments_round_id_id', ['round_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_comments_thread_id'), ['thread_id'], unique=False)
 
     op.create_table('position_versions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -277,10 +280,12 @@ def upgrade() -> None:
     sa.Column('statement', sa.Text(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
     sa.CheckConstraint("stance IN ('support', 'support_with_reservations', 'neutral', 'oppose', 'abstain')", name=op.f('ck_position_versions_stance')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_position_versions_author_id_users')),
     sa.ForeignKeyConstraint(['position_id'], ['positions.id'], name=op.f('fk_position_versions_position_id_positions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_position_versions')),
+    sa.UniqueConstraint('author_id', 'idempotency_key', name=op.f('uq_position_versions_author_id_idempotency_key')),
     sa.UniqueConstraint('position_id', 'version', name=op.f('uq_position_versions_position_id_version'))
     )
     with op.batch_alter_table('position_versions', schema=None) as batch_op:
@@ -322,6 +327,7 @@ def downgrade() -> None:
 
     op.drop_table('position_versions')
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comments_thread_id'))
         batch_op.drop_index('ix_comments_round_id_id')
         batch_op.drop_index(batch_op.f('ix_comments_position_id'))
         batch_op.drop_index(batch_op.f('ix_comments_parent_id'))

@@ -1,0 +1,213 @@
+"""Comments: post on the round or a position, reply, edit within 15 minutes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.accounts.deps import CurrentViewer
+from app.accounts.rules import Viewer
+from app.comments import service
+from app.comments.models import Comment
+from app.db import DbSession
+from app.errors import DomainError, NotFound
+from app.rounds import page as round_page
+from app.rounds.routes import new_key, page_context
+from app.web import is_htmx, render, see_other
+
+router = APIRouter()
+
+
+def _comment_view(
+    db: DbSession, viewer: Viewer, round_id: int, comment_id: int
+) -> tuple[round_page.RoundInfo, round_page.CommentView]:
+    info = round_page.load_round(db, round_id, viewer)
+    found = round_page.load_comments(db, info, viewer, Comment.id == comment_id)
+    if not found:
+        raise NotFound("There is no such comment in this round.")
+    return info, found[0]
+
+
+def _form_context(
+    info: round_page.RoundInfo,
+    *,
+    parent: round_page.CommentView | None = None,
+    position_id: int | None = None,
+    body: str = "",
+    error: str | None = None,
+    form_id: str = "comment-form",
+) -> dict[str, Any]:
+    return {
+        "round": info,
+        "parent": parent,
+        "position_id": position_id,
+        "comment_form": {"body": body, "key": new_key()},
+        "comment_errors": {"body": error} if error else {},
+        "form_id": form_id,
+    }
+
+
+def _post(
+    request: Request,
+    db: DbSession,
+    viewer: Viewer,
+    round_id: int,
+    body: str,
+    parent_id: int | None,
+    position_id: int | None,
+    key: str,
+    form_id: str,
+) -> Response:
+    try:
+        comment = service.post(
+            db,
+            viewer,
+            round_id,
+            body,
+            parent_id=parent_id,
+            position_id=position_id,
+            idempotency_key=key,
+        )
+    except DomainError as error:
+        db.rollback()
+        info = round_page.load_round(db, round_id, viewer)
+        parent = _comment_view(db, viewer, round_id, parent_id)[1] if parent_id else None
+        context = _form_context(
+            info,
+            parent=parent,
+            position_id=position_id,
+            body=body,
+            error=error.message,
+            form_id=form_id,
+        )
+        if is_htmx(request):
+            response = render(
+                request, "comments/_form.html", context, status_code=error.status_code
+            )
+            response.headers["HX-Retarget"] = f"#{form_id}"
+            response.headers["HX-Reswap"] = "outerHTML"
+            return response
+        if parent is not None:
+            return render(request, "comments/reply.html", context, status_code=error.status_code)
+        full = page_context(
+            db,
+            viewer,
+            round_id,
+            comment_form=context["comment_form"],
+            comment_errors=context["comment_errors"],
+        )
+        full["comment_form"]["body"] = body
+        return render(request, "rounds/show.html", full, status_code=error.status_code)
+    db.commit()
+    if not is_htmx(request):
+        return see_other(
+            request,
+            str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment.id}",
+        )
+    info, view = _comment_view(db, viewer, round_id, comment.id)
+    context = _form_context(info, parent=None, position_id=position_id, form_id=form_id)
+    context.update({"comment": view, "fresh_form": parent_id is None})
+    return render(request, "comments/_posted.html", context)
+
+
+@router.post("/rounds/{round_id}/comments", name="comments.post")
+def post_comment(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    body: Annotated[str, Form(max_length=20_000)] = "",
+    position_id: Annotated[int | None, Form()] = None,
+    idempotency_key: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    form_id = f"comment-form-position-{position_id}" if position_id else "comment-form"
+    return _post(request, db, viewer, round_id, body, None, position_id, idempotency_key, form_id)
+
+
+@router.get("/rounds/{round_id}/comments/{comment_id}/reply", name="comments.reply_form")
+def reply_form(
+    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
+) -> Response:
+    info, parent = _comment_view(db, viewer, round_id, comment_id)
+    context = _form_context(info, parent=parent, form_id=f"reply-form-{comment_id}")
+    return render(request, "comments/_form.html", context, page="comments/reply.html")
+
+
+@router.post("/rounds/{round_id}/comments/{comment_id}/replies", name="comments.reply")
+def reply(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    comment_id: int,
+    body: Annotated[str, Form(max_length=20_000)] = "",
+    idempotency_key: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    return _post(
+        request,
+        db,
+        viewer,
+        round_id,
+        body,
+        comment_id,
+        None,
+        idempotency_key,
+        f"reply-form-{comment_id}",
+    )
+
+
+@router.get("/rounds/{round_id}/comments/{comment_id}/edit", name="comments.edit_form")
+def edit_form(
+    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
+) -> Response:
+    info, comment = _comment_view(db, viewer, round_id, comment_id)
+    body = db.get_one(Comment, comment_id).body
+    context = {"round": info, "comment": comment, "body": body, "errors": {}}
+    if not comment.editable:
+        raise DomainError(
+            "Comments can be edited for 15 minutes after posting, by their "
+            "author; this one can no longer be changed.",
+            status_code=409,
+        )
+    return render(request, "comments/_edit_form.html", context, page="comments/edit.html")
+
+
+@router.post("/rounds/{round_id}/comments/{comment_id}/edit", name="comments.edit")
+def edit(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    comment_id: int,
+    body: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    try:
+        service.edit(db, viewer, round_id, comment_id, body)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        db.rollback()
+        info, comment = _comment_view(db, viewer, round_id, comment_id)
+        context = {
+            "round": info,
+            "comment": comment,
+            "body": body,
+            "errors": {"body": error.message},
+        }
+        return render(
+            request,
+            "comments/_edit_form.html",
+            context,
+            page="comments/edit.html",
+            status_code=error.status_code,
+        )
+    db.commit()
+    if not is_htmx(request):
+        return see_other(
+            request,
+            str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment_id}",
+        )
+    info, comment = _comment_view(db, viewer, round_id, comment_id)
+    return render(request, "comments/_comment.html", {"round": info, "comment": comment})

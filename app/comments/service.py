@@ -1,0 +1,110 @@
+"""Posting, replying to and editing comments."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import markdown
+from app.accounts.rules import Viewer
+from app.comments.models import Comment
+from app.db import utcnow
+from app.errors import DomainError, Forbidden, NotFound
+from app.positions.models import Position
+from app.positions.service import as_domain_error, current_status, invited_organisation_ids
+from app.rounds import rules
+from app.rounds.service import lock_round
+from app.vocabulary import Visibility
+
+
+def post(
+    db: Session,
+    viewer: Viewer,
+    round_id: int,
+    body: str,
+    *,
+    parent_id: int | None,
+    position_id: int | None,
+    idempotency_key: str,
+) -> Comment:
+    """A comment on the round, on a position, or a reply; the round row is locked first."""
+    round_ = lock_round(db, round_id)
+    try:
+        speaking = rules.speaker_for(
+            viewer, invited_organisation_ids(db, round_id), current_status(round_)
+        )
+        body = rules.check_comment(body)
+    except rules.RoundRuleError as error:
+        raise as_domain_error(error) from None
+    key = idempotency_key[:64] or None
+    if key is not None:
+        repeat = db.scalar(
+            select(Comment).where(
+                Comment.author_id == viewer.user_id, Comment.idempotency_key == key
+            )
+        )
+        if repeat is not None:
+            return repeat
+    thread_id = None
+    if parent_id is not None:
+        parent = db.get(Comment, parent_id)
+        if parent is None or parent.round_id != round_id:
+            raise DomainError(
+                "The comment you are replying to is not part of this round.", field="body"
+            )
+        if parent.locked:
+            raise DomainError(
+                "This thread is locked by a moderator: no more replies.", status_code=409
+            )
+        position_id, thread_id = parent.position_id, parent.thread_id
+    elif position_id is not None:
+        position = db.get(Position, position_id)
+        if position is None or position.round_id != round_id:
+            raise DomainError("That position is not part of this round.", field="body")
+    visibility = Visibility.PENDING if round_.premoderated else Visibility.VISIBLE
+    comment = Comment(
+        round_id=round_id,
+        position_id=position_id,
+        parent_id=parent_id,
+        thread_id=thread_id,
+        author_id=viewer.user_id,
+        organisation_id=speaking.organisation_id,
+        body=body,
+        body_html=markdown.render(body),
+        visibility=visibility.value,
+        idempotency_key=key,
+        created_at=utcnow(),
+    )
+    db.add(comment)
+    db.flush()
+    if comment.thread_id is None:
+        comment.thread_id = comment.id
+    round_.version += 1
+    return comment
+
+
+def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str) -> Comment:
+    """The author corrects their comment within 15 minutes of posting; the edit is marked."""
+    round_ = lock_round(db, round_id)
+    comment = db.get(Comment, comment_id)
+    if comment is None or comment.round_id != round_id:
+        raise NotFound("No such comment in this round.")
+    if comment.author_id != viewer.user_id:
+        raise Forbidden("Only the author can edit a comment.")
+    if not rules.may_edit_comment(viewer, comment.author_id, comment.created_at, utcnow()):
+        raise DomainError(
+            "Comments can be edited for 15 minutes after posting; this one can "
+            "no longer be changed.",
+            status_code=409,
+        )
+    try:
+        rules.speaker_for(viewer, invited_organisation_ids(db, round_id), current_status(round_))
+        body = rules.check_comment(body)
+    except rules.RoundRuleError as error:
+        raise as_domain_error(error) from None
+    if body != comment.body:
+        comment.body = body
+        comment.body_html = markdown.render(body)
+        comment.edited_at = utcnow()
+        round_.version += 1
+    return comment

@@ -1,0 +1,100 @@
+"""Posting a position (inline with htmx, Post/Redirect/Get without) and its history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.accounts.deps import CurrentViewer
+from app.db import DbSession
+from app.errors import DomainError, NotFound
+from app.positions import service
+from app.positions.models import Position
+from app.rounds import page as round_page
+from app.rounds.routes import new_key, page_context
+from app.rounds.rules import STANCE_LABELS
+from app.web import is_htmx, render, see_other
+
+router = APIRouter()
+
+
+@router.post("/rounds/{round_id}/positions", name="positions.post")
+def post_position(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    stance: Annotated[str, Form(max_length=40)] = "",
+    statement: Annotated[str, Form(max_length=40_000)] = "",
+    base_version: Annotated[int, Form(ge=0)] = 0,
+    idempotency_key: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    data = service.PositionInput(stance, statement, base_version, idempotency_key)
+    try:
+        service.post(db, viewer, round_id, data)
+    except DomainError as error:
+        db.rollback()
+        stale = error.current if isinstance(error, service.StalePosition) else None
+        form = {
+            "stance": stance,
+            "statement": statement,
+            "base_version": stale.version if stale else base_version,
+            "key": new_key(),
+        }
+        context = page_context(
+            db,
+            viewer,
+            round_id,
+            position_form=form,
+            position_errors={error.field or "form": error.message},
+            stale=stale,
+        )
+        response = render(
+            request,
+            "positions/_form.html",
+            context,
+            page="rounds/show.html",
+            status_code=error.status_code,
+        )
+        if is_htmx(request):
+            response.headers["HX-Retarget"] = "#your-position"
+            response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    db.commit()
+    url = str(request.url_for("rounds.show", round_id=round_id)) + "#your-position"
+    if not is_htmx(request):
+        return see_other(request, url)
+    context = page_context(db, viewer, round_id, position_saved=True)
+    return render(request, "positions/_posted.html", context)
+
+
+@router.get("/rounds/{round_id}/positions/{position_id}/history", name="positions.history")
+def position_history(
+    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, position_id: int
+) -> Response:
+    info = round_page.load_round(db, round_id, viewer)
+    position = db.get(Position, position_id)
+    if position is None or position.round_id != round_id:
+        raise NotFound("There is no such position in this round.")
+    from app.rounds import rules
+
+    if not rules.positions_visible(info.sealed, info.status) and not viewer.speaks_for(
+        position.organisation_id
+    ):
+        raise NotFound("Positions in this round are sealed until it closes.")
+    versions = service.history(db, position_id)
+    authors = round_page.user_names(db, {v.author_id for v in versions})
+    return render(
+        request,
+        "positions/history.html",
+        {
+            "round": info,
+            "position": position,
+            "versions": versions,
+            "authors": authors,
+            "organisation": round_page.organisation_name(db, position.organisation_id),
+            "stance_labels": STANCE_LABELS,
+        },
+    )

@@ -1,0 +1,333 @@
+"""Consultation and round pages, the moderator's forms, and the live-update endpoint."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from app.accounts.deps import CurrentViewer
+from app.accounts.rules import Viewer
+from app.comments.models import Comment
+from app.db import DbSession
+from app.errors import DomainError, NotFound
+from app.organisations.models import Organisation
+from app.rounds import page as round_page
+from app.rounds import service
+from app.rounds.models import Consultation, Round
+from app.rounds.rules import STANCE_LABELS
+from app.summaries.tally import percent
+from app.vocabulary import Group, RoundStatus, Stance, Weighting
+from app.web import is_htmx, render, see_other
+
+router = APIRouter()
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def parse_deadline(value: str, field: str) -> datetime | None:
+    """A ``datetime-local`` value, read as UTC."""
+    value = value.strip()
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise DomainError("Give a date and time, like 2027-03-31T17:00.", field=field)
+
+
+def page_context(
+    db: DbSession,
+    viewer: Viewer,
+    round_id: int,
+    *,
+    order: str = "chronological",
+    group: str = "",
+    organisation: int | None = None,
+    page: int = 1,
+    **extra: Any,
+) -> dict[str, Any]:
+    chosen_group = Group(group) if group in {g.value for g in Group} else None
+    data = round_page.load_round_page(
+        db,
+        round_id,
+        viewer,
+        mode="balanced" if order == "balanced" else "chronological",
+        group=chosen_group,
+        organisation_id=organisation,
+        page=page,
+    )
+    context: dict[str, Any] = {
+        "page": data,
+        "round": data.round,
+        "stances": list(Stance),
+        "stance_labels": STANCE_LABELS,
+        "percent": percent,
+        "now": datetime.now(UTC),
+        "position_form": {
+            "stance": data.own_position.stance.value if data.own_position else "",
+            "statement": "",
+            "base_version": data.own_position.version if data.own_position else 0,
+            "key": new_key(),
+        },
+        "position_errors": {},
+        "comment_form": {"body": "", "key": new_key()},
+        "comment_errors": {},
+        "stale": None,
+    }
+    if data.own_position is not None:
+        context["position_form"]["statement"] = _own_statement(db, data.own_position.id)
+    context.update(extra)
+    return context
+
+
+def _own_statement(db: DbSession, position_id: int) -> str:
+    from app.positions.models import Position
+
+    return db.scalar(select(Position.statement).where(Position.id == position_id)) or ""
+
+
+@router.get("/consultations/new", name="consultations.new")
+def new_consultation(request: Request, viewer: CurrentViewer) -> Response:
+    service.require_moderator(viewer)
+    return render(
+        request, "rounds/new_consultation.html", {"form": {"title": "", "brief": ""}, "errors": {}}
+    )
+
+
+@router.post("/consultations", name="consultations.create")
+def create_consultation(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    title: Annotated[str, Form(max_length=1000)] = "",
+    brief: Annotated[str, Form(max_length=40_000)] = "",
+) -> Response:
+    try:
+        consultation = service.create_consultation(db, viewer, title, brief)
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        return render(
+            request,
+            "rounds/new_consultation.html",
+            {
+                "form": {"title": title, "brief": brief},
+                "errors": {error.field or "title": error.message},
+            },
+            status_code=422,
+        )
+    db.commit()
+    return see_other(
+        request, str(request.url_for("consultations.show", consultation_id=consultation.id))
+    )
+
+
+@router.get("/consultations/{consultation_id}", name="consultations.show")
+def show_consultation(
+    request: Request, db: DbSession, viewer: CurrentViewer, consultation_id: int
+) -> Response:
+    consultation = db.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound("There is no such consultation.")
+    rows = [c for c in service.visible_consultations(db, viewer) if c.id == consultation_id]
+    rounds = rows[0].rounds if rows else []
+    from app import markdown
+
+    return render(
+        request,
+        "rounds/consultation.html",
+        {
+            "consultation": consultation,
+            "rounds": rounds,
+            "brief_html": markdown.render(consultation.brief),
+            "may_moderate": viewer.is_moderator or viewer.is_admin,
+        },
+    )
+
+
+def _round_form_context(
+    db: DbSession, consultation: Consultation, form: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    organisations = db.execute(
+        select(Organisation.id, Organisation.name, Organisation.group_name).order_by(
+            Organisation.name
+        )
+    ).all()
+    by_group = {g: [o for o in organisations if o.group_name == g.value] for g in Group}
+    return {
+        "consultation": consultation,
+        "form": form,
+        "errors": errors,
+        "organisations_by_group": by_group,
+        "weightings": list(Weighting),
+    }
+
+
+@router.get("/consultations/{consultation_id}/rounds/new", name="rounds.new")
+def new_round(
+    request: Request, db: DbSession, viewer: CurrentViewer, consultation_id: int
+) -> Response:
+    service.require_moderator(viewer)
+    consultation = db.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound("There is no such consultation.")
+    form = {
+        "title": "",
+        "brief": "",
+        "closes_at": "",
+        "weighting": "1:1:1",
+        "sealed": False,
+        "organisations": [],
+    }
+    return render(request, "rounds/new_round.html", _round_form_context(db, consultation, form, {}))
+
+
+@router.post("/consultations/{consultation_id}/rounds", name="rounds.create")
+def create_round(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    consultation_id: int,
+    title: Annotated[str, Form(max_length=1000)] = "",
+    brief: Annotated[str, Form(max_length=40_000)] = "",
+    closes_at: Annotated[str, Form(max_length=50)] = "",
+    weighting: Annotated[str, Form(max_length=10)] = "1:1:1",
+    sealed: Annotated[str, Form(max_length=10)] = "",
+    organisations: Annotated[list[int], Form()] = [],  # noqa: B006
+) -> Response:
+    service.require_moderator(viewer)
+    consultation = db.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound("There is no such consultation.")
+    form = {
+        "title": title,
+        "brief": brief,
+        "closes_at": closes_at,
+        "weighting": weighting,
+        "sealed": bool(sealed),
+        "organisations": organisations,
+    }
+    try:
+        draft = service.RoundDraft(
+            title,
+            brief,
+            parse_deadline(closes_at, "closes_at"),
+            weighting,
+            bool(sealed),
+            tuple(organisations),
+        )
+        round_ = service.create_round(db, viewer, consultation_id, draft)
+    except DomainError as error:
+        return render(
+            request,
+            "rounds/new_round.html",
+            _round_form_context(db, consultation, form, {error.field or "title": error.message}),
+            status_code=error.status_code,
+        )
+    db.commit()
+    return see_other(request, str(request.url_for("rounds.show", round_id=round_.id)))
+
+
+@router.get("/rounds/{round_id}", name="rounds.show")
+def show_round(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    order: str = "chronological",
+    group: str = "",
+    organisation: Annotated[int | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    context = page_context(
+        db, viewer, round_id, order=order, group=group, organisation=organisation, page=page
+    )
+    return render(request, "rounds/show.html", context)
+
+
+@router.get("/rounds/{round_id}/comments", name="rounds.comments")
+def more_comments(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    order: str = "chronological",
+    group: str = "",
+    organisation: Annotated[int | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """The next page of threads: a fragment for htmx, the round page without JavaScript."""
+    if not is_htmx(request):
+        query = request.url.query
+        return see_other(
+            request,
+            str(request.url_for("rounds.show", round_id=round_id)) + (f"?{query}" if query else ""),
+        )
+    context = page_context(
+        db, viewer, round_id, order=order, group=group, organisation=organisation, page=page
+    )
+    return render(request, "comments/_page.html", context)
+
+
+@router.get("/rounds/{round_id}/live", name="rounds.live")
+def live(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    version: int = 0,
+    after: int = 0,
+) -> Response:
+    """Polled every few seconds: 204 when nothing changed (one indexed query), else the new
+    columns, tally, participation and comments as out-of-band swaps. Holds no state in the
+    process, so it is right behind any number of workers."""
+    current = db.scalar(select(Round.version).where(Round.id == round_id))
+    if current is None:
+        raise NotFound("There is no such round.")
+    if current == version:
+        return Response(status_code=204)
+    context = page_context(db, viewer, round_id)
+    data: round_page.RoundPage = context["page"]
+    new = round_page.load_comments(
+        db, data.round, viewer, (Comment.id > after) & (Comment.author_id != viewer.user_id)
+    )
+    context["new_comments"] = new
+    context["after"] = max([after, data.discussion.last_comment_id])
+    return render(request, "rounds/_live.html", context)
+
+
+@router.post("/rounds/{round_id}/open", name="rounds.open")
+def open_round(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    opens_at: Annotated[str, Form(max_length=50)] = "",
+) -> Response:
+    try:
+        service.open_round(db, viewer, round_id, parse_deadline(opens_at, "opens_at"))
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        db.rollback()
+        return render(
+            request,
+            "rounds/show.html",
+            page_context(db, viewer, round_id, open_error=error.message),
+            status_code=error.status_code,
+        )
+    db.commit()
+    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+
+
+def status_label(status: RoundStatus) -> str:
+    return status.value.capitalize()

@@ -1,0 +1,154 @@
+"""Rules of a round: who may read and post, when, and in what order groups appear. Pure."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from app.accounts.rules import Speaking, Viewer
+from app.vocabulary import Group, RoundStatus, Stance
+
+BASE_ORDER = (Group.GOVERNMENT, Group.EMPLOYERS, Group.WORKERS)
+STATEMENT_MAX = 20_000
+COMMENT_MAX = 5_000
+COMMENT_EDIT_WINDOW = timedelta(minutes=15)
+STATEMENT_REQUIRED = frozenset({Stance.OPPOSE, Stance.SUPPORT_WITH_RESERVATIONS})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+STANCE_LABELS = {
+    Stance.SUPPORT: "Support",
+    Stance.SUPPORT_WITH_RESERVATIONS: "Support with reservations",
+    Stance.NEUTRAL: "Neutral",
+    Stance.OPPOSE: "Oppose",
+    Stance.ABSTAIN: "Abstain",
+}
+
+
+class RoundRuleError(Exception):
+    """A refusal: 422 for what was typed, 403 for who asks, 409 for the round's state."""
+
+    def __init__(self, message: str, field: str | None = None, status_code: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status_code = status_code
+
+
+def column_order(round_id: int) -> tuple[Group, ...]:
+    """The groups' column order, rotated from round to round so that no group is always first."""
+    shift = round_id % len(BASE_ORDER)
+    return BASE_ORDER[shift:] + BASE_ORDER[:shift]
+
+
+def effective_status(
+    status: RoundStatus, opens_at: datetime | None, closes_at: datetime | None, now: datetime
+) -> RoundStatus:
+    """The status that holds now: a scheduled round opens on time and a round past its deadline
+    is closed, whether or not any background job has run."""
+    if status is RoundStatus.SCHEDULED and opens_at is not None and opens_at <= now:
+        status = RoundStatus.OPEN
+    if status is RoundStatus.OPEN and closes_at is not None and closes_at <= now:
+        return RoundStatus.CLOSED
+    return status
+
+
+def may_read(viewer: Viewer, status: RoundStatus) -> bool:
+    """Drafts are for moderators and admins; every signed-in person may read a round after."""
+    if status is RoundStatus.DRAFT:
+        return viewer.is_moderator or viewer.is_admin
+    return True
+
+
+def speaker_for(viewer: Viewer, invited: Iterable[int], status: RoundStatus) -> Speaking:
+    """The organisation this person posts for in the round, or why they may not post."""
+    if status is not RoundStatus.OPEN:
+        if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
+            raise RoundRuleError(
+                "This round is closed: nothing more can be posted.", status_code=409
+            )
+        raise RoundRuleError("This round is not open yet.", status_code=409)
+    invited_ids = set(invited)
+    for mandate in viewer.mandates:
+        if mandate.organisation_id in invited_ids:
+            return mandate
+    if viewer.platform_role is not None:
+        raise RoundRuleError(
+            "Only representatives of invited organisations post in a round; "
+            "moderators, observers and administrators read.",
+            status_code=403,
+        )
+    raise RoundRuleError(
+        "Your organisation is not invited to this round, so you can read it but not post.",
+        status_code=403,
+    )
+
+
+def clean_text(text: str, *, field: str, label: str, max_length: int, required: bool) -> str:
+    """Normalise line endings; refuse control characters (PostgreSQL refuses NUL), overlong text."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if _CONTROL.search(text):
+        raise RoundRuleError(
+            f"{label} contains control characters; remove them and try again.", field
+        )
+    if required and not text:
+        raise RoundRuleError(f"{label} is required.", field)
+    if len(text) > max_length:
+        raise RoundRuleError(
+            f"{label} is {len(text):,} characters long; the limit is {max_length:,}.", field
+        )
+    return text
+
+
+def parse_stance(value: str) -> Stance:
+    try:
+        return Stance(value)
+    except ValueError:
+        raise RoundRuleError("Choose a stance from the list.", "stance") from None
+
+
+def check_position(stance_value: str, statement: str) -> tuple[Stance, str]:
+    stance = parse_stance(stance_value)
+    statement = clean_text(
+        statement,
+        field="statement",
+        label="The statement",
+        max_length=STATEMENT_MAX,
+        required=False,
+    )
+    if stance in STATEMENT_REQUIRED and not statement:
+        raise RoundRuleError(
+            f"A statement is required with “{STANCE_LABELS[stance]}”: say why.", "statement"
+        )
+    return stance, statement
+
+
+def check_comment(body: str) -> str:
+    return clean_text(
+        body, field="body", label="The comment", max_length=COMMENT_MAX, required=True
+    )
+
+
+def may_edit_comment(viewer: Viewer, author_id: int, created_at: datetime, now: datetime) -> bool:
+    return viewer.user_id == author_id and now - created_at <= COMMENT_EDIT_WINDOW
+
+
+def positions_visible(sealed: bool, status: RoundStatus) -> bool:
+    """With sealed positions, each organisation sees only its own until the round closes."""
+    return not sealed or status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+
+
+def balanced_ids(items: Sequence[tuple[int, Group]], order: Sequence[Group]) -> list[int]:
+    """Ids interleaved round-robin by group in ``order``; within a group, the given order."""
+    queues: dict[Group, list[int]] = {group: [] for group in order}
+    for item_id, group in items:
+        queues[group].append(item_id)
+    result: list[int] = []
+    index = 0
+    while len(result) < len(items):
+        for group in order:
+            if index < len(queues[group]):
+                result.append(queues[group][index])
+        index += 1
+    return result
