@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     #: Threads serving requests in each process (database work runs in them).
     threadpool_size: int = 8
+    #: Serve ``/bench/ceiling`` (a pre-rendered page of a given size) for bench/ scripts only.
+    bench_endpoints: bool = False
     #: Address of a reverse proxy whose ``X-Forwarded-For`` is trusted; empty trusts none.
     trusted_proxy: str = ""
 

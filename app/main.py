@@ -62,8 +62,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(round_routes.router)
     app.include_router(position_routes.router)
     app.include_router(comment_routes.router)
+    if settings.bench_endpoints:
+        _add_bench_endpoints(app)
     _add_error_handlers(app)
     return app
+
+
+def _add_bench_endpoints(app: FastAPI) -> None:
+    """The ceiling the round page is measured against: the same app and middleware, returning a
+    pre-rendered HTML string of the requested size (bench/round_page.py)."""
+    pages: dict[int, bytes] = {}
+
+    @app.get("/bench/ceiling", include_in_schema=False)
+    def ceiling(size: int = 100_000) -> Response:
+        size = max(0, min(size, 5_000_000))
+        if size not in pages:
+            pages[size] = (b"<!doctype html><title>ceiling</title>" + b"x" * size)[:size]
+        return Response(pages[size], media_type="text/html")
 
 
 def asgi(settings: Settings | None = None) -> ASGIApp:

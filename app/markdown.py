@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -50,3 +52,9 @@ def render(text: str) -> str:
             link_rel="nofollow noopener noreferrer ugc",
         )
     )
+
+
+@lru_cache(maxsize=256)
+def render_cached(text: str) -> str:
+    """``render`` for texts shown on every request (a round's brief)."""
+    return render(text)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup
+from starlette.datastructures import URL, URLPath
 
 from app import markdown
 from app.accounts.rules import ROLE_LABELS
@@ -21,7 +23,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
 
 
-def _context(request: Request) -> dict[str, Any]:
+def base_context(request: Request) -> dict[str, Any]:
     csrf = request.scope.get("csrftoken")
     return {
         "viewer": getattr(request.state, "viewer", None),
@@ -31,8 +33,9 @@ def _context(request: Request) -> dict[str, Any]:
     }
 
 
-templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[_context])
+templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[base_context])
 templates.env.autoescape = True  # every template, whatever its name
+templates.env.auto_reload = False  # no stat() per include: restart to see template changes
 
 
 def datetime_format(value: Any, fmt: str = "%d %b %Y, %H:%M UTC") -> str:
@@ -63,6 +66,34 @@ def markdown_filter(value: str | None) -> Markup:
     return Markup(markdown.render(value or ""))
 
 
+_URL_PATHS: dict[tuple[int, str, tuple[tuple[str, Any], ...]], URLPath] = {}
+
+
+def _url_path(router: Any, name: str, params: tuple[tuple[str, Any], ...]) -> URLPath:
+    key = (id(router), name, params)
+    path = _URL_PATHS.get(key)
+    if path is None:
+        if len(_URL_PATHS) > 20_000:
+            _URL_PATHS.clear()
+        path = _URL_PATHS[key] = cast(URLPath, router.url_path_for(name, **dict(params)))
+    return path
+
+
+def url_path(request: Request, name: str, /, **path_params: Any) -> str:
+    """The path of a named route (memoised)."""
+    return str(_url_path(request.app.router, name, tuple(sorted(path_params.items()))))
+
+
+@pass_context
+def cached_url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
+    """Starlette's ``url_for`` with the route lookup memoised (it walks every route: ~0.15 ms a
+    call, measured, and a page makes dozens)."""
+    request: Request = context["request"]
+    path = _url_path(request.app.router, name, tuple(sorted(path_params.items())))
+    return path.make_absolute_url(base_url=request.base_url)
+
+
+templates.env.globals["url_for"] = cached_url_for
 templates.env.filters["datetime"] = datetime_format
 templates.env.filters["time_left"] = time_left
 templates.env.filters["markup"] = trusted_html

@@ -79,6 +79,14 @@ def _fresh_url(backend: str, postgres: PostgresServer | None, folder: Path) -> s
     return postgres.new_database()
 
 
+@pytest.fixture(autouse=True)
+def empty_fragment_cache() -> None:
+    """Each test starts with no cached round regions (ids repeat across rolled-back tests)."""
+    from app.rounds.fragments import CACHE
+
+    CACHE.clear()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -21,6 +21,9 @@ class SignInRequired(Exception):
 def current_signed_in(request: Request, db: DbSession) -> SignedIn | None:
     token = request.cookies.get(SESSION_COOKIE)
     signed = viewer_for_token(db, token) if token else None
+    # End this read transaction now: the route runs in another worker thread, and a connection
+    # held while waiting for one would starve the pool under load.
+    db.commit()
     request.state.viewer = signed.viewer if signed else None
     return signed
 

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.accounts import rules
@@ -15,7 +15,7 @@ from app.accounts.models import LoginAttempt, User, UserSession
 from app.accounts.rules import Speaking, Viewer
 from app.audit.service import record
 from app.config import Settings
-from app.db import utcnow
+from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from app.organisations.models import Mandate, Organisation
 from app.vocabulary import Group, MandateRole, PlatformRole
@@ -104,23 +104,26 @@ def revoke_all_sessions(db: Session, user_id: int) -> None:
     )
 
 
+_ACTIVE_MANDATES = (
+    select(
+        Mandate.id,
+        Mandate.organisation_id,
+        Organisation.name,
+        Organisation.group_name,
+        Mandate.role,
+        Mandate.starts_at,
+        Mandate.expires_at,
+        Mandate.revoked_at,
+    )
+    .join(Organisation, Organisation.id == Mandate.organisation_id)
+    .where(Mandate.user_id == bindparam("user_id"), Mandate.revoked_at.is_(None))
+    .order_by(Mandate.starts_at)
+)
+
+
 def active_speaking(db: Session, user_id: int, now: datetime) -> tuple[Speaking, ...]:
     """The user's mandates that are active now, with their organisations (one query)."""
-    rows = db.execute(
-        select(
-            Mandate.id,
-            Mandate.organisation_id,
-            Organisation.name,
-            Organisation.group_name,
-            Mandate.role,
-            Mandate.starts_at,
-            Mandate.expires_at,
-            Mandate.revoked_at,
-        )
-        .join(Organisation, Organisation.id == Mandate.organisation_id)
-        .where(Mandate.user_id == user_id, Mandate.revoked_at.is_(None))
-        .order_by(Mandate.starts_at)
-    ).all()
+    rows = read(db, _ACTIVE_MANDATES, {"user_id": user_id}).all()
     return tuple(
         Speaking(
             row.id, row.organisation_id, row.name, Group(row.group_name), MandateRole(row.role)
@@ -136,19 +139,22 @@ class SignedIn:
     session_id: int
 
 
+_LIVE_SESSION = (
+    select(UserSession.id, User.id.label("user_id"), User.name, User.email, User.platform_role)
+    .join(User, User.id == UserSession.user_id)
+    .where(
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
+        User.is_active.is_(True),
+    )
+)
+
+
 def viewer_for_token(db: Session, token: str) -> SignedIn | None:
     """The person behind a session cookie, if the session is live and the account active."""
     now = utcnow()
-    row = db.execute(
-        select(UserSession.id, User.id.label("user_id"), User.name, User.email, User.platform_role)
-        .join(User, User.id == UserSession.user_id)
-        .where(
-            UserSession.token_hash == hash_token(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-            User.is_active.is_(True),
-        )
-    ).one_or_none()
+    row = read(db, _LIVE_SESSION, {"token_hash": hash_token(token), "now": now}).one_or_none()
     if row is None:
         return None
     role = PlatformRole(row.platform_role) if row.platform_role else None

@@ -13,6 +13,7 @@ from app.comments import service
 from app.comments.models import Comment
 from app.db import DbSession
 from app.errors import DomainError, NotFound
+from app.positions.models import Position
 from app.rounds import page as round_page
 from app.rounds.routes import new_key, page_context
 from app.web import is_htmx, render, see_other
@@ -92,6 +93,7 @@ def _post(
         if parent is not None:
             return render(request, "comments/reply.html", context, status_code=error.status_code)
         full = page_context(
+            request,
             db,
             viewer,
             round_id,
@@ -124,6 +126,22 @@ def post_comment(
 ) -> Response:
     form_id = f"comment-form-position-{position_id}" if position_id else "comment-form"
     return _post(request, db, viewer, round_id, body, None, position_id, idempotency_key, form_id)
+
+
+@router.get("/rounds/{round_id}/positions/{position_id}/comment", name="comments.position_form")
+def position_comment_form(
+    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, position_id: int
+) -> Response:
+    """The form for a comment on a position: inline under htmx, a page of its own without."""
+    info = round_page.load_round(db, round_id, viewer)
+    position = db.get(Position, position_id)
+    if position is None or position.round_id != round_id:
+        raise NotFound("There is no such position in this round.")
+    context = _form_context(
+        info, position_id=position_id, form_id=f"comment-form-position-{position_id}"
+    )
+    context["organisation"] = round_page.organisation_name(db, position.organisation_id)
+    return render(request, "comments/_form.html", context, page="comments/position.html")
 
 
 @router.get("/rounds/{round_id}/comments/{comment_id}/reply", name="comments.reply_form")
@@ -164,7 +182,7 @@ def edit_form(
 ) -> Response:
     info, comment = _comment_view(db, viewer, round_id, comment_id)
     body = db.get_one(Comment, comment_id).body
-    context = {"round": info, "comment": comment, "body": body, "errors": {}}
+    context = {"round": info, "comment": comment, "body": body, "errors": {}, "may_reply": True}
     if not comment.editable:
         raise DomainError(
             "Comments can be edited for 15 minutes after posting, by their "
@@ -210,4 +228,6 @@ def edit(
             str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment_id}",
         )
     info, comment = _comment_view(db, viewer, round_id, comment_id)
-    return render(request, "comments/_comment.html", {"round": info, "comment": comment})
+    return render(
+        request, "comments/_comment.html", {"round": info, "comment": comment, "may_reply": True}
+    )

@@ -36,7 +36,7 @@ def post(
         body = rules.check_comment(body)
     except rules.RoundRuleError as error:
         raise as_domain_error(error) from None
-    key = idempotency_key[:64] or None
+    key = rules.idempotency_key(idempotency_key)
     if key is not None:
         repeat = db.scalar(
             select(Comment).where(

@@ -44,6 +44,7 @@ def post_position(
             "key": new_key(),
         }
         context = page_context(
+            request,
             db,
             viewer,
             round_id,
@@ -66,7 +67,7 @@ def post_position(
     url = str(request.url_for("rounds.show", round_id=round_id)) + "#your-position"
     if not is_htmx(request):
         return see_other(request, url)
-    context = page_context(db, viewer, round_id, position_saved=True)
+    context = page_context(request, db, viewer, round_id, position_saved=True)
     return render(request, "positions/_posted.html", context)
 
 

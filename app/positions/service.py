@@ -71,7 +71,7 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
         stance, statement = rules.check_position(data.stance, data.statement)
     except rules.RoundRuleError as error:
         raise as_domain_error(error) from None
-    key = data.idempotency_key[:64] or None
+    key = rules.idempotency_key(data.idempotency_key)
     if key is not None:
         repeat = db.scalar(
             select(Position)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app import markdown
 from app.accounts.models import User
 from app.accounts.rules import Speaking, Viewer
 from app.comments.models import Comment
-from app.db import utcnow
+from app.db import read, utcnow
 from app.errors import Forbidden, NotFound
 from app.organisations.models import Organisation
 from app.positions.models import Position
@@ -41,6 +42,7 @@ class RoundInfo:
     version: int
     consultation_id: int
     consultation_title: str
+    created_at: datetime
 
     @property
     def is_open(self) -> bool:
@@ -59,6 +61,8 @@ class PositionView:
     last_edited_by: str
     updated_at: datetime
     sealed: bool = False
+    #: The markdown source (loaded for the organisation's own position form only).
+    statement: str = ""
 
 
 @dataclass
@@ -113,48 +117,36 @@ class Discussion:
     page: int
     threads: list[CommentView]
     thread_count: int
-    last_comment_id: int
 
     @property
     def has_more(self) -> bool:
         return self.page * THREADS_PER_PAGE < self.thread_count
 
 
-@dataclass
-class RoundPage:
-    round: RoundInfo
-    columns: list[GroupColumn]
-    tally: Tally | None
-    speaking: Speaking | None
-    own_position: PositionView | None
-    discussion: Discussion
-    organisations: list[tuple[int, str, Group]]
-
-    @property
-    def order(self) -> tuple[Group, ...]:
-        return tuple(column.group for column in self.columns)
+_ROUND = (
+    select(
+        Round.id,
+        Round.number,
+        Round.title,
+        Round.brief,
+        Round.status,
+        Round.weighting,
+        Round.sealed,
+        Round.opens_at,
+        Round.closes_at,
+        Round.outcome,
+        Round.version,
+        Round.consultation_id,
+        Consultation.title.label("consultation_title"),
+        Round.created_at,
+    )
+    .join(Consultation, Consultation.id == Round.consultation_id)
+    .where(Round.id == bindparam("round_id"))
+)
 
 
 def load_round(db: Session, round_id: int, viewer: Viewer) -> RoundInfo:
-    row = db.execute(
-        select(
-            Round.id,
-            Round.number,
-            Round.title,
-            Round.brief,
-            Round.status,
-            Round.weighting,
-            Round.sealed,
-            Round.opens_at,
-            Round.closes_at,
-            Round.outcome,
-            Round.version,
-            Round.consultation_id,
-            Consultation.title.label("consultation_title"),
-        )
-        .join(Consultation, Consultation.id == Round.consultation_id)
-        .where(Round.id == round_id)
-    ).one_or_none()
+    row = read(db, _ROUND, {"round_id": round_id}).one_or_none()
     if row is None:
         raise NotFound("There is no such round.")
     status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
@@ -164,7 +156,7 @@ def load_round(db: Session, round_id: int, viewer: Viewer) -> RoundInfo:
         row.id,
         row.number,
         row.title,
-        Markup(markdown.render(row.brief)),
+        Markup(markdown.render_cached(row.brief)),
         status,
         Weighting(row.weighting),
         row.sealed,
@@ -174,22 +166,25 @@ def load_round(db: Session, round_id: int, viewer: Viewer) -> RoundInfo:
         row.version,
         row.consultation_id,
         row.consultation_title,
+        row.created_at,
     )
 
 
 def _columns(
     db: Session, info: RoundInfo, viewer: Viewer
 ) -> tuple[list[GroupColumn], list[PositionFact], PositionView | None]:
-    invited = db.execute(
+    invited = read(
+        db,
         select(Organisation.id, Organisation.name, Organisation.group_name)
         .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
         .where(RoundInvitation.round_id == info.id)
-        .order_by(Organisation.name)
+        .order_by(Organisation.name),
     ).all()
     editor = aliased(User)
     positions = {
         p.organisation_id: p
-        for p in db.execute(
+        for p in read(
+            db,
             select(
                 Position.id,
                 Position.organisation_id,
@@ -200,7 +195,7 @@ def _columns(
                 editor.name.label("editor"),
             )
             .join(editor, editor.id == Position.last_edited_by_id)
-            .where(Position.round_id == info.id)
+            .where(Position.round_id == info.id),
         )
     }
     visible = rules.positions_visible(info.sealed, info.status)
@@ -236,7 +231,7 @@ def _discussion(
     db: Session,
     info: RoundInfo,
     viewer: Viewer,
-    order: Sequence_Group,
+    order: tuple[Group, ...],
     *,
     mode: str,
     group: Group | None,
@@ -256,24 +251,12 @@ def _discussion(
         roots = roots.where(Organisation.group_name == group.value)
     if organisation_id is not None:
         roots = roots.where(Comment.organisation_id == organisation_id)
-    root_rows = [(r.id, Group(r.group_name)) for r in db.execute(roots)]
+    root_rows = [(r.id, Group(r.group_name)) for r in read(db, roots)]
     ids = [r[0] for r in root_rows] if mode != "balanced" else rules.balanced_ids(root_rows, order)
     start = (page - 1) * THREADS_PER_PAGE
     page_ids = ids[start : start + THREADS_PER_PAGE]
     threads = load_threads(db, info, viewer, page_ids, own_or_visible)
-    last_id = (
-        db.scalar(
-            select(Comment.id)
-            .where(Comment.round_id == info.id)
-            .order_by(Comment.id.desc())
-            .limit(1)
-        )
-        or 0
-    )
-    return Discussion(mode, group, organisation_id, page, threads, len(ids), last_id)
-
-
-Sequence_Group = tuple[Group, ...]
+    return Discussion(mode, group, organisation_id, page, threads, len(ids))
 
 
 def load_threads(
@@ -298,7 +281,8 @@ def load_comments(
             Comment.author_id == viewer.user_id
         )
     position_org = aliased(Organisation)
-    rows = db.execute(
+    rows = read(
+        db,
         select(
             Comment.id,
             Comment.parent_id,
@@ -319,7 +303,7 @@ def load_comments(
         .outerjoin(Position, Position.id == Comment.position_id)
         .outerjoin(position_org, position_org.id == Position.organisation_id)
         .where(Comment.round_id == info.id, where, condition)  # type: ignore[arg-type]
-        .order_by(Comment.id)
+        .order_by(Comment.id),
     ).all()
     now = utcnow()
     return [
@@ -343,50 +327,191 @@ def load_comments(
     ]
 
 
-def load_round_page(
-    db: Session,
-    round_id: int,
-    viewer: Viewer,
-    *,
-    mode: str = "chronological",
-    group: Group | None = None,
-    organisation_id: int | None = None,
-    page: int = 1,
-) -> RoundPage:
-    info = load_round(db, round_id, viewer)
-    columns, facts, own = _columns(db, info, viewer)
-    order = tuple(column.group for column in columns)
-    discussion = _discussion(
-        db,
-        info,
-        viewer,
-        order,
-        mode=mode,
-        group=group,
-        organisation_id=organisation_id,
-        page=max(page, 1),
-    )
-    speaking = None
-    if info.is_open:
-        invited_ids = {slot.id for column in columns for slot in column.slots}
-        speaking = next((m for m in viewer.mandates if m.organisation_id in invited_ids), None)
-    shown_tally = (
-        tally(facts, info.weighting) if rules.positions_visible(info.sealed, info.status) else None
-    )
-    organisations = [
-        (slot.id, slot.name, slot.group) for column in columns for slot in column.slots
-    ]
-    return RoundPage(info, columns, shown_tally, speaking, own, discussion, organisations)
-
-
 def require_reader(viewer: Viewer, info: RoundInfo) -> None:
     if not rules.may_read(viewer, info.status):
         raise Forbidden("You cannot see this round.")
 
 
 def user_names(db: Session, ids: set[int]) -> dict[int, str]:
-    return dict(db.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
+    return {
+        row.id: row.name for row in read(db, select(User.id, User.name).where(User.id.in_(ids)))
+    }
 
 
 def organisation_name(db: Session, organisation_id: int) -> str:
     return db.scalar(select(Organisation.name).where(Organisation.id == organisation_id)) or ""
+
+
+@dataclass(frozen=True)
+class DiscussionParams:
+    mode: str = "chronological"
+    group: Group | None = None
+    organisation_id: int | None = None
+    page: int = 1
+
+    @property
+    def query(self) -> str:
+        parts = [f"order={self.mode}"]
+        if self.group:
+            parts.append(f"group={self.group.value}")
+        if self.organisation_id:
+            parts.append(f"organisation={self.organisation_id}")
+        return "&".join(parts)
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    organisations: list[tuple[int, str, Group]]
+    last_comment_id: int
+
+
+def load_round_facts(db: Session, round_id: int) -> RoundFacts:
+    last = read(db, select(func.max(Comment.id)).where(Comment.round_id == round_id)).scalar()
+    last = last or 0
+    return RoundFacts(invited_organisations(db, round_id), last)
+
+
+def invited_organisations(db: Session, round_id: int) -> list[tuple[int, str, Group]]:
+    return [
+        (r.id, r.name, Group(r.group_name))
+        for r in read(
+            db,
+            select(Organisation.id, Organisation.name, Organisation.group_name)
+            .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
+            .where(RoundInvitation.round_id == round_id)
+            .order_by(Organisation.name),
+        )
+    ]
+
+
+class RoundPage:
+    """What the round page shows to one viewer. The costly parts (columns, tally, discussion)
+    load only when a template asks for them, so a page assembled from cached fragments runs
+    none of their queries."""
+
+    def __init__(
+        self,
+        db: Session,
+        info: RoundInfo,
+        viewer: Viewer,
+        facts: RoundFacts,
+        params: DiscussionParams = DiscussionParams(),
+    ) -> None:
+        self.db = db
+        self.round = info
+        self.viewer = viewer
+        self.organisations = facts.organisations
+        self.last_comment_id = facts.last_comment_id
+        self.params = params
+        self.order = rules.column_order(info.id)
+        invited_ids = {org_id for org_id, _name, _group in self.organisations}
+        self.speaking: Speaking | None = None
+        if info.is_open:
+            self.speaking = next(
+                (m for m in viewer.mandates if m.organisation_id in invited_ids), None
+            )
+        self.member_of = next(
+            (m for m in viewer.mandates if m.organisation_id in invited_ids), None
+        )
+
+    @cached_property
+    def _columns_and_facts(
+        self,
+    ) -> tuple[list[GroupColumn], list[PositionFact], PositionView | None]:
+        return _columns(self.db, self.round, self.viewer)
+
+    @property
+    def columns(self) -> list[GroupColumn]:
+        return self._columns_and_facts[0]
+
+    @cached_property
+    def tally(self) -> Tally | None:
+        if not rules.positions_visible(self.round.sealed, self.round.status):
+            return None
+        return tally(self._columns_and_facts[1], self.round.weighting)
+
+    @cached_property
+    def own_position(self) -> PositionView | None:
+        if self.member_of is None:
+            return None
+        return own_position(self.db, self.round.id, self.member_of.organisation_id)
+
+    @cached_property
+    def discussion(self) -> Discussion:
+        p = self.params
+        return _discussion(
+            self.db,
+            self.round,
+            self.viewer,
+            self.order,
+            mode=p.mode,
+            group=p.group,
+            organisation_id=p.organisation_id,
+            page=max(p.page, 1),
+        )
+
+    @property
+    def may_reply(self) -> bool:
+        return self.speaking is not None
+
+
+_EDITOR = aliased(User)
+_OWN_POSITION = (
+    select(
+        Position.id,
+        Position.stance,
+        Position.statement_html,
+        Position.statement,
+        Position.version,
+        Position.updated_at,
+        _EDITOR.name.label("editor"),
+        Organisation.name,
+        Organisation.group_name,
+    )
+    .join(_EDITOR, _EDITOR.id == Position.last_edited_by_id)
+    .join(Organisation, Organisation.id == Position.organisation_id)
+    .where(
+        Position.round_id == bindparam("round_id"),
+        Position.organisation_id == bindparam("organisation_id"),
+    )
+)
+
+
+def own_position(db: Session, round_id: int, organisation_id: int) -> PositionView | None:
+    row = read(
+        db, _OWN_POSITION, {"round_id": round_id, "organisation_id": organisation_id}
+    ).one_or_none()
+    if row is None:
+        return None
+    return PositionView(
+        row.id,
+        organisation_id,
+        row.name,
+        Group(row.group_name),
+        Stance(row.stance),
+        Markup(row.statement_html),
+        row.version,
+        row.editor,
+        row.updated_at,
+        statement=row.statement,
+    )
+
+
+_RECENT_OWN_COMMENT = (
+    select(Comment.id)
+    .where(
+        Comment.round_id == bindparam("round_id"),
+        Comment.author_id == bindparam("user_id"),
+        (Comment.created_at > bindparam("since", type_=Comment.created_at.type))
+        | (Comment.visibility != Visibility.VISIBLE.value),
+    )
+    .limit(1)
+)
+
+
+def has_recent_own_comments(db: Session, round_id: int, user_id: int) -> bool:
+    """Whether the viewer has comments that look different to them (still editable, or not yet
+    public): their threads are then rendered for them alone, not shared."""
+    since = utcnow() - rules.COMMENT_EDIT_WINDOW
+    params = {"round_id": round_id, "user_id": user_id, "since": since}
+    return read(db, _RECENT_OWN_COMMENT, params).first() is not None

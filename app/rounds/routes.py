@@ -7,22 +7,22 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
-from app.db import DbSession
+from app.db import DbSession, read
 from app.errors import DomainError, NotFound
 from app.organisations.models import Organisation
+from app.rounds import fragments, service
 from app.rounds import page as round_page
-from app.rounds import service
 from app.rounds.models import Consultation, Round
 from app.rounds.rules import STANCE_LABELS
 from app.summaries.tally import percent
 from app.vocabulary import Group, RoundStatus, Stance, Weighting
-from app.web import is_htmx, render, see_other
+from app.web import base_context, is_htmx, render, see_other, url_path
 
 router = APIRouter()
 
@@ -45,6 +45,7 @@ def parse_deadline(value: str, field: str) -> datetime | None:
 
 
 def page_context(
+    request: Request,
     db: DbSession,
     viewer: Viewer,
     round_id: int,
@@ -53,29 +54,32 @@ def page_context(
     group: str = "",
     organisation: int | None = None,
     page: int = 1,
+    regions: tuple[str, ...] = tuple(fragments.PARTIALS),
     **extra: Any,
 ) -> dict[str, Any]:
-    chosen_group = Group(group) if group in {g.value for g in Group} else None
-    data = round_page.load_round_page(
-        db,
-        round_id,
-        viewer,
-        mode="balanced" if order == "balanced" else "chronological",
-        group=chosen_group,
-        organisation_id=organisation,
-        page=page,
+    """Everything the round page's templates need; its regions come from the fragment cache."""
+    info = round_page.load_round(db, round_id, viewer)
+    params = round_page.DiscussionParams(
+        "balanced" if order == "balanced" else "chronological",
+        Group(group) if group in {g.value for g in Group} else None,
+        organisation,
+        max(page, 1),
     )
+    data = round_page.RoundPage(db, info, viewer, fragments.round_facts(db, info), params)
+    own = data.own_position
     context: dict[str, Any] = {
         "page": data,
-        "round": data.round,
+        "round": info,
+        "may_reply": data.may_reply,
+        "round_path": url_path(request, "rounds.show", round_id=info.id),
         "stances": list(Stance),
         "stance_labels": STANCE_LABELS,
         "percent": percent,
         "now": datetime.now(UTC),
         "position_form": {
-            "stance": data.own_position.stance.value if data.own_position else "",
-            "statement": "",
-            "base_version": data.own_position.version if data.own_position else 0,
+            "stance": own.stance.value if own else "",
+            "statement": own.statement if own else "",
+            "base_version": own.version if own else 0,
             "key": new_key(),
         },
         "position_errors": {},
@@ -83,16 +87,11 @@ def page_context(
         "comment_errors": {},
         "stale": None,
     }
-    if data.own_position is not None:
-        context["position_form"]["statement"] = _own_statement(db, data.own_position.id)
     context.update(extra)
+    context["fragments"] = fragments.render(
+        request, data, {**base_context(request), **context}, regions
+    )
     return context
-
-
-def _own_statement(db: DbSession, position_id: int) -> str:
-    from app.positions.models import Position
-
-    return db.scalar(select(Position.statement).where(Position.id == position_id)) or ""
 
 
 @router.get("/consultations/new", name="consultations.new")
@@ -249,7 +248,14 @@ def show_round(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     context = page_context(
-        db, viewer, round_id, order=order, group=group, organisation=organisation, page=page
+        request,
+        db,
+        viewer,
+        round_id,
+        order=order,
+        group=group,
+        organisation=organisation,
+        page=page,
     )
     return render(request, "rounds/show.html", context)
 
@@ -273,9 +279,17 @@ def more_comments(
             str(request.url_for("rounds.show", round_id=round_id)) + (f"?{query}" if query else ""),
         )
     context = page_context(
-        db, viewer, round_id, order=order, group=group, organisation=organisation, page=page
+        request,
+        db,
+        viewer,
+        round_id,
+        order=order,
+        group=group,
+        organisation=organisation,
+        page=page,
+        regions=("threads",),
     )
-    return render(request, "comments/_page.html", context)
+    return HTMLResponse(context["fragments"]["threads"], headers={"Vary": "HX-Request"})
 
 
 @router.get("/rounds/{round_id}/live", name="rounds.live")
@@ -290,18 +304,19 @@ def live(
     """Polled every few seconds: 204 when nothing changed (one indexed query), else the new
     columns, tally, participation and comments as out-of-band swaps. Holds no state in the
     process, so it is right behind any number of workers."""
-    current = db.scalar(select(Round.version).where(Round.id == round_id))
+    current = read(db, select(Round.version).where(Round.id == round_id)).scalar()
     if current is None:
         raise NotFound("There is no such round.")
     if current == version:
         return Response(status_code=204)
-    context = page_context(db, viewer, round_id)
+    context = page_context(
+        request, db, viewer, round_id, regions=("participation", "columns", "tally")
+    )
     data: round_page.RoundPage = context["page"]
-    new = round_page.load_comments(
+    context["new_comments"] = round_page.load_comments(
         db, data.round, viewer, (Comment.id > after) & (Comment.author_id != viewer.user_id)
     )
-    context["new_comments"] = new
-    context["after"] = max([after, data.discussion.last_comment_id])
+    context["after"] = max(after, data.last_comment_id)
     return render(request, "rounds/_live.html", context)
 
 
@@ -322,7 +337,7 @@ def open_round(
         return render(
             request,
             "rounds/show.html",
-            page_context(db, viewer, round_id, open_error=error.message),
+            page_context(request, db, viewer, round_id, open_error=error.message),
             status_code=error.status_code,
         )
     db.commit()

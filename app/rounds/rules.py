@@ -15,7 +15,7 @@ STATEMENT_MAX = 20_000
 COMMENT_MAX = 5_000
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 STATEMENT_REQUIRED = frozenset({Stance.OPPOSE, Stance.SUPPORT_WITH_RESERVATIONS})
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 STANCE_LABELS = {
     Stance.SUPPORT: "Support",
@@ -152,3 +152,12 @@ def balanced_ids(items: Sequence[tuple[int, Group]], order: Sequence[Group]) -> 
                 result.append(queues[group][index])
         index += 1
     return result
+
+
+_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def idempotency_key(value: str) -> str | None:
+    """The form's idempotency key if it is well formed (URL-safe, 8-64 characters), else None:
+    a malformed key only loses the duplicate protection, never the post."""
+    return value if _KEY.fullmatch(value) else None

@@ -1,0 +1,130 @@
+"""Rendered regions of the round page, cached per round version.
+
+Every write to a round bumps its ``version`` in the database (in the same transaction), and
+every key below starts with (round id, version, effective status): a write in any process makes
+the old entries unreachable, so the cache is right behind any number of workers. Entries are
+shared only between viewers who would see the same HTML; what differs per viewer is in the key
+(a viewer's own fresh comments make their threads their own).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+from fastapi import Request
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from app.rounds import rules
+from app.rounds.page import (
+    RoundFacts,
+    RoundInfo,
+    RoundPage,
+    has_recent_own_comments,
+    load_round_facts,
+)
+from app.web import templates
+
+PARTIALS = {
+    "participation": "rounds/_participation.html",
+    "columns": "rounds/_columns.html",
+    "tally": "rounds/_tally.html",
+    "threads": "comments/_page.html",
+    "filters": "comments/_filters.html",
+}
+
+
+class FragmentCache:
+    """A small thread-safe LRU map."""
+
+    def __init__(self, max_entries: int = 2048) -> None:
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+        if self is CACHE:
+            _FACTS.clear()
+
+
+CACHE = FragmentCache()
+_FACTS: FragmentCache = FragmentCache(max_entries=256)
+
+
+def round_facts(db: Session, info: RoundInfo) -> RoundFacts:
+    """Invited organisations and the newest comment id, read once per round version."""
+    key = (info.id, info.created_at, info.version)
+    facts: RoundFacts | None = _FACTS.get(key)
+    if facts is None:
+        facts = load_round_facts(db, info.id)
+        _FACTS.put(key, facts)
+    return facts
+
+
+def keys(page: RoundPage) -> dict[str, Hashable]:
+    info = page.round
+    base = (info.id, info.created_at, info.version, info.status.value)
+    hidden = not rules.positions_visible(info.sealed, info.status)
+    member = page.member_of.organisation_id if (hidden and page.member_of) else None
+    # A viewer with comments only they see differently (still editable for 15 minutes, or
+    # awaiting moderation) gets threads of their own, refreshed at least every minute.
+    personal = page.member_of is not None and has_recent_own_comments(
+        page.db, info.id, page.viewer.user_id
+    )
+    audience = (page.viewer.user_id, int(time.time() // 60)) if personal else None
+    return {
+        "participation": (*base, "participation"),
+        "tally": (*base, "tally"),
+        "columns": (*base, "columns", member, page.speaking is not None),
+        "threads": (*base, "threads", page.params, page.may_reply, audience),
+        "filters": (*base, "filters", page.params),
+    }
+
+
+def render(
+    request: Request,
+    page: RoundPage,
+    context: dict[str, Any],
+    names: tuple[str, ...] = tuple(PARTIALS),
+) -> dict[str, Markup]:
+    """The named regions: from the cache when possible, else rendered (and kept)."""
+    wanted = keys(page)
+    out: dict[str, Markup] = {}
+    for name in names:
+        key = wanted[name]
+        cached = CACHE.get(key)
+        if cached is None:
+            html = templates.get_template(PARTIALS[name]).render({**context, "request": request})
+            cached = Markup(html)
+            CACHE.put(key, cached)
+        out[name] = cached
+    return out
+
+
+def out_of_band(fragment: Markup) -> Markup:
+    """The same region marked for an htmx out-of-band swap (its root element has the id)."""
+    head, sep, rest = str(fragment).lstrip().partition(" ")
+    return Markup(f'{head} hx-swap-oob="true"{sep}{rest}')
+
+
+templates.env.filters["oob"] = out_of_band

@@ -1,0 +1,236 @@
+"""Round page throughput and comment-posting latency, measured in one run against one server.
+
+    .venv/bin/python bench/round_page.py [--backend sqlite|postgresql|both] [--seconds 10]
+
+For each backend: a fresh database with a demo-scale round (3 groups x 20 organisations, 60
+positions, 2,000 comments), one `tripartite serve` process, then
+  1. wrk, 32 connections: the round page vs. /bench/ceiling, a pre-rendered HTML string of the
+     same size served by the same app (the ceiling); the ratio is the figure (target >= 20%);
+  2. 32 concurrent posters (each a different organisation's representative) posting comments:
+     p50/p99 latency and errors (target p99 < 250 ms, 0 errors).
+Only 127.0.0.1 is contacted; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import httpx2 as httpx
+from sqlalchemy import create_engine, insert, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.accounts.credentials import hash_password  # noqa: E402
+from app.db import utcnow  # noqa: E402
+from app.markdown import render  # noqa: E402
+from app.migrate import upgrade  # noqa: E402
+from app.models import (  # noqa: E402
+    Comment, Consultation, Mandate, Organisation, Position, PositionVersion, Round,
+    RoundInvitation, User,
+)
+from app.vocabulary import Group, Stance  # noqa: E402
+
+PASSWORD = "bench-password-2026"
+POSTGRES = os.environ.get("TRIPARTITE_TEST_POSTGRES_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ORGS_PER_GROUP = 20
+COMMENTS = 2_000
+POSTERS = 32
+POSTS_EACH = 15
+
+
+def seed(url: str) -> int:
+    """The demo-scale round; returns its id."""
+    engine = create_engine(url)
+    now = utcnow()
+    password_hash = hash_password(PASSWORD)
+    stances = list(Stance)
+    with engine.begin() as db:
+        db.execute(insert(Consultation), [{"id": 1, "title": "Bench consultation", "brief": "",
+                                           "created_at": now}])
+        db.execute(insert(Round), [{
+            "id": 1, "consultation_id": 1, "number": 1, "title": "Bench round",
+            "brief": "A **demo-scale** round.", "status": "open", "weighting": "1:1:1",
+            "sealed": False, "premoderated": False, "opens_at": now - timedelta(days=1),
+            "closes_at": now + timedelta(days=10), "version": 1, "created_at": now}])
+        orgs, users, mandates, invitations, positions, versions = [], [], [], [], [], []
+        n = 0
+        for group in Group:
+            for i in range(ORGS_PER_GROUP):
+                n += 1
+                orgs.append({"id": n, "name": f"{group.label} organisation {i + 1}",
+                             "group_name": group.value, "country": "Ardenia", "created_at": now})
+                users.append({"id": n, "email": f"rep{n}@bench.example",
+                              "name": f"Representative {n}", "password_hash": password_hash,
+                              "is_active": True, "created_at": now})
+                mandates.append({"user_id": n, "organisation_id": n, "role": "representative",
+                                 "starts_at": now - timedelta(days=2), "created_at": now})
+                invitations.append({"round_id": 1, "organisation_id": n, "invited_at": now})
+                statement = f"Organisation {n} explains its position in **two** sentences. " * 3
+                stance = stances[n % len(stances)].value
+                positions.append({"id": n, "round_id": 1, "organisation_id": n, "stance": stance,
+                                  "statement": statement, "statement_html": render(statement),
+                                  "version": 1, "created_by_id": n, "last_edited_by_id": n,
+                                  "created_at": now, "updated_at": now})
+                versions.append({"position_id": n, "version": 1, "stance": stance,
+                                 "statement": statement, "author_id": n, "created_at": now})
+        for table, rows in ((Organisation, orgs), (User, users), (Mandate, mandates),
+                            (RoundInvitation, invitations), (Position, positions),
+                            (PositionVersion, versions)):
+            db.execute(insert(table), rows)
+        comments = []
+        for c in range(1, COMMENTS + 1):
+            author = (c * 7) % n + 1
+            parent = None if c % 3 == 1 else c - 1
+            thread = c if parent is None else comments[parent - 1]["thread_id"]
+            body = f"Comment {c}: a point about portability of *pensions*."
+            comments.append({"id": c, "round_id": 1, "parent_id": parent, "thread_id": thread,
+                             "author_id": author, "organisation_id": author, "body": body,
+                             "body_html": render(body), "visibility": "visible",
+                             "locked": False, "created_at": now - timedelta(days=1)})
+        db.execute(insert(Comment), comments)
+        if url.startswith("postgresql"):
+            for table in ("consultations", "rounds", "organisations", "users", "positions",
+                          "comments"):
+                db.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                f"(SELECT max(id) FROM {table}))"))
+    engine.dispose()
+    return 1
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sign_in(base: str, email: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=30)
+    client.get("/login")
+    response = client.post("/login", data={"email": email, "password": PASSWORD,
+                                           "csrftoken": client.cookies["csrftoken"]})
+    assert response.status_code == 303, response.text
+    return client
+
+
+def wrk(url: str, cookie: str, seconds: int) -> float:
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Cookie: {cookie}",
+                          url], capture_output=True, text=True, check=True).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise SystemExit(f"wrk saw {non2xx.group(1)} error responses on {url}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def posting(base: str) -> tuple[list[float], int]:
+    clients = [sign_in(base, f"rep{i + 1}@bench.example") for i in range(POSTERS)]
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    start = threading.Barrier(POSTERS)
+
+    def poster(client: httpx.Client) -> None:
+        nonlocal errors
+        token = client.cookies["csrftoken"]
+        start.wait()
+        for _ in range(POSTS_EACH):
+            began = time.perf_counter()
+            response = client.post("/rounds/1/comments", data={
+                "body": "A comment posted under load.", "csrftoken": token,
+                "idempotency_key": uuid.uuid4().hex})
+            elapsed = time.perf_counter() - began
+            with lock:
+                latencies.append(elapsed)
+                if response.status_code != 303:
+                    errors += 1
+
+    threads = [threading.Thread(target=poster, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    for c in clients:
+        c.close()
+    return latencies, errors
+
+
+def run(backend: str, seconds: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="tripartite-bench-"))
+    dbname = f"tripartite_bench_{uuid.uuid4().hex[:8]}"
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'bench.db'}"
+    else:
+        admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{dbname}"'))
+        url = POSTGRES.rsplit("/", 1)[0] + f"/{dbname}"
+    server = None
+    try:
+        upgrade(url)
+        round_id = seed(url)
+        port = free_port()
+        env = {**os.environ, "TRIPARTITE_DATABASE_URL": url, "TRIPARTITE_DATA_DIR": str(folder),
+               "TRIPARTITE_SECRET_KEY": "bench", "TRIPARTITE_BENCH_ENDPOINTS": "true",
+               "TRIPARTITE_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000"}
+        server = subprocess.Popen([str(ROOT / ".venv/bin/tripartite"), "serve", "--port",
+                                   str(port)], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(base + "/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        client = sign_in(base, "rep1@bench.example")
+        page = client.get(f"/rounds/{round_id}")
+        assert page.status_code == 200
+        size = len(page.content)
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        wrk(f"{base}/rounds/{round_id}", cookie, 2)  # warm up
+        ceiling = wrk(f"{base}/bench/ceiling?size={size}", cookie, seconds)
+        round_page = wrk(f"{base}/rounds/{round_id}", cookie, seconds)
+        latencies, errors = posting(base)
+        latencies.sort()
+        p99 = latencies[int(len(latencies) * 0.99) - 1]
+        print(f"{backend:10} page {size / 1000:.0f} kB | round page {round_page:7.1f} req/s | "
+              f"ceiling {ceiling:7.1f} req/s | ratio {round_page / ceiling:6.1%} (target >= 20%)"
+              f" | posting x{POSTERS}: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+              f"p99 {p99 * 1000:.0f} ms (target < 250), {errors} errors of {len(latencies)}")
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
+        if backend == "postgresql":
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+            admin.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
+        run(backend, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
