@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -80,10 +81,36 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable across a killed process in WAL mode
         cursor.close()
 
+    # Writers in this process queue on a lock before asking SQLite for its write lock: a thread
+    # waiting here wakes the moment the lock is free, where SQLite's own busy handler sleeps in
+    # growing steps (the long tail of write latency under load). Other processes still meet
+    # at SQLite's lock, with the busy timeout.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:
+            writer.acquire()
+            connection.info["holds_writer"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except BaseException:
+            _release(connection)
+            raise
+
+    def _release(connection: Any) -> None:
+        if connection.info.pop("holds_writer", False):
+            writer.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # a connection returned without commit or rollback never keeps the writers waiting
+        if record.info.pop("holds_writer", False):
+            writer.release()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -94,6 +121,11 @@ def open_session(factory: sessionmaker[Session], *, write: bool) -> Session:
     """A session; ``write=True`` takes SQLite's write lock when its transaction begins."""
     if write:
         return factory(execution_options={WRITE_OPTION: True})
+    bind = factory.kw.get("bind")
+    if bind is not None and bind.dialect.name == "postgresql":
+        # Reads need no BEGIN/COMMIT round trips: under READ COMMITTED each statement sees the
+        # latest committed data either way.
+        return factory(execution_options={"isolation_level": "AUTOCOMMIT"})
     return factory()
 
 

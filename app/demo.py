@@ -337,15 +337,13 @@ def _demo_round(
             author_id=members[org.id],
             organisation_id=org.id,
             parent_id=parent_comment.id if parent_comment else None,
-            thread_id=parent_comment.thread_id if parent_comment else None,
+            thread_id=(parent_comment.thread_id or parent_comment.id) if parent_comment else None,
             body=body,
             body_html=markdown.render(body),
             created_at=opens + timedelta(hours=7 * (index + 1)),
         )
         db.add(comment)
         db.flush()
-        if comment.thread_id is None:
-            comment.thread_id = comment.id
         posted.append(comment)
     record(db, moderator.id, "round.opened", "round", round_.id)
     if closed:

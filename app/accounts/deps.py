@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 
 from app.accounts.rules import Viewer
 from app.accounts.service import SignedIn, viewer_for_token
@@ -20,6 +21,10 @@ class SignInRequired(Exception):
 
 def current_signed_in(request: Request, db: DbSession) -> SignedIn | None:
     token = request.cookies.get(SESSION_COOKIE)
+    if token and isinstance(db.bind, Engine) and db.bind.dialect.name == "postgresql":
+        # one round trip instead of BEGIN, SELECT, COMMIT (the route's writes, if any, get a
+        # transaction of their own below)
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     signed = viewer_for_token(db, token) if token else None
     # End this read transaction now: the route runs in another worker thread, and a connection
     # held while waiting for one would starve the pool under load.

@@ -25,7 +25,7 @@ class Comment(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
-    #: The top-level comment of this thread (itself for a top-level comment): one query loads a
+    #: The top-level comment of this thread (NULL for a top-level comment): one query loads a
     #: page of threads.
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

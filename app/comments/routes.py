@@ -31,6 +31,18 @@ def _comment_view(
     return info, found[0]
 
 
+def _parent_or_none(
+    db: DbSession, viewer: Viewer, round_id: int, parent_id: int | None
+) -> round_page.CommentView | None:
+    """The comment replied to, if it is in this round (a refusal may be about exactly that)."""
+    if parent_id is None:
+        return None
+    try:
+        return _comment_view(db, viewer, round_id, parent_id)[1]
+    except NotFound:
+        return None
+
+
 def _form_context(
     info: round_page.RoundInfo,
     *,
@@ -74,7 +86,7 @@ def _post(
     except DomainError as error:
         db.rollback()
         info = round_page.load_round(db, round_id, viewer)
-        parent = _comment_view(db, viewer, round_id, parent_id)[1] if parent_id else None
+        parent = _parent_or_none(db, viewer, round_id, parent_id)
         context = _form_context(
             info,
             parent=parent,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import markdown
@@ -13,7 +14,8 @@ from app.errors import DomainError, Forbidden, NotFound
 from app.positions.models import Position
 from app.positions.service import as_domain_error, current_status, invited_organisation_ids
 from app.rounds import rules
-from app.rounds.service import lock_round
+from app.rounds.models import Round
+from app.rounds.service import claim_round, lock_round
 from app.vocabulary import Visibility
 
 
@@ -27,8 +29,14 @@ def post(
     position_id: int | None,
     idempotency_key: str,
 ) -> Comment:
-    """A comment on the round, on a position, or a reply; the round row is locked first."""
-    round_ = lock_round(db, round_id)
+    """A comment on the round, on a position, or a reply.
+
+    Everything is checked first, without locks; then the round is claimed (version bumped,
+    row locked until commit) and its status checked again, so that a close or the deadline
+    racing this post comes either before it (refused) or after it (accepted)."""
+    round_ = db.get(Round, round_id)
+    if round_ is None:
+        raise NotFound("No such round.")
     try:
         speaking = rules.speaker_for(
             viewer, invited_organisation_ids(db, round_id), current_status(round_)
@@ -37,14 +45,9 @@ def post(
     except rules.RoundRuleError as error:
         raise as_domain_error(error) from None
     key = rules.idempotency_key(idempotency_key)
-    if key is not None:
-        repeat = db.scalar(
-            select(Comment).where(
-                Comment.author_id == viewer.user_id, Comment.idempotency_key == key
-            )
-        )
-        if repeat is not None:
-            return repeat
+    repeat = _by_key(db, viewer.user_id, key)
+    if repeat is not None:
+        return repeat
     thread_id = None
     if parent_id is not None:
         parent = db.get(Comment, parent_id)
@@ -56,12 +59,18 @@ def post(
             raise DomainError(
                 "This thread is locked by a moderator: no more replies.", status_code=409
             )
-        position_id, thread_id = parent.position_id, parent.thread_id
+        position_id, thread_id = parent.position_id, parent.thread_id or parent.id
     elif position_id is not None:
         position = db.get(Position, position_id)
         if position is None or position.round_id != round_id:
             raise DomainError("That position is not part of this round.", field="body")
-    visibility = Visibility.PENDING if round_.premoderated else Visibility.VISIBLE
+    html = markdown.render(body)
+    status, premoderated = claim_round(db, round_id)
+    try:
+        rules.speaker_for(viewer, [speaking.organisation_id], status)
+    except rules.RoundRuleError as error:
+        raise as_domain_error(error) from None
+    visibility = Visibility.PENDING if premoderated else Visibility.VISIBLE
     comment = Comment(
         round_id=round_id,
         position_id=position_id,
@@ -70,17 +79,28 @@ def post(
         author_id=viewer.user_id,
         organisation_id=speaking.organisation_id,
         body=body,
-        body_html=markdown.render(body),
+        body_html=html,
         visibility=visibility.value,
         idempotency_key=key,
         created_at=utcnow(),
     )
-    db.add(comment)
-    db.flush()
-    if comment.thread_id is None:
-        comment.thread_id = comment.id
-    round_.version += 1
+    try:
+        with db.begin_nested():  # a concurrent retry with the same key wins the race: use it
+            db.add(comment)
+    except IntegrityError:
+        repeat = _by_key(db, viewer.user_id, key)
+        if repeat is None:
+            raise
+        return repeat
     return comment
+
+
+def _by_key(db: Session, author_id: int, key: str | None) -> Comment | None:
+    if key is None:
+        return None
+    return db.scalar(
+        select(Comment).where(Comment.author_id == author_id, Comment.idempotency_key == key)
+    )
 
 
 def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str) -> Comment:

@@ -15,7 +15,7 @@ from app.errors import Conflict, DomainError, NotFound
 from app.positions.models import Position, PositionVersion
 from app.rounds import rules
 from app.rounds.models import Round, RoundInvitation
-from app.rounds.service import lock_round
+from app.rounds.service import claim_round
 from app.vocabulary import RoundStatus
 
 
@@ -61,9 +61,13 @@ class PositionInput:
 def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Position:
     """Post or revise the viewer's organisation's position in the round.
 
-    The round row is locked first, so a post racing the deadline or a close is either in
-    before it or refused."""
-    round_ = lock_round(db, round_id)
+    Checks run first, without locks; then the round is claimed (version bumped, row locked
+    until commit) and its status checked again before the position is read and written, so a
+    post racing the deadline or a close is either in before it or refused, and two revisions
+    of one position are ordered (the second is told it is stale)."""
+    round_ = db.get(Round, round_id)
+    if round_ is None:
+        raise NotFound("No such round.")
     try:
         speaking = rules.speaker_for(
             viewer, invited_organisation_ids(db, round_id), current_status(round_)
@@ -72,6 +76,13 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
     except rules.RoundRuleError as error:
         raise as_domain_error(error) from None
     key = rules.idempotency_key(data.idempotency_key)
+    html = markdown.render(statement)
+    status, _premoderated = claim_round(db, round_id)
+    try:
+        rules.speaker_for(viewer, [speaking.organisation_id], status)
+    except rules.RoundRuleError as error:
+        raise as_domain_error(error) from None
+    # after the claim: a double click waits for the first post and then finds it
     if key is not None:
         repeat = db.scalar(
             select(Position)
@@ -88,7 +99,6 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
         )
     )
     now = utcnow()
-    html = markdown.render(statement)
     if position is None:
         if data.base_version != 0:
             raise DomainError("This position no longer exists.")
@@ -126,7 +136,6 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
             idempotency_key=key,
         )
     )
-    round_.version += 1
     record(
         db,
         viewer.user_id,

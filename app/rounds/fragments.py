@@ -24,7 +24,6 @@ from app.rounds.page import (
     RoundFacts,
     RoundInfo,
     RoundPage,
-    has_recent_own_comments,
     load_round_facts,
 )
 from app.web import templates
@@ -85,12 +84,11 @@ def keys(page: RoundPage) -> dict[str, Hashable]:
     info = page.round
     base = (info.id, info.created_at, info.version, info.status.value)
     hidden = not rules.positions_visible(info.sealed, info.status)
-    member = page.member_of.organisation_id if (hidden and page.member_of) else None
+    # sealed: each viewer sees the positions of the organisations they speak for
+    member = tuple(sorted(page.own_organisations)) if hidden else None
     # A viewer with comments only they see differently (still editable for 15 minutes, or
     # awaiting moderation) gets threads of their own, refreshed at least every minute.
-    personal = page.member_of is not None and has_recent_own_comments(
-        page.db, info.id, page.viewer.user_id
-    )
+    personal = page.member_of is not None and page.loaded.recent_own_comments
     audience = (page.viewer.user_id, int(time.time() // 60)) if personal else None
     return {
         "participation": (*base, "participation"),

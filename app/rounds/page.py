@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
@@ -146,7 +147,10 @@ _ROUND = (
 
 
 def load_round(db: Session, round_id: int, viewer: Viewer) -> RoundInfo:
-    row = read(db, _ROUND, {"round_id": round_id}).one_or_none()
+    return _round_info(read(db, _ROUND, {"round_id": round_id}).one_or_none(), viewer)
+
+
+def _round_info(row: Any, viewer: Viewer) -> RoundInfo:
     if row is None:
         raise NotFound("There is no such round.")
     status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
@@ -265,7 +269,8 @@ def load_threads(
     """Whole threads for these top-level comments, in the given order (one query)."""
     if not root_ids:
         return []
-    flat = load_comments(db, info, viewer, Comment.thread_id.in_(root_ids), condition)
+    threads = Comment.id.in_(root_ids) | Comment.thread_id.in_(root_ids)
+    flat = load_comments(db, info, viewer, threads, condition)
     by_id = {c.id: c for c in flat}
     for comment in flat:
         if comment.parent_id is not None and comment.parent_id in by_id:
@@ -392,13 +397,14 @@ class RoundPage:
     def __init__(
         self,
         db: Session,
-        info: RoundInfo,
+        loaded: ViewerRound,
         viewer: Viewer,
         facts: RoundFacts,
         params: DiscussionParams = DiscussionParams(),
     ) -> None:
         self.db = db
-        self.round = info
+        self.loaded = loaded
+        info = self.round = loaded.info
         self.viewer = viewer
         self.organisations = facts.organisations
         self.last_comment_id = facts.last_comment_id
@@ -410,6 +416,9 @@ class RoundPage:
             self.speaking = next(
                 (m for m in viewer.mandates if m.organisation_id in invited_ids), None
             )
+        self.own_organisations = frozenset(
+            m.organisation_id for m in viewer.mandates if m.organisation_id in invited_ids
+        )
         self.member_of = next(
             (m for m in viewer.mandates if m.organisation_id in invited_ids), None
         )
@@ -434,6 +443,8 @@ class RoundPage:
     def own_position(self) -> PositionView | None:
         if self.member_of is None:
             return None
+        if self.member_of.organisation_id == self.loaded.organisation_id:
+            return self.loaded.own_position
         return own_position(self.db, self.round.id, self.member_of.organisation_id)
 
     @cached_property
@@ -515,3 +526,78 @@ def has_recent_own_comments(db: Session, round_id: int, user_id: int) -> bool:
     since = utcnow() - rules.COMMENT_EDIT_WINDOW
     params = {"round_id": round_id, "user_id": user_id, "since": since}
     return read(db, _RECENT_OWN_COMMENT, params).first() is not None
+
+
+_RECENT_OWN = (
+    select(Comment.id)
+    .where(
+        Comment.round_id == Round.id,
+        Comment.author_id == bindparam("user_id"),
+        (Comment.created_at > bindparam("since", type_=Comment.created_at.type))
+        | (Comment.visibility != Visibility.VISIBLE.value),
+    )
+    .exists()
+    .label("recent")
+)
+_ROUND_FOR_VIEWER = (
+    select(
+        *_ROUND.selected_columns,
+        _RECENT_OWN,
+        Position.id.label("p_id"),
+        Position.stance.label("p_stance"),
+        Position.statement_html.label("p_statement_html"),
+        Position.statement.label("p_statement"),
+        Position.version.label("p_version"),
+        Position.updated_at.label("p_updated_at"),
+        _EDITOR.name.label("p_editor"),
+        Organisation.name.label("p_organisation"),
+        Organisation.group_name.label("p_group"),
+    )
+    .join(Consultation, Consultation.id == Round.consultation_id)
+    .outerjoin(
+        Position,
+        (Position.round_id == Round.id)
+        & (Position.organisation_id == bindparam("organisation_id")),
+    )
+    .outerjoin(_EDITOR, _EDITOR.id == Position.last_edited_by_id)
+    .outerjoin(Organisation, Organisation.id == Position.organisation_id)
+    .where(Round.id == bindparam("round_id"))
+)
+
+
+@dataclass(frozen=True)
+class ViewerRound:
+    """The round, and what is the viewer's own in it, read in one query."""
+
+    info: RoundInfo
+    organisation_id: int | None
+    own_position: PositionView | None
+    recent_own_comments: bool
+
+
+def load_round_for(db: Session, round_id: int, viewer: Viewer) -> ViewerRound:
+    organisation_id = viewer.mandates[0].organisation_id if viewer.mandates else None
+    params = {
+        "round_id": round_id,
+        "user_id": viewer.user_id,
+        "organisation_id": organisation_id if organisation_id is not None else -1,
+        "since": utcnow() - rules.COMMENT_EDIT_WINDOW,
+    }
+    row = read(db, _ROUND_FOR_VIEWER, params).one_or_none()
+    info = _round_info(row, viewer)  # 404 when there is no such round
+    assert row is not None
+    own = None
+    if row.p_id is not None and organisation_id is not None:
+        own = PositionView(
+            row.p_id,
+            organisation_id,
+            row.p_organisation,
+            Group(row.p_group),
+            Stance(row.p_stance),
+            Markup(row.p_statement_html),
+            row.p_version,
+            row.p_editor,
+            row.p_updated_at,
+            statement=row.p_statement,
+        )
+    return ViewerRound(info, organisation_id, own, bool(row.recent))

@@ -58,14 +58,15 @@ def page_context(
     **extra: Any,
 ) -> dict[str, Any]:
     """Everything the round page's templates need; its regions come from the fragment cache."""
-    info = round_page.load_round(db, round_id, viewer)
+    loaded = round_page.load_round_for(db, round_id, viewer)
+    info = loaded.info
     params = round_page.DiscussionParams(
         "balanced" if order == "balanced" else "chronological",
         Group(group) if group in {g.value for g in Group} else None,
         organisation,
         max(page, 1),
     )
-    data = round_page.RoundPage(db, info, viewer, fragments.round_facts(db, info), params)
+    data = round_page.RoundPage(db, loaded, viewer, fragments.round_facts(db, info), params)
     own = data.own_position
     context: dict[str, Any] = {
         "page": data,

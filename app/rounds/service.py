@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from app import markdown
 from app.accounts.rules import Viewer
 from app.audit.service import record
-from app.db import utcnow
+from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound
 from app.organisations.models import Organisation
 from app.rounds import rules
@@ -195,6 +196,29 @@ def lock_round(db: Session, round_id: int) -> Round:
     if round_ is None:
         raise NotFound("No such round.")
     return round_
+
+
+def claim_round(db: Session, round_id: int) -> tuple[RoundStatus, bool]:
+    """Bump the round's version and read its state in one statement, at the end of a write.
+
+    The UPDATE locks the round's row until commit (PostgreSQL; SQLite's write sessions hold
+    the database's write lock), so a close or the deadline racing a post is ordered with it:
+    the status returned here is the one the post commits against. Returns the effective status
+    and whether comments are pre-moderated."""
+    rounds = cast(Table, Round.__table__)
+    row = read(
+        db,
+        update(rounds)
+        .where(rounds.c.id == round_id)
+        .values(version=rounds.c.version + 1)
+        .returning(rounds.c.status, rounds.c.opens_at, rounds.c.closes_at,
+                   rounds.c.premoderated),
+    ).one_or_none()
+    if row is None:
+        raise NotFound("No such round.")
+    status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at,
+                                    utcnow())
+    return status, bool(row.premoderated)
 
 
 def touch(db: Session, round_id: int) -> None:
