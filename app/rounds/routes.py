@@ -88,6 +88,8 @@ def page_context(
         "comment_errors": {},
         "stale": None,
     }
+    if info.status is RoundStatus.DRAFT and (viewer.is_moderator or viewer.is_admin):
+        context["all_organisations"] = _organisations_by_group(db)
     context.update(extra)
     context["fragments"] = fragments.render(
         request, data, {**base_context(request), **context}, regions
@@ -154,20 +156,23 @@ def show_consultation(
     )
 
 
-def _round_form_context(
-    db: DbSession, consultation: Consultation, form: dict[str, Any], errors: dict[str, str]
-) -> dict[str, Any]:
+def _organisations_by_group(db: DbSession) -> dict[Group, list[Any]]:
     organisations = db.execute(
         select(Organisation.id, Organisation.name, Organisation.group_name).order_by(
             Organisation.name
         )
     ).all()
-    by_group = {g: [o for o in organisations if o.group_name == g.value] for g in Group}
+    return {g: [o for o in organisations if o.group_name == g.value] for g in Group}
+
+
+def _round_form_context(
+    db: DbSession, consultation: Consultation, form: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
     return {
         "consultation": consultation,
         "form": form,
         "errors": errors,
-        "organisations_by_group": by_group,
+        "organisations_by_group": _organisations_by_group(db),
         "weightings": list(Weighting),
     }
 
@@ -347,3 +352,27 @@ def open_round(
 
 def status_label(status: RoundStatus) -> str:
     return status.value.capitalize()
+
+
+@router.post("/rounds/{round_id}/invitations", name="rounds.invitations")
+def set_invitations(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    organisations: Annotated[list[int], Form()] = [],  # noqa: B006
+) -> Response:
+    try:
+        service.set_invitations(db, viewer, round_id, tuple(organisations))
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        db.rollback()
+        return render(
+            request,
+            "rounds/show.html",
+            page_context(request, db, viewer, round_id, open_error=error.message),
+            status_code=error.status_code,
+        )
+    db.commit()
+    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))

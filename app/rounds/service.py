@@ -177,6 +177,35 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
     return round_
 
 
+def set_invitations(
+    db: Session, viewer: Viewer, round_id: int, organisation_ids: tuple[int, ...]
+) -> Round:
+    """Choose the invited organisations of a draft round (afterwards the list is fixed)."""
+    require_moderator(viewer)
+    round_ = lock_round(db, round_id)
+    if round_.status != RoundStatus.DRAFT.value:
+        raise DomainError(
+            "Invitations can be changed only while the round is a draft.", status_code=409
+        )
+    wanted = set(organisation_ids)
+    known = set(db.scalars(select(Organisation.id).where(Organisation.id.in_(wanted))))
+    if known != wanted:
+        raise DomainError("One of the chosen organisations does not exist.", field="organisations")
+    current = {
+        inv.organisation_id: inv
+        for inv in db.scalars(select(RoundInvitation).where(RoundInvitation.round_id == round_id))
+    }
+    for organisation_id, invitation in current.items():
+        if organisation_id not in wanted:
+            db.delete(invitation)
+    db.add_all(RoundInvitation(round_id=round_id, organisation_id=o) for o in wanted - set(current))
+    round_.version += 1
+    record(
+        db, viewer.user_id, "round.invitations_set", "round", round_id, organisations=sorted(wanted)
+    )
+    return round_
+
+
 def missing_groups(db: Session, round_id: int) -> list[Group]:
     invited = set(
         db.scalars(
@@ -211,13 +240,11 @@ def claim_round(db: Session, round_id: int) -> tuple[RoundStatus, bool]:
         update(rounds)
         .where(rounds.c.id == round_id)
         .values(version=rounds.c.version + 1)
-        .returning(rounds.c.status, rounds.c.opens_at, rounds.c.closes_at,
-                   rounds.c.premoderated),
+        .returning(rounds.c.status, rounds.c.opens_at, rounds.c.closes_at, rounds.c.premoderated),
     ).one_or_none()
     if row is None:
         raise NotFound("No such round.")
-    status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at,
-                                    utcnow())
+    status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
     return status, bool(row.premoderated)
 
 
@@ -234,10 +261,11 @@ def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | 
         raise DomainError("Only a draft round can be opened or scheduled.")
     missing = missing_groups(db, round_id)
     if missing:
-        names = ", ".join(g.label.lower() for g in missing)
+        names = " and ".join(g.label.lower() for g in missing)
+        plural = "s" if len(missing) > 1 else ""
         raise DomainError(
-            f"A round opens only when all three groups are invited: invite at "
-            f"least one {names} organisation first.",
+            f"A round opens only when all three groups are invited. Invite at least one "
+            f"organisation of the {names} group{plural} first.",
             field="organisations",
         )
     now = utcnow()

@@ -153,7 +153,9 @@ def test_a_round_opens_only_when_all_three_groups_are_invited(make_client, db):
     round_id = created_round_id(create_round(moderator, consultation_id, without_government))
     refused = moderator.submit(f"/rounds/{round_id}/open")
     assert refused.status_code == 422
-    assert "invite at least one government organisation first" in text_of(refused.text)
+    assert "Invite at least one organisation of the government group first" in text_of(
+        refused.text
+    )
     assert db.get(Round, round_id).status == "draft"
     only_workers = created_round_id(
         create_round(moderator, consultation_id, [orgs[Group.WORKERS]], title="Second")
@@ -380,3 +382,30 @@ def test_the_round_page_query_count_does_not_grow_with_the_round(make_client, db
     for attempt in ("first", "again"):
         for order in ("chronological", "balanced"):
             assert counts["small", attempt, order] == counts["big", attempt, order], counts
+
+
+def test_a_moderator_changes_a_draft_rounds_invitations_then_opens_it(make_client, db):
+    orgs, reps = one_per_group(db)
+    moderator = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.MODERATOR))
+    consultation_id = create_consultation(moderator)
+    round_id = created_round_id(create_round(moderator, consultation_id, [orgs[Group.WORKERS]]))
+    assert moderator.submit(f"/rounds/{round_id}/open").status_code == 422
+    # a representative cannot change who is invited
+    workers = signed_in(make_client, db, reps[Group.WORKERS])
+    everyone = {"organisations": [str(o.id) for o in orgs.values()]}
+    assert workers.submit(f"/rounds/{round_id}/invitations", everyone).status_code == 403
+    # an unknown organisation is refused with the page kept
+    unknown = moderator.submit(f"/rounds/{round_id}/invitations", {"organisations": ["999999"]})
+    assert unknown.status_code == 422
+    assert "does not exist" in text_of(unknown.text)
+    saved = moderator.submit(f"/rounds/{round_id}/invitations", everyone)
+    assert saved.status_code == 303
+    invited = set(db.scalars(select(RoundInvitation.organisation_id)
+                             .where(RoundInvitation.round_id == round_id)))
+    assert invited == {o.id for o in orgs.values()}
+    assert moderator.submit(f"/rounds/{round_id}/open").status_code == 303
+    # once open, the list is fixed
+    fewer = {"organisations": [str(orgs[Group.WORKERS].id)]}
+    refused = moderator.submit(f"/rounds/{round_id}/invitations", fewer)
+    assert refused.status_code == 409
+    assert "only while the round is a draft" in text_of(refused.text)
