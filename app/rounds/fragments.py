@@ -34,6 +34,7 @@ PARTIALS = {
     "tally": "rounds/_tally.html",
     "threads": "comments/_page.html",
     "filters": "comments/_filters.html",
+    "outcome": "rounds/_outcome.html",
 }
 
 
@@ -96,6 +97,7 @@ def keys(page: RoundPage) -> dict[str, Hashable]:
         "columns": (*base, "columns", member, page.speaking is not None),
         "threads": (*base, "threads", page.params, page.may_reply, audience),
         "filters": (*base, "filters", page.params),
+        "outcome": (*base, "outcome"),
     }
 
 

@@ -1,0 +1,183 @@
+"""Lifecycle actions on a round: close with an outcome, extend, reopen, publish.
+
+Each takes the round's row lock first (so it is ordered with posts, which claim the same row),
+and records who did what, when, why, and the state before and after in the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.accounts.rules import Viewer
+from app.audit.service import record
+from app.db import utcnow
+from app.errors import DomainError
+from app.moderation import rules
+from app.rounds.models import Round
+from app.rounds.rules import RoundRuleError, clean_text, effective_status
+from app.rounds.service import lock_round, require_moderator
+from app.vocabulary import RoundStatus
+
+OUTCOME_MAX = 20_000
+
+
+def _state(round_: Round) -> dict[str, str | None]:
+    return {
+        "status": round_.status,
+        "closes_at": round_.closes_at.isoformat() if round_.closes_at else None,
+    }
+
+
+def _refused(error: rules.LifecycleError | RoundRuleError) -> DomainError:
+    return DomainError(error.message, field=error.field, status_code=error.status_code)
+
+
+def _outcome(text: str) -> str:
+    try:
+        return clean_text(
+            text, field="outcome", label="The outcome", max_length=OUTCOME_MAX, required=True
+        )
+    except RoundRuleError as error:
+        raise _refused(error) from None
+
+
+def close(db: Session, viewer: Viewer, round_id: int, outcome: str) -> Round:
+    """Close an open round now (or record the close of one whose deadline passed) with the
+    moderator's outcome statement."""
+    require_moderator(viewer)
+    round_ = lock_round(db, round_id)
+    try:
+        rules.check_close(RoundStatus(round_.status))
+    except rules.LifecycleError as error:
+        raise _refused(error) from None
+    text = _outcome(outcome)
+    before = _state(round_)
+    now = utcnow()
+    deadline_passed = round_.closes_at is not None and round_.closes_at <= now
+    round_.closed_at = round_.closes_at if deadline_passed else now
+    if not deadline_passed:
+        round_.closes_at = now
+    round_.status = RoundStatus.CLOSED.value
+    round_.outcome = text
+    round_.version += 1
+    record(
+        db,
+        viewer.user_id,
+        "round.closed",
+        "round",
+        round_id,
+        before=before,
+        after=_state(round_),
+        early=not deadline_passed,
+    )
+    return round_
+
+
+def write_outcome(db: Session, viewer: Viewer, round_id: int, outcome: str) -> Round:
+    """Revise the outcome of a closed round before it is published."""
+    require_moderator(viewer)
+    round_ = lock_round(db, round_id)
+    if round_.status != RoundStatus.CLOSED.value:
+        raise DomainError(
+            "The outcome can be revised only while the round is closed and not yet published.",
+            status_code=409,
+        )
+    before = round_.outcome
+    round_.outcome = _outcome(outcome)
+    round_.version += 1
+    record(
+        db,
+        viewer.user_id,
+        "round.outcome_revised",
+        "round",
+        round_id,
+        before=before,
+        after=round_.outcome,
+    )
+    return round_
+
+
+def extend(
+    db: Session, viewer: Viewer, round_id: int, closes_at: datetime | None, reason: str
+) -> Round:
+    require_moderator(viewer)
+    round_ = lock_round(db, round_id)
+    now = utcnow()
+    status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
+    try:
+        new = rules.check_extend(status, round_.closes_at, closes_at, now)
+        why = rules.clean_reason(reason, required=False)
+    except rules.LifecycleError as error:
+        raise _refused(error) from None
+    before = _state(round_)
+    round_.closes_at = new
+    round_.version += 1
+    record(
+        db,
+        viewer.user_id,
+        "round.extended",
+        "round",
+        round_id,
+        reason=why,
+        before=before,
+        after=_state(round_),
+    )
+    return round_
+
+
+def reopen(
+    db: Session, viewer: Viewer, round_id: int, closes_at: datetime | None, reason: str
+) -> Round:
+    require_moderator(viewer)
+    round_ = lock_round(db, round_id)
+    now = utcnow()
+    status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
+    try:
+        why = rules.clean_reason(reason, required=True)
+        new = rules.check_reopen(status, closes_at, now)
+    except rules.LifecycleError as error:
+        raise _refused(error) from None
+    before = _state(round_)
+    round_.status = RoundStatus.OPEN.value
+    round_.closes_at = new
+    round_.closed_at = None
+    round_.version += 1
+    record(
+        db,
+        viewer.user_id,
+        "round.reopened",
+        "round",
+        round_id,
+        reason=why,
+        before=before,
+        after=_state(round_),
+    )
+    return round_
+
+
+def publish(db: Session, viewer: Viewer, round_id: int) -> Round:
+    require_moderator(viewer)
+    round_ = lock_round(db, round_id)
+    now = utcnow()
+    status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
+    try:
+        if status is RoundStatus.CLOSED and round_.status != RoundStatus.CLOSED.value:
+            raise rules.LifecycleError("Close the round with its outcome before publishing it.")
+        rules.check_publish(status, round_.outcome)
+    except rules.LifecycleError as error:
+        raise _refused(error) from None
+    before = _state(round_)
+    round_.status = RoundStatus.PUBLISHED.value
+    round_.published_at = now
+    round_.version += 1
+    record(
+        db,
+        viewer.user_id,
+        "round.published",
+        "round",
+        round_id,
+        before=before,
+        after=_state(round_),
+    )
+    return round_
