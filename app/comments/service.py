@@ -55,7 +55,8 @@ def post(
             raise DomainError(
                 "The comment you are replying to is not part of this round.", field="body"
             )
-        if parent.locked:
+        root = db.get(Comment, parent.thread_id) if parent.thread_id else parent
+        if parent.locked or (root is not None and root.locked):
             raise DomainError(
                 "This thread is locked by a moderator: no more replies.", status_code=409
             )

@@ -11,14 +11,17 @@ from fastapi.responses import Response
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.audit.service import record
+from app.comments.models import Comment
 from app.db import DbSession
 from app.errors import DomainError, Forbidden
-from app.moderation import lifecycle
+from app.moderation import lifecycle, service
+from app.moderation.rules import HIDE_REASONS
 from app.rounds import page as round_page
 from app.rounds.routes import parse_deadline
-from app.web import render, see_other
+from app.web import is_htmx, render, see_other, templates
 
 router = APIRouter()
+templates.env.globals["hide_reasons"] = HIDE_REASONS
 
 ACTIONS: dict[str, dict[str, str]] = {
     "close": {
@@ -237,3 +240,192 @@ def publish(request: Request, db: DbSession, viewer: CurrentViewer, round_id: in
         {},
         lambda: lifecycle.publish(db, viewer, round_id),
     )
+
+
+# -- comments ------------------------------------------------------------------------------
+
+
+def _back_to(request: Request, round_id: int, comment_id: int) -> Response:
+    return see_other(
+        request, str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment_id}"
+    )
+
+
+def _moderate(
+    request: Request,
+    db: DbSession,
+    viewer: Viewer,
+    round_id: int,
+    comment_id: int,
+    action: str,
+    do: Callable[[], Any],
+) -> Response:
+    guard(db, viewer, f"comment.{action}", round_id)
+    do()  # a refusal (already hidden, not pending, ...) answers its 4xx page, nothing changed
+    db.commit()
+    return _back_to(request, round_id, comment_id)
+
+
+@router.post("/rounds/{round_id}/comments/{comment_id}/hide", name="comments.hide")
+def hide(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    comment_id: int,
+    reason_code: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=2_000)] = "",
+) -> Response:
+    return _moderate(
+        request,
+        db,
+        viewer,
+        round_id,
+        comment_id,
+        "hide",
+        lambda: service.hide(db, viewer, round_id, comment_id, reason_code, note),
+    )
+
+
+@router.post("/rounds/{round_id}/comments/{comment_id}/restore", name="comments.restore")
+def restore(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    comment_id: int,
+    note: Annotated[str, Form(max_length=2_000)] = "",
+) -> Response:
+    return _moderate(
+        request,
+        db,
+        viewer,
+        round_id,
+        comment_id,
+        "restore",
+        lambda: service.restore(db, viewer, round_id, comment_id, note),
+    )
+
+
+@router.post("/rounds/{round_id}/comments/{comment_id}/approve", name="comments.approve")
+def approve(
+    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
+) -> Response:
+    return _moderate(
+        request,
+        db,
+        viewer,
+        round_id,
+        comment_id,
+        "approve",
+        lambda: service.approve(db, viewer, round_id, comment_id),
+    )
+
+
+@router.post(
+    "/rounds/{round_id}/comments/{comment_id}/dismiss-flags", name="comments.dismiss_flags"
+)
+def dismiss_flags(
+    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
+) -> Response:
+    return _moderate(
+        request,
+        db,
+        viewer,
+        round_id,
+        comment_id,
+        "dismiss_flags",
+        lambda: service.dismiss_flags(db, viewer, round_id, comment_id),
+    )
+
+
+@router.post("/rounds/{round_id}/comments/{comment_id}/lock", name="comments.lock")
+def lock(
+    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
+) -> Response:
+    return _moderate(
+        request,
+        db,
+        viewer,
+        round_id,
+        comment_id,
+        "lock",
+        lambda: service.set_locked(db, viewer, round_id, comment_id, True),
+    )
+
+
+@router.post("/rounds/{round_id}/comments/{comment_id}/unlock", name="comments.unlock")
+def unlock(
+    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
+) -> Response:
+    return _moderate(
+        request,
+        db,
+        viewer,
+        round_id,
+        comment_id,
+        "unlock",
+        lambda: service.set_locked(db, viewer, round_id, comment_id, False),
+    )
+
+
+@router.post("/rounds/{round_id}/premoderation", name="rounds.premoderation")
+def premoderation(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    on: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    guard(db, viewer, "premoderation", round_id)
+    service.set_premoderation(db, viewer, round_id, on == "1")
+    db.commit()
+    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+
+
+def _flag_context(db: DbSession, viewer: Viewer, round_id: int, comment_id: int) -> dict[str, Any]:
+    info = round_page.load_round(db, round_id, viewer)
+    found = round_page.load_comments(db, info, viewer, Comment.id == comment_id)
+    if not found:
+        raise DomainError("There is no such comment in this round.", status_code=404)
+    return {"round": info, "comment": found[0], "reason": "", "errors": {}, "done": False}
+
+
+@router.get("/rounds/{round_id}/comments/{comment_id}/flag", name="comments.flag_form")
+def flag_form(
+    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
+) -> Response:
+    context = _flag_context(db, viewer, round_id, comment_id)
+    return render(request, "moderation/_flag_form.html", context, page="moderation/flag.html")
+
+
+@router.post("/rounds/{round_id}/comments/{comment_id}/flag", name="comments.flag")
+def flag(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    comment_id: int,
+    reason: Annotated[str, Form(max_length=2_000)] = "",
+) -> Response:
+    try:
+        service.flag(db, viewer, round_id, comment_id, reason)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        db.rollback()
+        context = _flag_context(db, viewer, round_id, comment_id)
+        context.update(reason=reason, errors={"reason": error.message})
+        return render(
+            request,
+            "moderation/_flag_form.html",
+            context,
+            page="moderation/flag.html",
+            status_code=error.status_code,
+        )
+    db.commit()
+    if not is_htmx(request):
+        return _back_to(request, round_id, comment_id)
+    context = _flag_context(db, viewer, round_id, comment_id)
+    context["done"] = True
+    return render(request, "moderation/_flag_form.html", context)

@@ -91,11 +91,22 @@ def keys(page: RoundPage) -> dict[str, Hashable]:
     # awaiting moderation) gets threads of their own, refreshed at least every minute.
     personal = page.member_of is not None and page.loaded.recent_own_comments
     audience = (page.viewer.user_id, int(time.time() // 60)) if personal else None
+    # moderators' threads carry their own forms (hide, restore, lock) and hidden texts
+    viewer = page.viewer
+    moderator = viewer.user_id if (viewer.is_moderator or viewer.is_admin) else None
     return {
         "participation": (*base, "participation"),
         "tally": (*base, "tally"),
         "columns": (*base, "columns", member, page.speaking is not None),
-        "threads": (*base, "threads", page.params, page.may_reply, audience),
+        "threads": (
+            *base,
+            "threads",
+            page.params,
+            page.may_reply,
+            page.member_of is not None,
+            moderator,
+            audience,
+        ),
         "filters": (*base, "filters", page.params),
         "outcome": (*base, "outcome"),
     }

@@ -44,6 +44,7 @@ class RoundInfo:
     consultation_id: int
     consultation_title: str
     created_at: datetime
+    premoderated: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -107,6 +108,10 @@ class CommentView:
     locked: bool
     editable: bool
     on_position_of: str | None = None
+    moderation_reason: str | None = None
+    #: False for a hidden or pending comment shown to someone other than its author or a
+    #: moderator: the thread keeps its place, not its text.
+    show_body: bool = True
     replies: list[CommentView] = field(default_factory=list)
 
 
@@ -140,6 +145,7 @@ _ROUND = (
         Round.consultation_id,
         Consultation.title.label("consultation_title"),
         Round.created_at,
+        Round.premoderated,
     )
     .join(Consultation, Consultation.id == Round.consultation_id)
     .where(Round.id == bindparam("round_id"))
@@ -171,6 +177,7 @@ def _round_info(row: Any, viewer: Viewer) -> RoundInfo:
         row.consultation_id,
         row.consultation_title,
         row.created_at,
+        premoderated=row.premoderated,
     )
 
 
@@ -242,9 +249,7 @@ def _discussion(
     organisation_id: int | None,
     page: int,
 ) -> Discussion:
-    own_or_visible = (Comment.visibility == Visibility.VISIBLE.value) | (
-        Comment.author_id == viewer.user_id
-    )
+    own_or_visible = shown_to(viewer)
     roots = (
         select(Comment.id, Organisation.group_name)
         .join(Organisation, Organisation.id == Comment.organisation_id)
@@ -282,9 +287,7 @@ def load_comments(
     db: Session, info: RoundInfo, viewer: Viewer, where: object, condition: object = None
 ) -> list[CommentView]:
     if condition is None:
-        condition = (Comment.visibility == Visibility.VISIBLE.value) | (
-            Comment.author_id == viewer.user_id
-        )
+        condition = shown_to(viewer)
     position_org = aliased(Organisation)
     rows = read(
         db,
@@ -298,6 +301,7 @@ def load_comments(
             Comment.created_at,
             Comment.edited_at,
             Comment.locked,
+            Comment.moderation_reason,
             User.name.label("author"),
             Organisation.name.label("organisation"),
             Organisation.group_name,
@@ -327,9 +331,25 @@ def load_comments(
             r.locked,
             info.is_open and rules.may_edit_comment(viewer, r.author_id, r.created_at, now),
             r.position_org if r.parent_id is None else None,
+            moderation_reason=r.moderation_reason,
+            show_body=(
+                r.visibility == Visibility.VISIBLE.value
+                or r.author_id == viewer.user_id
+                or viewer.is_moderator
+                or viewer.is_admin
+            ),
         )
         for r in rows
     ]
+
+
+def shown_to(viewer: Viewer) -> Any:
+    """Which comments appear in the thread for this viewer: visible ones and hidden ones (as
+    "hidden by a moderator — reason"); comments awaiting approval only to their author and
+    to moderators, who see everything."""
+    if viewer.is_moderator or viewer.is_admin:
+        return Comment.id.is_not(None)
+    return (Comment.visibility != Visibility.PENDING.value) | (Comment.author_id == viewer.user_id)
 
 
 def require_reader(viewer: Viewer, info: RoundInfo) -> None:
@@ -460,6 +480,18 @@ class RoundPage:
             organisation_id=p.organisation_id,
             page=max(p.page, 1),
         )
+
+    @cached_property
+    def hidden_by_group(self) -> dict[Group, int]:
+        """How many comments moderators hid, per group: public, for equal treatment."""
+        rows = read(
+            self.db,
+            select(Organisation.group_name, func.count(Comment.id))
+            .join(Organisation, Organisation.id == Comment.organisation_id)
+            .where(Comment.round_id == self.round.id, Comment.visibility == Visibility.HIDDEN.value)
+            .group_by(Organisation.group_name),
+        ).all()
+        return {Group(row[0]): int(row[1]) for row in rows}
 
     @property
     def may_reply(self) -> bool:

@@ -72,6 +72,7 @@ def page_context(
         "page": data,
         "round": info,
         "may_reply": data.may_reply,
+        "may_flag": data.member_of is not None,
         "round_path": url_path(request, "rounds.show", round_id=info.id),
         "stances": list(Stance),
         "stance_labels": STANCE_LABELS,

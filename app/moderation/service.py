@@ -1,0 +1,254 @@
+"""Moderating comments: flags, hiding with a reason, restoring, approving, locking threads.
+
+Nothing is ever deleted: a hidden comment stays in its thread as "hidden by a moderator",
+its author still sees it, and every action is in the audit log with its reason."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.accounts.rules import Viewer
+from app.audit.service import record
+from app.comments.models import Comment, Flag
+from app.db import utcnow
+from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.moderation import rules
+from app.positions.service import invited_organisation_ids
+from app.rounds.models import Round
+from app.rounds.service import lock_round, require_moderator
+from app.vocabulary import RoundStatus, Visibility
+
+
+def _comment(db: Session, round_id: int, comment_id: int) -> Comment:
+    comment = db.get(Comment, comment_id)
+    if comment is None or comment.round_id != round_id:
+        raise NotFound("There is no such comment in this round.")
+    return comment
+
+
+def _reason(text: str, *, required: bool) -> str:
+    try:
+        return rules.clean_reason(text, required=required)
+    except rules.LifecycleError as error:
+        raise DomainError(error.message, field=error.field, status_code=error.status_code) from None
+
+
+def flag(db: Session, viewer: Viewer, round_id: int, comment_id: int, reason: str) -> Flag:
+    """A participant reports a comment; enough organisations flagging it hide it for review."""
+    round_ = db.get(Round, round_id)
+    if round_ is None or round_.status == RoundStatus.DRAFT.value:
+        raise NotFound("There is no such round.")
+    invited = set(invited_organisation_ids(db, round_id))
+    speaking = next((m for m in viewer.mandates if m.organisation_id in invited), None)
+    if speaking is None:
+        raise Forbidden(
+            "Only representatives of the round's organisations flag comments; "
+            "moderators hide them directly."
+        )
+    why = _reason(reason, required=True)
+    comment = _comment(db, round_id, comment_id)
+    if comment.author_id == viewer.user_id:
+        raise DomainError("You cannot flag your own comment; edit it instead.", status_code=409)
+    already = db.scalar(
+        select(Flag.id).where(Flag.comment_id == comment_id, Flag.reporter_id == viewer.user_id)
+    )
+    if already is not None:
+        raise Conflict("You have already flagged this comment; a moderator will review it.")
+    lock_round(db, round_id)
+    new = Flag(
+        comment_id=comment_id,
+        reporter_id=viewer.user_id,
+        organisation_id=speaking.organisation_id,
+        reason=why,
+    )
+    db.add(new)
+    db.flush()
+    record(
+        db, viewer.user_id, "comment.flagged", "comment", comment_id, reason=why, round_id=round_id
+    )
+    organisations = db.scalars(
+        select(Flag.organisation_id).where(
+            Flag.comment_id == comment_id, Flag.resolved_at.is_(None)
+        )
+    )
+    if comment.visibility == Visibility.VISIBLE.value and rules.should_hide_pending_review(
+        organisations
+    ):
+        comment.visibility = Visibility.HIDDEN.value
+        comment.moderation_reason = "Hidden pending review: flagged by several organisations"
+        comment.moderated_at = utcnow()
+        comment.moderated_by_id = None
+        record(
+            db,
+            None,
+            "comment.hidden_pending_review",
+            "comment",
+            comment_id,
+            round_id=round_id,
+            threshold=rules.FLAG_THRESHOLD,
+        )
+        _touch(db, round_id)
+    return new
+
+
+def _touch(db: Session, round_id: int) -> None:
+    db.execute(update(Round).where(Round.id == round_id).values(version=Round.version + 1))
+
+
+def _resolve_flags(db: Session, viewer: Viewer, comment_id: int, resolution: str) -> int:
+    result = db.execute(
+        update(Flag)
+        .where(Flag.comment_id == comment_id, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=viewer.user_id, resolution=resolution)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def hide(
+    db: Session, viewer: Viewer, round_id: int, comment_id: int, reason_code: str, note: str
+) -> Comment:
+    require_moderator(viewer)
+    lock_round(db, round_id)
+    comment = _comment(db, round_id, comment_id)
+    if reason_code not in rules.HIDE_REASONS:
+        raise DomainError("Choose a reason from the list.", field="reason_code")
+    extra = _reason(note, required=reason_code == "other")
+    if comment.visibility == Visibility.HIDDEN.value and comment.moderated_by_id is not None:
+        raise Conflict("This comment is already hidden.")
+    before = comment.visibility
+    label = rules.HIDE_REASONS[reason_code]
+    comment.visibility = Visibility.HIDDEN.value
+    comment.moderation_reason = f"{label}: {extra}" if extra else label
+    comment.moderated_by_id = viewer.user_id
+    comment.moderated_at = utcnow()
+    flags = _resolve_flags(db, viewer, comment_id, "upheld")
+    _touch(db, round_id)
+    record(
+        db,
+        viewer.user_id,
+        "comment.hidden",
+        "comment",
+        comment_id,
+        round_id=round_id,
+        reason=comment.moderation_reason,
+        before=before,
+        after="hidden",
+        flags_upheld=flags,
+    )
+    return comment
+
+
+def restore(db: Session, viewer: Viewer, round_id: int, comment_id: int, note: str) -> Comment:
+    require_moderator(viewer)
+    lock_round(db, round_id)
+    comment = _comment(db, round_id, comment_id)
+    if comment.visibility != Visibility.HIDDEN.value:
+        raise Conflict("This comment is not hidden.")
+    why = _reason(note, required=False)
+    previous = comment.moderation_reason
+    comment.visibility = Visibility.VISIBLE.value
+    comment.moderation_reason = None
+    comment.moderated_by_id = viewer.user_id
+    comment.moderated_at = utcnow()
+    flags = _resolve_flags(db, viewer, comment_id, "dismissed")
+    _touch(db, round_id)
+    record(
+        db,
+        viewer.user_id,
+        "comment.restored",
+        "comment",
+        comment_id,
+        round_id=round_id,
+        reason=why,
+        before=f"hidden ({previous})",
+        after="visible",
+        flags_dismissed=flags,
+    )
+    return comment
+
+
+def dismiss_flags(db: Session, viewer: Viewer, round_id: int, comment_id: int) -> Comment:
+    """The flags were unfounded: they are closed, and a comment hidden only because of them
+    (pending review) is visible again."""
+    require_moderator(viewer)
+    lock_round(db, round_id)
+    comment = _comment(db, round_id, comment_id)
+    flags = _resolve_flags(db, viewer, comment_id, "dismissed")
+    if flags == 0:
+        raise Conflict("This comment has no open flags.")
+    if comment.visibility == Visibility.HIDDEN.value and comment.moderated_by_id is None:
+        comment.visibility = Visibility.VISIBLE.value
+        comment.moderation_reason = None
+        comment.moderated_by_id = viewer.user_id
+        comment.moderated_at = utcnow()
+    _touch(db, round_id)
+    record(
+        db,
+        viewer.user_id,
+        "comment.flags_dismissed",
+        "comment",
+        comment_id,
+        round_id=round_id,
+        flags=flags,
+    )
+    return comment
+
+
+def approve(db: Session, viewer: Viewer, round_id: int, comment_id: int) -> Comment:
+    """Pre-moderation: a pending comment becomes visible to everyone."""
+    require_moderator(viewer)
+    lock_round(db, round_id)
+    comment = _comment(db, round_id, comment_id)
+    if comment.visibility != Visibility.PENDING.value:
+        raise Conflict("This comment is not awaiting approval.")
+    comment.visibility = Visibility.VISIBLE.value
+    comment.moderated_by_id = viewer.user_id
+    comment.moderated_at = utcnow()
+    _touch(db, round_id)
+    record(
+        db,
+        viewer.user_id,
+        "comment.approved",
+        "comment",
+        comment_id,
+        round_id=round_id,
+        before="pending",
+        after="visible",
+    )
+    return comment
+
+
+def set_locked(
+    db: Session, viewer: Viewer, round_id: int, comment_id: int, locked: bool
+) -> Comment:
+    """Lock a thread (its top-level comment): no more replies anywhere in it."""
+    require_moderator(viewer)
+    lock_round(db, round_id)
+    comment = _comment(db, round_id, comment_id)
+    if comment.parent_id is not None:
+        raise DomainError("Lock a thread from its first comment.", status_code=409)
+    if comment.locked == locked:
+        raise Conflict("This thread is already " + ("locked." if locked else "unlocked."))
+    comment.locked = locked
+    _touch(db, round_id)
+    record(
+        db,
+        viewer.user_id,
+        "thread.locked" if locked else "thread.unlocked",
+        "comment",
+        comment_id,
+        round_id=round_id,
+    )
+    return comment
+
+
+def set_premoderation(db: Session, viewer: Viewer, round_id: int, on: bool) -> Round:
+    require_moderator(viewer)
+    round_ = lock_round(db, round_id)
+    if round_.premoderated == on:
+        raise Conflict("Pre-moderation is already " + ("on." if on else "off."))
+    round_.premoderated = on
+    round_.version += 1
+    record(db, viewer.user_id, "round.premoderation_" + ("on" if on else "off"), "round", round_id)
+    return round_
