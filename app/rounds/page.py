@@ -486,12 +486,12 @@ class RoundPage:
         """How many comments moderators hid, per group: public, for equal treatment."""
         rows = read(
             self.db,
-            select(Organisation.group_name, func.count(Comment.id))
+            select(Organisation.group_name, func.count(Comment.id).label("hidden"))
             .join(Organisation, Organisation.id == Comment.organisation_id)
             .where(Comment.round_id == self.round.id, Comment.visibility == Visibility.HIDDEN.value)
             .group_by(Organisation.group_name),
         ).all()
-        return {Group(row[0]): int(row[1]) for row in rows}
+        return {Group(row.group_name): int(row.hidden) for row in rows}
 
     @property
     def may_reply(self) -> bool:
