@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Scope, Send
 
 from app.accounts import routes as account_routes
 from app.accounts.deps import SignInRequired
+from app.audit import routes as audit_routes
 from app.comments import routes as comment_routes
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(position_routes.router)
     app.include_router(comment_routes.router)
     app.include_router(moderation_routes.router)
+    app.include_router(audit_routes.router)
     if settings.bench_endpoints:
         _add_bench_endpoints(app)
     _add_error_handlers(app)

@@ -14,10 +14,11 @@ from app.audit.service import record
 from app.comments.models import Comment
 from app.db import DbSession
 from app.errors import DomainError, Forbidden
-from app.moderation import lifecycle, service
+from app.moderation import dashboard, lifecycle, service
 from app.moderation.rules import HIDE_REASONS
 from app.rounds import page as round_page
 from app.rounds.routes import parse_deadline
+from app.vocabulary import Group
 from app.web import is_htmx, render, see_other, templates
 
 router = APIRouter()
@@ -429,3 +430,20 @@ def flag(
     context = _flag_context(db, viewer, round_id, comment_id)
     context["done"] = True
     return render(request, "moderation/_flag_form.html", context)
+
+
+@router.get("/moderation", name="moderation.dashboard")
+def moderation_dashboard(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
+    if not (viewer.is_moderator or viewer.is_admin):
+        raise Forbidden("The moderation dashboard is for moderators.")
+    buckets, queue = dashboard.dashboard(db)
+    return render(
+        request,
+        "moderation/dashboard.html",
+        {
+            "buckets": buckets,
+            "labels": dashboard.BUCKET_LABELS,
+            "queue": queue,
+            "groups": list(Group),
+        },
+    )
