@@ -307,6 +307,7 @@ def live(
     round_id: int,
     version: int = 0,
     after: int = 0,
+    moderated: float = 0,
 ) -> Response:
     """Polled every few seconds: 204 when nothing changed (one indexed query), else the new
     columns, tally, participation and comments as out-of-band swaps. Holds no state in the
@@ -317,9 +318,13 @@ def live(
     if current == version:
         return Response(status_code=204)
     context = page_context(
-        request, db, viewer, round_id, regions=("participation", "columns", "tally")
+        request, db, viewer, round_id, regions=("participation", "columns", "tally", "outcome")
     )
     data: round_page.RoundPage = context["page"]
+    since = datetime.fromtimestamp(max(moderated - 1, 0), tz=UTC)
+    context["moderated_comments"] = round_page.load_comments(
+        db, data.round, viewer, Comment.moderated_at > since
+    )
     context["new_comments"] = round_page.load_comments(
         db, data.round, viewer, (Comment.id > after) & (Comment.author_id != viewer.user_id)
     )
