@@ -18,7 +18,7 @@ from app.comments.models import Comment
 from app.db import utcnow
 from app.organisations.models import Mandate, Organisation
 from app.positions.models import Position, PositionVersion
-from app.rounds.models import Consultation, Round, RoundInvitation
+from app.rounds.models import Consultation, GroupSignoff, Round, RoundInvitation
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Stance
 
 COUNTRY = "Republic of Ardenia"
@@ -348,5 +348,47 @@ def _demo_round(
     record(db, moderator.id, "round.opened", "round", round_.id)
     if closed:
         record(db, moderator.id, "round.closed", "round", round_.id)
+        _demo_signoff(db, round_, organisations, moderator)
         record(db, moderator.id, "round.published", "round", round_.id)
     return round_
+
+
+def _demo_signoff(
+    db: Session, round_: Round, organisations: list[Organisation], moderator: User
+) -> None:
+    """The published round's record is tripartite: two groups confirm, the workers' group
+    files the reservation the outcome mentions."""
+    focal = {
+        m.organisation_id: m.user_id
+        for m in db.scalars(select(Mandate).where(Mandate.role == MandateRole.FOCAL_POINT.value))
+    }
+    round_.signoff_deadline = (round_.closed_at or utcnow()) + timedelta(days=1)
+    record(db, moderator.id, "round.signoff_requested", "round", round_.id)
+    for group in Group:
+        org = next(o for o in organisations if o.group_name == group.value)
+        reservation = (
+            "The workers' group does not accept any transition period: fees must end on day one."
+            if group is Group.WORKERS
+            else None
+        )
+        db.add(
+            GroupSignoff(
+                round_id=round_.id,
+                group_name=group.value,
+                spokesperson_id=focal[org.id],
+                organisation_id=org.id,
+                status="reservation" if reservation else "confirmed",
+                reservation=reservation,
+                requested_at=round_.closed_at or utcnow(),
+                decided_at=round_.signoff_deadline,
+            )
+        )
+        record(
+            db,
+            focal[org.id],
+            "signoff.reservation" if reservation else "signoff.confirmed",
+            "round",
+            round_.id,
+            group=group.value,
+            reservation=reservation,
+        )

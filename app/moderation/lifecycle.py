@@ -13,11 +13,11 @@ from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.db import utcnow
 from app.errors import DomainError
-from app.moderation import rules
+from app.moderation import rules, signoff
 from app.rounds.models import Round
 from app.rounds.rules import RoundRuleError, clean_text, effective_status
 from app.rounds.service import lock_round, require_moderator
-from app.vocabulary import RoundStatus
+from app.vocabulary import Group, RoundStatus
 
 OUTCOME_MAX = 20_000
 
@@ -86,6 +86,7 @@ def write_outcome(db: Session, viewer: Viewer, round_id: int, outcome: str) -> R
     before = round_.outcome
     round_.outcome = _outcome(outcome)
     round_.version += 1
+    reset = signoff.reset_confirmations(db, round_id)  # a revised text is confirmed anew
     record(
         db,
         viewer.user_id,
@@ -94,6 +95,7 @@ def write_outcome(db: Session, viewer: Viewer, round_id: int, outcome: str) -> R
         round_id,
         before=before,
         after=round_.outcome,
+        confirmations_reset=reset,
     )
     return round_
 
@@ -167,6 +169,11 @@ def publish(db: Session, viewer: Viewer, round_id: int) -> Round:
         rules.check_publish(status, round_.outcome)
     except rules.LifecycleError as error:
         raise _refused(error) from None
+    decided = {g: s.status for g, s in signoff.signoffs(db, round_id).items()}
+    blocked = rules.publication_blocked(decided, round_.signoff_deadline, now)
+    if blocked:
+        raise DomainError(blocked, status_code=409)
+    silent = [g.value for g in Group if decided.get(g, "requested") == "requested"]
     before = _state(round_)
     round_.status = RoundStatus.PUBLISHED.value
     round_.published_at = now
@@ -179,5 +186,7 @@ def publish(db: Session, viewer: Viewer, round_id: int) -> Round:
         round_id,
         before=before,
         after=_state(round_),
+        signoff={group.value: status for group, status in decided.items()},
+        no_answer_by_signoff_deadline=silent,
     )
     return round_

@@ -14,10 +14,10 @@ from app.audit.service import record
 from app.comments.models import Comment
 from app.db import DbSession
 from app.errors import DomainError, Forbidden
-from app.moderation import dashboard, lifecycle, service
+from app.moderation import dashboard, lifecycle, service, signoff
 from app.moderation.rules import HIDE_REASONS
 from app.rounds import page as round_page
-from app.rounds.routes import parse_deadline
+from app.rounds.routes import page_context, parse_deadline
 from app.vocabulary import Group
 from app.web import is_htmx, render, see_other, templates
 
@@ -447,3 +447,70 @@ def moderation_dashboard(request: Request, db: DbSession, viewer: CurrentViewer)
             "groups": list(Group),
         },
     )
+
+
+@router.post("/rounds/{round_id}/signoff", name="rounds.signoff")
+def request_signoff(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    signoff_deadline: Annotated[str, Form(max_length=50)] = "",
+    spokesperson_government: Annotated[int | None, Form()] = None,
+    spokesperson_workers: Annotated[int | None, Form()] = None,
+    spokesperson_employers: Annotated[int | None, Form()] = None,
+) -> Response:
+    guard(db, viewer, "signoff_request", round_id)
+    chosen = {
+        Group.GOVERNMENT: spokesperson_government,
+        Group.WORKERS: spokesperson_workers,
+        Group.EMPLOYERS: spokesperson_employers,
+    }
+    try:
+        signoff.request(
+            db, viewer, round_id, chosen, parse_deadline(signoff_deadline, "signoff_deadline")
+        )
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        db.rollback()
+        return render(
+            request,
+            "rounds/show.html",
+            page_context(request, db, viewer, round_id, signoff_error=error.message),
+            status_code=error.status_code,
+        )
+    db.commit()
+    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+
+
+@router.post("/rounds/{round_id}/signoff/decision", name="rounds.signoff_decision")
+def decide_signoff(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    decision: Annotated[str, Form(max_length=20)] = "",
+    reservation: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    try:
+        signoff.decide(db, viewer, round_id, decision, reservation)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        db.rollback()
+        return render(
+            request,
+            "rounds/show.html",
+            page_context(
+                request,
+                db,
+                viewer,
+                round_id,
+                reservation_text=reservation,
+                signoff_errors={error.field or "form": error.message},
+            ),
+            status_code=error.status_code,
+        )
+    db.commit()
+    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)) + "#outcome")

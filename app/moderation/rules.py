@@ -125,3 +125,25 @@ def dashboard_bucket(status: RoundStatus, closes_at: datetime | None, now: datet
     ):
         return "closing_soon"
     return status.value
+
+
+SIGNOFF_STATUSES = ("requested", "confirmed", "reservation")
+
+
+def publication_blocked(
+    signoffs: dict[Group, str], deadline: datetime | None, now: datetime
+) -> str | None:
+    """Why the round cannot be published yet, or None: every group has confirmed or filed a
+    reservation, or the sign-off deadline has passed (the record then says who did not)."""
+    if not signoffs:
+        return "Ask each group's spokesperson to sign off the draft outcome before publishing."
+    waiting = [group for group in Group if signoffs.get(group, "requested") == "requested"]
+    if not waiting:
+        return None
+    if deadline is not None and deadline <= now:
+        return None
+    names = " and ".join(group.label.lower() for group in waiting)
+    return (
+        f"Waiting for the {names} group{'s' if len(waiting) > 1 else ''} to confirm or "
+        f"file a reservation (or for the sign-off deadline to pass)."
+    )

@@ -108,7 +108,7 @@ def keys(page: RoundPage) -> dict[str, Hashable]:
             audience,
         ),
         "filters": (*base, "filters", page.params),
-        "outcome": (*base, "outcome"),
+        "outcome": (*base, "outcome", page.signoff_deadline_passed),
     }
 
 

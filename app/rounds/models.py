@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
 from app.organisations.models import Organisation
-from app.vocabulary import RoundStatus, Weighting, sql_in
+from app.vocabulary import Group, RoundStatus, Weighting, sql_in
 
 
 class Consultation(Base):
@@ -58,6 +58,8 @@ class Round(Base):
     closed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(Text)
+    #: After it, publication no longer waits for groups that have not signed off.
+    signoff_deadline: Mapped[datetime | None]
     #: Bumped by every write to the round, for caching rendered fragments.
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -80,3 +82,28 @@ class RoundInvitation(Base):
 
     round: Mapped[Round] = relationship(back_populates="invitations", lazy="raise")
     organisation: Mapped[Organisation] = relationship(lazy="raise")
+
+
+class GroupSignoff(Base):
+    """One group's word on the draft outcome of a closed round: confirmed, or a reservation
+    that is published with the outcome, attributed to the group."""
+
+    __tablename__ = "group_signoffs"
+    __table_args__ = (
+        UniqueConstraint("round_id", "group_name"),
+        CheckConstraint(f"group_name IN ({sql_in(Group)})", name="group_name"),
+        CheckConstraint("status IN ('requested', 'confirmed', 'reservation')", name="status"),
+        CheckConstraint(
+            "status != 'reservation' OR reservation IS NOT NULL", name="reservation_has_text"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    group_name: Mapped[str] = mapped_column(String(20))
+    spokesperson_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    reservation: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]

@@ -45,6 +45,7 @@ class RoundInfo:
     consultation_title: str
     created_at: datetime
     premoderated: bool = False
+    signoff_deadline: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -146,6 +147,7 @@ _ROUND = (
         Consultation.title.label("consultation_title"),
         Round.created_at,
         Round.premoderated,
+        Round.signoff_deadline,
     )
     .join(Consultation, Consultation.id == Round.consultation_id)
     .where(Round.id == bindparam("round_id"))
@@ -178,6 +180,7 @@ def _round_info(row: Any, viewer: Viewer) -> RoundInfo:
         row.consultation_title,
         row.created_at,
         premoderated=row.premoderated,
+        signoff_deadline=row.signoff_deadline,
     )
 
 
@@ -492,6 +495,17 @@ class RoundPage:
             .group_by(Organisation.group_name),
         ).all()
         return {Group(row.group_name): int(row.hidden) for row in rows}
+
+    @cached_property
+    def signoffs(self) -> dict[Group, Any]:
+        from app.moderation.signoff import signoffs
+
+        return signoffs(self.db, self.round.id)
+
+    @property
+    def signoff_deadline_passed(self) -> bool:
+        deadline = self.round.signoff_deadline
+        return deadline is not None and deadline <= utcnow()
 
     @property
     def may_reply(self) -> bool:

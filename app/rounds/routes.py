@@ -15,6 +15,7 @@ from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.db import DbSession, read
 from app.errors import DomainError, NotFound
+from app.moderation import signoff
 from app.organisations.models import Organisation
 from app.rounds import fragments, service
 from app.rounds import page as round_page
@@ -88,9 +89,17 @@ def page_context(
         "comment_form": {"body": "", "key": new_key()},
         "comment_errors": {},
         "stale": None,
+        "signoff_errors": {},
     }
-    if info.status is RoundStatus.DRAFT and (viewer.is_moderator or viewer.is_admin):
+    moderator = viewer.is_moderator or viewer.is_admin
+    if info.status is RoundStatus.DRAFT and moderator:
         context["all_organisations"] = _organisations_by_group(db)
+    if info.status is RoundStatus.CLOSED and info.outcome:
+        if moderator:
+            context["signoff_candidates"] = signoff.candidates(db, info.id)
+        context["my_signoff"] = next(
+            (s for s in data.signoffs.values() if s.spokesperson_id == viewer.user_id), None
+        )
     context.update(extra)
     context["fragments"] = fragments.render(
         request, data, {**base_context(request), **context}, regions

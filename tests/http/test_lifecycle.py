@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.db import utcnow
 from app.rounds.models import Round
-from app.vocabulary import Group, PlatformRole
+from app.vocabulary import Group, MandateRole, PlatformRole
 from tests import factories
 from tests.conftest import text_of
 
@@ -34,6 +34,28 @@ def moderator_and_round(make_client, db, **options):
 def events(db, round_id, action):
     return db.scalars(select(AuditEvent).where(AuditEvent.subject_id == round_id,
                                                AuditEvent.action == action)).all()
+
+
+def spokespersons(db, orgs):
+    return {g: factories.member(db, orgs[g], MandateRole.FOCAL_POINT, name=f"{g.label} voice")
+            for g in Group}
+
+
+def sign_off(make_client, db, moderator, round_, orgs, *, deadline_days=3, answer=True):
+    """Ask for sign-off; government and employers confirm, workers file a reservation."""
+    voices = spokespersons(db, orgs)
+    form = {f"spokesperson_{g.value}": str(voices[g].id) for g in Group}
+    form["signoff_deadline"] = local(utcnow() + timedelta(days=deadline_days))
+    asked = moderator.submit(f"/rounds/{round_.id}/signoff", form)
+    assert asked.status_code == 303, asked.text
+    if answer:
+        for group in (Group.GOVERNMENT, Group.EMPLOYERS, Group.WORKERS):
+            browser = signed_in(make_client, db, voices[group])
+            decision = ({"decision": "reservation", "reservation": "Workers object to any delay."}
+                        if group is Group.WORKERS else {"decision": "confirm"})
+            assert browser.submit(f"/rounds/{round_.id}/signoff/decision",
+                                  decision).status_code == 303
+    return voices
 
 
 def test_closing_with_an_outcome_ends_posting_and_shows_the_outcome(make_client, db):
@@ -94,7 +116,7 @@ def test_extend_and_its_refusals(make_client, db):
 
 
 def test_reopen_needs_a_reason_and_publish_is_final(make_client, db):
-    moderator, round_, _orgs, _reps = moderator_and_round(make_client, db)
+    moderator, round_, orgs, _reps = moderator_and_round(make_client, db)
     assert moderator.submit(f"/rounds/{round_.id}/publish").status_code == 409
     assert moderator.submit(f"/rounds/{round_.id}/reopen", {
         "closes_at": local(utcnow() + timedelta(days=3)), "reason": "x"}).status_code == 409
@@ -108,6 +130,9 @@ def test_reopen_needs_a_reason_and_publish_is_final(make_client, db):
     assert reopened.status_code == 303
     assert db.get(Round, round_.id).status == "open"
     moderator.submit(f"/rounds/{round_.id}/close", {"outcome": "Final conclusions."})
+    blocked = moderator.submit(f"/rounds/{round_.id}/publish")
+    assert blocked.status_code == 409 and "sign off" in text_of(blocked.text)
+    sign_off(make_client, db, moderator, round_, orgs)
     assert moderator.submit(f"/rounds/{round_.id}/publish").status_code == 303
     assert db.get(Round, round_.id).status == "published"
     again = moderator.submit(f"/rounds/{round_.id}/reopen", {
@@ -117,7 +142,9 @@ def test_reopen_needs_a_reason_and_publish_is_final(make_client, db):
     actions = [e.action for e in db.scalars(select(AuditEvent).where(
         AuditEvent.subject_id == round_.id, AuditEvent.subject_type == "round")
         .order_by(AuditEvent.id))]
-    assert actions == ["round.closed", "round.reopened", "round.closed", "round.published"]
+    assert actions == ["round.closed", "round.reopened", "round.closed",
+                       "round.signoff_requested", "signoff.confirmed", "signoff.confirmed",
+                       "signoff.reservation", "round.published"]
 
 
 def test_a_round_past_its_deadline_can_be_given_its_outcome(make_client, db):
@@ -142,3 +169,53 @@ def test_representatives_cannot_run_the_lifecycle_and_the_attempt_is_logged(make
         assert response.status_code == 403, action
         assert events(db, round_.id, f"denied.round.{action}"), action
     assert db.get(Round, round_.id).status == "open"
+
+
+def test_the_record_is_tripartite(make_client, db):
+    moderator, round_, orgs, reps = moderator_and_round(make_client, db)
+    moderator.submit(f"/rounds/{round_.id}/close", {"outcome": "All agree on **portability**."})
+    voices = sign_off(make_client, db, moderator, round_, orgs, answer=False)
+    assert "Spokesperson of the workers group" in text_of(moderator.get(f"/rounds/{round_.id}").text)
+    # only the named spokesperson answers for the group
+    other = signed_in(make_client, db, reps[Group.WORKERS])
+    assert other.submit(f"/rounds/{round_.id}/signoff/decision",
+                        {"decision": "confirm"}).status_code == 403
+    union = signed_in(make_client, db, voices[Group.WORKERS])
+    page = text_of(union.get(f"/rounds/{round_.id}").text)
+    assert "Your group's sign-off (Workers)" in page
+    empty = union.submit(f"/rounds/{round_.id}/signoff/decision", {"decision": "reservation",
+                                                                  "reservation": " "})
+    assert empty.status_code == 422 and "The reservation is required." in text_of(empty.text)
+    union.submit(f"/rounds/{round_.id}/signoff/decision",
+                 {"decision": "reservation", "reservation": "No transition period."})
+    for group in (Group.GOVERNMENT, Group.EMPLOYERS):
+        signed_in(make_client, db, voices[group]).submit(
+            f"/rounds/{round_.id}/signoff/decision", {"decision": "confirm"})
+    # revising the outcome asks for confirmation again; the reservation stands
+    moderator.submit(f"/rounds/{round_.id}/outcome", {"outcome": "All agree, revised."})
+    blocked = moderator.submit(f"/rounds/{round_.id}/publish")
+    assert blocked.status_code == 409
+    assert "government and employers groups" in text_of(blocked.text)
+    for group in (Group.GOVERNMENT, Group.EMPLOYERS):
+        signed_in(make_client, db, voices[group]).submit(
+            f"/rounds/{round_.id}/signoff/decision", {"decision": "confirm"})
+    assert moderator.submit(f"/rounds/{round_.id}/publish").status_code == 303
+    public = text_of(other.get(f"/rounds/{round_.id}").text)
+    assert "reservation filed by Workers voice" in public and "No transition period." in public
+    assert "confirmed by Government voice" in public
+
+
+def test_publication_waits_for_the_signoff_deadline(make_client, db):
+    moderator, round_, orgs, _reps = moderator_and_round(make_client, db)
+    moderator.submit(f"/rounds/{round_.id}/close", {"outcome": "Conclusions."})
+    sign_off(make_client, db, moderator, round_, orgs, answer=False)
+    assert moderator.submit(f"/rounds/{round_.id}/publish").status_code == 409
+    stored = db.get(Round, round_.id)
+    stored.signoff_deadline = utcnow() - timedelta(minutes=1)
+    db.commit()
+    assert moderator.submit(f"/rounds/{round_.id}/publish").status_code == 303
+    page = text_of(moderator.get(f"/rounds/{round_.id}").text)
+    assert "did not confirm or file a reservation by the sign-off deadline" in page
+    details = json.loads(events(db, round_.id, "round.published")[0].details)
+    assert sorted(details["no_answer_by_signoff_deadline"]) == ["employers", "government",
+                                                                "workers"]
