@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Scope, Send
 
@@ -24,7 +25,7 @@ from app.comments import routes as comment_routes
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, TooManyAttempts
-from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.middleware import BodyLimitMiddleware, IdRangeMiddleware, SecurityHeadersMiddleware
 from app.moderation import routes as moderation_routes
 from app.organisations import routes as organisation_routes
 from app.positions import routes as position_routes
@@ -98,7 +99,7 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
         send_csrf_failed=_csrf_failed,
     )
     with_headers = SecurityHeadersMiddleware(protected, hsts=settings.cookie_secure)
-    outer = BodyLimitMiddleware(with_headers, settings.max_body_bytes)
+    outer = BodyLimitMiddleware(IdRangeMiddleware(with_headers), settings.max_body_bytes)
     outer.fastapi_app = app  # type: ignore[attr-defined]
     return outer
 
@@ -201,6 +202,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         message = "Some of what you sent is missing or not in the expected form"
         message += f" ({', '.join(fields)})." if fields else "."
         return error_response(request, 422, TITLES[422], message)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, _exc: Exception) -> Response:
+        # an id too large for the database's integers names nothing that exists
+        return error_response(request, 404, TITLES[404], "There is nothing at this address.")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -97,3 +97,34 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+#: Ids are 32-bit integers in the database (PostgreSQL ``integer``).
+MAX_ID = 2**31 - 1
+
+
+class IdRangeMiddleware:
+    """Answer 404 for a path naming an id no row can have, before any query runs (PostgreSQL
+    would refuse the number; SQLite's driver cannot even bind it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and any(
+            part.isdigit() and (len(part) > 10 or int(part) > MAX_ID)
+            for part in scope["path"].split("/")
+        ):
+            body = (
+                b"<!doctype html><title>Not found</title><p>There is nothing at this address.</p>"
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 404,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)

@@ -28,15 +28,23 @@ def test_close_racing_posters(fresh_url):
     engine = make_engine(fresh_url, pool_size=POSTERS + 2)
     factory = make_sessionmaker(engine)
     with open_session(factory, write=True) as db:
-        orgs = [Organisation(name=f"Org {i}", group_name=list(Group)[i % 3].value,
-                             country="Ardenia") for i in range(POSTERS)]
+        orgs = [
+            Organisation(name=f"Org {i}", group_name=list(Group)[i % 3].value, country="Ardenia")
+            for i in range(POSTERS)
+        ]
         db.add_all(orgs)
         consultation = Consultation(title="Race", brief="")
         db.add(consultation)
         db.flush()
-        round_ = Round(consultation_id=consultation.id, number=1, title="Race", brief="b",
-                       status="open", opens_at=utcnow() - timedelta(days=1),
-                       closes_at=utcnow() + timedelta(days=1))
+        round_ = Round(
+            consultation_id=consultation.id,
+            number=1,
+            title="Race",
+            brief="b",
+            status="open",
+            opens_at=utcnow() - timedelta(days=1),
+            closes_at=utcnow() + timedelta(days=1),
+        )
         db.add(round_)
         db.flush()
         db.add_all(RoundInvitation(round_id=round_.id, organisation_id=o.id) for o in orgs)
@@ -45,8 +53,13 @@ def test_close_racing_posters(fresh_url):
         db.commit()
         round_id = round_.id
         speakers = [
-            Viewer(p.id, p.name, p.email, None,
-                   (Speaking(i, o.id, o.name, o.group, MandateRole.REPRESENTATIVE),))
+            Viewer(
+                p.id,
+                p.name,
+                p.email,
+                None,
+                (Speaking(i, o.id, o.name, o.group, MandateRole.REPRESENTATIVE),),
+            )
             for i, (p, o) in enumerate(zip(people, orgs, strict=True))
         ]
         closer = Viewer(moderator.id, moderator.name, moderator.email, PlatformRole.MODERATOR)
@@ -61,8 +74,15 @@ def test_close_racing_posters(fresh_url):
         for n in range(POSTS_EACH):
             with open_session(factory, write=True) as db:
                 try:
-                    comment = comments.post(db, viewer, round_id, f"Post {n}", parent_id=None,
-                                            position_id=None, idempotency_key="")
+                    comment = comments.post(
+                        db,
+                        viewer,
+                        round_id,
+                        f"Post {n}",
+                        parent_id=None,
+                        position_id=None,
+                        idempotency_key="",
+                    )
                     db.commit()
                 except DomainError as error:
                     with lock:
@@ -89,8 +109,9 @@ def test_close_racing_posters(fresh_url):
 
     with factory() as db:
         closed_at = db.scalar(select(Round.closed_at).where(Round.id == round_id))
-        stored = db.execute(select(Comment.id, Comment.created_at)
-                            .where(Comment.round_id == round_id)).all()
+        stored = db.execute(
+            select(Comment.id, Comment.created_at).where(Comment.round_id == round_id)
+        ).all()
     engine.dispose()
     assert closed_at is not None
     assert sorted(c.id for c in stored) == sorted(accepted)  # nothing accepted is lost

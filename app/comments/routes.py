@@ -104,6 +104,9 @@ def _post(
             return response
         if parent is not None:
             return render(request, "comments/reply.html", context, status_code=error.status_code)
+        if position_id is not None and _position_in_round(db, round_id, position_id):
+            context["organisation"] = _position_organisation(db, position_id)
+            return render(request, "comments/position.html", context, status_code=error.status_code)
         full = page_context(
             request,
             db,
@@ -243,3 +246,13 @@ def edit(
     return render(
         request, "comments/_comment.html", {"round": info, "comment": comment, "may_reply": True}
     )
+
+
+def _position_in_round(db: DbSession, round_id: int, position_id: int) -> bool:
+    position = db.get(Position, position_id)
+    return position is not None and position.round_id == round_id
+
+
+def _position_organisation(db: DbSession, position_id: int) -> str:
+    position = db.get_one(Position, position_id)
+    return round_page.organisation_name(db, position.organisation_id)

@@ -328,6 +328,7 @@ def accept_invitation(
         raise DomainError(
             "That is not the password of the existing account for this email.", field="password"
         )
+    _check_still_possible(db, user, invitation)
     now = utcnow()
     invitation.accepted_at = now
     if invitation.organisation_id is None:
@@ -469,3 +470,41 @@ def pending_invitations(db: Session, organisation_id: int | None) -> list[Invita
             .order_by(Invitation.created_at.desc())
         )
     )
+
+
+def _check_still_possible(db: Session, user: User, invitation: Invitation) -> None:
+    """Checked again when the link is used (the account may have changed since it was sent):
+    a person speaks for one organisation, and platform roles stand outside the groups."""
+    now = utcnow()
+    active = [
+        m
+        for m in db.scalars(
+            select(Mandate).where(Mandate.user_id == user.id, Mandate.revoked_at.is_(None))
+        )
+        if rules.mandate_is_active(m.starts_at, m.expires_at, m.revoked_at, now)
+    ]
+    if invitation.organisation_id is None:
+        if active:
+            raise Conflict(
+                "This account speaks for an organisation, so it cannot also hold a "
+                "platform role. Use another email address.",
+                field="password",
+            )
+        return
+    if user.platform_role is not None:
+        raise Conflict(
+            "This account holds a platform role (moderator, observer or admin) and "
+            "cannot also speak for an organisation.",
+            field="password",
+        )
+    for mandate in active:
+        if mandate.organisation_id != invitation.organisation_id:
+            other = db.get(Organisation, mandate.organisation_id)
+            name = other.name if other else "another organisation"
+            raise Conflict(
+                f"This account already speaks for {name}: "
+                "a person speaks for one organisation at a time.",
+                field="password",
+            )
+        if mandate.role == invitation.role:
+            raise Conflict("This account already holds this mandate.", field="password")

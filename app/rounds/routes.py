@@ -45,6 +45,12 @@ def parse_deadline(value: str, field: str) -> datetime | None:
     raise DomainError("Give a date and time, like 2027-03-31T17:00.", field=field)
 
 
+def _id_or_none(value: int | str | None) -> int | None:
+    """A filter's id; "" (all) or anything that is not a plausible id means no filter."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
 def page_context(
     request: Request,
     db: DbSession,
@@ -53,7 +59,7 @@ def page_context(
     *,
     order: str = "chronological",
     group: str = "",
-    organisation: int | None = None,
+    organisation: int | str | None = None,
     page: int = 1,
     regions: tuple[str, ...] = tuple(fragments.PARTIALS),
     **extra: Any,
@@ -64,7 +70,7 @@ def page_context(
     params = round_page.DiscussionParams(
         "balanced" if order == "balanced" else "chronological",
         Group(group) if group in {g.value for g in Group} else None,
-        organisation,
+        _id_or_none(organisation),
         max(page, 1),
     )
     data = round_page.RoundPage(db, loaded, viewer, fragments.round_facts(db, info), params)
@@ -151,7 +157,9 @@ def show_consultation(
     if consultation is None:
         raise NotFound("There is no such consultation.")
     rows = [c for c in service.visible_consultations(db, viewer) if c.id == consultation_id]
-    rounds = rows[0].rounds if rows else []
+    if not rows:  # only drafts so far: not yet for the constituents' eyes
+        raise NotFound("There is no such consultation.")
+    rounds = rows[0].rounds
     from app import markdown
 
     return render(
@@ -260,7 +268,7 @@ def show_round(
     round_id: int,
     order: str = "chronological",
     group: str = "",
-    organisation: Annotated[int | None, Query()] = None,
+    organisation: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     context = page_context(
@@ -284,7 +292,7 @@ def more_comments(
     round_id: int,
     order: str = "chronological",
     group: str = "",
-    organisation: Annotated[int | None, Query()] = None,
+    organisation: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     """The next page of threads: a fragment for htmx, the round page without JavaScript."""

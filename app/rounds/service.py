@@ -269,7 +269,11 @@ def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | 
             field="organisations",
         )
     now = utcnow()
-    if opens_at is not None and opens_at > now:
+    if opens_at is not None and opens_at <= now:
+        raise DomainError(
+            "The opening time must be in the future (or choose “Open now”).", field="opens_at"
+        )
+    if opens_at is not None:
         if round_.closes_at is not None and opens_at >= round_.closes_at:
             raise DomainError("The round must open before its deadline.", field="opens_at")
         round_.status = RoundStatus.SCHEDULED.value

@@ -65,7 +65,8 @@ def test_moderator_hides_a_flagged_comment_and_closes_with_an_outcome(live_serve
 
     # the union's page, never reloaded, shows the hidden comment
     expect(union.locator("article.comment", has_text="Hidden by a moderator")).to_contain_text(
-        "Personal attack or harassment", timeout=10_000)
+        "Personal attack or harassment", timeout=10_000
+    )
     union.evaluate("window.__same_page = true")
 
     moderator.goto(round_url)
@@ -74,7 +75,8 @@ def test_moderator_hides_a_flagged_comment_and_closes_with_an_outcome(live_serve
     moderator.get_by_role("button", name="Close the round now").click()
     expect(moderator.locator("#outcome")).to_contain_text(tag)
 
-    expect(union.locator("#outcome")).to_contain_text(f"agreed by all three groups ({tag})",
-                                                      timeout=10_000)
+    expect(union.locator("#outcome")).to_contain_text(
+        f"agreed by all three groups ({tag})", timeout=10_000
+    )
     expect(union.locator("#round-state")).to_contain_text("closed")
     assert union.evaluate("window.__same_page === true"), "the page was reloaded"

@@ -26,8 +26,14 @@ def signed_in(make_client, db, person):
 def setting(db):
     round_, orgs, reps = factories.three_groups_round(db)
     old = utcnow() - timedelta(hours=1)  # past the author's 15-minute edit window
-    target = factories.comment(db, round_, reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS],
-                               "An **offensive** remark", created_at=old)
+    target = factories.comment(
+        db,
+        round_,
+        reps[Group.EMPLOYERS],
+        orgs[Group.EMPLOYERS],
+        "An **offensive** remark",
+        created_at=old,
+    )
     moderator = factories.user(db, platform_role=PlatformRole.MODERATOR)
     return round_, orgs, reps, target, moderator
 
@@ -35,8 +41,10 @@ def setting(db):
 def test_a_moderator_hides_a_comment_with_a_reason_and_restores_it(make_client, db):
     round_, orgs, reps, target, moderator = setting(db)
     mod = signed_in(make_client, db, moderator)
-    hidden = mod.submit(f"/rounds/{round_.id}/comments/{target.id}/hide",
-                        {"reason_code": "personal_attack", "note": "insults a delegate"})
+    hidden = mod.submit(
+        f"/rounds/{round_.id}/comments/{target.id}/hide",
+        {"reason_code": "personal_attack", "note": "insults a delegate"},
+    )
     assert hidden.status_code == 303
     reader = signed_in(make_client, db, reps[Group.WORKERS])
     page = text_of(reader.get(f"/rounds/{round_.id}").text)
@@ -45,37 +53,49 @@ def test_a_moderator_hides_a_comment_with_a_reason_and_restores_it(make_client, 
     assert "1 comment hidden by moderators" in page  # per group, in the participation bar
     author = signed_in(make_client, db, reps[Group.EMPLOYERS])
     assert "offensive" in text_of(author.get(f"/rounds/{round_.id}").text)
-    again = mod.submit(f"/rounds/{round_.id}/comments/{target.id}/hide",
-                       {"reason_code": "spam", "note": ""})
+    again = mod.submit(
+        f"/rounds/{round_.id}/comments/{target.id}/hide", {"reason_code": "spam", "note": ""}
+    )
     assert again.status_code == 409 and "already hidden" in text_of(again.text)
     restored = mod.submit(f"/rounds/{round_.id}/comments/{target.id}/restore", {"note": "ok"})
     assert restored.status_code == 303
     assert "offensive" in text_of(reader.get(f"/rounds/{round_.id}").text)
     assert db.get(Comment, target.id) is not None  # never deleted
-    actions = [e.action for e in db.scalars(select(AuditEvent).where(
-        AuditEvent.subject_type == "comment", AuditEvent.subject_id == target.id))]
+    actions = [
+        e.action
+        for e in db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.subject_type == "comment", AuditEvent.subject_id == target.id
+            )
+        )
+    ]
     assert actions == ["comment.hidden", "comment.restored"]
-    details = json.loads(db.scalars(select(AuditEvent.details).where(
-        AuditEvent.action == "comment.hidden")).first())
+    details = json.loads(
+        db.scalars(select(AuditEvent.details).where(AuditEvent.action == "comment.hidden")).first()
+    )
     assert details["before"] == "visible" and details["after"] == "hidden"
 
 
 def test_hiding_needs_a_listed_reason_and_details_for_other(make_client, db):
     round_, _orgs, _reps, target, moderator = setting(db)
     mod = signed_in(make_client, db, moderator)
-    unknown = mod.submit(f"/rounds/{round_.id}/comments/{target.id}/hide",
-                         {"reason_code": "dislike"})
+    unknown = mod.submit(
+        f"/rounds/{round_.id}/comments/{target.id}/hide", {"reason_code": "dislike"}
+    )
     assert unknown.status_code == 422
-    other = mod.submit(f"/rounds/{round_.id}/comments/{target.id}/hide",
-                       {"reason_code": "other", "note": ""})
+    other = mod.submit(
+        f"/rounds/{round_.id}/comments/{target.id}/hide", {"reason_code": "other", "note": ""}
+    )
     assert other.status_code == 422 and "Give a reason" in text_of(other.text)
     assert db.get(Comment, target.id).visibility == "visible"
 
 
 def test_flags_need_a_reason_and_three_organisations_hide_pending_review(make_client, db):
     round_, orgs, reps, target, moderator = setting(db)
-    flaggers = [(orgs[Group.WORKERS], reps[Group.WORKERS]),
-                (orgs[Group.GOVERNMENT], reps[Group.GOVERNMENT])]
+    flaggers = [
+        (orgs[Group.WORKERS], reps[Group.WORKERS]),
+        (orgs[Group.GOVERNMENT], reps[Group.GOVERNMENT]),
+    ]
     extra = factories.organisation(db, Group.WORKERS)
     db.add(RoundInvitation(round_id=round_.id, organisation_id=extra.id))
     flaggers.append((extra, factories.member(db, extra)))
@@ -84,8 +104,9 @@ def test_flags_need_a_reason_and_three_organisations_hide_pending_review(make_cl
     assert empty.status_code == 422
     for n, (_org, person) in enumerate(flaggers):
         browser = first if n == 0 else signed_in(make_client, db, person)
-        response = browser.submit(f"/rounds/{round_.id}/comments/{target.id}/flag",
-                                  {"reason": "This is abusive"})
+        response = browser.submit(
+            f"/rounds/{round_.id}/comments/{target.id}/flag", {"reason": "This is abusive"}
+        )
         assert response.status_code == 303
         expected = "visible" if n < 2 else "hidden"
         assert db.get(Comment, target.id).visibility == expected
@@ -111,8 +132,9 @@ def test_representatives_cannot_moderate_and_the_attempt_is_logged(make_client, 
     round_, _orgs, reps, target, _moderator = setting(db)
     union = signed_in(make_client, db, reps[Group.WORKERS])
     for action in ("hide", "restore", "approve", "lock", "dismiss-flags"):
-        response = union.submit(f"/rounds/{round_.id}/comments/{target.id}/{action}",
-                                {"reason_code": "spam"})
+        response = union.submit(
+            f"/rounds/{round_.id}/comments/{target.id}/{action}", {"reason_code": "spam"}
+        )
         assert response.status_code == 403, action
     denied = db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("denied.%"))).all()
     assert len(denied) == 5
@@ -135,28 +157,33 @@ def test_pre_moderation_shows_comments_once_approved(make_client, db):
     again = mod.submit(f"/rounds/{round_.id}/comments/{pending.id}/approve")
     assert again.status_code == 409
     # positions are never pre-moderated
-    posted = union.submit(f"/rounds/{round_.id}/positions", {"stance": "support",
-                                                            "base_version": "0"})
+    posted = union.submit(
+        f"/rounds/{round_.id}/positions", {"stance": "support", "base_version": "0"}
+    )
     assert posted.status_code == 303
     assert "Support" in text_of(other.get(f"/rounds/{round_.id}").text)
 
 
 def test_a_locked_thread_takes_no_more_replies(make_client, db):
     round_, orgs, reps, target, moderator = setting(db)
-    reply = factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "A reply",
-                              parent=target)
+    reply = factories.comment(
+        db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "A reply", parent=target
+    )
     mod = signed_in(make_client, db, moderator)
     assert mod.submit(f"/rounds/{round_.id}/comments/{reply.id}/lock").status_code == 409
     assert mod.submit(f"/rounds/{round_.id}/comments/{target.id}/lock").status_code == 303
     union = signed_in(make_client, db, reps[Group.WORKERS])
-    refused = union.submit(f"/rounds/{round_.id}/comments/{reply.id}/replies",
-                           {"body": "One more"})
+    refused = union.submit(f"/rounds/{round_.id}/comments/{reply.id}/replies", {"body": "One more"})
     assert refused.status_code == 409
     assert "locked" in text_of(refused.text)
     assert "Thread locked by a moderator" in text_of(union.get(f"/rounds/{round_.id}").text)
     assert mod.submit(f"/rounds/{round_.id}/comments/{target.id}/unlock").status_code == 303
-    assert union.submit(f"/rounds/{round_.id}/comments/{reply.id}/replies",
-                        {"body": "One more"}).status_code == 303
+    assert (
+        union.submit(
+            f"/rounds/{round_.id}/comments/{reply.id}/replies", {"body": "One more"}
+        ).status_code
+        == 303
+    )
 
 
 def test_focal_points_of_invited_organisations_flag_too(make_client, db):
@@ -164,5 +191,9 @@ def test_focal_points_of_invited_organisations_flag_too(make_client, db):
     focal = factories.member(db, orgs[Group.GOVERNMENT], MandateRole.FOCAL_POINT)
     browser = signed_in(make_client, db, focal)
     assert browser.get(f"/rounds/{round_.id}/comments/{target.id}/flag").status_code == 200
-    assert browser.submit(f"/rounds/{round_.id}/comments/{target.id}/flag",
-                          {"reason": "Off topic"}).status_code == 303
+    assert (
+        browser.submit(
+            f"/rounds/{round_.id}/comments/{target.id}/flag", {"reason": "Off topic"}
+        ).status_code
+        == 303
+    )

@@ -271,3 +271,29 @@ def test_admin_invites_an_observer(make_client, db):
         accept(newcomer, invitation_path(response.text), name="Agency Analyst").status_code == 303
     )
     assert "Observer (agency)" in text_of(newcomer.get("/").text)
+
+
+def test_one_person_cannot_accept_mandates_from_two_organisations(make_client, db):
+    admin = signed_in_admin(make_client, db)
+    first = invitation_path(
+        register(
+            admin,
+            name="Double Workers Union",
+            group="workers",
+            focal_point_email="dee@double.example",
+        ).text
+    )
+    second = invitation_path(
+        register(
+            admin,
+            name="Double Employers Club",
+            group="employers",
+            focal_point_email="dee@double.example",
+        ).text
+    )
+    assert accept(make_client(), first, name="Dee").status_code == 303
+    refused = accept(make_client(), second, name="Dee")
+    assert refused.status_code == 409
+    assert "already speaks for Double Workers Union" in text_of(refused.text)
+    dee = db.scalar(select(User).where(User.email == "dee@double.example"))
+    assert len(db.scalars(select(Mandate).where(Mandate.user_id == dee.id)).all()) == 1

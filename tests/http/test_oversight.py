@@ -20,26 +20,30 @@ def signed_in(make_client, db, person):
 
 
 def test_the_dashboard_sorts_rounds_and_warns_about_silent_groups(make_client, db):
-    soon, orgs, reps = factories.three_groups_round(db, closes_at=utcnow() + timedelta(hours=20),
-                                                    title="Closing tomorrow")
+    soon, orgs, reps = factories.three_groups_round(
+        db, closes_at=utcnow() + timedelta(hours=20), title="Closing tomorrow"
+    )
     factories.position(db, soon, orgs[Group.WORKERS], reps[Group.WORKERS])
-    later, _o, _r = factories.three_groups_round(db, closes_at=utcnow() + timedelta(days=9),
-                                                 title="Open for long")
+    later, _o, _r = factories.three_groups_round(
+        db, closes_at=utcnow() + timedelta(days=9), title="Open for long"
+    )
     moderator = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.MODERATOR))
     page = moderator.get("/moderation")
     assert page.status_code == 200
     text = text_of(page.text)
     assert "Closing soon (within 48 hours)" in text and "Closing tomorrow" in text
-    assert ("Within 24 hours of the deadline, no position yet from the government and "
-            "employers groups") in text
+    assert (
+        "Within 24 hours of the deadline, no position yet from the government and employers groups"
+    ) in text
     assert "Open for long" in text
     assert "1 / 1" in text  # workers posted / invited
 
 
 def test_the_queue_lists_flagged_comments_with_their_reasons(make_client, db):
     round_, orgs, reps = factories.three_groups_round(db)
-    comment = factories.comment(db, round_, reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS],
-                                "Questionable words")
+    comment = factories.comment(
+        db, round_, reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS], "Questionable words"
+    )
     union = signed_in(make_client, db, reps[Group.WORKERS])
     union.submit(f"/rounds/{round_.id}/comments/{comment.id}/flag", {"reason": "Insulting"})
     moderator = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.MODERATOR))

@@ -153,9 +153,7 @@ def test_a_round_opens_only_when_all_three_groups_are_invited(make_client, db):
     round_id = created_round_id(create_round(moderator, consultation_id, without_government))
     refused = moderator.submit(f"/rounds/{round_id}/open")
     assert refused.status_code == 422
-    assert "Invite at least one organisation of the government group first" in text_of(
-        refused.text
-    )
+    assert "Invite at least one organisation of the government group first" in text_of(refused.text)
     assert db.get(Round, round_id).status == "draft"
     only_workers = created_round_id(
         create_round(moderator, consultation_id, [orgs[Group.WORKERS]], title="Second")
@@ -400,8 +398,11 @@ def test_a_moderator_changes_a_draft_rounds_invitations_then_opens_it(make_clien
     assert "does not exist" in text_of(unknown.text)
     saved = moderator.submit(f"/rounds/{round_id}/invitations", everyone)
     assert saved.status_code == 303
-    invited = set(db.scalars(select(RoundInvitation.organisation_id)
-                             .where(RoundInvitation.round_id == round_id)))
+    invited = set(
+        db.scalars(
+            select(RoundInvitation.organisation_id).where(RoundInvitation.round_id == round_id)
+        )
+    )
     assert invited == {o.id for o in orgs.values()}
     assert moderator.submit(f"/rounds/{round_id}/open").status_code == 303
     # once open, the list is fixed
@@ -409,3 +410,42 @@ def test_a_moderator_changes_a_draft_rounds_invitations_then_opens_it(make_clien
     refused = moderator.submit(f"/rounds/{round_id}/invitations", fewer)
     assert refused.status_code == 409
     assert "only while the round is a draft" in text_of(refused.text)
+
+
+def test_the_discussion_form_as_browsers_send_it(make_client, db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    reader = signed_in(make_client, db, reps[Group.WORKERS])
+    for query in (
+        "order=balanced&group=&organisation=",
+        "order=chronological&group=workers&organisation=",
+        f"order=balanced&group=&organisation={orgs[Group.EMPLOYERS].id}",
+    ):
+        assert reader.get(f"/rounds/{round_.id}?{query}").status_code == 200, query
+
+
+def test_ids_too_large_for_the_database_are_not_found(make_client, db):
+    reader = signed_in(make_client, db, factories.user(db))
+    assert reader.get("/rounds/99999999999999999999").status_code == 404
+    assert reader.get("/rounds/9223372036854775807").status_code == 404
+
+
+def test_scheduling_in_the_past_is_refused(make_client, db):
+    orgs, _reps = one_per_group(db)
+    moderator = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.MODERATOR))
+    round_id = created_round_id(
+        create_round(moderator, create_consultation(moderator), orgs.values())
+    )
+    refused = moderator.submit(f"/rounds/{round_id}/open", {"opens_at": "2020-01-01T10:00"})
+    assert refused.status_code == 422
+    assert "must be in the future" in text_of(refused.text)
+    assert db.get(Round, round_id).status == "draft"
+
+
+def test_a_consultation_with_only_drafts_is_not_shown_to_constituents(make_client, db):
+    orgs, reps = one_per_group(db)
+    moderator = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.MODERATOR))
+    consultation_id = create_consultation(moderator, title="Confidential: planned wage freeze")
+    create_round(moderator, consultation_id, orgs.values())
+    reader = signed_in(make_client, db, reps[Group.WORKERS])
+    assert reader.get(f"/consultations/{consultation_id}").status_code == 404
+    assert moderator.get(f"/consultations/{consultation_id}").status_code == 200
