@@ -127,3 +127,31 @@ def create_admin(
 
 def main() -> None:
     cli()
+
+
+@cli.command("send-mail")
+def send_mail(
+    loop: Annotated[int, typer.Option(help="Repeat every N seconds (0: run once).")] = 0,
+) -> None:
+    """Queue reminders and emails for notifications, then deliver the outbox over SMTP."""
+    import time
+
+    from app.db import utcnow
+    from app.notifications import service
+
+    settings = Settings()
+    while True:
+        with _session(settings) as db:
+            now = utcnow()
+            reminders = service.queue_reminders(db, now)
+            queued = service.queue_emails(db, settings, now)
+            db.commit()
+            sent, failed = service.deliver(db, settings, now)
+            db.commit()
+        typer.echo(
+            f"{reminders} reminders, {queued} emails queued, {sent} sent, "
+            f"{failed} failed (retried later)"
+        )
+        if loop <= 0:
+            return
+        time.sleep(loop)

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     #: Threads serving requests in each process (database work runs in them).
     threadpool_size: int = 8
+    #: Outgoing mail (``tripartite send-mail``): server, port, STARTTLS, credentials, sender.
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "Tripartite <no-reply@tripartite.example>"
+    #: Address used in links inside emails.
+    base_url: str = "http://127.0.0.1:8000"
     #: Serve ``/bench/ceiling`` (a pre-rendered page of a given size) for bench/ scripts only.
     bench_endpoints: bool = False
     #: Address of a reverse proxy whose ``X-Forwarded-For`` is trusted; empty trusts none.

@@ -27,6 +27,7 @@ from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, TooManyAttempts
 from app.middleware import BodyLimitMiddleware, IdRangeMiddleware, SecurityHeadersMiddleware
 from app.moderation import routes as moderation_routes
+from app.notifications import routes as notification_routes
 from app.organisations import routes as organisation_routes
 from app.positions import routes as position_routes
 from app.rounds import routes as round_routes
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(comment_routes.router)
     app.include_router(moderation_routes.router)
     app.include_router(audit_routes.router)
+    app.include_router(notification_routes.router)
     if settings.bench_endpoints:
         _add_bench_endpoints(app)
     _add_error_handlers(app)

@@ -33,6 +33,11 @@ class User(Base):
     deactivated_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
     language: Mapped[str | None] = mapped_column(String(10))
+    #: "immediate" (an email per notification) or "digest" (one a day).
+    email_preference: Mapped[str] = mapped_column(
+        String(20), default="immediate", server_default="immediate"
+    )
+    digest_sent_at: Mapped[datetime | None]
 
     mandates: Mapped[list[Mandate]] = relationship(
         back_populates="user", lazy="raise", foreign_keys="Mandate.user_id"

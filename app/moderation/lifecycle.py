@@ -14,6 +14,7 @@ from app.audit.service import record
 from app.db import utcnow
 from app.errors import DomainError
 from app.moderation import rules, signoff
+from app.notifications import service as notifications
 from app.rounds.models import Round
 from app.rounds.rules import RoundRuleError, clean_text, effective_status
 from app.rounds.service import lock_round, require_moderator
@@ -70,6 +71,12 @@ def close(db: Session, viewer: Viewer, round_id: int, outcome: str) -> Round:
         before=before,
         after=_state(round_),
         early=not deadline_passed,
+    )
+    notifications.notify_round(
+        db,
+        round_id,
+        "round.closed",
+        f"“{round_.title}” is closed; its draft outcome is on the round page.",
     )
     return round_
 
@@ -155,6 +162,9 @@ def reopen(
         before=before,
         after=_state(round_),
     )
+    notifications.notify_round(
+        db, round_id, "round.reopened", f"“{round_.title}” is open again for posting."
+    )
     return round_
 
 
@@ -188,5 +198,8 @@ def publish(db: Session, viewer: Viewer, round_id: int) -> Round:
         after=_state(round_),
         signoff={group.value: status for group, status in decided.items()},
         no_answer_by_signoff_deadline=silent,
+    )
+    notifications.notify_round(
+        db, round_id, "round.published", f"“{round_.title}” is published with its outcome."
     )
     return round_

@@ -15,6 +15,7 @@ from app.accounts.rules import Viewer, mandate_is_active
 from app.audit.service import record
 from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound
+from app.notifications import service as notifications
 from app.organisations.models import Mandate, Organisation
 from app.rounds.models import GroupSignoff, Round, RoundInvitation
 from app.rounds.rules import RoundRuleError, clean_text
@@ -114,6 +115,14 @@ def request(
         chosen.append(signoff)
     round_.signoff_deadline = deadline
     round_.version += 1
+    notifications.notify(
+        db,
+        [s.spokesperson_id for s in chosen],
+        round_id,
+        "round.signoff_requested",
+        f"Your group's sign-off of the outcome of “{round_.title}” is requested "
+        f"by {deadline:%d %b %Y, %H:%M} UTC.",
+    )
     record(
         db,
         viewer.user_id,

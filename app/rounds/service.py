@@ -14,6 +14,7 @@ from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound
+from app.notifications import service as notifications
 from app.organisations.models import Organisation
 from app.rounds import rules
 from app.rounds.models import Consultation, Round, RoundInvitation
@@ -285,9 +286,15 @@ def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | 
         round_.status = RoundStatus.OPEN.value
         round_.opens_at = now
         record(db, viewer.user_id, "round.opened", "round", round_id)
+        notifications.notify_round(db, round_id, "round.opened", opened_message(round_))
     round_.version += 1
     return round_
 
 
 def rendered_brief(brief: str) -> str:
     return markdown.render(brief)
+
+
+def opened_message(round_: Round) -> str:
+    deadline = f" until {round_.closes_at:%d %b %Y, %H:%M} UTC" if round_.closes_at else ""
+    return f"“{round_.title}” is open for your organisation's position{deadline}."

@@ -1,0 +1,72 @@
+"""The notifications page, its unread count (polled by htmx), and the email preference."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts.deps import CurrentViewer
+from app.accounts.models import User
+from app.db import DbSession
+from app.errors import DomainError
+from app.notifications import service
+from app.web import render, see_other
+
+router = APIRouter()
+
+
+@router.get("/notifications", name="notifications.index")
+def index(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
+    user = db.get_one(User, viewer.user_id)
+    return render(
+        request,
+        "notifications/index.html",
+        {
+            "notifications": service.recent(db, viewer.user_id),
+            "unread": service.unread_count(db, viewer.user_id),
+            "preference": user.email_preference,
+            "errors": {},
+        },
+    )
+
+
+@router.get("/notifications/count", name="notifications.count")
+def count(db: DbSession, viewer: CurrentViewer) -> Response:
+    unread = service.unread_count(db, viewer.user_id)
+    return HTMLResponse(
+        f"Notifications ({unread})" if unread else "Notifications", headers={"Vary": "HX-Request"}
+    )
+
+
+@router.post("/notifications/read", name="notifications.read")
+def read_all(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
+    service.mark_all_read(db, viewer.user_id)
+    db.commit()
+    return see_other(request, str(request.url_for("notifications.index")))
+
+
+@router.post("/notifications/preference", name="notifications.preference")
+def preference(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    preference: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    try:
+        service.set_preference(db, viewer.user_id, preference)
+    except DomainError as error:
+        return render(
+            request,
+            "notifications/index.html",
+            {
+                "notifications": service.recent(db, viewer.user_id),
+                "unread": service.unread_count(db, viewer.user_id),
+                "preference": preference,
+                "errors": {"preference": error.message},
+            },
+            status_code=error.status_code,
+        )
+    db.commit()
+    return see_other(request, str(request.url_for("notifications.index")))

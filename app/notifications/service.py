@@ -1,0 +1,267 @@
+"""Telling people what concerns them: in-app notifications, turned into emails by a worker.
+
+Requests only add notifications (in their own transaction, with the action); queuing and
+delivering emails happen in ``tripartite send-mail``, so a slow or failing mail server never
+blocks anyone's action, and a failed delivery is retried later."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.accounts.rules import mandate_is_active
+from app.config import Settings
+from app.db import utcnow
+from app.notifications.models import Notification, OutboxEmail
+from app.organisations.models import Mandate
+from app.positions.models import Position
+from app.rounds.models import Round, RoundInvitation
+from app.vocabulary import RoundStatus
+
+MAX_ATTEMPTS = 8
+REMINDER_BEFORE = timedelta(hours=48)
+
+
+def notify(
+    db: Session, user_ids: Iterable[int], round_id: int | None, kind: str, message: str
+) -> int:
+    """One notification per person for this round and kind (never twice)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return 0
+    already = set(
+        db.scalars(
+            select(Notification.user_id).where(
+                Notification.user_id.in_(wanted),
+                Notification.round_id == round_id,
+                Notification.kind == kind,
+            )
+        )
+    )
+    fresh = wanted - already
+    db.add_all(
+        Notification(user_id=u, round_id=round_id, kind=kind, message=message)
+        for u in sorted(fresh)
+    )
+    return len(fresh)
+
+
+def round_members(db: Session, round_id: int, *, without_position: bool = False) -> list[int]:
+    """People holding an active mandate from an organisation invited to the round (optionally
+    only those whose organisation has not posted its position)."""
+    now = utcnow()
+    query = (
+        select(Mandate.user_id, Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at)
+        .join(RoundInvitation, RoundInvitation.organisation_id == Mandate.organisation_id)
+        .join(User, User.id == Mandate.user_id)
+        .where(
+            RoundInvitation.round_id == round_id,
+            Mandate.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
+    )
+    if without_position:
+        answered = select(Position.organisation_id).where(Position.round_id == round_id)
+        query = query.where(Mandate.organisation_id.not_in(answered))
+    return sorted(
+        {
+            r.user_id
+            for r in db.execute(query)
+            if mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now)
+        }
+    )
+
+
+def notify_round(db: Session, round_id: int, kind: str, message: str) -> int:
+    return notify(db, round_members(db, round_id), round_id, kind, message)
+
+
+def unread_count(db: Session, user_id: int) -> int:
+    return int(
+        db.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user_id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def recent(db: Session, user_id: int, limit: int = 100) -> list[Notification]:
+    return list(
+        db.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(db: Session, user_id: int) -> None:
+    db.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+def set_preference(db: Session, user_id: int, preference: str) -> None:
+    if preference not in ("immediate", "digest"):
+        from app.errors import DomainError
+
+        raise DomainError("Choose immediate emails or a daily digest.", field="preference")
+    user = db.get_one(User, user_id)
+    user.email_preference = preference
+
+
+# -- the worker -------------------------------------------------------------------------------
+
+
+def queue_reminders(db: Session, now: datetime) -> int:
+    """Tell members when a scheduled round has opened on time, and 48 hours before a deadline
+    remind the organisations that have not answered."""
+    count = 0
+    for r in db.execute(
+        select(Round.id, Round.title, Round.closes_at).where(
+            Round.status == RoundStatus.SCHEDULED.value, Round.opens_at <= now
+        )
+    ).all():
+        deadline = f" until {r.closes_at:%d %b %Y, %H:%M} UTC" if r.closes_at else ""
+        count += notify(
+            db,
+            round_members(db, r.id),
+            r.id,
+            "round.opened",
+            f"“{r.title}” is open for your organisation's position{deadline}.",
+        )
+    rounds = db.execute(
+        select(Round.id, Round.title, Round.closes_at).where(
+            Round.status == RoundStatus.OPEN.value,
+            Round.closes_at > now,
+            Round.closes_at <= now + REMINDER_BEFORE,
+        )
+    ).all()
+    for r in rounds:
+        members = round_members(db, r.id, without_position=True)
+        count += notify(
+            db,
+            members,
+            r.id,
+            "round.reminder",
+            f"“{r.title}” closes on {r.closes_at:%d %b %Y, %H:%M} UTC and your "
+            "organisation has not posted its position yet.",
+        )
+    return count
+
+
+def queue_emails(db: Session, settings: Settings, now: datetime) -> int:
+    """Turn notifications not yet emailed into outbox emails: one each for people who want them
+    at once, one a day for those who chose the digest."""
+    rows = db.execute(
+        select(Notification, User.email, User.email_preference, User.digest_sent_at)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), User.is_active.is_(True))
+        .order_by(Notification.user_id, Notification.id)
+    ).all()
+    by_user: dict[int, list[Notification]] = {}
+    meta: dict[int, tuple[str, str, datetime | None]] = {}
+    for notification, email, preference, digest_sent_at in rows:
+        by_user.setdefault(notification.user_id, []).append(notification)
+        meta[notification.user_id] = (email, preference, digest_sent_at)
+    queued = 0
+    for user_id, items in by_user.items():
+        email, preference, digest_sent_at = meta[user_id]
+        link = f"{settings.base_url.rstrip('/')}/notifications"
+        if preference == "digest":
+            if digest_sent_at is not None and now - digest_sent_at < timedelta(hours=24):
+                continue
+            body = "\n\n".join(f"- {n.message}" for n in items)
+            db.add(
+                OutboxEmail(
+                    to_email=email,
+                    subject=f"Tripartite: {len(items)} update(s)",
+                    body=f"{body}\n\nSee them all: {link}\n",
+                    next_attempt_at=now,
+                )
+            )
+            db.get_one(User, user_id).digest_sent_at = now
+            queued += 1
+        else:
+            for n in items:
+                db.add(
+                    OutboxEmail(
+                        to_email=email,
+                        subject=f"Tripartite: {n.message[:120]}",
+                        body=f"{n.message}\n\n{link}\n",
+                        next_attempt_at=now,
+                    )
+                )
+                queued += 1
+        for n in items:
+            n.emailed_at = now
+    return queued
+
+
+def deliver(db: Session, settings: Settings, now: datetime, limit: int = 200) -> tuple[int, int]:
+    """Send the emails that are due; a failure is recorded and retried with a growing delay.
+    Returns (sent, failed)."""
+    due = list(
+        db.scalars(
+            select(OutboxEmail)
+            .where(
+                OutboxEmail.sent_at.is_(None),
+                OutboxEmail.next_attempt_at <= now,
+                OutboxEmail.attempts < MAX_ATTEMPTS,
+            )
+            .order_by(OutboxEmail.id)
+            .limit(limit)
+        )
+    )
+    sent = failed = 0
+    if not due:
+        return 0, 0
+    try:
+        server = _connect(settings)
+    except (OSError, smtplib.SMTPException) as error:
+        for email in due:
+            _failed(email, now, error)
+        return 0, len(due)
+    with server:
+        for email in due:
+            message = EmailMessage()
+            message["From"] = settings.mail_from
+            message["To"] = email.to_email
+            message["Subject"] = email.subject
+            message.set_content(email.body)
+            try:
+                server.send_message(message)
+            except (OSError, smtplib.SMTPException) as error:
+                _failed(email, now, error)
+                failed += 1
+                continue
+            email.sent_at = now
+            email.attempts += 1
+            sent += 1
+    return sent, failed
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    server = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10)
+    if settings.smtp_starttls:
+        server.starttls()
+    if settings.smtp_username:
+        server.login(settings.smtp_username, settings.smtp_password)
+    return server
+
+
+def _failed(email: OutboxEmail, now: datetime, error: BaseException) -> None:
+    email.attempts += 1
+    email.last_error = f"{type(error).__name__}: {error}"[:1000]
+    email.next_attempt_at = now + timedelta(minutes=2 ** min(email.attempts, 10))
