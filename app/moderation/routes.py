@@ -410,7 +410,9 @@ def flag(
     reason: Annotated[str, Form(max_length=2_000)] = "",
 ) -> Response:
     try:
-        service.flag(db, viewer, round_id, comment_id, reason)
+        service.flag(
+            db, viewer, round_id, comment_id, reason, request.app.state.settings.flag_threshold
+        )
     except DomainError as error:
         if error.status_code in (403, 404):
             raise

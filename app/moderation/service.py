@@ -34,7 +34,14 @@ def _reason(text: str, *, required: bool) -> str:
         raise DomainError(error.message, field=error.field, status_code=error.status_code) from None
 
 
-def flag(db: Session, viewer: Viewer, round_id: int, comment_id: int, reason: str) -> Flag:
+def flag(
+    db: Session,
+    viewer: Viewer,
+    round_id: int,
+    comment_id: int,
+    reason: str,
+    threshold: int = rules.FLAG_THRESHOLD,
+) -> Flag:
     """A participant reports a comment; enough organisations flagging it hide it for review."""
     round_ = db.get(Round, round_id)
     if round_ is None or round_.status == RoundStatus.DRAFT.value:
@@ -73,7 +80,7 @@ def flag(db: Session, viewer: Viewer, round_id: int, comment_id: int, reason: st
         )
     )
     if comment.visibility == Visibility.VISIBLE.value and rules.should_hide_pending_review(
-        organisations
+        organisations, threshold
     ):
         comment.visibility = Visibility.HIDDEN.value
         comment.moderation_reason = "Hidden pending review: flagged by several organisations"
@@ -86,7 +93,7 @@ def flag(db: Session, viewer: Viewer, round_id: int, comment_id: int, reason: st
             "comment",
             comment_id,
             round_id=round_id,
-            threshold=rules.FLAG_THRESHOLD,
+            threshold=threshold,
         )
         _touch(db, round_id)
     return new
