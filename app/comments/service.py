@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -9,14 +11,15 @@ from sqlalchemy.orm import Session
 from app import markdown
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
-from app.db import utcnow
+from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound
 from app.positions.models import Position
 from app.positions.service import as_domain_error, current_status, invited_organisation_ids
 from app.rounds import rules
-from app.rounds.models import Round
+from app.rounds.models import Round, RoundInvitation
+from app.rounds.rules import effective_status
 from app.rounds.service import claim_round, lock_round
-from app.vocabulary import Visibility
+from app.vocabulary import RoundStatus, Visibility
 
 
 def post(
@@ -34,20 +37,15 @@ def post(
     Everything is checked first, without locks; then the round is claimed (version bumped,
     row locked until commit) and its status checked again, so that a close or the deadline
     racing this post comes either before it (refused) or after it (accepted)."""
-    round_ = db.get(Round, round_id)
-    if round_ is None:
-        raise NotFound("No such round.")
+    key = rules.idempotency_key(idempotency_key)
+    state = _posting_state(db, viewer, round_id, key)
+    if state.repeat_id is not None:
+        return db.get_one(Comment, state.repeat_id)  # a double click or a retry
     try:
-        speaking = rules.speaker_for(
-            viewer, invited_organisation_ids(db, round_id), current_status(round_)
-        )
+        speaking = rules.speaker_for(viewer, state.invited, state.status)
         body = rules.check_comment(body)
     except rules.RoundRuleError as error:
         raise as_domain_error(error) from None
-    key = rules.idempotency_key(idempotency_key)
-    repeat = _by_key(db, viewer.user_id, key)
-    if repeat is not None:
-        return repeat
     thread_id = None
     if parent_id is not None:
         parent = db.get(Comment, parent_id)
@@ -85,10 +83,13 @@ def post(
         idempotency_key=key,
         created_at=utcnow(),
     )
+    db.add(comment)
     try:
-        with db.begin_nested():  # a concurrent retry with the same key wins the race: use it
-            db.add(comment)
+        db.flush()
     except IntegrityError:
+        # A concurrent retry with the same key committed first: this attempt is abandoned
+        # (its transaction with it) and the comment that won is the answer.
+        db.rollback()
         repeat = _by_key(db, viewer.user_id, key)
         if repeat is None:
             raise
@@ -129,3 +130,44 @@ def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str)
         comment.edited_at = utcnow()
         round_.version += 1
     return comment
+
+
+@dataclass(frozen=True)
+class _PostingState:
+    status: RoundStatus
+    invited: list[int]
+    repeat_id: int | None
+
+
+def _posting_state(db: Session, viewer: Viewer, round_id: int, key: str | None) -> _PostingState:
+    """The round's status, which of the viewer's organisations it invites, and an earlier
+    comment with the same idempotency key: one query on the posting path."""
+    organisations = [m.organisation_id for m in viewer.mandates] or [-1]
+    repeat = (
+        select(Comment.id)
+        .where(Comment.author_id == viewer.user_id, Comment.idempotency_key == key)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = read(
+        db,
+        select(
+            Round.status,
+            Round.opens_at,
+            Round.closes_at,
+            RoundInvitation.organisation_id,
+            repeat.label("repeat_id"),
+        )
+        .outerjoin(
+            RoundInvitation,
+            (RoundInvitation.round_id == Round.id)
+            & RoundInvitation.organisation_id.in_(organisations),
+        )
+        .where(Round.id == round_id),
+    ).all()
+    if not rows:
+        raise NotFound("No such round.")
+    first = rows[0]
+    status = effective_status(RoundStatus(first.status), first.opens_at, first.closes_at, utcnow())
+    invited = [r.organisation_id for r in rows if r.organisation_id is not None]
+    return _PostingState(status, invited, first.repeat_id if key is not None else None)
