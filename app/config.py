@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     #: Mark the session cookie ``Secure`` (set when served over HTTPS).
     cookie_secure: bool = False
     #: Threads serving requests in each process (database work runs in them).
-    threadpool_size: int = 8
+    threadpool_size: int = 4
     #: Flags from this many different organisations hide a comment pending review.
     flag_threshold: int = 3
     #: Outgoing mail (``tripartite send-mail``): server, port, STARTTLS, credentials, sender.
