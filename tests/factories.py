@@ -189,3 +189,13 @@ def session_cookie(db: Session, person: User) -> str:
     )
     db.flush()
     return token
+
+
+def signed_in(make_client, db: Session, person: User):  # type: ignore[no-untyped-def]
+    """A browser signed in as ``person``; what the test built so far is committed (to the
+    test's savepoint), so a refusal that rolls back the request does not undo it."""
+    browser = make_client()
+    browser.csrf()
+    browser.cookies.set("tripartite_session", session_cookie(db, person))
+    db.commit()
+    return browser

@@ -14,6 +14,7 @@ from app.rounds.models import Round
 from app.vocabulary import Group, PlatformRole
 from tests import factories
 from tests.conftest import text_of
+from tests.factories import signed_in
 
 
 class Inbox:
@@ -42,14 +43,6 @@ def smtp():
 
 def mail_settings(settings, port):
     return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
-
-
-def signed_in(make_client, db, person):
-    browser = make_client()
-    browser.csrf()
-    browser.cookies.set("tripartite_session", factories.session_cookie(db, person))
-    db.commit()
-    return browser
 
 
 def test_opening_a_round_notifies_its_organisations_in_the_app(make_client, db):
@@ -117,8 +110,9 @@ def test_reminders_go_only_to_organisations_that_have_not_answered(db):
     round_, orgs, reps = factories.three_groups_round(db, closes_at=utcnow() + timedelta(hours=30))
     factories.position(db, round_, orgs[Group.WORKERS], reps[Group.WORKERS])
     assert service.queue_reminders(db, utcnow()) == 2
-    reminded = set(db.scalars(select(Notification.user_id).where(
-        Notification.kind == "round.reminder")))
+    reminded = set(
+        db.scalars(select(Notification.user_id).where(Notification.kind == "round.reminder"))
+    )
     assert reminded == {reps[Group.GOVERNMENT].id, reps[Group.EMPLOYERS].id}
     assert service.queue_reminders(db, utcnow()) == 0  # never twice
     far = db.get(Round, round_.id)

@@ -17,7 +17,7 @@ from app.errors import DomainError, Forbidden
 from app.moderation import dashboard, lifecycle, service, signoff
 from app.moderation.rules import HIDE_REASONS
 from app.rounds import page as round_page
-from app.rounds.routes import page_context, parse_deadline
+from app.rounds.routes import parse_deadline, refused_on_round_page
 from app.vocabulary import Group
 from app.web import is_htmx, render, see_other, templates
 
@@ -473,14 +473,8 @@ def request_signoff(
             db, viewer, round_id, chosen, parse_deadline(signoff_deadline, "signoff_deadline")
         )
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
-        return render(
-            request,
-            "rounds/show.html",
-            page_context(request, db, viewer, round_id, signoff_error=error.message),
-            status_code=error.status_code,
+        return refused_on_round_page(
+            request, db, viewer, round_id, error, signoff_error=error.message
         )
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
@@ -498,21 +492,14 @@ def decide_signoff(
     try:
         signoff.decide(db, viewer, round_id, decision, reservation)
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
-        return render(
+        return refused_on_round_page(
             request,
-            "rounds/show.html",
-            page_context(
-                request,
-                db,
-                viewer,
-                round_id,
-                reservation_text=reservation,
-                signoff_errors={error.field or "form": error.message},
-            ),
-            status_code=error.status_code,
+            db,
+            viewer,
+            round_id,
+            error,
+            reservation_text=reservation,
+            signoff_errors={error.field or "form": error.message},
         )
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)) + "#outcome")

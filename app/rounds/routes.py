@@ -360,15 +360,7 @@ def open_round(
     try:
         service.open_round(db, viewer, round_id, parse_deadline(opens_at, "opens_at"))
     except DomainError as error:
-        if error.status_code == 403:
-            raise
-        db.rollback()
-        return render(
-            request,
-            "rounds/show.html",
-            page_context(request, db, viewer, round_id, open_error=error.message),
-            status_code=error.status_code,
-        )
+        return refused_on_round_page(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
 
@@ -388,14 +380,26 @@ def set_invitations(
     try:
         service.set_invitations(db, viewer, round_id, tuple(organisations))
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
-        return render(
-            request,
-            "rounds/show.html",
-            page_context(request, db, viewer, round_id, open_error=error.message),
-            status_code=error.status_code,
-        )
+        return refused_on_round_page(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+
+
+def refused_on_round_page(
+    request: Request,
+    db: DbSession,
+    viewer: Viewer,
+    round_id: int,
+    error: DomainError,
+    **context: Any,
+) -> Response:
+    """A refused action shown on the round page itself (403 and 404 get their own page)."""
+    if error.status_code in (403, 404):
+        raise error
+    db.rollback()
+    return render(
+        request,
+        "rounds/show.html",
+        page_context(request, db, viewer, round_id, **context),
+        status_code=error.status_code,
+    )

@@ -13,14 +13,7 @@ from app.rounds.models import RoundInvitation
 from app.vocabulary import Group, MandateRole, PlatformRole
 from tests import factories
 from tests.conftest import text_of
-
-
-def signed_in(make_client, db, person):
-    browser = make_client()
-    browser.csrf()
-    browser.cookies.set("tripartite_session", factories.session_cookie(db, person))
-    db.commit()
-    return browser
+from tests.factories import signed_in
 
 
 def setting(db):

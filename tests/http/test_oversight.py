@@ -9,14 +9,7 @@ from app.db import utcnow
 from app.vocabulary import Group, PlatformRole
 from tests import factories
 from tests.conftest import text_of
-
-
-def signed_in(make_client, db, person):
-    browser = make_client()
-    browser.csrf()
-    browser.cookies.set("tripartite_session", factories.session_cookie(db, person))
-    db.commit()
-    return browser
+from tests.factories import signed_in
 
 
 def test_the_dashboard_sorts_rounds_and_warns_about_silent_groups(make_client, db):
