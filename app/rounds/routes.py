@@ -339,8 +339,13 @@ def live(
     )
     data: round_page.RoundPage = context["page"]
     since = datetime.fromtimestamp(max(moderated - 1, 0), tz=UTC)
+    # moderated or edited by someone else since the page was rendered: replaced in place
     context["moderated_comments"] = round_page.load_comments(
-        db, data.round, viewer, Comment.moderated_at > since
+        db,
+        data.round,
+        viewer,
+        (Comment.moderated_at > since)
+        | ((Comment.edited_at > since) & (Comment.author_id != viewer.user_id)),
     )
     context["new_comments"] = round_page.load_comments(
         db, data.round, viewer, (Comment.id > after) & (Comment.author_id != viewer.user_id)

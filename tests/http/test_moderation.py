@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.comments.models import Comment, Flag
 from app.db import utcnow
-from app.rounds.models import RoundInvitation
+from app.rounds.models import Round, RoundInvitation
 from app.vocabulary import Group, MandateRole, PlatformRole
 from tests import factories
 from tests.conftest import text_of
@@ -190,3 +190,23 @@ def test_focal_points_of_invited_organisations_flag_too(make_client, db):
         ).status_code
         == 303
     )
+
+
+def test_live_updates_replace_moderated_and_edited_comments_in_place(make_client, db):
+    round_, orgs, reps, target, moderator = setting(db)
+    fresh = factories.comment(db, round_, reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT],
+                              "First wording")
+    reader = signed_in(make_client, db, reps[Group.WORKERS])
+    version = db.get(Round, round_.id).version
+    since = int(utcnow().timestamp()) - 5
+    author = signed_in(make_client, db, reps[Group.GOVERNMENT])
+    assert author.submit(f"/rounds/{round_.id}/comments/{fresh.id}/edit",
+                         {"body": "Second wording"}).status_code == 303
+    mod = signed_in(make_client, db, moderator)
+    mod.submit(f"/rounds/{round_.id}/comments/{target.id}/hide", {"reason_code": "spam"})
+    live = reader.get(f"/rounds/{round_.id}/live?version={version}&after={fresh.id}"
+                      f"&moderated={since}", headers={"HX-Request": "true"})
+    assert live.status_code == 200
+    assert f'<div hx-swap-oob="true" class="comment-main" id="comment-main-{fresh.id}"' in live.text
+    assert "Second wording" in live.text
+    assert f'id="comment-main-{target.id}"' in live.text and "Spam or advertising" in live.text
