@@ -135,6 +135,7 @@ def _organisation_page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     issued: dict[str, str] | None = None,
+    revoke_error: str | None = None,
     status_code: int = 200,
 ) -> Response:
     organisation = db.get(Organisation, organisation_id)
@@ -161,6 +162,7 @@ def _organisation_page(
             or {"name": "", "email": "", "role": "representative", "mandate_expires_at": ""},
             "errors": errors or {},
             "issued": issued,
+            "revoke_error": revoke_error,
         },
         status_code=status_code,
     )
@@ -245,7 +247,14 @@ def revoke_mandate(
     mandate_id: int,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    mandate = service.revoke_mandate(db, viewer, mandate_id, reason)
+    try:
+        mandate = service.revoke_mandate(db, viewer, mandate_id, reason)
+    except DomainError as error:
+        if error.status_code != 422:
+            raise
+        return _organisation_page(
+            request, db, viewer, organisation_id, revoke_error=error.message, status_code=422
+        )
     if mandate.organisation_id != organisation_id:
         raise NotFound("No such mandate in this organisation.")
     db.commit()

@@ -370,6 +370,8 @@ def revoke_mandate(db: Session, actor: Viewer, mandate_id: int, reason: str) -> 
         raise Forbidden("Only the organisation's focal point can revoke its mandates.")
     if mandate.revoked_at is not None:
         raise Conflict("This mandate is already revoked.")
+    if not reason.strip():
+        raise DomainError("Say why the mandate is revoked: the reason is recorded.", field="reason")
     mandate.revoked_at = utcnow()
     mandate.revoked_by_id = actor.user_id
     record(

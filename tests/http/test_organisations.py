@@ -297,3 +297,16 @@ def test_one_person_cannot_accept_mandates_from_two_organisations(make_client, d
     assert "already speaks for Double Workers Union" in text_of(refused.text)
     dee = db.scalar(select(User).where(User.email == "dee@double.example"))
     assert len(db.scalars(select(Mandate).where(Mandate.user_id == dee.id)).all()) == 1
+
+
+def test_revoking_a_mandate_needs_a_reason(make_client, db):
+    org = factories.organisation(db)
+    focal = factories.member(db, org, MandateRole.FOCAL_POINT)
+    rep = factories.member(db, org)
+    fp = make_client()
+    fp.sign_in(focal.email, factories.PASSWORD)
+    mandate = db.scalar(select(Mandate).where(Mandate.user_id == rep.id))
+    refused = fp.submit(f"/organisations/{org.id}/mandates/{mandate.id}/revoke", {"reason": " "})
+    assert refused.status_code == 422
+    assert "Say why the mandate is revoked" in text_of(refused.text)
+    assert db.get(Mandate, mandate.id).revoked_at is None
