@@ -14,7 +14,9 @@ from app.comments.models import Comment
 from app.db import DbSession
 from app.errors import DomainError, NotFound
 from app.positions.models import Position
+from app.positions.service import invited_organisation_ids
 from app.rounds import page as round_page
+from app.rounds import rules
 from app.rounds.routes import new_key, page_context
 from app.web import is_htmx, render, see_other
 
@@ -149,6 +151,7 @@ def position_comment_form(
 ) -> Response:
     """The form for a comment on a position: inline under htmx, a page of its own without."""
     info = round_page.load_round(db, round_id, viewer)
+    _may_post(db, viewer, info)
     position = db.get(Position, position_id)
     if position is None or position.round_id != round_id:
         raise NotFound("There is no such position in this round.")
@@ -164,6 +167,7 @@ def reply_form(
     request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
 ) -> Response:
     info, parent = _comment_view(db, viewer, round_id, comment_id)
+    _may_post(db, viewer, info)
     context = _form_context(info, parent=parent, form_id=f"reply-form-{comment_id}")
     return render(request, "comments/_form.html", context, page="comments/reply.html")
 
@@ -256,3 +260,11 @@ def _position_in_round(db: DbSession, round_id: int, position_id: int) -> bool:
 def _position_organisation(db: DbSession, position_id: int) -> str:
     position = db.get_one(Position, position_id)
     return round_page.organisation_name(db, position.organisation_id)
+
+
+def _may_post(db: DbSession, viewer: Viewer, info: round_page.RoundInfo) -> None:
+    """Forms are offered only to those who may post with them (the POST checks again)."""
+    try:
+        rules.speaker_for(viewer, invited_organisation_ids(db, info.id), info.status)
+    except rules.RoundRuleError as error:
+        raise DomainError(error.message, status_code=error.status_code) from None

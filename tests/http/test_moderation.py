@@ -210,3 +210,16 @@ def test_live_updates_replace_moderated_and_edited_comments_in_place(make_client
     assert f'<div hx-swap-oob="true" class="comment-main" id="comment-main-{fresh.id}"' in live.text
     assert "Second wording" in live.text
     assert f'id="comment-main-{target.id}"' in live.text and "Spam or advertising" in live.text
+
+
+def test_posting_forms_are_offered_only_to_those_who_may_post(make_client, db):
+    round_, orgs, reps, target, _moderator = setting(db)
+    position = factories.position(db, round_, orgs[Group.WORKERS], reps[Group.WORKERS])
+    observer = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.OBSERVER))
+    for path in (f"/rounds/{round_.id}/comments/{target.id}/reply",
+                 f"/rounds/{round_.id}/positions/{position.id}/comment"):
+        refused = observer.get(path)
+        assert refused.status_code == 403, path
+        assert "read" in text_of(refused.text)
+    union = signed_in(make_client, db, reps[Group.WORKERS])
+    assert union.get(f"/rounds/{round_.id}/comments/{target.id}/reply").status_code == 200
