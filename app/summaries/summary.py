@@ -1,0 +1,155 @@
+"""The summary of a round: a pure function of the round's data (issue 5 builds its pages and
+exports on it). Plain values in, a JSON-shaped dict out; no framework, no database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+from app.summaries.tally import PositionFact, normalised_weights, tally
+from app.vocabulary import Group, Stance, Weighting
+
+WORD_SHARE_LIMIT = Fraction(2, 5)
+
+
+@dataclass(frozen=True)
+class StatementFact:
+    group: Group
+    organisation: str
+    stance: Stance
+    statement: str
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """Everything a summary is built from (its fingerprint covers exactly this)."""
+
+    round_id: int
+    title: str
+    status: str
+    weighting: Weighting
+    invited: Mapping[Group, int]
+    positions: tuple[StatementFact, ...]
+    comments: Mapping[Group, tuple[int, int]] = field(default_factory=dict)  # visible, hidden
+    outcome: str | None = None
+    reservations: tuple[tuple[Group, str], ...] = ()
+
+
+def convergence(majorities: Mapping[Group, Stance | None]) -> dict[str, Any]:
+    """Tripartite consensus (all three majorities equal), bipartite convergence (two, named),
+    or divergence. A divided or silent group agrees with no one."""
+    stances = {g: s for g, s in majorities.items() if s is not None}
+    for stance in Stance:
+        agreeing = [g for g in Group if stances.get(g) is stance]
+        if len(agreeing) == 3:
+            return {
+                "kind": "tripartite",
+                "stance": stance.value,
+                "groups": [g.value for g in agreeing],
+            }
+    for stance in Stance:
+        agreeing = [g for g in Group if stances.get(g) is stance]
+        if len(agreeing) == 2:
+            return {
+                "kind": "bipartite",
+                "stance": stance.value,
+                "groups": [g.value for g in agreeing],
+            }
+    return {"kind": "divergence", "stance": None, "groups": []}
+
+
+def dissent(
+    positions: Iterable[StatementFact], majorities: Mapping[Group, Stance | None]
+) -> list[dict[str, str]]:
+    """Organisations whose stance differs from their group's majority, by name."""
+    return [
+        {
+            "organisation": p.organisation,
+            "group": p.group.value,
+            "stance": p.stance.value,
+            "group_majority": majority.value,
+        }
+        for p in sorted(positions, key=lambda p: (p.group.value, p.organisation))
+        if (majority := majorities.get(p.group)) is not None and p.stance is not majority
+    ]
+
+
+def word_shares(positions: Iterable[StatementFact]) -> dict[Group, Fraction]:
+    words = {g: 0 for g in Group}
+    for p in positions:
+        words[p.group] += len(p.statement.split())
+    total = sum(words.values())
+    return {g: Fraction(n, total) if total else Fraction(0) for g, n in words.items()}
+
+
+def unbalanced_groups(positions: Iterable[StatementFact]) -> list[Group]:
+    """Groups given more than 40% of the summary's words (a check, flagged on the summary)."""
+    return [g for g, share in word_shares(positions).items() if share > WORD_SHARE_LIMIT]
+
+
+def fingerprint(record: RoundRecord) -> str:
+    """SHA-256 of a canonical serialisation of the record: the same data, the same print,
+    whatever order it was read in."""
+    data = asdict(record)
+    data["weighting"] = record.weighting.value
+    data["invited"] = {g.value: n for g, n in sorted(record.invited.items())}
+    data["comments"] = {g.value: list(c) for g, c in sorted(record.comments.items())}
+    data["positions"] = sorted(
+        [p.group.value, p.organisation, p.stance.value, p.statement] for p in record.positions
+    )
+    data["reservations"] = sorted([g.value, text] for g, text in record.reservations)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def summarise(record: RoundRecord, generated_at: datetime) -> dict[str, Any]:
+    """The summary in the JSON shape that exports and the API publish."""
+    facts = [PositionFact(p.group, p.organisation, p.stance) for p in record.positions]
+    result = tally(facts, record.weighting)
+    majorities = {g: result.groups[g].majority for g in Group}
+    groups: dict[str, Any] = {}
+    for g in Group:
+        counts = result.groups[g]
+        majority = majorities[g]
+        groups[g.value] = {
+            "invited": record.invited.get(g, 0),
+            "responded": counts.responded,
+            "stances": {s.value: counts.counts[s] for s in Stance},
+            "majority": (
+                majority.value if majority is not None else "divided" if counts.responded else None
+            ),
+            "statements": [
+                {"organisation": p.organisation, "stance": p.stance.value, "statement": p.statement}
+                for p in sorted(record.positions, key=lambda p: p.organisation)
+                if p.group is g
+            ],
+            "comments": {
+                "visible": record.comments.get(g, (0, 0))[0],
+                "hidden": record.comments.get(g, (0, 0))[1],
+            },
+        }
+    return {
+        "round": {
+            "id": record.round_id,
+            "title": record.title,
+            "status": record.status,
+            "weighting": record.weighting.value,
+        },
+        "weights": {g.value: float(w) for g, w in normalised_weights(record.weighting).items()},
+        "groups": groups,
+        "tally": {s.value: round(float(v), 9) for s, v in result.overall.items()},
+        "not_expressed": round(float(result.not_expressed), 9),
+        "raw_counts": {s.value: n for s, n in result.raw_counts.items()},
+        "convergence": convergence(majorities),
+        "dissent": dissent(record.positions, majorities),
+        "outcome": record.outcome,
+        "reservations": [{"group": g.value, "text": text} for g, text in record.reservations],
+        "unbalanced_groups": [g.value for g in unbalanced_groups(record.positions)],
+        "generated_at": generated_at.isoformat(),
+        "fingerprint": fingerprint(record),
+    }
