@@ -31,6 +31,7 @@ from app.notifications import routes as notification_routes
 from app.organisations import routes as organisation_routes
 from app.positions import routes as position_routes
 from app.rounds import routes as round_routes
+from app.summaries import routes as summary_routes
 from app.web import HTMX_FILE, STATIC_DIR, is_htmx, templates
 
 log = logging.getLogger("tripartite")
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(moderation_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(notification_routes.router)
+    app.include_router(summary_routes.router)
     if settings.bench_endpoints:
         _add_bench_endpoints(app)
     _add_error_handlers(app)

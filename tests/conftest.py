@@ -6,6 +6,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import get_session, make_engine
+from app.exports.stream import export_connections
 from app.main import asgi
 from app.migrate import upgrade
 
@@ -165,7 +167,9 @@ def make_client(settings: Settings, db: Session) -> Iterator[object]:
 
     def make() -> Browser:
         app = asgi(settings)
-        app.fastapi_app.dependency_overrides[get_session] = lambda: db  # type: ignore[attr-defined]
+        overrides = app.fastapi_app.dependency_overrides  # type: ignore[attr-defined]
+        overrides[get_session] = lambda: db
+        overrides[export_connections] = lambda: lambda: nullcontext(db.connection())
         client = Browser(app, follow_redirects=False)
         client.__enter__()
         clients.append(client)

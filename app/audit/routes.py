@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.db import DbSession, read
 from app.errors import Forbidden
+from app.exports.cells import spreadsheet_safe
 from app.web import render
 
 router = APIRouter()
@@ -46,12 +47,6 @@ def _query(action: str, subject_type: str, subject_id: int | None) -> AnySelect:
     if subject_id is not None:
         query = query.where(AuditEvent.subject_id == subject_id)
     return query
-
-
-def spreadsheet_safe(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.get("/audit", name="audit.index")

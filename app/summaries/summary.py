@@ -15,6 +15,10 @@ from app.summaries.tally import PositionFact, normalised_weights, tally
 from app.vocabulary import Group, Stance, Weighting
 
 WORD_SHARE_LIMIT = Fraction(2, 5)
+#: The summary's text quotes at most this many statements per group, each cut to QUOTE_WORDS,
+#: so that every group gets the same space (the page and the PDF show the same quotes).
+QUOTES_PER_GROUP = 3
+QUOTE_WORDS = 60
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,8 @@ class StatementFact:
     organisation: str
     stance: Stance
     statement: str
+    #: When the organisation first posted its position (for participation over time).
+    posted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,52 @@ def unbalanced_groups(positions: Iterable[StatementFact]) -> list[Group]:
     return [g for g, share in word_shares(positions).items() if share > WORD_SHARE_LIMIT]
 
 
+def excerpt(text: str, words: int = QUOTE_WORDS) -> str:
+    parts = text.split()
+    return " ".join(parts) if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def quotes(
+    positions: Iterable[StatementFact],
+    majorities: Mapping[Group, Stance | None],
+    per_group: int = QUOTES_PER_GROUP,
+    words: int = QUOTE_WORDS,
+) -> dict[Group, list[StatementFact]]:
+    """The statements the summary's text quotes: the same number for every group (at most
+    ``per_group``, fewer only when a group wrote fewer), each cut to ``words`` words. Within a
+    group, dissent is quoted first so that minority views are not crowded out, then the
+    majority, by organisation name."""
+    chosen: dict[Group, list[StatementFact]] = {}
+    for g in Group:
+        written = sorted(
+            (p for p in positions if p.group is g and p.statement.strip()),
+            key=lambda p: (p.stance is majorities.get(g), p.organisation),
+        )
+        chosen[g] = [
+            StatementFact(p.group, p.organisation, p.stance, excerpt(p.statement, words))
+            for p in written[:per_group]
+        ]
+    return chosen
+
+
+def participation(positions: Iterable[StatementFact]) -> list[dict[str, Any]]:
+    """Organisations that had responded by the end of each day with a first post, per group
+    (cumulative), in date order."""
+    per_day: dict[str, dict[Group, int]] = {}
+    for p in positions:
+        if p.posted_at is None:
+            continue
+        day = p.posted_at.date().isoformat()
+        per_day.setdefault(day, {g: 0 for g in Group})[p.group] += 1
+    running = {g: 0 for g in Group}
+    timeline = []
+    for day in sorted(per_day):
+        for g in Group:
+            running[g] += per_day[day][g]
+        timeline.append({"date": day, **{g.value: running[g] for g in Group}})
+    return timeline
+
+
 def fingerprint(record: RoundRecord) -> str:
     """SHA-256 of a canonical serialisation of the record: the same data, the same print,
     whatever order it was read in."""
@@ -100,7 +152,14 @@ def fingerprint(record: RoundRecord) -> str:
     data["invited"] = {g.value: n for g, n in sorted(record.invited.items())}
     data["comments"] = {g.value: list(c) for g, c in sorted(record.comments.items())}
     data["positions"] = sorted(
-        [p.group.value, p.organisation, p.stance.value, p.statement] for p in record.positions
+        [
+            p.group.value,
+            p.organisation,
+            p.stance.value,
+            p.statement,
+            p.posted_at.isoformat() if p.posted_at else None,
+        ]
+        for p in record.positions
     )
     data["reservations"] = sorted([g.value, text] for g, text in record.reservations)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -112,6 +171,7 @@ def summarise(record: RoundRecord, generated_at: datetime) -> dict[str, Any]:
     facts = [PositionFact(p.group, p.organisation, p.stance) for p in record.positions]
     result = tally(facts, record.weighting)
     majorities = {g: result.groups[g].majority for g in Group}
+    quoted = quotes(record.positions, majorities)
     groups: dict[str, Any] = {}
     for g in Group:
         counts = result.groups[g]
@@ -127,6 +187,10 @@ def summarise(record: RoundRecord, generated_at: datetime) -> dict[str, Any]:
                 {"organisation": p.organisation, "stance": p.stance.value, "statement": p.statement}
                 for p in sorted(record.positions, key=lambda p: p.organisation)
                 if p.group is g
+            ],
+            "quotes": [
+                {"organisation": p.organisation, "stance": p.stance.value, "text": p.statement}
+                for p in quoted[g]
             ],
             "comments": {
                 "visible": record.comments.get(g, (0, 0))[0],
@@ -149,7 +213,10 @@ def summarise(record: RoundRecord, generated_at: datetime) -> dict[str, Any]:
         "dissent": dissent(record.positions, majorities),
         "outcome": record.outcome,
         "reservations": [{"group": g.value, "text": text} for g, text in record.reservations],
-        "unbalanced_groups": [g.value for g in unbalanced_groups(record.positions)],
+        "participation": participation(record.positions),
+        "unbalanced_groups": [
+            g.value for g in unbalanced_groups(p for ps in quoted.values() for p in ps)
+        ],
         "generated_at": generated_at.isoformat(),
         "fingerprint": fingerprint(record),
     }

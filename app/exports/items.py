@@ -1,0 +1,138 @@
+"""A round's items (positions, then comments) read as rows for exports: Core queries streamed
+in partitions, so memory stays flat however large the round (no ORM objects, no ``.all()``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import aliased
+
+from app.accounts.models import User
+from app.comments.models import Comment
+from app.organisations.models import Organisation
+from app.positions.models import Position
+from app.summaries.access import Audience
+from app.vocabulary import Visibility
+
+#: The export contract (CSV header, JSON item keys, XLSX columns): the first ten are the ones
+#: scripts rely on; later ones extend, never rename.
+ITEM_COLUMNS = (
+    "kind",
+    "round_id",
+    "group",
+    "organisation",
+    "author",
+    "stance",
+    "text",
+    "created_at",
+    "edited_at",
+    "visibility",
+    "id",
+    "parent_id",
+    "position_id",
+    "moderation_reason",
+)
+#: Columns holding free text (neutralised against formula injection in spreadsheets).
+TEXT_COLUMNS = frozenset({"organisation", "author", "text", "moderation_reason"})
+PARTITION = 2_000
+
+Row = tuple[Any, ...]
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def position_rows(conn: Connection, round_id: int) -> Iterator[list[Row]]:
+    author = aliased(User)
+    result = conn.execution_options(stream_results=True, max_row_buffer=PARTITION).execute(
+        select(
+            Position.id,
+            Organisation.group_name,
+            Organisation.name,
+            author.name.label("author"),
+            Position.stance,
+            Position.statement,
+            Position.created_at,
+            Position.updated_at,
+            Position.version,
+        )
+        .join(Organisation, Organisation.id == Position.organisation_id)
+        .join(author, author.id == Position.created_by_id)
+        .where(Position.round_id == round_id)
+        .order_by(Position.id)
+    )
+    for part in result.partitions(PARTITION):
+        yield [
+            (
+                "position",
+                round_id,
+                r.group_name,
+                r.name,
+                r.author,
+                r.stance,
+                r.statement,
+                _iso(r.created_at),
+                _iso(r.updated_at) if r.version > 1 else "",
+                Visibility.VISIBLE.value,
+                r.id,
+                "",
+                "",
+                "",
+            )
+            for r in part
+        ]
+
+
+def comment_rows(conn: Connection, round_id: int, audience: Audience) -> Iterator[list[Row]]:
+    """Comments in posting order. The public leaves out the text (and moderation reason) of
+    hidden and pending comments; moderators get them, marked by the visibility column."""
+    full = audience is Audience.MODERATOR
+    visible = Visibility.VISIBLE.value
+    result = conn.execution_options(stream_results=True, max_row_buffer=PARTITION).execute(
+        select(
+            Comment.id,
+            Organisation.group_name,
+            Organisation.name,
+            User.name.label("author"),
+            Comment.body,
+            Comment.created_at,
+            Comment.edited_at,
+            Comment.visibility,
+            Comment.parent_id,
+            Comment.position_id,
+            Comment.moderation_reason,
+        )
+        .join(Organisation, Organisation.id == Comment.organisation_id)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.round_id == round_id)
+        .order_by(Comment.id)
+    )
+    for part in result.partitions(PARTITION):
+        yield [
+            (
+                "comment",
+                round_id,
+                r.group_name,
+                r.name,
+                r.author,
+                "",
+                r.body if full or r.visibility == visible else "",
+                _iso(r.created_at),
+                _iso(r.edited_at),
+                r.visibility,
+                r.id,
+                r.parent_id or "",
+                r.position_id or "",
+                (r.moderation_reason or "") if full else "",
+            )
+            for r in part
+        ]
+
+
+def item_rows(conn: Connection, round_id: int, audience: Audience) -> Iterator[list[Row]]:
+    yield from position_rows(conn, round_id)
+    yield from comment_rows(conn, round_id, audience)

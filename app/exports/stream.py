@@ -1,0 +1,99 @@
+"""Running an export against its own database connection, streamed or whole."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.exports import formats
+from app.summaries.access import Audience
+from app.summaries.service import load_header, round_summary
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read-only connection seeing one consistent state for the whole export."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+ConnectionSource = Callable[[], AbstractContextManager[Connection]]
+
+
+def export_connections(request: Request) -> ConnectionSource:
+    """Where exports read from: a snapshot connection of their own (tests override this)."""
+    engine: Engine = request.app.state.engine
+    return lambda: snapshot(engine)
+
+
+ExportConnections = Annotated[ConnectionSource, Depends(export_connections)]
+
+
+def summary_on(conn: Connection, round_id: int) -> dict[str, Any]:
+    with Session(bind=conn) as session:
+        return round_summary(session, load_header(session, round_id))
+
+
+def chunks(
+    source: ConnectionSource, fmt: str, round_id: int, audience: Audience, progress: Any = None
+) -> Generator[bytes, None, None]:
+    """CSV or JSON in byte chunks, read from one snapshot."""
+    with source() as conn:
+        if fmt == "csv":
+            yield from formats.csv_chunks(conn, round_id, audience, progress)
+        else:
+            summary = summary_on(conn, round_id)
+            yield from formats.json_chunks(conn, summary, round_id, audience, progress)
+
+
+async def in_threadpool(
+    make: Callable[[], Generator[bytes, None, None]],
+) -> AsyncIterator[bytes]:
+    """A blocking generator served from worker threads, closed (its connection returned) even
+    when the client goes away in the middle."""
+    iterator = make()
+    done = object()
+    try:
+        while True:
+            chunk = await run_in_threadpool(next, iterator, done)
+            if chunk is done:
+                break
+            assert isinstance(chunk, bytes)
+            yield chunk
+    finally:
+        await run_in_threadpool(iterator.close)
+
+
+def xlsx_file(
+    source: ConnectionSource, round_id: int, audience: Audience, progress: Any = None
+) -> str:
+    """The XLSX written to a temporary file; the caller removes it."""
+    handle, path = tempfile.mkstemp(prefix="tripartite-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        with source() as conn:
+            summary = summary_on(conn, round_id)
+            formats.write_xlsx(path, conn, summary, round_id, audience, progress)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def pdf_bytes(source: ConnectionSource, round_id: int) -> bytes:
+    from app.exports.pdf import render_pdf
+
+    with source() as conn:
+        summary = summary_on(conn, round_id)
+    return render_pdf(summary)

@@ -1,0 +1,170 @@
+"""Reading a round's record for its summary: a fixed handful of column queries, whatever the
+round's size, turned into the plain RoundRecord that the pure summary is computed from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.rules import Viewer
+from app.comments.models import Comment
+from app.db import read, utcnow
+from app.errors import DomainError, NotFound
+from app.organisations.models import Organisation
+from app.positions.models import Position
+from app.rounds import rules
+from app.rounds.models import Consultation, GroupSignoff, Round, RoundInvitation
+from app.summaries.access import Audience, SummaryRefused, summary_audience
+from app.summaries.summary import RoundRecord, StatementFact, summarise
+from app.vocabulary import Group, RoundStatus, Stance, Visibility, Weighting
+
+
+@dataclass(frozen=True)
+class RoundHeader:
+    id: int
+    number: int
+    title: str
+    consultation_id: int
+    consultation_title: str
+    status: RoundStatus
+    weighting: Weighting
+    sealed: bool
+    closes_at: datetime | None
+    closed_at: datetime | None
+    published_at: datetime | None
+    outcome: str | None
+
+
+def load_header(db: Session, round_id: int) -> RoundHeader:
+    row = read(
+        db,
+        select(
+            Round.id,
+            Round.number,
+            Round.title,
+            Round.consultation_id,
+            Consultation.title.label("consultation_title"),
+            Round.status,
+            Round.opens_at,
+            Round.closes_at,
+            Round.closed_at,
+            Round.published_at,
+            Round.weighting,
+            Round.sealed,
+            Round.outcome,
+        )
+        .join(Consultation, Consultation.id == Round.consultation_id)
+        .where(Round.id == round_id),
+    ).one_or_none()
+    if row is None:
+        raise NotFound("There is no such round.")
+    status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
+    return RoundHeader(
+        row.id,
+        row.number,
+        row.title,
+        row.consultation_id,
+        row.consultation_title,
+        status,
+        Weighting(row.weighting),
+        row.sealed,
+        row.closes_at,
+        row.closed_at,
+        row.published_at,
+        row.outcome,
+    )
+
+
+def audience_for(header: RoundHeader, viewer: Viewer | None) -> Audience:
+    """``viewer`` None is an API token: an agency's read-only access."""
+    moderates = viewer is not None and (viewer.is_moderator or viewer.is_admin)
+    may_see = viewer is None or rules.may_read(viewer, header.status)
+    try:
+        return summary_audience(
+            moderates=moderates, status=header.status, sealed=header.sealed, may_see_round=may_see
+        )
+    except SummaryRefused as refusal:
+        raise DomainError(refusal.message, status_code=refusal.status_code) from None
+
+
+def load_record(db: Session, header: RoundHeader) -> RoundRecord:
+    invited = {
+        Group(r.group_name): r.n
+        for r in read(
+            db,
+            select(Organisation.group_name, func.count().label("n"))
+            .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
+            .where(RoundInvitation.round_id == header.id)
+            .group_by(Organisation.group_name),
+        )
+    }
+    positions = tuple(
+        StatementFact(Group(r.group_name), r.name, Stance(r.stance), r.statement, r.created_at)
+        for r in read(
+            db,
+            select(
+                Organisation.group_name,
+                Organisation.name,
+                Position.stance,
+                Position.statement,
+                Position.created_at,
+            )
+            .join(Organisation, Organisation.id == Position.organisation_id)
+            .where(Position.round_id == header.id),
+        )
+    )
+    visible = Comment.visibility == Visibility.VISIBLE.value
+    comments = {
+        Group(r.group_name): (int(r.visible or 0), int(r.total - (r.visible or 0)))
+        for r in read(
+            db,
+            select(
+                Organisation.group_name,
+                func.count().label("total"),
+                func.sum(case((visible, 1), else_=0)).label("visible"),
+            )
+            .join(Organisation, Organisation.id == Comment.organisation_id)
+            .where(Comment.round_id == header.id)
+            .group_by(Organisation.group_name),
+        )
+    }
+    reservations = tuple(
+        (Group(r.group_name), r.reservation)
+        for r in read(
+            db,
+            select(GroupSignoff.group_name, GroupSignoff.reservation)
+            .where(GroupSignoff.round_id == header.id, GroupSignoff.status == "reservation")
+            .order_by(GroupSignoff.group_name),
+        )
+    )
+    return RoundRecord(
+        round_id=header.id,
+        title=header.title,
+        status=header.status.value,
+        weighting=header.weighting,
+        invited=invited,
+        positions=positions,
+        comments=comments,
+        outcome=header.outcome,
+        reservations=reservations,
+    )
+
+
+def round_summary(db: Session, header: RoundHeader) -> dict[str, Any]:
+    """The round's summary as published (JSON shape), with the round's identifying details."""
+    summary = summarise(load_record(db, header), utcnow())
+    summary["round"].update(
+        {
+            "number": header.number,
+            "consultation_id": header.consultation_id,
+            "consultation": header.consultation_title,
+            "closes_at": header.closes_at.isoformat() if header.closes_at else None,
+            "closed_at": header.closed_at.isoformat() if header.closed_at else None,
+            "published_at": header.published_at.isoformat() if header.published_at else None,
+        }
+    )
+    return summary
