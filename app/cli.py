@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated
 
 import typer
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -60,6 +61,7 @@ def _display_url(settings: Settings) -> str:
 @contextmanager
 def _session(settings: Settings) -> Iterator[Session]:
     """A write session on the configured database, its engine disposed however the block ends."""
+    import app.models  # noqa: F401  (every mapper, whatever the command touches)
     from app.db import make_engine, make_sessionmaker, open_session
 
     engine = make_engine(settings.resolved_database_url(), pool_size=1)
@@ -155,3 +157,139 @@ def send_mail(
         if loop <= 0:
             return
         time.sleep(loop)
+
+
+token_cli = typer.Typer(
+    help="API tokens for agencies (the read-only JSON API).", no_args_is_help=True
+)
+cli.add_typer(token_cli, name="api-token")
+
+
+@token_cli.command("create")
+def api_token_create(
+    name: Annotated[str, typer.Argument(help="Who will use the token.")],
+) -> None:
+    """Create an API token; it is printed once, as the last word of the output."""
+    from app.api import tokens
+    from app.errors import DomainError
+
+    with _session(Settings()) as db:
+        try:
+            token, plain = tokens.create(db, name, None)
+        except DomainError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(2) from None
+        db.commit()
+        typer.echo(f"API token {token.id} “{token.name}” created (shown only now): {plain}")
+
+
+@token_cli.command("list")
+def api_token_list() -> None:
+    """List API tokens (never their values)."""
+    from app.api import tokens
+
+    with _session(Settings()) as db:
+        rows = tokens.listing(db)
+    for row in rows:
+        used = row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "never"
+        state = "active" if row.active else "revoked"
+        typer.echo(f"{row.id:>5}  {state:<8} last used {used:<26} {row.name}")
+
+
+@token_cli.command("revoke")
+def api_token_revoke(token_id: Annotated[int, typer.Argument(help="The token's number.")]) -> None:
+    """Revoke an API token: it stops working at once."""
+    from app.api import tokens
+    from app.errors import DomainError
+
+    with _session(Settings()) as db:
+        try:
+            token = tokens.revoke(db, token_id, None)
+        except DomainError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(2) from None
+        db.commit()
+        typer.echo(f"API token {token.id} “{token.name}” revoked.")
+
+
+@cli.command("export")
+def export(
+    round_id: Annotated[int, typer.Argument(help="The round's number (id).")],
+    format: Annotated[str, typer.Option("--format", help="csv, json, xlsx or pdf.")] = "csv",
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The file to write ('-' for standard output).")
+    ] = "-",
+    include_hidden: Annotated[
+        bool,
+        typer.Option(
+            "--include-hidden",
+            help="Include the text of hidden comments, marked (the moderators' export).",
+        ),
+    ] = False,
+) -> None:
+    """Export a round's summary and items, as the summary page's downloads do."""
+    import sys
+
+    from app.db import make_engine
+    from app.errors import DomainError
+    from app.exports import formats, stream
+    from app.summaries.access import Audience
+    from app.summaries.service import load_header
+
+    if format not in formats.FORMATS:
+        typer.echo(f"error: unknown format “{format}”: choose csv, json, xlsx or pdf.", err=True)
+        raise typer.Exit(2)
+    if format in ("xlsx", "pdf") and output == "-":
+        typer.echo(f"error: give --output FILE for {format}.", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    engine = make_engine(settings.resolved_database_url(), pool_size=1)
+    audience = Audience.MODERATOR if include_hidden else Audience.PUBLIC
+    try:
+        with _session(settings) as db:
+            try:
+                header = load_header(db, round_id)
+            except DomainError as error:
+                typer.echo(f"error: {error.message}", err=True)
+                raise typer.Exit(2) from None
+        if header.status.value == "draft":
+            typer.echo("error: this round is a draft: there is nothing to export.", err=True)
+            raise typer.Exit(2)
+        if header.sealed and header.status.value in ("scheduled", "open"):
+            typer.echo("error: this round's positions are sealed until it closes.", err=True)
+            raise typer.Exit(2)
+        with stream.snapshot(engine) as conn:
+            total = formats.item_count(conn, round_id)
+
+        def source() -> AbstractContextManager[Connection]:
+            return stream.snapshot(engine)
+
+        show = output != "-"
+        with typer.progressbar(
+            length=total, label=f"Exporting {total:,} items", file=sys.stderr, hidden=not show
+        ) as bar:
+            if format in ("csv", "json"):
+                target = open(output, "wb") if show else sys.stdout.buffer  # noqa: SIM115
+                try:
+                    for chunk in stream.chunks(
+                        lambda: stream.snapshot(engine), format, round_id, audience, bar.update
+                    ):
+                        target.write(chunk)
+                finally:
+                    if show:
+                        target.close()
+            elif format == "xlsx":
+                import shutil
+
+                path = stream.xlsx_file(
+                    lambda: stream.snapshot(engine), round_id, audience, bar.update
+                )
+                shutil.move(path, output)
+            else:
+                with open(output, "wb") as handle:
+                    handle.write(stream.pdf_bytes(source, round_id))
+                bar.update(total)
+    finally:
+        engine.dispose()
+    if output != "-":
+        typer.echo(f"Round {round_id} exported as {format} to {output}.", err=True)

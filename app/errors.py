@@ -7,6 +7,8 @@ class DomainError(Exception):
     """A refusal a person can understand; ``field`` names the form field it concerns."""
 
     status_code = 422
+    #: Extra response headers (Retry-After, WWW-Authenticate).
+    headers: dict[str, str] | None = None
 
     def __init__(
         self, message: str, *, field: str | None = None, status_code: int | None = None
@@ -16,6 +18,17 @@ class DomainError(Exception):
         self.field = field
         if status_code is not None:
             self.status_code = status_code
+
+
+class Unauthorized(DomainError):
+    """No valid credentials for the API (a bearer token)."""
+
+    status_code = 401
+    headers = {"WWW-Authenticate": 'Bearer realm="tripartite"'}
+
+
+class BadRequest(DomainError):
+    status_code = 400
 
 
 class NotFound(DomainError):
@@ -40,3 +53,4 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}

@@ -20,11 +20,13 @@ from starlette.types import ASGIApp, Scope, Send
 
 from app.accounts import routes as account_routes
 from app.accounts.deps import SignInRequired
+from app.api import routes as api_routes
+from app.api import token_routes
 from app.audit import routes as audit_routes
 from app.comments import routes as comment_routes
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
-from app.errors import DomainError, TooManyAttempts
+from app.errors import DomainError
 from app.middleware import BodyLimitMiddleware, IdRangeMiddleware, SecurityHeadersMiddleware
 from app.moderation import routes as moderation_routes
 from app.notifications import routes as notification_routes
@@ -53,6 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Tripartite",
+        version="1",
+        description="The read-only API for agencies: consultations, rounds, positions, "
+        "comments and equal-weight summaries. Authenticate with `Authorization: Bearer "
+        "<token>`; an administrator creates tokens. Errors are JSON: "
+        '`{"error": {"status", "title", "message"}}`.',
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -62,15 +69,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(account_routes.router)
-    app.include_router(organisation_routes.router)
-    app.include_router(round_routes.router)
-    app.include_router(position_routes.router)
-    app.include_router(comment_routes.router)
-    app.include_router(moderation_routes.router)
-    app.include_router(audit_routes.router)
-    app.include_router(notification_routes.router)
-    app.include_router(summary_routes.router)
+    # The pages are HTML for people; the OpenAPI schema documents the JSON API alone.
+    for router in (
+        account_routes.router,
+        organisation_routes.router,
+        round_routes.router,
+        position_routes.router,
+        comment_routes.router,
+        moderation_routes.router,
+        audit_routes.router,
+        notification_routes.router,
+        summary_routes.router,
+        token_routes.router,
+    ):
+        app.include_router(router, include_in_schema=False)
+    app.include_router(api_routes.router)
+    app.include_router(api_routes.schema_router)
     if settings.bench_endpoints:
         _add_bench_endpoints(app)
     _add_error_handlers(app)
@@ -154,6 +168,7 @@ def error_response(
 
 TITLES = {
     400: "Bad request",
+    401: "Authentication required",
     403: "Not allowed",
     404: "Not found",
     405: "Not allowed",
@@ -179,11 +194,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        headers = (
-            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
-        )
         return error_response(
-            request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.message, headers
+            request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.message, exc.headers
         )
 
     @app.exception_handler(StarletteHTTPException)

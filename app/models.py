@@ -4,9 +4,10 @@ from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
 from app.audit.models import AuditEvent
 from app.comments.models import Comment, Flag
 from app.db import Base
+from app.notifications.models import Notification, OutboxEmail
 from app.organisations.models import Invitation, Mandate, Organisation
 from app.positions.models import Position, PositionVersion
-from app.rounds.models import Consultation, Round, RoundInvitation
+from app.rounds.models import Consultation, GroupSignoff, Round, RoundInvitation
 
 __all__ = [
     "ApiToken",
@@ -15,10 +16,13 @@ __all__ = [
     "Comment",
     "Consultation",
     "Flag",
+    "GroupSignoff",
     "Invitation",
     "LoginAttempt",
     "Mandate",
+    "Notification",
     "Organisation",
+    "OutboxEmail",
     "Position",
     "PositionVersion",
     "Round",

@@ -79,12 +79,13 @@ class LoginAttempt(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the read-only API (agencies); only its SHA-256 is kept."""
+    """A bearer token for the read-only API (agencies); only its SHA-256 is kept. ``user_id``
+    is the administrator who created it (none when made with the command line)."""
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,375 @@
+"""The read-only JSON API for agencies: ``/api/v1``, authenticated by bearer tokens.
+
+Listings are cursor-paginated (``?limit=&cursor=``, in id order); every answer carries an
+``ETag`` and a matching ``If-None-Match`` gets ``304 Not Modified``. A token reads what an
+observer reads: every round past draft, positions once they are not sealed, comments without
+the text of hidden ones, and summaries of closed rounds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.api import schemas, tokens
+from app.comments.models import Comment
+from app.db import DbSession, read, utcnow
+from app.errors import BadRequest, Conflict, NotFound
+from app.organisations.models import Organisation
+from app.positions.models import Position
+from app.rounds import rules
+from app.rounds.models import Consultation, Round, RoundInvitation
+from app.summaries.service import audience_for, load_header, round_summary
+from app.vocabulary import RoundStatus, Visibility
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiToken",
+    description="A token an administrator created (Administration › API tokens, or "
+    "`tripartite api-token create NAME`).",
+)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": schemas.ErrorOut, "description": text}
+    for status, text in {
+        400: "A malformed cursor",
+        401: "No token, or a malformed, unknown or revoked one",
+        404: "No such resource",
+        409: "Not available in the round's current state",
+        422: "A parameter out of range",
+    }.items()
+}
+
+
+def api_token(
+    request: Request,
+    db: DbSession,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> int:
+    return tokens.authenticate(db, request.headers.get("authorization"))
+
+
+router = APIRouter(
+    prefix="/api/v1", tags=["read-only API"], dependencies=[Depends(api_token)], responses=ERRORS
+)
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1-500).")]
+Cursor = Annotated[
+    str | None, Query(max_length=100, description="The next_cursor of the previous page.")
+]
+
+
+def _after(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        value = int(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error):
+        raise BadRequest(
+            "This cursor is not one the API gave out; start again without it."
+        ) from None
+    if not 0 <= value < 2**62:
+        raise BadRequest("This cursor is not one the API gave out; start again without it.")
+    return value
+
+
+def _cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def _page(rows: Sequence[Any], limit: int) -> tuple[Sequence[Any], str | None]:
+    if len(rows) > limit:
+        return rows[:limit], _cursor(rows[limit - 1].id)
+    return rows, None
+
+
+def answer(request: Request, payload: Any, etag: str | None = None) -> Response:
+    """JSON with an ETag (the body's hash unless given); 304 when the client has it."""
+    body = json.dumps(jsonable_encoder(payload), ensure_ascii=False, separators=(",", ":"))
+    data = body.encode()
+    tag = '"' + (etag or hashlib.sha256(data).hexdigest()[:32]) + '"'
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
+    matches = request.headers.get("if-none-match", "")
+    if tag in {t.strip().removeprefix("W/") for t in matches.split(",")} or matches == "*":
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type="application/json", headers=headers)
+
+
+def _status(row: Any) -> str:
+    return rules.effective_status(
+        RoundStatus(row.status), row.opens_at, row.closes_at, utcnow()
+    ).value
+
+
+@router.get("/consultations", response_model=schemas.ConsultationPage)
+def consultations(
+    request: Request, db: DbSession, limit: Limit = 50, cursor: Cursor = None
+) -> Response:
+    """Consultations in the order they were created, with their rounds (past draft)."""
+    rows = read(
+        db,
+        select(
+            Consultation.id,
+            Consultation.title,
+            Consultation.brief,
+            Consultation.country,
+            Consultation.created_at,
+        )
+        .where(Consultation.id > _after(cursor))
+        .order_by(Consultation.id)
+        .limit(limit + 1),
+    ).all()
+    page, next_cursor = _page(rows, limit)
+    rounds = _round_briefs(db, [r.id for r in page])
+    items = [
+        {
+            "id": r.id,
+            "title": r.title,
+            "brief": r.brief,
+            "country": r.country,
+            "created_at": r.created_at,
+            "rounds": rounds.get(r.id, []),
+        }
+        for r in page
+    ]
+    return answer(request, {"items": items, "next_cursor": next_cursor})
+
+
+def _round_briefs(db: Session, consultation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    briefs: dict[int, list[dict[str, Any]]] = {}
+    if not consultation_ids:
+        return briefs
+    for r in read(
+        db,
+        select(
+            Round.id,
+            Round.consultation_id,
+            Round.number,
+            Round.title,
+            Round.status,
+            Round.opens_at,
+            Round.closes_at,
+        )
+        .where(
+            Round.consultation_id.in_(consultation_ids),
+            Round.status != RoundStatus.DRAFT.value,
+        )
+        .order_by(Round.number),
+    ):
+        briefs.setdefault(r.consultation_id, []).append(
+            {"id": r.id, "number": r.number, "title": r.title, "status": _status(r)}
+        )
+    return briefs
+
+
+@router.get("/consultations/{consultation_id}", response_model=schemas.ConsultationOut)
+def consultation(request: Request, db: DbSession, consultation_id: int) -> Response:
+    row = read(
+        db,
+        select(
+            Consultation.id,
+            Consultation.title,
+            Consultation.brief,
+            Consultation.country,
+            Consultation.created_at,
+        ).where(Consultation.id == consultation_id),
+    ).one_or_none()
+    if row is None:
+        raise NotFound("There is no such consultation.")
+    item = dict(row._mapping) | {"rounds": _round_briefs(db, [row.id]).get(row.id, [])}
+    return answer(request, item)
+
+
+_ROUND_COLUMNS = (
+    Round.id,
+    Round.consultation_id,
+    Round.number,
+    Round.title,
+    Round.brief,
+    Round.status,
+    Round.weighting,
+    Round.sealed,
+    Round.opens_at,
+    Round.closes_at,
+    Round.closed_at,
+    Round.published_at,
+    Round.outcome,
+)
+
+
+def _rounds_out(db: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    invited: dict[int, list[dict[str, Any]]] = {}
+    if rows:
+        for r in read(
+            db,
+            select(
+                RoundInvitation.round_id,
+                Organisation.id,
+                Organisation.name,
+                Organisation.group_name,
+            )
+            .join(Organisation, Organisation.id == RoundInvitation.organisation_id)
+            .where(RoundInvitation.round_id.in_([row.id for row in rows]))
+            .order_by(Organisation.name),
+        ):
+            invited.setdefault(r.round_id, []).append(
+                {"id": r.id, "name": r.name, "group": r.group_name}
+            )
+    items = []
+    for r in rows:
+        status = _status(r)
+        closed = status in (RoundStatus.CLOSED.value, RoundStatus.PUBLISHED.value)
+        items.append(
+            {
+                "id": r.id,
+                "consultation_id": r.consultation_id,
+                "number": r.number,
+                "title": r.title,
+                "brief": r.brief,
+                "status": status,
+                "weighting": r.weighting,
+                "sealed": r.sealed,
+                "opens_at": r.opens_at,
+                "closes_at": r.closes_at,
+                "closed_at": r.closed_at,
+                "published_at": r.published_at,
+                "outcome": r.outcome if closed else None,
+                "invited": invited.get(r.id, []),
+            }
+        )
+    return items
+
+
+@router.get("/rounds", response_model=schemas.RoundPage)
+def rounds(
+    request: Request,
+    db: DbSession,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    consultation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Response:
+    """Rounds past draft, optionally of one consultation."""
+    query = (
+        select(*_ROUND_COLUMNS)
+        .where(Round.status != RoundStatus.DRAFT.value, Round.id > _after(cursor))
+        .order_by(Round.id)
+        .limit(limit + 1)
+    )
+    if consultation_id is not None:
+        query = query.where(Round.consultation_id == consultation_id)
+    page, next_cursor = _page(read(db, query).all(), limit)
+    return answer(request, {"items": _rounds_out(db, page), "next_cursor": next_cursor})
+
+
+def _round_row(db: Session, round_id: int) -> Any:
+    row = read(db, select(*_ROUND_COLUMNS).where(Round.id == round_id)).one_or_none()
+    if row is None or row.status == RoundStatus.DRAFT.value:
+        raise NotFound("There is no such round.")
+    return row
+
+
+@router.get("/rounds/{round_id}", response_model=schemas.RoundOut)
+def round_(request: Request, db: DbSession, round_id: int) -> Response:
+    return answer(request, _rounds_out(db, [_round_row(db, round_id)])[0])
+
+
+@router.get("/rounds/{round_id}/summary", response_model=schemas.Summary)
+def summary(request: Request, db: DbSession, round_id: int) -> Response:
+    """The equal-weight summary of a closed or published round (409 before it closes)."""
+    header = load_header(db, round_id)
+    audience_for(header, None)
+    data = round_summary(db, header)
+    etag = data["fingerprint"].removeprefix("sha256:")[:32] + "-" + header.status.value
+    return answer(request, data, etag)
+
+
+@router.get("/rounds/{round_id}/positions", response_model=schemas.PositionPage)
+def positions(
+    request: Request, db: DbSession, round_id: int, limit: Limit = 100, cursor: Cursor = None
+) -> Response:
+    """Each organisation's current position (409 while a sealed round is open)."""
+    row = _round_row(db, round_id)
+    if not rules.positions_visible(row.sealed, RoundStatus(_status(row))):
+        raise Conflict("This round's positions are sealed until it closes.")
+    rows = read(
+        db,
+        select(
+            Position.id,
+            Position.round_id,
+            Organisation.name.label("organisation"),
+            Organisation.group_name.label("group"),
+            Position.stance,
+            Position.statement,
+            Position.version,
+            Position.created_at,
+            Position.updated_at,
+        )
+        .join(Organisation, Organisation.id == Position.organisation_id)
+        .where(Position.round_id == round_id, Position.id > _after(cursor))
+        .order_by(Position.id)
+        .limit(limit + 1),
+    ).all()
+    page, next_cursor = _page(rows, limit)
+    return answer(request, {"items": [dict(r._mapping) for r in page], "next_cursor": next_cursor})
+
+
+@router.get("/rounds/{round_id}/comments", response_model=schemas.CommentPage)
+def comments(
+    request: Request, db: DbSession, round_id: int, limit: Limit = 100, cursor: Cursor = None
+) -> Response:
+    """Comments in posting order; a hidden or unapproved comment keeps its place, not its text."""
+    _round_row(db, round_id)
+    rows = read(
+        db,
+        select(
+            Comment.id,
+            Comment.round_id,
+            Comment.parent_id,
+            Comment.position_id,
+            Organisation.name.label("organisation"),
+            Organisation.group_name.label("group"),
+            User.name.label("author"),
+            Comment.body,
+            Comment.visibility,
+            Comment.created_at,
+            Comment.edited_at,
+        )
+        .join(Organisation, Organisation.id == Comment.organisation_id)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.round_id == round_id, Comment.id > _after(cursor))
+        .order_by(Comment.id)
+        .limit(limit + 1),
+    ).all()
+    page, next_cursor = _page(rows, limit)
+    items = [
+        dict(r._mapping) | {"body": r.body if r.visibility == Visibility.VISIBLE.value else None}
+        for r in page
+    ]
+    return answer(request, {"items": items, "next_cursor": next_cursor})
+
+
+schema_router = APIRouter(prefix="/api/v1", tags=["schemas"])
+
+
+@schema_router.get("/schema/summary.json", response_model=dict[str, Any])
+def summary_schema() -> JSONResponse:
+    """The JSON Schema of the summary (the API's and the JSON export's ``items`` excepted)."""
+    return JSONResponse(summary_json_schema())
+
+
+def summary_json_schema() -> dict[str, Any]:
+    schema = schemas.SummaryExport.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Tripartite round summary (JSON export)"
+    return schema
