@@ -112,17 +112,26 @@ class IdRangeMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and any(
-            part.isdigit() and (len(part) > 10 or int(part) > MAX_ID)
-            for part in scope["path"].split("/")
+            digits.isdigit() and (len(digits) > 10 or int(digits) > MAX_ID)
+            for digits in (part.removeprefix("-") for part in scope["path"].split("/"))
         ):
-            body = (
-                b"<!doctype html><title>Not found</title><p>There is nothing at this address.</p>"
-            )
+            if scope["path"].startswith("/api/"):
+                body = (
+                    b'{"error":{"status":404,"title":"Not found",'
+                    b'"message":"There is nothing at this address."}}'
+                )
+                content_type = b"application/json"
+            else:
+                body = (
+                    b"<!doctype html><title>Not found</title>"
+                    b"<p>There is nothing at this address.</p>"
+                )
+                content_type = b"text/html; charset=utf-8"
             await send(
                 {
                     "type": "http.response.start",
                     "status": 404,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
+                    "headers": [(b"content-type", content_type)],
                 }
             )
             await send({"type": "http.response.body", "body": body})

@@ -5,6 +5,7 @@ import json
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.config import Settings
 from app.vocabulary import Group
 
 runner = CliRunner()
@@ -108,3 +109,62 @@ def test_create_admin(fresh_url, tmp_path):
     )
     assert short.exit_code == 2
     assert "at least 12 characters" in short.output
+
+
+def test_api_token_create_prints_the_token_as_its_last_word(fresh_url, tmp_path):
+    from app.main import asgi
+    from tests.conftest import Browser
+
+    env = _env(fresh_url, tmp_path)
+    runner.invoke(cli, ["db", "upgrade"], env=env)
+    runner.invoke(cli, ["demo"], env=env)
+    created = runner.invoke(cli, ["api-token", "create", "Ministry statistics"], env=env)
+    assert created.exit_code == 0, created.output
+    token = created.output.split()[-1]
+    settings = Settings(database_url=fresh_url, data_dir=tmp_path, secret_key="s")
+    with Browser(asgi(settings)) as api:
+        auth = {"Authorization": f"Bearer {token}"}
+        rounds = api.get("/api/v1/rounds", headers=auth).json()["items"]
+        published = next(r for r in rounds if r["status"] == "published")
+        summary = api.get(f"/api/v1/rounds/{published['id']}/summary", headers=auth)
+        assert summary.status_code == 200 and summary.json()["fingerprint"].startswith("sha256:")
+    listed = runner.invoke(cli, ["api-token", "list"], env=env)
+    assert "Ministry statistics" in listed.output and token not in listed.output
+    assert runner.invoke(cli, ["api-token", "revoke", "1"], env=env).exit_code == 0
+    with Browser(asgi(settings)) as api:
+        assert api.get("/api/v1/rounds", headers=auth).status_code == 401
+    assert runner.invoke(cli, ["api-token", "create", "  "], env=env).exit_code == 2
+
+
+def test_export_writes_every_format(fresh_url, tmp_path):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    env = _env(fresh_url, tmp_path)
+    runner.invoke(cli, ["db", "upgrade"], env=env)
+    demo = json.loads(runner.invoke(cli, ["demo", "--json"], env=env).output)
+    published = next(r for r in demo["rounds"] if r["status"] == "published")["id"]
+    files = {}
+    for fmt in ("csv", "json", "xlsx", "pdf"):
+        files[fmt] = tmp_path / f"round.{fmt}"
+        result = runner.invoke(
+            cli, ["export", str(published), "--format", fmt, "--output", str(files[fmt])], env=env
+        )
+        assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(files["csv"].read_text(encoding="utf-8-sig"))))
+    summary = json.loads(files["json"].read_text())
+    positions = [r for r in rows if r["kind"] == "position"]
+    assert len(positions) == sum(g["responded"] for g in summary["groups"].values()) > 0
+    assert len(rows) == len(summary["items"])
+    assert load_workbook(files["xlsx"], read_only=True).sheetnames[0] == "summary"
+    first_page = " ".join(PdfReader(files["pdf"]).pages[0].extract_text().split())
+    assert summary["round"]["title"] in first_page
+    to_stdout = runner.invoke(cli, ["export", str(published), "--format", "csv"], env=env)
+    assert to_stdout.output.lstrip("\ufeff").startswith("kind,round_id,group")
+    unknown = runner.invoke(cli, ["export", "999", "--format", "csv"], env=env)
+    assert unknown.exit_code == 2 and "no such round" in unknown.output
+    bad = runner.invoke(cli, ["export", str(published), "--format", "docx"], env=env)
+    assert bad.exit_code == 2 and "unknown format" in bad.output

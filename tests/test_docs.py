@@ -19,3 +19,16 @@ def test_the_readme_starts_with_the_two_commands():
 
 def test_the_demo_password_default_is_in_the_readme():
     assert Settings().demo_password in README
+
+
+def test_the_committed_summary_schema_is_the_one_the_app_publishes():
+    import json
+    from pathlib import Path
+
+    from app.api.routes import summary_json_schema
+
+    committed = json.loads((Path(__file__).parent.parent / "docs/summary.schema.json").read_text())
+    assert committed == summary_json_schema(), (
+        "docs/summary.schema.json is out of date: regenerate it with "
+        ".venv/bin/python -m app.api.schema_file"
+    )

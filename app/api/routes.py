@@ -8,8 +8,6 @@ the text of hidden ones, and summaries of closed rounds.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Sequence
@@ -26,7 +24,7 @@ from app.accounts.models import User
 from app.api import schemas, tokens
 from app.comments.models import Comment
 from app.db import DbSession, read, utcnow
-from app.errors import BadRequest, Conflict, NotFound
+from app.errors import Conflict, NotFound
 from app.organisations.models import Organisation
 from app.positions.models import Position
 from app.rounds import rules
@@ -43,11 +41,10 @@ bearer = HTTPBearer(
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": schemas.ErrorOut, "description": text}
     for status, text in {
-        400: "A malformed cursor",
         401: "No token, or a malformed, unknown or revoked one",
         404: "No such resource",
         409: "Not available in the round's current state",
-        422: "A parameter out of range",
+        422: "A parameter out of range, or a malformed cursor",
     }.items()
 }
 
@@ -66,26 +63,26 @@ router = APIRouter(
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1-500).")]
 Cursor = Annotated[
-    str | None, Query(max_length=100, description="The next_cursor of the previous page.")
+    str | None,
+    Query(
+        pattern=r"^[0-9]{1,12}$",
+        description="The next_cursor of the previous page (keyset pagination: a page starts "
+        "after the item the cursor names, so items added meanwhile are neither skipped nor "
+        "repeated).",
+    ),
 ]
 
 
+MAX_ID = 2**31 - 1
+
+
 def _after(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        value = int(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error):
-        raise BadRequest(
-            "This cursor is not one the API gave out; start again without it."
-        ) from None
-    if not 0 <= value < 2**62:
-        raise BadRequest("This cursor is not one the API gave out; start again without it.")
-    return value
+    # ids are 32-bit: a cursor beyond the last possible id names the end
+    return min(int(cursor), MAX_ID) if cursor else 0
 
 
 def _cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+    return str(last_id)
 
 
 def _page(rows: Sequence[Any], limit: int) -> tuple[Sequence[Any], str | None]:

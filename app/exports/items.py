@@ -38,6 +38,9 @@ ITEM_COLUMNS = (
 #: Columns holding free text (neutralised against formula injection in spreadsheets).
 TEXT_COLUMNS = frozenset({"organisation", "author", "text", "moderation_reason"})
 PARTITION = 2_000
+#: Server-side cursors on PostgreSQL, fetched a partition at a time (per statement: the
+#: connection's own options stay as they were).
+STREAM = {"stream_results": True, "max_row_buffer": PARTITION}
 
 Row = tuple[Any, ...]
 
@@ -48,7 +51,7 @@ def _iso(value: datetime | None) -> str:
 
 def position_rows(conn: Connection, round_id: int) -> Iterator[list[Row]]:
     author = aliased(User)
-    result = conn.execution_options(stream_results=True, max_row_buffer=PARTITION).execute(
+    result = conn.execute(
         select(
             Position.id,
             Organisation.group_name,
@@ -63,7 +66,8 @@ def position_rows(conn: Connection, round_id: int) -> Iterator[list[Row]]:
         .join(Organisation, Organisation.id == Position.organisation_id)
         .join(author, author.id == Position.created_by_id)
         .where(Position.round_id == round_id)
-        .order_by(Position.id)
+        .order_by(Position.id),
+        execution_options=STREAM,
     )
     for part in result.partitions(PARTITION):
         yield [
@@ -92,7 +96,7 @@ def comment_rows(conn: Connection, round_id: int, audience: Audience) -> Iterato
     hidden and pending comments; moderators get them, marked by the visibility column."""
     full = audience is Audience.MODERATOR
     visible = Visibility.VISIBLE.value
-    result = conn.execution_options(stream_results=True, max_row_buffer=PARTITION).execute(
+    result = conn.execute(
         select(
             Comment.id,
             Organisation.group_name,
@@ -109,7 +113,8 @@ def comment_rows(conn: Connection, round_id: int, audience: Audience) -> Iterato
         .join(Organisation, Organisation.id == Comment.organisation_id)
         .join(User, User.id == Comment.author_id)
         .where(Comment.round_id == round_id)
-        .order_by(Comment.id)
+        .order_by(Comment.id),
+        execution_options=STREAM,
     )
     for part in result.partitions(PARTITION):
         yield [

@@ -1,0 +1,179 @@
+"""The summary page and its downloads: who sees what, in every format, with the same figures."""
+
+import csv
+import io
+import json
+
+import jsonschema
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from app.api.routes import summary_json_schema
+from app.db import utcnow
+from app.exports.items import ITEM_COLUMNS
+from app.vocabulary import Group, PlatformRole, RoundStatus, Stance, Visibility
+from tests import factories
+from tests.conftest import text_of
+from tests.factories import signed_in
+
+CONTRACT_COLUMNS = [
+    "kind", "round_id", "group", "organisation", "author", "stance", "text", "created_at",
+    "edited_at", "visibility",
+]  # fmt: skip
+
+
+def closed_round(db, **options):
+    """A closed round: government supports, workers oppose (with a formula-looking statement),
+    employers silent; one visible and one hidden comment."""
+    options.setdefault("status", RoundStatus.CLOSED)
+    round_, orgs, reps = factories.three_groups_round(db, title="Minimum wage review", **options)
+    round_.closed_at = utcnow()
+    government, workers = Group.GOVERNMENT, Group.WORKERS
+    factories.position(
+        db, round_, orgs[government], reps[government], Stance.SUPPORT, "We support a rise of 5%."
+    )
+    factories.position(
+        db,
+        round_,
+        orgs[workers],
+        reps[workers],
+        Stance.OPPOSE,
+        '=HYPERLINK("http://evil") 5% is too little, say "10%"',
+    )
+    factories.comment(db, round_, reps[workers], orgs[workers], "+1, line one\nline two")
+    hidden = factories.comment(
+        db, round_, reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT], "Insulting words"
+    )
+    hidden.visibility = Visibility.HIDDEN.value
+    hidden.moderation_reason = "Personal attack"
+    db.flush()
+    return round_, orgs, reps
+
+
+def observer(make_client, db):
+    return signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.OBSERVER))
+
+
+def moderator(make_client, db):
+    return signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.MODERATOR))
+
+
+def test_the_summary_page_shows_the_equal_weight_figures_and_the_chart(make_client, db):
+    round_, _orgs, _reps = closed_round(db)
+    page = observer(make_client, db).get(f"/rounds/{round_.id}/summary")
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "Summary: Minimum wage review" in text
+    assert "<svg" in page.text and "<desc" in page.text  # a chart with a text alternative
+    assert "Employers: silent." in page.text
+    assert "33.3%" in text  # support: government's third; oppose: workers' third
+    assert "All three groups differ" in text or "Two groups agree" in text
+    assert "sha256:" in text and "Provenance" in text
+    for fmt in ("csv", "json", "xlsx", "pdf"):
+        assert f"/rounds/{round_.id}/summary.{fmt}" in page.text
+    # the round page links to it
+    assert (
+        f"/rounds/{round_.id}/summary" in observer(make_client, db).get(f"/rounds/{round_.id}").text
+    )
+
+
+def test_no_summary_before_the_close_except_a_moderators_preview(make_client, db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    representative = signed_in(make_client, db, reps[Group.WORKERS])
+    refused = representative.get(f"/rounds/{round_.id}/summary")
+    assert refused.status_code == 409
+    assert "available once the round has closed" in text_of(refused.text)
+    assert representative.get(f"/rounds/{round_.id}/summary.csv").status_code == 409
+    preview = moderator(make_client, db).get(f"/rounds/{round_.id}/summary")
+    assert preview.status_code == 200 and "Preview for moderators" in preview.text
+    sealed, _o, _r = factories.three_groups_round(db, sealed=True)
+    assert moderator(make_client, db).get(f"/rounds/{sealed.id}/summary").status_code == 409
+    draft, _o, _r = factories.three_groups_round(db, status=RoundStatus.DRAFT)
+    assert observer(make_client, db).get(f"/rounds/{draft.id}/summary").status_code == 404
+    assert observer(make_client, db).get("/rounds/999999/summary").status_code == 404
+    anonymous = make_client().get(f"/rounds/{round_.id}/summary")
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+
+
+def test_unknown_format_is_a_clear_404(make_client, db):
+    round_, _o, _r = closed_round(db)
+    answer = observer(make_client, db).get(f"/rounds/{round_.id}/summary.docx")
+    assert answer.status_code == 404
+    assert "choose csv, json, xlsx or pdf" in text_of(answer.text)
+
+
+def read_csv(response):
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_csv_has_the_contract_columns_and_neutralises_formulas(make_client, db):
+    round_, _orgs, _reps = closed_round(db)
+    response = observer(make_client, db).get(f"/rounds/{round_.id}/summary.csv")
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets read UTF-8
+    rows = read_csv(response)
+    assert list(rows[0])[:10] == CONTRACT_COLUMNS
+    assert [r["kind"] for r in rows] == ["position", "position", "comment", "comment"]
+    workers = next(r for r in rows if r["kind"] == "position" and r["group"] == "workers")
+    assert workers["text"].startswith("'=HYPERLINK")  # inert in a spreadsheet
+    assert '"10%"' in workers["text"]  # RFC 4180 quoting round-trips quotes
+    assert workers["stance"] == "oppose" and workers["round_id"] == str(round_.id)
+    visible, hidden = (r for r in rows if r["kind"] == "comment")
+    assert visible["text"] == "'+1, line one\nline two" and visible["stance"] == ""
+    assert hidden["visibility"] == "hidden" and hidden["text"] == ""
+    assert hidden["moderation_reason"] == ""
+
+
+def test_a_moderators_export_includes_hidden_text_marked(make_client, db):
+    round_, _orgs, _reps = closed_round(db)
+    rows = read_csv(moderator(make_client, db).get(f"/rounds/{round_.id}/summary.csv"))
+    hidden = next(r for r in rows if r["visibility"] == "hidden")
+    assert hidden["text"] == "Insulting words"
+    assert hidden["moderation_reason"] == "Personal attack"
+
+
+def test_json_export_follows_the_published_schema(make_client, db):
+    round_, _orgs, _reps = closed_round(db)
+    response = observer(make_client, db).get(f"/rounds/{round_.id}/summary.json")
+    assert response.status_code == 200
+    document = json.loads(response.content)
+    jsonschema.validate(document, summary_json_schema())
+    assert document["fingerprint"].startswith("sha256:")
+    assert document["groups"]["employers"]["majority"] is None  # silent
+    assert document["groups"]["workers"]["majority"] == "oppose"
+    assert abs(document["tally"]["support"] - 1 / 3) < 1e-6
+    assert abs(document["not_expressed"] - 1 / 3) < 1e-6
+    assert document["audience"] == "public"
+    assert [i["kind"] for i in document["items"]] == ["position"] * 2 + ["comment"] * 2
+    assert document["items"][3]["text"] == ""  # hidden, public export
+    assert set(document["items"][0]) == set(ITEM_COLUMNS)
+
+
+def test_xlsx_has_its_four_sheets_with_neutralised_cells(make_client, db):
+    round_, _orgs, _reps = closed_round(db)
+    response = observer(make_client, db).get(f"/rounds/{round_.id}/summary.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["summary", "positions", "comments", "audit"]
+    positions = list(book["positions"].values)
+    assert list(positions[0])[:10] == CONTRACT_COLUMNS
+    texts = [row[6] for row in positions[1:]]
+    assert any(t.startswith("'=HYPERLINK") for t in texts)
+    for sheet in book.worksheets:
+        for row in sheet.values:
+            for cell in row:
+                assert not (isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t"))
+    comments = list(book["comments"].values)
+    assert len(comments) == 3 and "Insulting words" not in {c for row in comments for c in row}
+
+
+def test_pdf_is_a_printable_report_with_the_figures(make_client, db):
+    round_, _orgs, _reps = closed_round(db)
+    response = observer(make_client, db).get(f"/rounds/{round_.id}/summary.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Minimum wage review" in text and "Equal-weight tally" in text
+    assert "33.3%" in text and "sha256:" in text

@@ -1,0 +1,150 @@
+"""The summary's pure parts beyond the tally: equal space in quotes, participation over time,
+access, the chart's geometry, and the published schema."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.api.schemas import Summary
+from app.summaries import chart
+from app.summaries.access import Audience, SummaryRefused, summary_audience
+from app.summaries.summary import (
+    QUOTE_WORDS,
+    QUOTES_PER_GROUP,
+    RoundRecord,
+    StatementFact,
+    excerpt,
+    participation,
+    quotes,
+    summarise,
+    word_shares,
+)
+from app.vocabulary import Group, RoundStatus, Stance, Weighting
+
+G, W, E = Group.GOVERNMENT, Group.WORKERS, Group.EMPLOYERS
+DAY = datetime(2026, 11, 1, 9, tzinfo=UTC)
+
+
+def fact(group, organisation, stance=Stance.SUPPORT, statement="Because we say so.", day=0):
+    return StatementFact(group, organisation, stance, statement, DAY + timedelta(days=day))
+
+
+def record(*positions, invited=None, weighting=Weighting.EQUAL):
+    return RoundRecord(
+        round_id=4,
+        title="Wages",
+        status="closed",
+        weighting=weighting,
+        invited=invited or {G: 5, W: 5, E: 5},
+        positions=tuple(positions),
+    )
+
+
+def test_every_group_is_quoted_the_same_number_of_times_whatever_its_size():
+    positions = [fact(W, f"Union {i}", statement="word " * 200) for i in range(9)]
+    positions += [fact(G, f"Ministry {i}") for i in range(4)]
+    positions += [fact(E, "Federation")]
+    chosen = quotes(positions, {W: Stance.SUPPORT, G: Stance.SUPPORT, E: Stance.SUPPORT})
+    assert [len(chosen[g]) for g in (W, G)] == [QUOTES_PER_GROUP, QUOTES_PER_GROUP]
+    assert len(chosen[E]) == 1  # it wrote one statement: it is quoted, nothing is invented
+    assert all(len(q.statement.split()) <= QUOTE_WORDS + 1 for q in chosen[W])
+
+
+def test_dissenting_statements_are_quoted_first():
+    positions = [fact(W, f"Union {i}") for i in range(5)] + [
+        fact(W, "Zeta union", Stance.OPPOSE, "We oppose.")
+    ]
+    chosen = quotes(positions, {W: Stance.SUPPORT})
+    assert chosen[W][0].organisation == "Zeta union"
+
+
+def test_excerpt_cuts_long_statements_and_keeps_short_ones():
+    assert excerpt("one two three", 5) == "one two three"
+    assert excerpt("a b c d e f", 3) == "a b c …"
+
+
+def test_participation_counts_organisations_per_group_cumulatively_by_day():
+    timeline = participation(
+        [fact(G, "Ministry", day=0), fact(W, "Union", day=0), fact(W, "Union 2", day=2)]
+    )
+    assert timeline == [
+        {"date": "2026-11-01", "government": 1, "workers": 1, "employers": 0},
+        {"date": "2026-11-03", "government": 1, "workers": 2, "employers": 0},
+    ]
+
+
+def test_a_summary_whose_quotes_favour_one_group_is_flagged():
+    long = " ".join(["word"] * 59)
+    summary = summarise(
+        record(fact(W, "Union", statement=long), fact(G, "Ministry", statement="Yes.")),
+        DAY,
+    )
+    assert summary["unbalanced_groups"] == ["workers"]
+    balanced = summarise(
+        record(
+            fact(W, "Union", statement=long),
+            fact(G, "Ministry", statement=long),
+            fact(E, "Federation", statement=long),
+        ),
+        DAY,
+    )
+    assert balanced["unbalanced_groups"] == []
+    assert word_shares([]) == {g: 0 for g in Group}
+
+
+def test_the_summary_matches_its_published_schema_exactly():
+    summary = summarise(record(fact(G, "Ministry"), fact(W, "Union", Stance.OPPOSE, "No.")), DAY)
+    summary["round"].update(
+        number=1,
+        consultation_id=1,
+        consultation="Wages policy",
+        closes_at=None,
+        closed_at=None,
+        published_at=None,
+    )
+    Summary.model_validate(summary)  # extra keys are forbidden: a stray field fails here
+    summary["surprise"] = 1
+    with pytest.raises(ValueError):
+        Summary.model_validate(summary)
+
+
+@pytest.mark.parametrize(
+    ("moderates", "status", "sealed", "expected"),
+    [
+        (False, RoundStatus.CLOSED, False, Audience.PUBLIC),
+        (False, RoundStatus.PUBLISHED, True, Audience.PUBLIC),
+        (True, RoundStatus.PUBLISHED, False, Audience.MODERATOR),
+        (True, RoundStatus.OPEN, False, Audience.MODERATOR),
+        (False, RoundStatus.OPEN, False, 409),
+        (True, RoundStatus.OPEN, True, 409),
+        (True, RoundStatus.SCHEDULED, False, 409),
+        (True, RoundStatus.DRAFT, False, 404),
+        (False, RoundStatus.DRAFT, False, 404),
+    ],
+)
+def test_who_reads_a_summary_and_when(moderates, status, sealed, expected):
+    if isinstance(expected, Audience):
+        assert summary_audience(moderates=moderates, status=status, sealed=sealed) is expected
+    else:
+        with pytest.raises(SummaryRefused) as refusal:
+            summary_audience(moderates=moderates, status=status, sealed=sealed)
+        assert refusal.value.status_code == expected
+
+
+def test_the_chart_gives_every_group_a_bar_of_the_same_length():
+    summary = summarise(
+        record(
+            *[fact(W, f"Union {i}") for i in range(7)],
+            fact(G, "Ministry", Stance.OPPOSE, "No."),
+        ),
+        DAY,
+    )
+    bars = chart.bars(summary, (G, E, W))
+    assert [b.label for b in bars] == ["Government", "Employers", "Workers", "Equal weight"]
+    assert sum(s.width for s in bars[0].segments) == pytest.approx(chart.BAR_WIDTH)
+    assert sum(s.width for s in bars[2].segments) == pytest.approx(chart.BAR_WIDTH)
+    assert bars[1].segments == () and "silent" in bars[1].note
+    whole = {s.key: s.share for s in bars[3].segments}
+    assert whole == pytest.approx({"support": 1 / 3, "oppose": 1 / 3, "not_expressed": 1 / 3})
+    words = chart.description(summary, (G, E, W))
+    assert "Employers: silent." in words and "not expressed 33.3%" in words
