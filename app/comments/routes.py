@@ -64,6 +64,50 @@ def _form_context(
     }
 
 
+def _refused(
+    request: Request,
+    db: DbSession,
+    viewer: Viewer,
+    round_id: int,
+    body: str,
+    parent_id: int | None,
+    position_id: int | None,
+    form_id: str,
+    error: DomainError,
+) -> Response:
+    """The form again, filled in, with the refusal beside it (the page it was posted from)."""
+    info = round_page.load_round(db, round_id, viewer)
+    parent = _parent_or_none(db, viewer, round_id, parent_id)
+    context = _form_context(
+        info,
+        parent=parent,
+        position_id=position_id,
+        body=body,
+        error=error.message,
+        form_id=form_id,
+    )
+    if is_htmx(request):
+        response = render(request, "comments/_form.html", context, status_code=error.status_code)
+        response.headers["HX-Retarget"] = f"#{form_id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    if parent is not None:
+        return render(request, "comments/reply.html", context, status_code=error.status_code)
+    if position_id is not None and _position_in_round(db, round_id, position_id):
+        context["organisation"] = _position_organisation(db, position_id)
+        return render(request, "comments/position.html", context, status_code=error.status_code)
+    full = page_context(
+        request,
+        db,
+        viewer,
+        round_id,
+        comment_form=context["comment_form"],
+        comment_errors=context["comment_errors"],
+    )
+    full["comment_form"]["body"] = body
+    return render(request, "rounds/show.html", full, status_code=error.status_code)
+
+
 def _post(
     request: Request,
     db: DbSession,
@@ -87,38 +131,11 @@ def _post(
         )
     except DomainError as error:
         db.rollback()
-        info = round_page.load_round(db, round_id, viewer)
-        parent = _parent_or_none(db, viewer, round_id, parent_id)
-        context = _form_context(
-            info,
-            parent=parent,
-            position_id=position_id,
-            body=body,
-            error=error.message,
-            form_id=form_id,
+        response = _refused(
+            request, db, viewer, round_id, body, parent_id, position_id, form_id, error
         )
-        if is_htmx(request):
-            response = render(
-                request, "comments/_form.html", context, status_code=error.status_code
-            )
-            response.headers["HX-Retarget"] = f"#{form_id}"
-            response.headers["HX-Reswap"] = "outerHTML"
-            return response
-        if parent is not None:
-            return render(request, "comments/reply.html", context, status_code=error.status_code)
-        if position_id is not None and _position_in_round(db, round_id, position_id):
-            context["organisation"] = _position_organisation(db, position_id)
-            return render(request, "comments/position.html", context, status_code=error.status_code)
-        full = page_context(
-            request,
-            db,
-            viewer,
-            round_id,
-            comment_form=context["comment_form"],
-            comment_errors=context["comment_errors"],
-        )
-        full["comment_form"]["body"] = body
-        return render(request, "rounds/show.html", full, status_code=error.status_code)
+        response.headers.update(error.headers or {})
+        return response
     db.commit()
     if not is_htmx(request):
         return see_other(

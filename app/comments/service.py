@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from app import markdown
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.db import read, utcnow
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from app.positions.models import Position
 from app.positions.service import as_domain_error, current_status, invited_organisation_ids
 from app.rounds import rules
@@ -41,6 +42,14 @@ def post(
     state = _posting_state(db, viewer, round_id, key)
     if state.repeat_id is not None:
         return db.get_one(Comment, state.repeat_id)  # a double click or a retry
+    wait = rules.posting_wait(state.limit_reached_at, utcnow())
+    if wait:
+        raise TooManyAttempts(
+            f"You have posted {rules.POSTS_PER_WINDOW} comments in the last "
+            f"{rules.POSTING_WINDOW.seconds // 60} minutes. Please wait {wait} seconds and send "
+            "it again (your text is kept below).",
+            retry_after=wait,
+        )
     try:
         speaking = rules.speaker_for(viewer, state.invited, state.status)
         body = rules.check_comment(body)
@@ -137,6 +146,8 @@ class _PostingState:
     status: RoundStatus
     invited: list[int]
     repeat_id: int | None
+    #: When the author's POSTS_PER_WINDOW-th latest comment was posted (rate limit).
+    limit_reached_at: datetime | None
 
 
 def _posting_state(db: Session, viewer: Viewer, round_id: int, key: str | None) -> _PostingState:
@@ -149,6 +160,14 @@ def _posting_state(db: Session, viewer: Viewer, round_id: int, key: str | None) 
         .limit(1)
         .scalar_subquery()
     )
+    nth_latest = (
+        select(Comment.created_at)
+        .where(Comment.author_id == viewer.user_id)
+        .order_by(Comment.created_at.desc())
+        .offset(rules.POSTS_PER_WINDOW - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
     rows = read(
         db,
         select(
@@ -157,6 +176,7 @@ def _posting_state(db: Session, viewer: Viewer, round_id: int, key: str | None) 
             Round.closes_at,
             RoundInvitation.organisation_id,
             repeat.label("repeat_id"),
+            nth_latest.label("nth_latest"),
         )
         .outerjoin(
             RoundInvitation,
@@ -170,4 +190,6 @@ def _posting_state(db: Session, viewer: Viewer, round_id: int, key: str | None) 
     first = rows[0]
     status = effective_status(RoundStatus(first.status), first.opens_at, first.closes_at, utcnow())
     invited = [r.organisation_id for r in rows if r.organisation_id is not None]
-    return _PostingState(status, invited, first.repeat_id if key is not None else None)
+    return _PostingState(
+        status, invited, first.repeat_id if key is not None else None, first.nth_latest
+    )

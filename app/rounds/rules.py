@@ -15,6 +15,11 @@ STATEMENT_MAX = 20_000
 COMMENT_MAX = 5_000
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 STATEMENT_REQUIRED = frozenset({Stance.OPPOSE, Stance.SUPPORT_WITH_RESERVATIONS})
+#: Posting is rate-limited per account: at most POSTS_PER_WINDOW comments in any
+#: POSTING_WINDOW. A steady pace of one comment every 10 seconds (12 in two minutes) never
+#: meets the limit; a script flooding a round does.
+POSTS_PER_WINDOW = 20
+POSTING_WINDOW = timedelta(minutes=2)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 STANCE_LABELS = {
@@ -83,6 +88,14 @@ def speaker_for(viewer: Viewer, invited: Iterable[int], status: RoundStatus) -> 
         "Your organisation is not invited to this round, so you can read it but not post.",
         status_code=403,
     )
+
+
+def posting_wait(nth_latest: datetime | None, now: datetime) -> int:
+    """Seconds to wait before posting again (0: post now), given when the author's
+    POSTS_PER_WINDOW-th latest comment was posted."""
+    if nth_latest is None or now - nth_latest >= POSTING_WINDOW:
+        return 0
+    return max(1, int((nth_latest + POSTING_WINDOW - now).total_seconds()) + 1)
 
 
 def clean_text(text: str, *, field: str, label: str, max_length: int, required: bool) -> str:

@@ -568,3 +568,33 @@ def test_live_updates_bring_new_positions_too(make_client, db):
     assert "Too costly." in text_of(
         str(columns.select_one(f"#position-org-{orgs[Group.EMPLOYERS].id}"))
     )
+
+
+def test_posting_is_rate_limited_per_account_but_never_at_a_normal_pace(make_client, db):
+    from app.rounds.rules import POSTING_WINDOW, POSTS_PER_WINDOW
+
+    round_, orgs, reps = factories.three_groups_round(db)
+    writer, org = reps[Group.WORKERS], orgs[Group.WORKERS]
+    start = utcnow() - POSTING_WINDOW
+    # a steady pace of one comment every 10 seconds, ending now: never refused
+    for n in range(POSTS_PER_WINDOW - 8):
+        factories.comment(db, round_, writer, org, created_at=start + timedelta(seconds=10 * n))
+    browser = signed_in(make_client, db, writer)
+    form = {"body": "Still at a normal pace", "idempotency_key": "pace-key-0001"}
+    assert browser.submit(f"/rounds/{round_.id}/comments", form).status_code == 303
+    # a flood: the limit is met within the window
+    for _ in range(POSTS_PER_WINDOW):
+        factories.comment(db, round_, writer, org)
+    db.commit()
+    form = {"body": "One too many, kept for later", "idempotency_key": "flood-key-0001"}
+    refused = browser.submit(f"/rounds/{round_.id}/comments", form)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= POSTING_WINDOW.total_seconds() + 1
+    assert "Please wait" in text_of(refused.text)
+    assert "One too many, kept for later" in refused.text  # nothing typed is lost
+    htmx = browser.submit(f"/rounds/{round_.id}/comments", form, headers=HTMX)
+    assert htmx.status_code == 429 and "One too many" in htmx.text
+    # the limit is per account: a colleague of another organisation posts
+    other = signed_in(make_client, db, reps[Group.EMPLOYERS])
+    form = {"body": "Different person", "idempotency_key": "other-key-0001"}
+    assert other.submit(f"/rounds/{round_.id}/comments", form).status_code == 303

@@ -321,3 +321,15 @@ def test_a_malformed_idempotency_key_is_ignored_not_stored(value):
     """A bad key loses only the duplicate protection: the post itself goes on (and never
     reaches the database with a NUL in it)."""
     assert idempotency_key(value) is None
+
+
+def test_posting_wait():
+    from datetime import UTC, datetime, timedelta
+
+    from app.rounds.rules import POSTING_WINDOW, posting_wait
+
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    assert posting_wait(None, now) == 0
+    assert posting_wait(now - POSTING_WINDOW, now) == 0
+    assert posting_wait(now - POSTING_WINDOW + timedelta(seconds=30), now) == 31
+    assert posting_wait(now, now) == int(POSTING_WINDOW.total_seconds()) + 1
