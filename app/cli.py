@@ -98,6 +98,12 @@ def demo(
     for account in description["accounts"]:
         where = f"{account['organisation']} ({account['group']})" if account["organisation"] else ""
         typer.echo(f"  {account['email']:<32} {account['role']:<15} {where}")
+    secrets = {a["totp_secret"] for a in description["accounts"] if a["totp_secret"]}
+    if secrets:
+        typer.echo(
+            "The moderator and the administrator also sign in with a two-factor code: add the "
+            f"key {secrets.pop()} to an authenticator app, or run `tripartite demo-code`."
+        )
 
 
 @cli.command("create-admin")
@@ -129,6 +135,15 @@ def create_admin(
 
 def main() -> None:
     cli()
+
+
+@cli.command("demo-code")
+def demo_code() -> None:
+    """Print the current two-factor code of the demo's moderator and administrator (they share
+    the demo's published key; real accounts have keys of their own)."""
+    from app.accounts.two_factor import DEMO_SECRET, current_code
+
+    typer.echo(current_code(DEMO_SECRET))
 
 
 @cli.command("send-mail")

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from app import markdown
 from app.accounts.credentials import hash_password
 from app.accounts.models import User
+from app.accounts.rules import two_factor_required
+from app.accounts.two_factor import DEMO_SECRET
 from app.audit.service import record
 from app.comments.models import Comment
 from app.db import utcnow
@@ -107,6 +109,11 @@ def load(db: Session, password: str) -> None:
         people[email] = User(
             email=email, name=name, password_hash=password_hash, platform_role=role.value
         )
+        if two_factor_required(role):
+            # moderators and administrators sign in with a second factor: the demo's share a
+            # published secret (`tripartite demo-code` prints the current code)
+            people[email].totp_secret = DEMO_SECRET
+            people[email].totp_enabled_at = utcnow()
     db.add_all(people.values())
     organisations = []
     for demo in ORGANISATIONS:
@@ -167,6 +174,7 @@ def describe(db: Session, password: str, base_url: str) -> dict[str, Any]:
                 "role": user.platform_role or (mandate.role if mandate else "representative"),
                 "organisation": mandate.name if mandate and not user.platform_role else None,
                 "group": mandate.group_name if mandate and not user.platform_role else None,
+                "totp_secret": user.totp_secret if user.totp_secret == DEMO_SECRET else None,
             }
         )
     rounds: list[dict[str, Any]] = []

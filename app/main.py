@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Scope, Send
 
 from app.accounts import routes as account_routes
-from app.accounts.deps import SignInRequired
+from app.accounts.deps import SignInRequired, TwoFactorEnrolmentRequired
 from app.api import routes as api_routes
 from app.api import token_routes
 from app.audit import routes as audit_routes
@@ -39,7 +39,7 @@ from app.web import HTMX_FILE, STATIC_DIR, is_htmx, templates
 log = logging.getLogger("tripartite")
 
 #: Form posts checked for a CSRF token even when the browser sends no cookie (login CSRF).
-ALWAYS_PROTECT = {"/login", "/invitations/accept"}
+ALWAYS_PROTECT = {"/login", "/login/two-factor", "/invitations/accept"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -188,6 +188,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         target = "/login?next=" + quote(
             request.url.path + ("?" + request.url.query if request.url.query else ""), safe=""
         )
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(TwoFactorEnrolmentRequired)
+    async def enrol(request: Request, _exc: TwoFactorEnrolmentRequired) -> Response:
+        target = "/account/two-factor"
         if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)

@@ -1,6 +1,6 @@
 """Every model, imported once so the metadata (and Alembic) sees the whole schema."""
 
-from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
+from app.accounts.models import ApiToken, LoginAttempt, RecoveryCode, User, UserSession
 from app.audit.models import AuditEvent
 from app.comments.models import Comment, Flag
 from app.db import Base
@@ -24,6 +24,7 @@ __all__ = [
     "Organisation",
     "OutboxEmail",
     "Position",
+    "RecoveryCode",
     "PositionVersion",
     "Round",
     "RoundInvitation",

@@ -35,7 +35,9 @@ def test_demo_json_contract(fresh_url, tmp_path):
     assert set(demo) == {"password", "accounts", "rounds"}
     assert demo["password"] == "demo-password-for-tests"
     for account in demo["accounts"]:
-        assert set(account) == {"email", "name", "role", "organisation", "group"}
+        assert set(account) == {"email", "name", "role", "organisation", "group", "totp_secret"}
+        # moderators and administrators sign in with a second factor (the demo's key)
+        assert (account["totp_secret"] is not None) == (account["role"] in ("moderator", "admin"))
     roles = {a["role"] for a in demo["accounts"]}
     assert {"admin", "moderator", "observer", "focal_point", "representative"} <= roles
     for account in demo["accounts"]:

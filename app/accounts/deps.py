@@ -19,6 +19,17 @@ class SignInRequired(Exception):
     """Raised for anonymous requests to pages that need an account: answered by a redirect."""
 
 
+class TwoFactorEnrolmentRequired(Exception):
+    """A moderator or administrator without a second factor: answered by a redirect to the
+    set-up page, whatever page they asked for."""
+
+
+#: The pages someone who must set up two-factor sign-in may still open.
+ENROLMENT_PATHS = frozenset(
+    {"/account/two-factor", "/account/two-factor/start", "/account/two-factor/confirm"}
+)
+
+
 def current_signed_in(request: Request, db: DbSession) -> SignedIn | None:
     token = request.cookies.get(SESSION_COOKIE)
     if token and isinstance(db.bind, Engine) and db.bind.dialect.name == "postgresql":
@@ -39,9 +50,13 @@ def optional_viewer(
     return signed.viewer if signed else None
 
 
-def require_viewer(signed: Annotated[SignedIn | None, Depends(current_signed_in)]) -> Viewer:
+def require_viewer(
+    request: Request, signed: Annotated[SignedIn | None, Depends(current_signed_in)]
+) -> Viewer:
     if signed is None:
         raise SignInRequired
+    if signed.must_enrol and request.url.path not in ENROLMENT_PATHS:
+        raise TwoFactorEnrolmentRequired
     return signed.viewer
 
 

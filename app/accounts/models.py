@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -38,6 +38,11 @@ class User(Base):
         String(20), default="immediate", server_default="immediate"
     )
     digest_sent_at: Mapped[datetime | None]
+    #: TOTP two-factor sign-in: the shared secret (set when enrolment starts), when enrolment
+    #: was confirmed (None: not in use), and the last time step accepted (no code twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     mandates: Mapped[list[Mandate]] = relationship(
         back_populates="user", lazy="raise", foreign_keys="Mandate.user_id"
@@ -58,8 +63,23 @@ class UserSession(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    #: Password accepted, second factor not yet given: the session opens no page but the
+    #: two-factor step (and is replaced by a new one when the code is right).
+    two_factor_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship(lazy="raise")
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class LoginAttempt(Base):

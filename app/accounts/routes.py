@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import text
 
-from app.accounts import service
+from app.accounts import rules, service, two_factor
+from app.accounts.credentials import verify_password
 from app.accounts.deps import SESSION_COOKIE, CurrentViewer, OptionalViewer
 from app.accounts.models import User
 from app.config import Settings
@@ -95,11 +97,154 @@ def login(
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         service.end_session(db, old)
-    token = service.start_session(db, user, settings, request.headers.get("user-agent", ""))
+    pending = user.totp_enabled_at is not None
+    token = service.start_session(
+        db, user, settings, request.headers.get("user-agent", ""), two_factor_pending=pending
+    )
     db.commit()
-    response = see_other(request, safe_next(next))
+    if pending:
+        target = request.url_for("login.two_factor").path
+        response = see_other(request, target + (f"?next={quote(next)}" if next else ""))
+    else:
+        response = see_other(request, safe_next(next))
     _set_session_cookie(request, response, token)
     return response
+
+
+@router.get("/login/two-factor", name="login.two_factor")
+def two_factor_form(request: Request, db: DbSession, next: str = "") -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or two_factor.pending_user(db, token) is None:
+        return see_other(request, str(request.url_for("login")))
+    return render(request, "accounts/two_factor.html", {"next": next, "errors": {}})
+
+
+@router.post("/login/two-factor")
+def two_factor_sign_in(
+    request: Request,
+    db: DbSession,
+    code: Annotated[str, Form(max_length=40)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    settings = _settings(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    user = two_factor.pending_user(db, token) if token else None
+    if user is None or token is None:
+        return see_other(request, str(request.url_for("login")))
+    try:
+        two_factor.verify_second_factor(db, user, code, client_address(request), settings)
+    except DomainError as error:
+        db.commit()  # the failed attempt counts towards the rate limit
+        response = render(
+            request,
+            "accounts/two_factor.html",
+            {"next": next, "errors": {"code": error.message}},
+            status_code=error.status_code if error.status_code == 429 else 401,
+        )
+        response.headers.update(error.headers or {})
+        return response
+    service.end_session(db, token)  # a new token once both factors are in
+    full = service.start_session(db, user, settings, request.headers.get("user-agent", ""))
+    db.commit()
+    response = see_other(request, safe_next(next))
+    _set_session_cookie(request, response, full)
+    return response
+
+
+@router.get("/account/two-factor", name="account.two_factor")
+def two_factor_page(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
+    user = two_factor.user_or_404(db, viewer.user_id)
+    return _two_factor_page(request, db, user)
+
+
+def _two_factor_page(
+    request: Request,
+    db: DbSession,
+    user: User,
+    *,
+    errors: dict[str, str] | None = None,
+    recovery_codes: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    enabled = user.totp_enabled_at is not None
+    secret = user.totp_secret if not enabled else None
+    uri = two_factor.provisioning_uri(secret, user.email) if secret else None
+    context = {
+        "enabled": enabled,
+        "required": rules.two_factor_required(rules.platform_role_of(user.platform_role)),
+        "secret": secret,
+        "qr": two_factor.qr_svg(uri) if uri else None,
+        "remaining": two_factor.remaining_recovery_codes(db, user.id) if enabled else 0,
+        "recovery_codes": recovery_codes,
+        "errors": errors or {},
+    }
+    return render(request, "accounts/two_factor_setup.html", context, status_code=status_code)
+
+
+@router.post("/account/two-factor/start", name="account.two_factor.start")
+def two_factor_start(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
+    user = two_factor.user_or_404(db, viewer.user_id)
+    two_factor.begin_enrolment(db, user)
+    db.commit()
+    return see_other(request, str(request.url_for("account.two_factor")))
+
+
+@router.post("/account/two-factor/confirm", name="account.two_factor.confirm")
+def two_factor_confirm(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    user = two_factor.user_or_404(db, viewer.user_id)
+    try:
+        codes = two_factor.confirm_enrolment(db, user, code)
+    except DomainError as error:
+        return _two_factor_page(
+            request, db, user, errors={"code": error.message}, status_code=error.status_code
+        )
+    db.commit()
+    # answered with the page (not a redirect): the recovery codes are shown this once
+    return _two_factor_page(request, db, user, recovery_codes=codes)
+
+
+@router.post("/account/two-factor/recovery-codes", name="account.two_factor.recovery")
+def two_factor_new_codes(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    user = two_factor.user_or_404(db, viewer.user_id)
+    if user.totp_enabled_at is None or not verify_password(user.password_hash, password):
+        return _two_factor_page(
+            request,
+            db,
+            user,
+            errors={"recovery_password": "That is not your current password."},
+            status_code=422,
+        )
+    codes = two_factor.new_recovery_codes(db, user.id)
+    db.commit()
+    return _two_factor_page(request, db, user, recovery_codes=codes)
+
+
+@router.post("/account/two-factor/off", name="account.two_factor.off")
+def two_factor_off(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    user = two_factor.user_or_404(db, viewer.user_id)
+    try:
+        two_factor.turn_off(db, user, password)
+    except DomainError as error:
+        return _two_factor_page(
+            request, db, user, errors={"password": error.message}, status_code=error.status_code
+        )
+    db.commit()
+    return see_other(request, str(request.url_for("account.two_factor")))
 
 
 @router.post("/logout", name="logout")

@@ -67,6 +67,18 @@ class Viewer:
         )
 
 
+#: Roles that must sign in with a second factor (OWASP ASVS 5.0 level 2).
+TWO_FACTOR_REQUIRED = frozenset({PlatformRole.MODERATOR, PlatformRole.ADMIN})
+
+
+def platform_role_of(value: str | None) -> PlatformRole | None:
+    return PlatformRole(value) if value else None
+
+
+def two_factor_required(role: PlatformRole | None) -> bool:
+    return role in TWO_FACTOR_REQUIRED
+
+
 ROLE_LABELS = {
     "admin": "Administrator",
     "moderator": "Moderator",

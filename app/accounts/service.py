@@ -73,16 +73,26 @@ def authenticate(db: Session, email: str, password: str, address: str, settings:
     return user
 
 
-def start_session(db: Session, user: User, settings: Settings, user_agent: str = "") -> str:
-    """A new server-side session (a fresh token at every sign-in); returns the cookie value."""
+def start_session(
+    db: Session,
+    user: User,
+    settings: Settings,
+    user_agent: str = "",
+    *,
+    two_factor_pending: bool = False,
+) -> str:
+    """A new server-side session (a fresh token at every sign-in); returns the cookie value.
+    A session waiting for the second factor lasts ten minutes and opens no page."""
     token, token_hash = new_token()
+    lasts = timedelta(minutes=10) if two_factor_pending else timedelta(hours=settings.session_hours)
     db.add(
         UserSession(
             token_hash=token_hash,
             user_id=user.id,
             csrf_token=secrets.token_urlsafe(16),
-            expires_at=utcnow() + timedelta(hours=settings.session_hours),
+            expires_at=utcnow() + lasts,
             user_agent=user_agent[:300] or None,
+            two_factor_pending=two_factor_pending,
         )
     )
     return token
@@ -137,6 +147,9 @@ def active_speaking(db: Session, user_id: int, now: datetime) -> tuple[Speaking,
 class SignedIn:
     viewer: Viewer
     session_id: int
+    #: A moderator or administrator who has not set up two-factor sign-in yet: every page
+    #: but the set-up sends them there.
+    must_enrol: bool = False
 
 
 _LIVE_SESSION = (
@@ -146,6 +159,7 @@ _LIVE_SESSION = (
         User.name,
         User.email,
         User.platform_role,
+        User.totp_enabled_at,
         Mandate.id.label("mandate_id"),
         Mandate.organisation_id,
         Mandate.role,
@@ -161,6 +175,7 @@ _LIVE_SESSION = (
     .where(
         UserSession.token_hash == bindparam("token_hash"),
         UserSession.revoked_at.is_(None),
+        UserSession.two_factor_pending.is_(False),
         UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
         User.is_active.is_(True),
     )
@@ -189,7 +204,10 @@ def viewer_for_token(db: Session, token: str) -> SignedIn | None:
         and rules.mandate_is_active(row.starts_at, row.expires_at, row.revoked_at, now)
     )
     role = PlatformRole(first.platform_role) if first.platform_role else None
-    return SignedIn(Viewer(first.user_id, first.name, first.email, role, speaking), first.id)
+    must_enrol = rules.two_factor_required(role) and first.totp_enabled_at is None
+    return SignedIn(
+        Viewer(first.user_id, first.name, first.email, role, speaking), first.id, must_enrol
+    )
 
 
 def change_password(db: Session, user_id: int, current: str, new: str, settings: Settings) -> None:

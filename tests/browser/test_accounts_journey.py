@@ -10,17 +10,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.helpers import sign_in
+
 pytestmark = pytest.mark.browser
 
 ADMIN = "admin@tripartite.example"
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 def register_organisation(page: Page, name: str, person: str, email: str) -> str:

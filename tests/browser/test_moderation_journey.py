@@ -3,22 +3,15 @@ closes the round with an outcome; a representative's open page shows both withou
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
+
+from tests.browser.helpers import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.locator("main").get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 def test_moderator_hides_a_flagged_comment_and_closes_with_an_outcome(live_server, new_context):

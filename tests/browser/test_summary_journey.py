@@ -8,18 +8,12 @@ import io
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.browser.helpers import sign_in
+
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.locator("main").get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

@@ -1,0 +1,133 @@
+"""Two-factor sign-in: required for moderators and administrators, available to everyone."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.accounts.models import UserSession
+from app.accounts.two_factor import current_code, matching_step, new_secret
+from app.vocabulary import Group, PlatformRole
+from tests import factories
+from tests.conftest import text_of
+from tests.factories import signed_in
+
+
+def password_step(client, person):
+    return client.submit("/login", {"email": person.email, "password": factories.PASSWORD})
+
+
+def test_codes_match_their_step_with_one_step_of_drift_and_never_twice():
+    secret = new_secret()
+    now = datetime(2026, 11, 27, 12, 0, 10, tzinfo=UTC)
+    step = int(now.timestamp()) // 30
+    assert matching_step(secret, current_code(secret, now), None, now) == step
+    earlier = current_code(secret, now - timedelta(seconds=30))
+    assert matching_step(secret, earlier, None, now) == step - 1
+    assert (
+        matching_step(secret, current_code(secret, now - timedelta(minutes=2)), None, now) is None
+    )
+    assert matching_step(secret, current_code(secret, now), step, now) is None  # replayed
+    assert matching_step(secret, "12345", None, now) is None
+    assert matching_step(secret, "abcdef", None, now) is None
+
+
+def test_a_moderator_without_a_second_factor_must_set_one_up_first(make_client, db):
+    moderator = factories.user(db, platform_role=PlatformRole.MODERATOR)
+    moderator.totp_secret = moderator.totp_enabled_at = None
+    browser = signed_in(make_client, db, moderator)
+    for path in ("/", "/moderation", "/audit"):
+        answer = browser.get(path)
+        assert answer.status_code == 303 and answer.headers["location"] == "/account/two-factor"
+    htmx = browser.get("/moderation", headers={"HX-Request": "true"})
+    assert htmx.headers["hx-redirect"] == "/account/two-factor"
+    page = browser.get("/account/two-factor")
+    assert "must sign in with a second factor" in text_of(page.text)
+    assert browser.submit("/account/two-factor/start").status_code == 303
+    page = browser.get("/account/two-factor")
+    assert "<svg" in page.text  # the QR code
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text).group(1)
+    wrong = browser.submit("/account/two-factor/confirm", {"code": "000000"})
+    assert wrong.status_code == 422 and "does not match" in text_of(wrong.text)
+    done = browser.submit("/account/two-factor/confirm", {"code": current_code(secret)})
+    assert done.status_code == 200
+    codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", done.text)
+    assert len(codes) == 10
+    assert browser.get("/moderation").status_code == 200
+    # shown once: the page no longer lists them, only how many are left
+    again = browser.get("/account/two-factor")
+    assert codes[0] not in again.text and "10 unused recovery codes" in text_of(again.text)
+
+
+def test_sign_in_asks_for_the_code_and_opens_a_new_session_after_it(make_client, db):
+    admin = factories.user(db, platform_role=PlatformRole.ADMIN)
+    db.commit()
+    browser = make_client()
+    first = password_step(browser, admin)
+    assert first.status_code == 303 and first.headers["location"].startswith("/login/two-factor")
+    pending_token = browser.cookies["tripartite_session"]
+    # the password alone opens nothing
+    assert browser.get("/").headers["location"].startswith("/login")
+    refused = browser.submit("/login/two-factor", {"code": "123456"})
+    assert refused.status_code == 401 and "not right" in text_of(refused.text)
+    accepted = browser.submit("/login/two-factor", {"code": current_code(factories.TOTP_SECRET)})
+    assert accepted.status_code == 303
+    assert browser.cookies["tripartite_session"] != pending_token  # rotated
+    assert browser.get("/admin/organisations").status_code == 200
+    # the same code does not work twice
+    browser.submit("/logout")
+    password_step(browser, admin)
+    replay = browser.submit("/login/two-factor", {"code": current_code(factories.TOTP_SECRET)})
+    assert replay.status_code == 401
+    pending = db.scalars(select(UserSession).where(UserSession.user_id == admin.id)).all()
+    assert any(s.two_factor_pending and s.revoked_at is not None for s in pending)
+
+
+def test_a_recovery_code_signs_in_once(make_client, db):
+    person = factories.user(db, platform_role=PlatformRole.MODERATOR)
+    person.totp_secret = person.totp_enabled_at = None
+    browser = signed_in(make_client, db, person)
+    browser.submit("/account/two-factor/start")
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', browser.get("/account/two-factor").text)
+    done = browser.submit("/account/two-factor/confirm", {"code": current_code(secret.group(1))})
+    code = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", done.text)[0]
+    for expected in (303, 401):
+        other = make_client()
+        password_step(other, person)
+        answer = other.submit("/login/two-factor", {"code": code.upper()})
+        assert answer.status_code == expected
+
+
+def test_wrong_codes_are_rate_limited_like_passwords(make_client, db):
+    admin = factories.user(db, platform_role=PlatformRole.ADMIN)
+    db.commit()
+    browser = make_client()
+    password_step(browser, admin)
+    statuses = [
+        browser.submit("/login/two-factor", {"code": f"{n:06d}"}).status_code for n in range(7)
+    ]
+    assert statuses[:4] == [401] * 4 and statuses[-1] == 429
+    limited = browser.submit("/login/two-factor", {"code": current_code(factories.TOTP_SECRET)})
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+
+
+def test_representatives_may_turn_it_on_and_off_moderators_may_not(make_client, db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    representative = reps[Group.WORKERS]
+    browser = signed_in(make_client, db, representative)
+    assert browser.get("/").status_code == 200  # not required
+    browser.submit("/account/two-factor/start")
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', browser.get("/account/two-factor").text)
+    browser.submit("/account/two-factor/confirm", {"code": current_code(secret.group(1))})
+    db.refresh(representative)
+    assert representative.totp_enabled_at is not None
+    wrong = browser.submit("/account/two-factor/off", {"password": "not it"})
+    assert wrong.status_code == 422
+    assert (
+        browser.submit("/account/two-factor/off", {"password": factories.PASSWORD}).status_code
+        == 303
+    )
+    assert "Set up two-factor sign-in" in browser.get("/account/two-factor").text
+    moderator = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.MODERATOR))
+    refused = moderator.submit("/account/two-factor/off", {"password": factories.PASSWORD})
+    assert refused.status_code == 403 and "must keep" in text_of(refused.text)
