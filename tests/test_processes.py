@@ -1,0 +1,101 @@
+"""Several app processes on one database (what `tripartite serve --workers N` and a load
+balancer give): a comment posted through one process reaches a page served by another through
+the live updates, because their state lives in the database, not in a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import httpx2
+
+from tests.browser.conftest import _free_port, _healthy, _stop, _tripartite
+
+
+def _env(url: str, folder: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIPARTITE_")}
+    env.update(
+        TRIPARTITE_DATABASE_URL=url,
+        TRIPARTITE_DATA_DIR=str(folder),
+        TRIPARTITE_SECRET_KEY="two-processes-secret",  # shared: CSRF tokens work on both
+        TRIPARTITE_DEMO_PASSWORD="two-processes-password",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _cli(args: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [*_tripartite(), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _sign_in(base: str, email: str, password: str) -> httpx2.Client:
+    client = httpx2.Client(base_url=base, follow_redirects=False, timeout=10)
+    client.get("/login")
+    signed = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrftoken": client.cookies["csrftoken"]},
+    )
+    assert signed.status_code == 303, signed.text
+    return client
+
+
+def test_a_comment_posted_in_one_process_appears_live_in_another(fresh_url, tmp_path):
+    env = _env(fresh_url, tmp_path)
+    _cli(["db", "upgrade"], env)
+    demo = json.loads(_cli(["demo", "--json"], env))
+    open_round = next(r for r in demo["rounds"] if r["status"] == "open")
+    round_path = f"/rounds/{open_round['id']}"
+    processes, bases, clients = [], [], []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            processes.append(
+                subprocess.Popen(
+                    [*_tripartite(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+            bases.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        while not all(_healthy(f"{b}/healthz") for b in bases):
+            assert time.monotonic() < deadline, "the two servers did not start"
+            time.sleep(0.1)
+        reader = _sign_in(bases[1], "rep@aef.example", demo["password"])
+        clients.append(reader)
+        page = reader.get(round_path).text
+        poll = re.search(r'hx-get="([^"]+/live\?[^"]+)"', page).group(1).replace("&amp;", "&")
+        assert reader.get(poll).status_code == 204  # nothing new yet
+
+        writer = _sign_in(bases[0], "rep@atuc.example", demo["password"])
+        clients.append(writer)
+        form = writer.get(round_path).text
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+        posted = writer.post(
+            f"{round_path}/comments",
+            data={
+                "body": "Posted through process A",
+                "idempotency_key": key,
+                "csrftoken": writer.cookies["csrftoken"],
+            },
+        )
+        assert posted.status_code == 303, posted.text
+
+        update = reader.get(poll)  # served by process B
+        assert update.status_code == 200
+        assert "Posted through process A" in update.text
+    finally:
+        for client in clients:
+            client.close()
+        for process in processes:
+            _stop(process)
