@@ -18,6 +18,8 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+#: Ids are 32-bit integers in the database.
+MAX_ID = 2**31 - 1
 db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 
@@ -217,6 +219,9 @@ def api_token_revoke(token_id: Annotated[int, typer.Argument(help="The token's n
     from app.api import tokens
     from app.errors import DomainError
 
+    if not 1 <= token_id <= MAX_ID:
+        typer.echo("error: There is no such API token.", err=True)
+        raise typer.Exit(2)
     with _session(Settings()) as db:
         try:
             token = tokens.revoke(db, token_id, None)
@@ -244,6 +249,7 @@ def export(
 ) -> None:
     """Export a round's summary and items, as the summary page's downloads do."""
     import sys
+    from pathlib import Path
 
     from app.db import make_engine
     from app.errors import DomainError
@@ -253,6 +259,12 @@ def export(
 
     if format not in formats.FORMATS:
         typer.echo(f"error: unknown format “{format}”: choose csv, json, xlsx or pdf.", err=True)
+        raise typer.Exit(2)
+    if not 1 <= round_id <= MAX_ID:
+        typer.echo("error: There is no such round.", err=True)
+        raise typer.Exit(2)
+    if output != "-" and not Path(output).resolve().parent.is_dir():
+        typer.echo(f"error: the folder of {output} does not exist.", err=True)
         raise typer.Exit(2)
     if format in ("xlsx", "pdf") and output == "-":
         typer.echo(f"error: give --output FILE for {format}.", err=True)

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     #: Threads serving requests in each process (database work runs in them).
     threadpool_size: int = 4
+    #: Downloads (CSV, JSON, XLSX, PDF) prepared at once in each process; more get a 503.
+    export_concurrency: int = 2
     #: Flags from this many different organisations hide a comment pending review.
     flag_threshold: int = 3
     #: Outgoing mail (``tripartite send-mail``): server, port, STARTTLS, credentials, sender.

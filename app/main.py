@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Scope, Send
 
@@ -27,6 +28,7 @@ from app.comments import routes as comment_routes
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError
+from app.exports.stream import ExportSlots
 from app.middleware import BodyLimitMiddleware, IdRangeMiddleware, SecurityHeadersMiddleware
 from app.moderation import routes as moderation_routes
 from app.notifications import routes as notification_routes
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limiter.total_tokens = settings.threadpool_size
         yield
         engine.dispose()
+        app.state.export_engine.dispose()
 
     app = FastAPI(
         title="Tripartite",
@@ -68,6 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # downloads read on connections of their own, a few at a time (app/exports/stream.py)
+    app.state.export_engine = make_engine(
+        settings.resolved_database_url(), pool_size=settings.export_concurrency
+    )
+    app.state.export_slots = ExportSlots(settings.export_concurrency)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The pages are HTML for people; the OpenAPI schema documents the JSON API alone.
     for router in (
@@ -177,6 +185,7 @@ TITLES = {
     413: "Too large",
     422: "Please check what you sent",
     429: "Too many attempts",
+    503: "Busy",
 }
 
 
@@ -221,10 +230,25 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        problems = sorted(
+            {f"{e['loc'][-1]}: {e.get('msg', 'not valid')}" for e in exc.errors() if e.get("loc")}
+        )
         message = "Some of what you sent is missing or not in the expected form"
-        message += f" ({', '.join(fields)})." if fields else "."
+        message += f" ({'; '.join(problems)})." if problems else "."
         return error_response(request, 422, TITLES[422], message)
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def busy(request: Request, _exc: Exception) -> Response:
+        # every database connection in use: say so, promptly, instead of failing
+        log.warning("database connections exhausted on %s %s", request.method, request.url.path)
+        return error_response(
+            request,
+            503,
+            TITLES[503],
+            "The service is very busy right now and nothing was saved. Please try again in a "
+            "moment.",
+            {"Retry-After": "5"},
+        )
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)

@@ -169,7 +169,7 @@ def _two_factor_page(
     enabled = user.totp_enabled_at is not None
     secret = user.totp_secret if not enabled else None
     uri = two_factor.provisioning_uri(secret, user.email) if secret else None
-    context = {
+    context: dict[str, object] = {
         "enabled": enabled,
         "required": rules.two_factor_required(rules.platform_role_of(user.platform_role)),
         "secret": secret,
@@ -178,7 +178,9 @@ def _two_factor_page(
         "recovery_codes": recovery_codes,
         "errors": errors or {},
     }
-    return render(request, "accounts/two_factor_setup.html", context, status_code=status_code)
+    response = render(request, "accounts/two_factor_setup.html", context, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"  # a key or recovery codes may be on it
+    return response
 
 
 @router.post("/account/two-factor/start", name="account.two_factor.start")

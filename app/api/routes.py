@@ -92,13 +92,15 @@ def _page(rows: Sequence[Any], limit: int) -> tuple[Sequence[Any], str | None]:
 
 
 def answer(request: Request, payload: Any, etag: str | None = None) -> Response:
-    """JSON with an ETag (the body's hash unless given); 304 when the client has it."""
+    """JSON with an ETag: strong (the body's hash) unless one is given, which is weak (the same
+    data, though the body may differ, e.g. in ``generated_at``); 304 when the client has it."""
     body = json.dumps(jsonable_encoder(payload), ensure_ascii=False, separators=(",", ":"))
     data = body.encode()
-    tag = '"' + (etag or hashlib.sha256(data).hexdigest()[:32]) + '"'
+    tag = f'W/"{etag}"' if etag else '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
     headers = {"ETag": tag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
     matches = request.headers.get("if-none-match", "")
-    if tag in {t.strip().removeprefix("W/") for t in matches.split(",")} or matches == "*":
+    theirs = {t.strip().removeprefix("W/") for t in matches.split(",")}
+    if tag.removeprefix("W/") in theirs or matches.strip() == "*":
         return Response(status_code=304, headers=headers)
     return Response(data, media_type="application/json", headers=headers)
 
@@ -123,7 +125,7 @@ def consultations(
             Consultation.country,
             Consultation.created_at,
         )
-        .where(Consultation.id > _after(cursor))
+        .where(Consultation.id > _after(cursor), _announced())
         .order_by(Consultation.id)
         .limit(limit + 1),
     ).all()
@@ -141,6 +143,15 @@ def consultations(
         for r in page
     ]
     return answer(request, {"items": items, "next_cursor": next_cursor})
+
+
+def _announced() -> Any:
+    """Consultations with a round past draft: what people who are not moderators see."""
+    return (
+        select(Round.id)
+        .where(Round.consultation_id == Consultation.id, Round.status != RoundStatus.DRAFT.value)
+        .exists()
+    )
 
 
 def _round_briefs(db: Session, consultation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -180,7 +191,7 @@ def consultation(request: Request, db: DbSession, consultation_id: int) -> Respo
             Consultation.brief,
             Consultation.country,
             Consultation.created_at,
-        ).where(Consultation.id == consultation_id),
+        ).where(Consultation.id == consultation_id, _announced()),
     ).one_or_none()
     if row is None:
         raise NotFound("There is no such consultation.")
@@ -361,12 +372,26 @@ schema_router = APIRouter(prefix="/api/v1", tags=["schemas"])
 
 @schema_router.get("/schema/summary.json", response_model=dict[str, Any])
 def summary_schema() -> JSONResponse:
-    """The JSON Schema of the summary (the API's and the JSON export's ``items`` excepted)."""
+    """The JSON Schema of the summary, as ``/api/v1/rounds/{id}/summary`` answers it."""
     return JSONResponse(summary_json_schema())
 
 
-def summary_json_schema() -> dict[str, Any]:
-    schema = schemas.SummaryExport.model_json_schema()
+@schema_router.get("/schema/summary-export.json", response_model=dict[str, Any])
+def summary_export_schema() -> JSONResponse:
+    """The JSON Schema of the JSON download: the summary plus ``audience`` and ``items``."""
+    return JSONResponse(export_json_schema())
+
+
+def _schema(model: type[schemas.Strict], title: str) -> dict[str, Any]:
+    schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Tripartite round summary (JSON export)"
+    schema["title"] = title
     return schema
+
+
+def summary_json_schema() -> dict[str, Any]:
+    return _schema(schemas.Summary, "Tripartite round summary")
+
+
+def export_json_schema() -> dict[str, Any]:
+    return _schema(schemas.SummaryExport, "Tripartite round summary with its items (JSON export)")

@@ -7,10 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.api.routes import summary_json_schema
+from app.api.routes import export_json_schema, summary_json_schema
 
-TARGET = Path(__file__).resolve().parent.parent.parent / "docs" / "summary.schema.json"
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
+FILES = {
+    "summary.schema.json": summary_json_schema,
+    "summary-export.schema.json": export_json_schema,
+}
 
 if __name__ == "__main__":
-    TARGET.write_text(json.dumps(summary_json_schema(), indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {TARGET}")
+    for name, schema in FILES.items():
+        (DOCS / name).write_text(json.dumps(schema(), indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {DOCS / name}")

@@ -56,7 +56,9 @@ def create_api_token(
         return _page(request, db, name=name, error=error.message, status_code=422)
     db.commit()
     # answered with the page (not a redirect): the token is shown this once and never stored
-    return _page(request, db, issued=plain)
+    response = _page(request, db, issued=plain)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/admin/api-tokens/{token_id}/revoke", name="admin.api_tokens.revoke")

@@ -88,6 +88,10 @@ def audit_rows(conn: Connection, round_id: int, audience: Audience) -> Iterator[
     from app.accounts.models import User
 
     subject = (AuditEvent.subject_type == "round") & (AuditEvent.subject_id == round_id)
+    if audience is Audience.PUBLIC:
+        # the round's own lifecycle only: refused attempts name people and stay with the
+        # audit log's readers (moderators, administrators, observers)
+        subject = subject & AuditEvent.action.startswith("round.")
     if audience is Audience.MODERATOR:
         subject = subject | (
             (AuditEvent.subject_type == "comment")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.errors import DomainError
 from app.exports import formats
 from app.summaries.access import Audience
 from app.summaries.service import load_header, round_summary
@@ -31,9 +33,34 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 ConnectionSource = Callable[[], AbstractContextManager[Connection]]
 
 
+class ExportSlots:
+    """At most ``size`` exports at a time in a process, each on a connection of a pool of its
+    own: slow downloads never take the connections or threads that pages need. A request
+    finding every slot taken is told to come back (503), rather than queued."""
+
+    def __init__(self, size: int) -> None:
+        self._free = threading.BoundedSemaphore(size)
+
+    def take(self) -> Callable[[], None]:
+        """A slot, or a 503; returns its release (safe to call more than once)."""
+        if not self._free.acquire(blocking=False):
+            raise DomainError(
+                "Several downloads are being prepared right now. Please try again in a minute.",
+                status_code=503,
+            )
+        released = threading.Event()
+
+        def release() -> None:
+            if not released.is_set():
+                released.set()
+                self._free.release()
+
+        return release
+
+
 def export_connections(request: Request) -> ConnectionSource:
     """Where exports read from: a snapshot connection of their own (tests override this)."""
-    engine: Engine = request.app.state.engine
+    engine: Engine = request.app.state.export_engine
     return lambda: snapshot(engine)
 
 
@@ -58,10 +85,10 @@ def chunks(
 
 
 async def in_threadpool(
-    make: Callable[[], Generator[bytes, None, None]],
+    make: Callable[[], Generator[bytes, None, None]], on_close: Callable[[], None]
 ) -> AsyncIterator[bytes]:
-    """A blocking generator served from worker threads, closed (its connection returned) even
-    when the client goes away in the middle."""
+    """A blocking generator served from worker threads, closed (its connection returned and
+    its slot freed) even when the client goes away in the middle."""
     iterator = make()
     done = object()
     try:
@@ -72,7 +99,10 @@ async def in_threadpool(
             assert isinstance(chunk, bytes)
             yield chunk
     finally:
-        await run_in_threadpool(iterator.close)
+        try:
+            await run_in_threadpool(iterator.close)
+        finally:
+            on_close()
 
 
 def xlsx_file(

@@ -68,6 +68,7 @@ class FragmentCache:
 
 
 CACHE = FragmentCache()
+CSRF_PLACEHOLDER = "__csrf_token_of_this_response__"
 _FACTS: FragmentCache = FragmentCache(max_entries=256)
 
 
@@ -120,15 +121,21 @@ def render(
 ) -> dict[str, Markup]:
     """The named regions: from the cache when possible, else rendered (and kept)."""
     wanted = keys(page)
+    csrf = request.scope.get("csrftoken")
+    token = csrf() if callable(csrf) else ""
     out: dict[str, Markup] = {}
     for name in names:
         key = wanted[name]
         cached = CACHE.get(key)
         if cached is None:
-            html = templates.get_template(PARTIALS[name]).render({**context, "request": request})
+            # forms inside a cached region carry a placeholder, never this viewer's CSRF token
+            # (it is per browser): each response gets its own token put in below
+            html = templates.get_template(PARTIALS[name]).render(
+                {**context, "request": request, "csrftoken": CSRF_PLACEHOLDER}
+            )
             cached = Markup(html)
             CACHE.put(key, cached)
-        out[name] = cached
+        out[name] = Markup(str(cached).replace(CSRF_PLACEHOLDER, token))
     return out
 
 

@@ -43,6 +43,7 @@ def show_summary(request: Request, db: DbSession, viewer: CurrentViewer, round_i
 
 @router.get("/rounds/{round_id}/summary.{fmt}", name="summaries.download")
 def download(
+    request: Request,
     db: DbSession,
     viewer: CurrentViewer,
     connections: stream.ExportConnections,
@@ -54,6 +55,8 @@ def download(
     header = load_header(db, round_id)
     audience = audience_for(header, viewer)
     db.commit()  # the export reads on a connection of its own
+    slots: stream.ExportSlots = request.app.state.export_slots
+    release = slots.take()
     disposition = {
         "Content-Disposition": (
             f'attachment; filename="{filename(header.title, round_id, fmt, audience)}"'
@@ -62,18 +65,23 @@ def download(
     }
     if fmt in ("csv", "json"):
         return StreamingResponse(
-            stream.in_threadpool(lambda: stream.chunks(connections, fmt, round_id, audience)),
+            stream.in_threadpool(
+                lambda: stream.chunks(connections, fmt, round_id, audience), release
+            ),
             media_type=MEDIA_TYPES[fmt],
             headers=disposition,
+            background=BackgroundTask(release),  # if the body was never started
         )
-    if fmt == "xlsx":
-        path = stream.xlsx_file(connections, round_id, audience)
-        return FileResponse(
-            path,
-            media_type=MEDIA_TYPES[fmt],
-            headers=disposition,
-            background=BackgroundTask(os.unlink, path),
-        )
-    return Response(
-        stream.pdf_bytes(connections, round_id), media_type=MEDIA_TYPES[fmt], headers=disposition
-    )
+    try:
+        if fmt == "xlsx":
+            path = stream.xlsx_file(connections, round_id, audience)
+            return FileResponse(
+                path,
+                media_type=MEDIA_TYPES[fmt],
+                headers=disposition,
+                background=BackgroundTask(os.unlink, path),
+            )
+        pdf = stream.pdf_bytes(connections, round_id)
+    finally:
+        release()
+    return Response(pdf, media_type=MEDIA_TYPES[fmt], headers=disposition)

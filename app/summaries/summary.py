@@ -109,21 +109,27 @@ def quotes(
     per_group: int = QUOTES_PER_GROUP,
     words: int = QUOTE_WORDS,
 ) -> dict[Group, list[StatementFact]]:
-    """The statements the summary's text quotes: the same number for every group (at most
-    ``per_group``, fewer only when a group wrote fewer), each cut to ``words`` words. Within a
-    group, dissent is quoted first so that minority views are not crowded out, then the
-    majority, by organisation name."""
-    chosen: dict[Group, list[StatementFact]] = {}
-    for g in Group:
-        written = sorted(
+    """The statements the summary's text quotes: the same number for every group that wrote
+    any (at most ``per_group``, and no more than the group that wrote fewest), each cut to
+    ``words`` words. A group that wrote nothing is named as such, not quoted. Within a group,
+    dissent is quoted first so that minority views are not crowded out, then the majority, by
+    organisation name."""
+    written = {
+        g: sorted(
             (p for p in positions if p.group is g and p.statement.strip()),
             key=lambda p: (p.stance is majorities.get(g), p.organisation),
         )
-        chosen[g] = [
+        for g in Group
+    }
+    counts = [len(w) for w in written.values() if w]
+    each = min([per_group, *counts])
+    return {
+        g: [
             StatementFact(p.group, p.organisation, p.stance, excerpt(p.statement, words))
-            for p in written[:per_group]
+            for p in written[g][:each]
         ]
-    return chosen
+        for g in Group
+    }
 
 
 def participation(positions: Iterable[StatementFact]) -> list[dict[str, Any]]:

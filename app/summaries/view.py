@@ -11,10 +11,11 @@ from app.vocabulary import Group, Stance
 CONVERGENCE_LABELS = {
     "tripartite": "Tripartite consensus",
     "bipartite": "Two groups agree",
-    "divergence": "All three groups differ",
+    "divergence": "No stance is the majority of two groups",
 }
 STANCE_TEXT = {s.value: label for s, label in STANCE_LABELS.items()} | {
     "divided": "Divided (no stance has more than half)",
+    "silent": "Silent (no position)",
     "not_expressed": "Not expressed",
 }
 
@@ -33,6 +34,7 @@ def view_context(summary: dict[str, Any]) -> dict[str, Any]:
         "stances": list(Stance),
         "stance_text": STANCE_TEXT,
         "convergence_label": CONVERGENCE_LABELS[summary["convergence"]["kind"]],
+        "majorities": [(g, summary["groups"][g.value]["majority"] or "silent") for g in order],
         "chart_bars": bars,
         "chart_height": chart.height(len(bars)),
         "chart_desc": chart.description(summary, order),

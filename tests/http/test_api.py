@@ -162,10 +162,13 @@ def test_the_openapi_schema_documents_the_api_alone(make_client, db):
         "/api/v1/rounds/{round_id}/positions",
         "/api/v1/rounds/{round_id}/comments",
         "/api/v1/schema/summary.json",
+        "/api/v1/schema/summary-export.json",
     }
     assert "ApiToken" in schema["components"]["securitySchemes"]
     published = make_client().get("/api/v1/schema/summary.json").json()
-    assert "fingerprint" in published["required"] and "items" in published["properties"]
+    assert "fingerprint" in published["required"] and "items" not in published["properties"]
+    export = make_client().get("/api/v1/schema/summary-export.json").json()
+    assert "items" in export["required"]
 
 
 def test_an_admin_creates_a_token_shown_once_and_revokes_it(make_client, db):
@@ -195,3 +198,17 @@ def test_only_admins_manage_tokens(make_client, db):
         person = signed_in(make_client, db, factories.user(db, platform_role=role))
         assert person.get("/admin/api-tokens").status_code == 403
         assert person.submit("/admin/api-tokens", {"name": "Mine"}).status_code == 403
+
+
+def test_consultations_with_only_drafts_stay_unannounced(make_client, db):
+    draft, _o, _r = factories.three_groups_round(db, status=RoundStatus.DRAFT)
+    client, _plain = agency(make_client, db)
+    listed = client.get("/api/v1/consultations", params={"limit": 500}).json()["items"]
+    assert draft.consultation_id not in [c["id"] for c in listed]
+    error_of(client.get(f"/api/v1/consultations/{draft.consultation_id}"), 404)
+
+
+def test_validation_errors_say_what_is_allowed(make_client, db):
+    client, _plain = agency(make_client, db)
+    message = error_of(client.get("/api/v1/rounds", params={"limit": 9999}), 422)
+    assert "limit" in message and "500" in message

@@ -2,6 +2,7 @@
 Nothing is ever deleted, and every action is in the audit log."""
 
 import json
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -223,3 +224,20 @@ def test_posting_forms_are_offered_only_to_those_who_may_post(make_client, db):
         assert "read" in text_of(refused.text)
     union = signed_in(make_client, db, reps[Group.WORKERS])
     assert union.get(f"/rounds/{round_.id}/comments/{target.id}/reply").status_code == 200
+
+
+def test_a_moderators_forms_work_in_each_of_their_browsers(make_client, db):
+    """Cached regions never carry one browser's CSRF token into another's page."""
+    round_, orgs, reps = factories.three_groups_round(db)
+    comment = factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Rude")
+    moderator = factories.user(db, platform_role=PlatformRole.MODERATOR)
+    first, second = (signed_in(make_client, db, moderator) for _ in range(2))
+    assert first.get(f"/rounds/{round_.id}").status_code == 200  # fills the cache
+    page = second.get(f"/rounds/{round_.id}").text
+    tokens = set(re.findall(r'name="csrftoken" value="([^"]+)"', page))
+    assert tokens == {second.cookies["csrftoken"]}
+    hidden = second.post(
+        f"/rounds/{round_.id}/comments/{comment.id}/hide",
+        data={"csrftoken": tokens.pop(), "reason_code": "personal_attack", "note": "Rude"},
+    )
+    assert hidden.status_code in (200, 303), hidden.text

@@ -8,7 +8,7 @@ import jsonschema
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from app.api.routes import summary_json_schema
+from app.api.routes import export_json_schema
 from app.db import utcnow
 from app.exports.items import ITEM_COLUMNS
 from app.vocabulary import Group, PlatformRole, RoundStatus, Stance, Visibility
@@ -67,7 +67,8 @@ def test_the_summary_page_shows_the_equal_weight_figures_and_the_chart(make_clie
     assert "<svg" in page.text and "<desc" in page.text  # a chart with a text alternative
     assert "Employers: silent." in page.text
     assert "33.3%" in text  # support: government's third; oppose: workers' third
-    assert "All three groups differ" in text or "Two groups agree" in text
+    assert "No stance is the majority of two groups" in text
+    assert "Employers: Silent (no position)" in text and "Workers: Oppose" in text
     assert "sha256:" in text and "Provenance" in text
     for fmt in ("csv", "json", "xlsx", "pdf"):
         assert f"/rounds/{round_.id}/summary.{fmt}" in page.text
@@ -139,7 +140,7 @@ def test_json_export_follows_the_published_schema(make_client, db):
     response = observer(make_client, db).get(f"/rounds/{round_.id}/summary.json")
     assert response.status_code == 200
     document = json.loads(response.content)
-    jsonschema.validate(document, summary_json_schema())
+    jsonschema.validate(document, export_json_schema())
     assert document["fingerprint"].startswith("sha256:")
     assert document["groups"]["employers"]["majority"] is None  # silent
     assert document["groups"]["workers"]["majority"] == "oppose"
@@ -177,3 +178,44 @@ def test_pdf_is_a_printable_report_with_the_figures(make_client, db):
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Minimum wage review" in text and "Equal-weight tally" in text
     assert "33.3%" in text and "sha256:" in text
+
+
+def test_downloads_are_prepared_a_few_at_a_time_and_others_told_to_come_back(make_client, db):
+    from app.exports.stream import ExportSlots
+
+    round_, _orgs, _reps = closed_round(db)
+    browser = observer(make_client, db)
+    slots = ExportSlots(1)
+    browser.app.fastapi_app.state.export_slots = slots
+    for fmt in ("csv", "json", "xlsx", "pdf"):  # each frees its slot when done
+        assert browser.get(f"/rounds/{round_.id}/summary.{fmt}").status_code == 200
+    release = slots.take()  # another download in progress
+    busy = browser.get(f"/rounds/{round_.id}/summary.csv")
+    assert busy.status_code == 503 and "try again in a minute" in text_of(busy.text)
+    release()
+    release()  # releasing twice frees one slot only
+    assert browser.get(f"/rounds/{round_.id}/summary.csv").status_code == 200
+    slots.take()
+    import pytest
+
+    with pytest.raises(Exception, match="try again"):
+        slots.take()
+
+
+def test_the_public_audit_sheet_holds_the_rounds_lifecycle_only(make_client, db):
+    from app.audit.service import record
+
+    round_, _orgs, reps = closed_round(db)
+    record(db, reps[Group.WORKERS].id, "denied.round.publish", "round", round_.id)
+    record(db, None, "round.closed", "round", round_.id)
+    db.commit()
+    for browser, expected in (
+        (observer, {"round.closed"}),
+        (moderator, {"round.closed", "denied.round.publish"}),
+    ):
+        book = load_workbook(
+            io.BytesIO(browser(make_client, db).get(f"/rounds/{round_.id}/summary.xlsx").content),
+            read_only=True,
+        )
+        actions = {row[3] for row in list(book["audit"].values)[1:]}
+        assert actions == expected

@@ -44,10 +44,15 @@ def test_every_group_is_quoted_the_same_number_of_times_whatever_its_size():
     positions = [fact(W, f"Union {i}", statement="word " * 200) for i in range(9)]
     positions += [fact(G, f"Ministry {i}") for i in range(4)]
     positions += [fact(E, "Federation")]
-    chosen = quotes(positions, {W: Stance.SUPPORT, G: Stance.SUPPORT, E: Stance.SUPPORT})
-    assert [len(chosen[g]) for g in (W, G)] == [QUOTES_PER_GROUP, QUOTES_PER_GROUP]
-    assert len(chosen[E]) == 1  # it wrote one statement: it is quoted, nothing is invented
-    assert all(len(q.statement.split()) <= QUOTE_WORDS + 1 for q in chosen[W])
+    majorities = {W: Stance.SUPPORT, G: Stance.SUPPORT, E: Stance.SUPPORT}
+    chosen = quotes(positions, majorities)
+    # the employers wrote one statement: every group is quoted once, nothing is invented
+    assert [len(chosen[g]) for g in (W, G, E)] == [1, 1, 1]
+    fuller = quotes([*positions, *(fact(E, f"Chamber {i}") for i in range(5))], majorities)
+    assert [len(fuller[g]) for g in (W, G, E)] == [QUOTES_PER_GROUP] * 3
+    assert all(len(q.statement.split()) <= QUOTE_WORDS + 1 for q in fuller[W])
+    silent_employers = quotes(positions[:-1], majorities)
+    assert [len(silent_employers[g]) for g in (W, G, E)] == [QUOTES_PER_GROUP] * 2 + [0]
 
 
 def test_dissenting_statements_are_quoted_first():
