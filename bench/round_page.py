@@ -51,8 +51,9 @@ from app.models import (  # noqa: E402
 from app.vocabulary import Group, Stance  # noqa: E402
 
 PASSWORD = "bench-password-2026"
-POSTGRES = os.environ.get("TRIPARTITE_TEST_POSTGRES_URL",
-                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+POSTGRES = os.environ.get(
+    "TRIPARTITE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 ORGS_PER_GROUP = 20
 COMMENTS = 2_000
 POSTERS = 32
@@ -65,37 +66,99 @@ def seed(url: str) -> int:
     password_hash = hash_password(PASSWORD)
     stances = list(Stance)
     with engine.begin() as db:
-        db.execute(insert(Consultation), [{"id": 1, "title": "Bench consultation", "brief": "",
-                                           "created_at": now}])
-        db.execute(insert(Round), [{
-            "id": 1, "consultation_id": 1, "number": 1, "title": "Bench round",
-            "brief": "A **demo-scale** round.", "status": "open", "weighting": "1:1:1",
-            "sealed": False, "premoderated": False, "opens_at": now - timedelta(days=1),
-            "closes_at": now + timedelta(days=10), "version": 1, "created_at": now}])
+        db.execute(
+            insert(Consultation),
+            [{"id": 1, "title": "Bench consultation", "brief": "", "created_at": now}],
+        )
+        db.execute(
+            insert(Round),
+            [
+                {
+                    "id": 1,
+                    "consultation_id": 1,
+                    "number": 1,
+                    "title": "Bench round",
+                    "brief": "A **demo-scale** round.",
+                    "status": "open",
+                    "weighting": "1:1:1",
+                    "sealed": False,
+                    "premoderated": False,
+                    "opens_at": now - timedelta(days=1),
+                    "closes_at": now + timedelta(days=10),
+                    "version": 1,
+                    "created_at": now,
+                }
+            ],
+        )
         orgs, users, mandates, invitations, positions, versions = [], [], [], [], [], []
         n = 0
         for group in Group:
             for i in range(ORGS_PER_GROUP):
                 n += 1
-                orgs.append({"id": n, "name": f"{group.label} organisation {i + 1}",
-                             "group_name": group.value, "country": "Ardenia", "created_at": now})
-                users.append({"id": n, "email": f"rep{n}@bench.example",
-                              "name": f"Representative {n}", "password_hash": password_hash,
-                              "is_active": True, "created_at": now})
-                mandates.append({"user_id": n, "organisation_id": n, "role": "representative",
-                                 "starts_at": now - timedelta(days=2), "created_at": now})
+                orgs.append(
+                    {
+                        "id": n,
+                        "name": f"{group.label} organisation {i + 1}",
+                        "group_name": group.value,
+                        "country": "Ardenia",
+                        "created_at": now,
+                    }
+                )
+                users.append(
+                    {
+                        "id": n,
+                        "email": f"rep{n}@bench.example",
+                        "name": f"Representative {n}",
+                        "password_hash": password_hash,
+                        "is_active": True,
+                        "created_at": now,
+                    }
+                )
+                mandates.append(
+                    {
+                        "user_id": n,
+                        "organisation_id": n,
+                        "role": "representative",
+                        "starts_at": now - timedelta(days=2),
+                        "created_at": now,
+                    }
+                )
                 invitations.append({"round_id": 1, "organisation_id": n, "invited_at": now})
                 statement = f"Organisation {n} explains its position in **two** sentences. " * 3
                 stance = stances[n % len(stances)].value
-                positions.append({"id": n, "round_id": 1, "organisation_id": n, "stance": stance,
-                                  "statement": statement, "statement_html": render(statement),
-                                  "version": 1, "created_by_id": n, "last_edited_by_id": n,
-                                  "created_at": now, "updated_at": now})
-                versions.append({"position_id": n, "version": 1, "stance": stance,
-                                 "statement": statement, "author_id": n, "created_at": now})
-        for table, rows in ((Organisation, orgs), (User, users), (Mandate, mandates),
-                            (RoundInvitation, invitations), (Position, positions),
-                            (PositionVersion, versions)):
+                positions.append(
+                    {
+                        "id": n,
+                        "round_id": 1,
+                        "organisation_id": n,
+                        "stance": stance,
+                        "statement": statement,
+                        "statement_html": render(statement),
+                        "version": 1,
+                        "created_by_id": n,
+                        "last_edited_by_id": n,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                versions.append(
+                    {
+                        "position_id": n,
+                        "version": 1,
+                        "stance": stance,
+                        "statement": statement,
+                        "author_id": n,
+                        "created_at": now,
+                    }
+                )
+        for table, rows in (
+            (Organisation, orgs),
+            (User, users),
+            (Mandate, mandates),
+            (RoundInvitation, invitations),
+            (Position, positions),
+            (PositionVersion, versions),
+        ):
             db.execute(insert(table), rows)
         comments = []
         for c in range(1, COMMENTS + 1):
@@ -103,16 +166,37 @@ def seed(url: str) -> int:
             parent = None if c % 3 == 1 else c - 1
             thread = None if parent is None else (comments[parent - 1]["thread_id"] or parent)
             body = f"Comment {c}: a point about portability of *pensions*."
-            comments.append({"id": c, "round_id": 1, "parent_id": parent, "thread_id": thread,
-                             "author_id": author, "organisation_id": author, "body": body,
-                             "body_html": render(body), "visibility": "visible",
-                             "locked": False, "created_at": now - timedelta(days=1)})
+            comments.append(
+                {
+                    "id": c,
+                    "round_id": 1,
+                    "parent_id": parent,
+                    "thread_id": thread,
+                    "author_id": author,
+                    "organisation_id": author,
+                    "body": body,
+                    "body_html": render(body),
+                    "visibility": "visible",
+                    "locked": False,
+                    "created_at": now - timedelta(days=1),
+                }
+            )
         db.execute(insert(Comment), comments)
         if url.startswith("postgresql"):
-            for table in ("consultations", "rounds", "organisations", "users", "positions",
-                          "comments"):
-                db.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                f"(SELECT max(id) FROM {table}))"))
+            for table in (
+                "consultations",
+                "rounds",
+                "organisations",
+                "users",
+                "positions",
+                "comments",
+            ):
+                db.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
     engine.dispose()
     return 1
 
@@ -126,15 +210,21 @@ def free_port() -> int:
 def sign_in(base: str, email: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=30)
     client.get("/login")
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrftoken": client.cookies["csrftoken"]})
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrftoken": client.cookies["csrftoken"]},
+    )
     assert response.status_code == 303, response.text
     return client
 
 
 def wrk(url: str, cookie: str, seconds: int) -> float:
-    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Cookie: {cookie}",
-                          url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Cookie: {cookie}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise SystemExit(f"wrk saw {non2xx.group(1)} error responses on {url}:\n{out}")
@@ -174,9 +264,12 @@ def posting(base: str, seconds: int) -> tuple[float, float, int, int]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(POSTING_LUA % ", ".join(identities))
     try:
-        out = subprocess.run(["wrk", "-t2", f"-c{POSTERS}", f"-d{seconds}s", "--latency", "-s",
-                              script.name, base], capture_output=True, text=True,
-                             check=True).stdout
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{POSTERS}", f"-d{seconds}s", "--latency", "-s", script.name, base],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         os.unlink(script.name)
 
@@ -208,12 +301,21 @@ def run(backend: str, seconds: int) -> None:
         upgrade(url)
         round_id = seed(url)
         port = free_port()
-        env = {**os.environ, "TRIPARTITE_DATABASE_URL": url, "TRIPARTITE_DATA_DIR": str(folder),
-               "TRIPARTITE_SECRET_KEY": "bench", "TRIPARTITE_BENCH_ENDPOINTS": "true",
-               "TRIPARTITE_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000"}
-        server = subprocess.Popen([str(ROOT / ".venv/bin/tripartite"), "serve", "--port",
-                                   str(port)], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        env = {
+            **os.environ,
+            "TRIPARTITE_DATABASE_URL": url,
+            "TRIPARTITE_DATA_DIR": str(folder),
+            "TRIPARTITE_SECRET_KEY": "bench",
+            "TRIPARTITE_BENCH_ENDPOINTS": "true",
+            "TRIPARTITE_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
+        }
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/tripartite"), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -230,10 +332,12 @@ def run(backend: str, seconds: int) -> None:
         ceiling = wrk(f"{base}/bench/ceiling?size={size}", cookie, seconds)
         round_page = wrk(f"{base}/rounds/{round_id}", cookie, seconds)
         p50, p99, errors, posts = posting(base, seconds)
-        print(f"{backend:10} page {size / 1000:.0f} kB | round page {round_page:7.1f} req/s | "
-              f"ceiling {ceiling:7.1f} req/s | ratio {round_page / ceiling:6.1%} (target >= 20%)"
-              f" | posting x{POSTERS}: p50 {p50:.0f} ms, p99 {p99:.0f} ms (target < 250), "
-              f"{errors} errors of {posts}")
+        print(
+            f"{backend:10} page {size / 1000:.0f} kB | round page {round_page:7.1f} req/s | "
+            f"ceiling {ceiling:7.1f} req/s | ratio {round_page / ceiling:6.1%} (target >= 20%)"
+            f" | posting x{POSTERS}: p50 {p50:.0f} ms, p99 {p99:.0f} ms (target < 250), "
+            f"{errors} errors of {posts}"
+        )
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -250,7 +354,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
+    for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         run(backend, args.seconds)
 
 

@@ -4,10 +4,9 @@ in partitions, so memory stays flat however large the round (no ORM objects, no 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, DateTime, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -45,8 +44,15 @@ STREAM = {"stream_results": True, "max_row_buffer": PARTITION}
 Row = tuple[Any, ...]
 
 
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else ""
+def _utc_suffix(conn: Connection) -> str:
+    """What completes a timestamp read raw (without the UTCDateTime conversion, the costliest
+    step per row): SQLite stores naive UTC; PostgreSQL answers in the session's time zone,
+    which export snapshots set to UTC."""
+    return "+00:00" if conn.dialect.name == "sqlite" else ""
+
+
+def _raw(column: Any) -> Any:
+    return type_coerce(column, DateTime())
 
 
 def position_rows(conn: Connection, round_id: int) -> Iterator[list[Row]]:
@@ -59,8 +65,8 @@ def position_rows(conn: Connection, round_id: int) -> Iterator[list[Row]]:
             author.name.label("author"),
             Position.stance,
             Position.statement,
-            Position.created_at,
-            Position.updated_at,
+            _raw(Position.created_at),
+            _raw(Position.updated_at),
             Position.version,
         )
         .join(Organisation, Organisation.id == Position.organisation_id)
@@ -69,25 +75,37 @@ def position_rows(conn: Connection, round_id: int) -> Iterator[list[Row]]:
         .order_by(Position.id),
         execution_options=STREAM,
     )
+    tz = _utc_suffix(conn)
+    visible = Visibility.VISIBLE.value
     for part in result.partitions(PARTITION):
         yield [
             (
                 "position",
                 round_id,
-                r.group_name,
-                r.name,
-                r.author,
-                r.stance,
-                r.statement,
-                _iso(r.created_at),
-                _iso(r.updated_at) if r.version > 1 else "",
-                Visibility.VISIBLE.value,
-                r.id,
+                group,
+                organisation,
+                author_name,
+                stance,
+                statement,
+                created.isoformat() + tz,
+                updated.isoformat() + tz if version > 1 else "",
+                visible,
+                position_id,
                 "",
                 "",
                 "",
             )
-            for r in part
+            for (
+                position_id,
+                group,
+                organisation,
+                author_name,
+                stance,
+                statement,
+                created,
+                updated,
+                version,
+            ) in part
         ]
 
 
@@ -103,8 +121,8 @@ def comment_rows(conn: Connection, round_id: int, audience: Audience) -> Iterato
             Organisation.name,
             User.name.label("author"),
             Comment.body,
-            Comment.created_at,
-            Comment.edited_at,
+            _raw(Comment.created_at),
+            _raw(Comment.edited_at),
             Comment.visibility,
             Comment.parent_id,
             Comment.position_id,
@@ -116,25 +134,38 @@ def comment_rows(conn: Connection, round_id: int, audience: Audience) -> Iterato
         .order_by(Comment.id),
         execution_options=STREAM,
     )
+    tz = _utc_suffix(conn)
     for part in result.partitions(PARTITION):
         yield [
             (
                 "comment",
                 round_id,
-                r.group_name,
-                r.name,
-                r.author,
+                group,
+                organisation,
+                author_name,
                 "",
-                r.body if full or r.visibility == visible else "",
-                _iso(r.created_at),
-                _iso(r.edited_at),
-                r.visibility,
-                r.id,
-                r.parent_id or "",
-                r.position_id or "",
-                (r.moderation_reason or "") if full else "",
+                body if full or visibility == visible else "",
+                created.isoformat() + tz,
+                edited.isoformat() + tz if edited is not None else "",
+                visibility,
+                comment_id,
+                parent_id or "",
+                position_id or "",
+                (reason or "") if full else "",
             )
-            for r in part
+            for (
+                comment_id,
+                group,
+                organisation,
+                author_name,
+                body,
+                created,
+                edited,
+                visibility,
+                parent_id,
+                position_id,
+                reason,
+            ) in part
         ]
 
 

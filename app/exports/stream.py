@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -27,6 +28,8 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")  # items read raw timestamps
             yield conn
 
 
@@ -99,10 +102,13 @@ async def in_threadpool(
             assert isinstance(chunk, bytes)
             yield chunk
     finally:
-        try:
-            await run_in_threadpool(iterator.close)
-        finally:
-            on_close()
+        # shielded: when the client goes away this task is being cancelled, and the connection
+        # must still be returned from a worker thread, never from the event loop
+        with anyio.CancelScope(shield=True):
+            try:
+                await run_in_threadpool(iterator.close)
+            finally:
+                on_close()
 
 
 def xlsx_file(
