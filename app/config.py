@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     threadpool_size: int = 4
     #: Downloads (CSV, JSON, XLSX, PDF) prepared at once in each process; more get a 503.
     export_concurrency: int = 2
+    #: Comments one account may post within two minutes (a 10-second pace never meets it).
+    posting_limit: int = 20
     #: Flags from this many different organisations hide a comment pending review.
     flag_threshold: int = 3
     #: Outgoing mail (``tripartite send-mail``): server, port, STARTTLS, credentials, sender.

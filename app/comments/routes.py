@@ -128,6 +128,7 @@ def _post(
             parent_id=parent_id,
             position_id=position_id,
             idempotency_key=key,
+            posting_limit=request.app.state.settings.posting_limit,
         )
     except DomainError as error:
         db.rollback()

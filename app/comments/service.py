@@ -32,6 +32,7 @@ def post(
     parent_id: int | None,
     position_id: int | None,
     idempotency_key: str,
+    posting_limit: int = rules.POSTS_PER_WINDOW,
 ) -> Comment:
     """A comment on the round, on a position, or a reply.
 
@@ -39,13 +40,13 @@ def post(
     row locked until commit) and its status checked again, so that a close or the deadline
     racing this post comes either before it (refused) or after it (accepted)."""
     key = rules.idempotency_key(idempotency_key)
-    state = _posting_state(db, viewer, round_id, key)
+    state = _posting_state(db, viewer, round_id, key, posting_limit)
     if state.repeat_id is not None:
         return db.get_one(Comment, state.repeat_id)  # a double click or a retry
     wait = rules.posting_wait(state.limit_reached_at, utcnow())
     if wait:
         raise TooManyAttempts(
-            f"You have posted {rules.POSTS_PER_WINDOW} comments in the last "
+            f"You have posted {posting_limit} comments in the last "
             f"{rules.POSTING_WINDOW.seconds // 60} minutes. Please wait {wait} seconds and send "
             "it again (your text is kept below).",
             retry_after=wait,
@@ -146,11 +147,13 @@ class _PostingState:
     status: RoundStatus
     invited: list[int]
     repeat_id: int | None
-    #: When the author's POSTS_PER_WINDOW-th latest comment was posted (rate limit).
+    #: When the author's posting_limit-th latest comment was posted (rate limit).
     limit_reached_at: datetime | None
 
 
-def _posting_state(db: Session, viewer: Viewer, round_id: int, key: str | None) -> _PostingState:
+def _posting_state(
+    db: Session, viewer: Viewer, round_id: int, key: str | None, posting_limit: int
+) -> _PostingState:
     """The round's status, which of the viewer's organisations it invites, and an earlier
     comment with the same idempotency key: one query on the posting path."""
     organisations = [m.organisation_id for m in viewer.mandates] or [-1]
@@ -164,7 +167,7 @@ def _posting_state(db: Session, viewer: Viewer, round_id: int, key: str | None) 
         select(Comment.created_at)
         .where(Comment.author_id == viewer.user_id)
         .order_by(Comment.created_at.desc())
-        .offset(rules.POSTS_PER_WINDOW - 1)
+        .offset(max(posting_limit, 1) - 1)
         .limit(1)
         .scalar_subquery()
     )
