@@ -65,7 +65,13 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
         )
         _make_sqlite_transactional(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,  # connections broken by a database restart are replaced
+        connect_args={"connect_timeout": 5},  # an unreachable server fails fast, never hangs
+    )
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:

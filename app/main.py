@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Scope, Send
@@ -29,7 +29,12 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError
 from app.exports.stream import ExportSlots
-from app.middleware import BodyLimitMiddleware, IdRangeMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    FormBodyMiddleware,
+    IdRangeMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.moderation import routes as moderation_routes
 from app.notifications import routes as notification_routes
 from app.organisations import routes as organisation_routes
@@ -124,8 +129,10 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
         cookie_samesite="Lax",
         send_csrf_failed=_csrf_failed,
     )
-    with_headers = SecurityHeadersMiddleware(protected, hsts=settings.cookie_secure)
-    outer = BodyLimitMiddleware(IdRangeMiddleware(with_headers), settings.max_body_bytes)
+    readable = FormBodyMiddleware(protected)  # bodies asgi-csrf cannot read: 4xx, not 500
+    limited = BodyLimitMiddleware(IdRangeMiddleware(readable), settings.max_body_bytes)
+    # outermost: the answers of the limits above (413, 404 for impossible ids) get them too
+    outer = SecurityHeadersMiddleware(limited, hsts=settings.cookie_secure)
     outer.fastapi_app = app  # type: ignore[attr-defined]
     return outer
 
@@ -236,6 +243,23 @@ def _add_error_handlers(app: FastAPI) -> None:
         message = "Some of what you sent is missing or not in the expected form"
         message += f" ({'; '.join(problems)})." if problems else "."
         return error_response(request, 422, TITLES[422], message)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        # the database restarting, unreachable, or (SQLite) locked past the busy timeout: the
+        # request's transaction is gone, so nothing was saved; say so and let the client retry
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__
+        )
+        return error_response(
+            request,
+            503,
+            TITLES[503],
+            "The database cannot be reached at the moment, so nothing was saved. Please try "
+            "again in a minute.",
+            {"Retry-After": "10"},
+        )
 
     @app.exception_handler(SQLAlchemyTimeoutError)
     async def busy(request: Request, _exc: Exception) -> Response:
