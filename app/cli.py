@@ -40,7 +40,10 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=False,
+        # behind the configured reverse proxy, its X-Forwarded-For/-Proto give the client's
+        # address and https (so redirects stay on https); from anyone else they are ignored
+        proxy_headers=bool(settings.trusted_proxy),
+        forwarded_allow_ips=settings.trusted_proxy or None,
         log_level="info",
     )
 

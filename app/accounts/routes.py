@@ -46,7 +46,7 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.cookie_secure or request.url.scheme == "https",
         path="/",
     )
 

@@ -222,6 +222,9 @@ def deliver(db: Session, settings: Settings, now: datetime, limit: int = 200) ->
             )
             .order_by(OutboxEmail.id)
             .limit(limit)
+            # several senders at once each take their own rows (PostgreSQL; SQLite's writers
+            # are serialised anyway)
+            .with_for_update(skip_locked=True)
         )
     )
     sent = failed = 0
