@@ -1,4 +1,4 @@
-"""ASGI middleware: request body cap and security headers."""
+"""ASGI middleware: request body cap, form bodies the CSRF check can read, id range, headers."""
 
 from __future__ import annotations
 
@@ -74,6 +74,66 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class FormBodyMiddleware:
+    """Refuse, with a 4xx page, the bodies the CSRF check (asgi-csrf 0.11) would crash on with a
+    500: any ``multipart/form-data`` body (it calls python-multipart with an argument that
+    library no longer takes) and URL-encoded bodies that are not UTF-8. The app's own forms
+    are URL-encoded UTF-8 and nothing posts multipart."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+        kind = content_type.split(b";", 1)[0].strip().lower()
+        if kind == b"multipart/form-data":
+            await _refuse(
+                send, 415, "Not accepted", "Forms are sent URL-encoded; this one was not."
+            )
+            return
+        if kind != b"application/x-www-form-urlencoded":
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            await _refuse(send, 400, "Bad request", "What you sent could not be read (not UTF-8).")
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(send: Send, status: int, title: str, message: str) -> None:
+    body = f"<!doctype html><title>{title}</title><p>{message}</p>".encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/html; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeadersMiddleware:

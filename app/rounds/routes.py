@@ -324,7 +324,7 @@ def live(
     round_id: int,
     version: int = 0,
     after: int = 0,
-    moderated: float = 0,
+    moderated: Annotated[float, Query(ge=0, le=1e11, allow_inf_nan=False)] = 0,
 ) -> Response:
     """Polled every few seconds: 204 when nothing changed (one indexed query), else the new
     columns, tally, participation and comments as out-of-band swaps. Holds no state in the

@@ -1,0 +1,450 @@
+"""Who gets through every route: a table of expected outcomes per role, checked against the
+application's own route table (a route the table does not list fails the suite, by name).
+
+Each route is requested by each role against the same world (tests/security/world.py): a
+request's writes are rolled back afterwards. Path parameters name real objects of the right
+kind (a draft round to open, a hidden comment to restore, ...), POSTs carry a valid CSRF token
+and minimal valid form data: what is checked is who passes the authorisation check.
+
+Outcomes: ``ok`` is any 2xx or 3xx answer except a redirect to sign in; ``login`` is that
+redirect (``303 /login?next=...``); otherwise the status code. A ``422`` (the form refused as
+invalid) means the request got past authorisation: it counts as ``ok`` (PASSED below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from app.db import utcnow
+from tests import factories
+from tests.security.world import ROLES, app_routes, build, clients_for, undone
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
+
+#: What a role that passed the authorisation check may get back.
+PASSED = {"ok": {"ok", "422"}}
+
+SIGNED_IN = ("rep", "other_rep", "focal", "observer", "moderator", "admin")
+
+
+def expect(default: str, **by_role: str) -> dict[str, str]:
+    """An outcome per role: ``default`` for all, then the exceptions."""
+    unknown = set(by_role) - set(ROLES)
+    assert not unknown, unknown
+    return {role: by_role.get(role, default) for role in ROLES}
+
+
+def public() -> dict[str, str]:
+    return expect("ok")
+
+
+def page() -> dict[str, str]:
+    """Any signed-in person; anonymous visitors (and API tokens, which open no page) sign in."""
+    return expect("ok", anonymous="login", token="login")
+
+
+def only(*roles: str, refused: str = "403") -> dict[str, str]:
+    """These signed-in roles get through; the other signed-in ones are refused."""
+    return {
+        **{role: refused for role in SIGNED_IN},
+        **{role: "ok" for role in roles},
+        "anonymous": "login",
+        "token": "login",
+    }
+
+
+MODERATORS = ("moderator", "admin")
+POSTERS = ("rep", "focal")  # the invited organisation's people (focal points post too)
+
+
+def api() -> dict[str, str]:
+    return expect("401", token="ok")
+
+
+@dataclass
+class Case:
+    expected: dict[str, str]
+    #: path parameter -> key of World.ids (defaults: see DEFAULT_PARAMS)
+    params: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None  # a concrete path instead of the template (the static mount)
+    why: str = ""
+
+
+def _future(days: int = 14) -> str:
+    return (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+DEFAULT_PARAMS = {
+    "round_id": "round",
+    "consultation_id": "consultation",
+    "position_id": "position",
+    "comment_id": "comment",
+    "organisation_id": "organisation",
+    "mandate_id": "mandate",
+    "invitation_id": "invitation",
+    "user_id": "user",
+    "token_id": "api_token",
+}
+
+# fmt: off
+TABLE: dict[tuple[str, str], Case] = {
+    # -- accounts ---------------------------------------------------------------------------
+    ("GET", "/healthz"): Case(public()),
+    ("GET", "/"): Case(page()),
+    ("GET", "/login"): Case(public()),
+    ("POST", "/login"): Case(public(), data={"email": "{plain_email}", "password": "{password}"}),
+    ("POST", "/logout"): Case(public()),
+    ("GET", "/account"): Case(page()),
+    ("POST", "/account/password"): Case(
+        page(), data={"current_password": "{password}", "new_password": "a new long passphrase"}
+    ),
+    ("GET", "/invitations/{token}"): Case(public(), why="the link itself is the credential"),
+    # two-factor sign-in: the second step needs the session the password step began (without
+    # one: back to /login); the set-up pages are each person's own
+    ("GET", "/login/two-factor"): Case(public()),
+    ("POST", "/login/two-factor"): Case(public(), data={"code": "123456"}),
+    ("GET", "/account/two-factor"): Case(page()),
+    ("POST", "/account/two-factor/start"): Case(
+        expect("ok", anonymous="login", token="login", moderator="409", admin="409"),
+        why="moderators and administrators are enrolled already (409: it is on)",
+    ),
+    ("POST", "/account/two-factor/confirm"): Case(
+        expect("ok", anonymous="login", token="login", moderator="409", admin="409"),
+        data={"code": "123456"},
+        why="422 without an enrolment begun; 409 for the enrolled",
+    ),
+    ("POST", "/account/two-factor/recovery-codes"): Case(page(), data={"password": "{password}"}),
+    ("POST", "/account/two-factor/off"): Case(
+        expect("ok", anonymous="login", token="login", moderator="403", admin="403"),
+        data={"password": "{password}"},
+        why="moderators and administrators must keep it on",
+    ),
+    ("POST", "/invitations/accept"): Case(
+        public(), data={"token": "{invitation_token}", "name": "New Rep",
+                        "password": "a long enough passphrase"},
+    ),
+    # -- organisations and people (administrators; focal points for their organisation) -----
+    ("GET", "/admin/organisations"): Case(only("admin")),
+    ("POST", "/admin/organisations"): Case(
+        only("admin"),
+        data={"name": "Matrix Union", "group": "workers", "country": "Ardenia",
+              "focal_point_name": "Fay Focal", "focal_point_email": "fay@matrix.example"},
+    ),
+    ("GET", "/organisations/{organisation_id}"): Case(page()),
+    ("POST", "/organisations/{organisation_id}/invitations"): Case(
+        only("focal"),
+        data={"name": "Nia New", "email": "nia@matrix.example", "role": "representative"},
+        why="the organisation chooses its representatives; an admin only names a first focal "
+        "point, and this organisation has one",
+    ),
+    ("POST", "/organisations/{organisation_id}/mandates/{mandate_id}/revoke"): Case(
+        only("focal"), data={"reason": "Left the union."}
+    ),
+    ("POST", "/invitations/{invitation_id}/cancel"): Case(only("focal", "admin")),
+    ("GET", "/admin/people"): Case(only("admin")),
+    ("POST", "/admin/people/invitations"): Case(
+        only("admin"), data={"name": "Mo Mod", "email": "mo@matrix.example", "role": "moderator"}
+    ),
+    ("POST", "/admin/people/{user_id}/deactivate"): Case(only("admin"), data={"reason": "Left."}),
+    ("POST", "/admin/people/{user_id}/reactivate"): Case(
+        only("admin"), params={"user_id": "inactive"}
+    ),
+    # -- consultations and rounds ------------------------------------------------------------
+    ("GET", "/consultations/new"): Case(only(*MODERATORS)),
+    ("POST", "/consultations"): Case(
+        only(*MODERATORS), data={"title": "A consultation", "brief": "Why."}
+    ),
+    ("GET", "/consultations/{consultation_id}"): Case(page()),
+    ("GET", "/consultations/{consultation_id}/rounds/new"): Case(only(*MODERATORS)),
+    ("POST", "/consultations/{consultation_id}/rounds"): Case(
+        only(*MODERATORS),
+        data={"title": "Round two", "brief": "More.", "closes_at": "{future}",
+              "weighting": "1:1:1"},
+    ),
+    ("GET", "/rounds/{round_id}"): Case(page()),
+    ("GET", "/rounds/{round_id}/comments"): Case(page()),
+    ("GET", "/rounds/{round_id}/live"): Case(page()),
+    ("POST", "/rounds/{round_id}/open"): Case(only(*MODERATORS), params={"round_id": "draft"}),
+    ("POST", "/rounds/{round_id}/invitations"): Case(
+        only(*MODERATORS), params={"round_id": "draft"},
+        data={"organisations": ["{org_government}", "{org_workers}", "{org_employers}"]},
+    ),
+    # -- positions and comments (the invited organisation's people) -------------------------
+    ("POST", "/rounds/{round_id}/positions"): Case(
+        only(*POSTERS), data={"stance": "support", "statement": "Yes.", "base_version": "1"}
+    ),
+    ("GET", "/rounds/{round_id}/positions/{position_id}/history"): Case(page()),
+    ("POST", "/rounds/{round_id}/comments"): Case(only(*POSTERS), data={"body": "A comment."}),
+    ("GET", "/rounds/{round_id}/positions/{position_id}/comment"): Case(only(*POSTERS)),
+    ("GET", "/rounds/{round_id}/comments/{comment_id}/reply"): Case(only(*POSTERS)),
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/replies"): Case(
+        only(*POSTERS), data={"body": "A reply."}
+    ),
+    ("GET", "/rounds/{round_id}/comments/{comment_id}/edit"): Case(
+        only("rep", refused="409"), params={"comment_id": "own_comment"},
+        why="only its author, for 15 minutes; anyone else is told it can no longer be changed",
+    ),
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/edit"): Case(
+        only("rep"), params={"comment_id": "own_comment"}, data={"body": "Mine, edited."}
+    ),
+    ("GET", "/rounds/{round_id}/comments/{comment_id}/flag"): Case(
+        page(), why="the form is a read; the POST checks who flags"
+    ),
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/flag"): Case(
+        only(*POSTERS), data={"reason": "Off topic."}
+    ),
+    # -- the round's lifecycle (moderators) --------------------------------------------------
+    ("GET", "/rounds/{round_id}/close"): Case(only(*MODERATORS)),
+    ("GET", "/rounds/{round_id}/outcome"): Case(only(*MODERATORS), params={"round_id": "closed"}),
+    ("GET", "/rounds/{round_id}/extend"): Case(only(*MODERATORS)),
+    ("GET", "/rounds/{round_id}/reopen"): Case(only(*MODERATORS), params={"round_id": "closed"}),
+    ("GET", "/rounds/{round_id}/publish"): Case(only(*MODERATORS), params={"round_id": "closed"}),
+    ("POST", "/rounds/{round_id}/close"): Case(only(*MODERATORS), data={"outcome": "Agreed."}),
+    ("POST", "/rounds/{round_id}/outcome"): Case(
+        only(*MODERATORS), params={"round_id": "closed"}, data={"outcome": "Revised."}
+    ),
+    ("POST", "/rounds/{round_id}/extend"): Case(
+        only(*MODERATORS), data={"closes_at": "{future}", "reason": "More time."}
+    ),
+    ("POST", "/rounds/{round_id}/reopen"): Case(
+        only(*MODERATORS), params={"round_id": "closed"},
+        data={"closes_at": "{future}", "reason": "A group asked."},
+    ),
+    ("POST", "/rounds/{round_id}/publish"): Case(only(*MODERATORS), params={"round_id": "signed"}),
+    ("POST", "/rounds/{round_id}/premoderation"): Case(only(*MODERATORS), data={"on": "1"}),
+    ("POST", "/rounds/{round_id}/signoff"): Case(
+        only(*MODERATORS), params={"round_id": "closed"},
+        data={"signoff_deadline": "{future}", "spokesperson_government": "{government_rep}",
+              "spokesperson_workers": "{focal}", "spokesperson_employers": "{employers_rep}"},
+    ),
+    ("POST", "/rounds/{round_id}/signoff/decision"): Case(
+        only("focal"), params={"round_id": "signing"}, data={"decision": "confirm"},
+        why="the focal point named spokesperson for the group",
+    ),
+    # -- moderating comments -----------------------------------------------------------------
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/hide"): Case(
+        only(*MODERATORS), data={"reason_code": "off_topic", "note": "Not about the brief."}
+    ),
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/restore"): Case(
+        only(*MODERATORS), params={"comment_id": "hidden"}
+    ),
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/approve"): Case(
+        only(*MODERATORS), params={"comment_id": "pending"}
+    ),
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/dismiss-flags"): Case(
+        only(*MODERATORS), params={"comment_id": "flagged"}
+    ),
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/lock"): Case(only(*MODERATORS)),
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/unlock"): Case(
+        only(*MODERATORS), params={"comment_id": "locked"}
+    ),
+    ("GET", "/moderation"): Case(only(*MODERATORS)),
+    ("GET", "/audit"): Case(only("observer", *MODERATORS)),
+    # -- notifications -----------------------------------------------------------------------
+    ("GET", "/notifications"): Case(page()),
+    ("GET", "/notifications/count"): Case(page()),
+    ("POST", "/notifications/read"): Case(page()),
+    ("POST", "/notifications/preference"): Case(page(), data={"preference": "digest"}),
+    # -- summaries and downloads (anyone who may see the round, once it has closed) ----------
+    ("GET", "/rounds/{round_id}/summary"): Case(page(), params={"round_id": "closed"}),
+    ("GET", "/rounds/{round_id}/summary.{fmt}"): Case(page(), params={"round_id": "closed"}),
+    # -- API tokens and the JSON API ---------------------------------------------------------
+    ("GET", "/admin/api-tokens"): Case(only("admin")),
+    ("POST", "/admin/api-tokens"): Case(only("admin"), data={"name": "Statistics unit"}),
+    ("POST", "/admin/api-tokens/{token_id}/revoke"): Case(only("admin")),
+    ("GET", "/api/openapi.json"): Case(public(), why="the API's documentation"),
+    ("GET", "/api/v1/schema/summary.json"): Case(public(), why="a published JSON Schema"),
+    ("GET", "/api/v1/schema/summary-export.json"): Case(public(), why="a published JSON Schema"),
+    ("GET", "/api/v1/consultations"): Case(api()),
+    ("GET", "/api/v1/consultations/{consultation_id}"): Case(api()),
+    ("GET", "/api/v1/rounds"): Case(api()),
+    ("GET", "/api/v1/rounds/{round_id}"): Case(api()),
+    ("GET", "/api/v1/rounds/{round_id}/summary"): Case(api(), params={"round_id": "closed"}),
+    ("GET", "/api/v1/rounds/{round_id}/positions"): Case(api()),
+    ("GET", "/api/v1/rounds/{round_id}/comments"): Case(api()),
+    # -- static files ------------------------------------------------------------------------
+    ("GET", "/static"): Case(public(), path="/static/style.css"),
+}
+# fmt: on
+
+
+def outcome(response: Any) -> str:
+    status = response.status_code
+    location = response.headers.get("location", "")
+    if status in (302, 303, 307) and location.startswith("/login?next="):
+        return "login"
+    if 200 <= status < 400:
+        return "ok"
+    return str(status)
+
+
+def fill(value: Any, world: Any) -> Any:
+    if isinstance(value, list):
+        return [fill(v, world) for v in value]
+    replacements = {
+        "{plain_email}": world.people["plain"].email,
+        "{password}": factories.PASSWORD,
+        "{invitation_token}": world.invitation_token,
+        "{future}": _future(),
+        **{f"{{{key}}}": str(v) for key, v in world.ids.items()},
+        **{f"{{{key}}}": str(person.id) for key, person in world.people.items()},
+    }
+    return replacements.get(value, value)
+
+
+def concrete_path(template: str, case: Case, world: Any) -> str:
+    if case.path:
+        return case.path
+    params = {**DEFAULT_PARAMS, **case.params}
+    path = template.replace("{token}", world.invitation_token).replace("{fmt}", "csv")
+    for name, key in params.items():
+        path = path.replace(f"{{{name}}}", str(world.ids[key]))
+    assert "{" not in path, f"no value for a parameter of {template}"
+    return path
+
+
+def request(client: Any, method: str, path: str, data: dict[str, Any]) -> Any:
+    """The request, leaving the browser's cookies as they were (signing in or out, or changing
+    the password, gives it another session)."""
+    saved = dict(client.cookies.items())
+    try:
+        if method == "GET":
+            return client.get(path)
+        return client.submit(path, data)
+    finally:
+        client.cookies.clear()
+        for name, value in saved.items():
+            client.cookies.set(name, value)
+
+
+def test_every_route_is_in_the_table(client):
+    routes = set(app_routes(client.app.fastapi_app))
+    missing = sorted(routes - TABLE.keys())
+    stale = sorted(TABLE.keys() - routes)
+    assert not missing, (
+        "routes without an entry in the authorisation table "
+        f"(tests/security/test_authorisation_matrix.py): {missing}"
+    )
+    assert not stale, f"table entries for routes that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_table_says(role, make_client, db):
+    world = build(db)
+    client = clients_for(world, make_client, db, (role,))[role]
+    routes = set(app_routes(client.app.fastapi_app))
+    mismatches = []
+    for (method, template), case in TABLE.items():
+        if (method, template) not in routes:
+            continue  # reported by test_every_route_is_in_the_table
+        path = concrete_path(template, case, world)
+        data = {k: fill(v, world) for k, v in case.data.items()}
+        with undone(db):
+            try:
+                got = outcome(request(client, method, path, data))
+            except Exception as error:  # noqa: BLE001 - a crash is a finding, reported below
+                got = f"500 ({type(error).__name__}: {error})"
+        wanted = case.expected[role]
+        if got not in PASSED.get(wanted, {wanted}):
+            mismatches.append(f"{method} {template} ({path}): expected {wanted}, got {got}")
+    assert not mismatches, f"{role}:\n" + "\n".join(mismatches)
+
+
+#: Ids that exist but do not belong where the path puts them (another round's comment, another
+#: organisation's mandate...): (role, method, path with World.ids keys, form data, refusals).
+REFUSED = ("403", "404")
+REFUSED_AS_INVALID = ("403", "404", "422")  # "not in this round": the form refused
+CROSSED = [
+    (
+        "moderator",
+        "POST",
+        "/rounds/{round}/comments/{elsewhere_comment}/hide",
+        {"reason_code": "off_topic"},
+        REFUSED,
+    ),
+    ("moderator", "POST", "/rounds/{round}/comments/{elsewhere_comment}/lock", {}, REFUSED),
+    (
+        "rep",
+        "POST",
+        "/rounds/{round}/comments/{elsewhere_comment}/edit",
+        {"body": "Moved."},
+        REFUSED,
+    ),
+    ("rep", "GET", "/rounds/{round}/comments/{elsewhere_comment}/edit", {}, REFUSED),
+    (
+        "focal",
+        "POST",
+        "/rounds/{round}/comments/{elsewhere_comment}/replies",
+        {"body": "Hi."},
+        REFUSED_AS_INVALID,
+    ),
+    (
+        "focal",
+        "POST",
+        "/rounds/{round}/comments/{elsewhere_comment}/flag",
+        {"reason": "Spam."},
+        REFUSED,
+    ),
+    ("rep", "GET", "/rounds/{round}/positions/{closed_position}/history", {}, REFUSED),
+    ("rep", "GET", "/rounds/{round}/positions/{closed_position}/comment", {}, REFUSED),
+    (
+        "rep",
+        "POST",
+        "/rounds/{round}/comments",
+        {"body": "On it.", "position_id": "{closed_position}"},
+        REFUSED_AS_INVALID,
+    ),
+    (
+        "focal",
+        "POST",
+        "/organisations/{organisation}/mandates/{outsider_mandate}/revoke",
+        {"reason": "Not ours."},
+        REFUSED,
+    ),
+    (
+        "focal",
+        "POST",
+        "/organisations/{outsider_org}/mandates/{outsider_mandate}/revoke",
+        {"reason": "Not ours."},
+        REFUSED,
+    ),
+    ("focal", "POST", "/invitations/{outsider_invitation}/cancel", {}, REFUSED),
+    (
+        "focal",
+        "POST",
+        "/organisations/{outsider_org}/invitations",
+        {"name": "Eve", "email": "eve@test.example", "role": "focal_point"},
+        REFUSED,
+    ),
+    ("rep", "GET", "/rounds/{draft}", {}, REFUSED),
+    ("rep", "GET", "/rounds/{draft}/summary", {}, REFUSED),
+    ("token", "GET", "/api/v1/rounds/{draft}", {}, REFUSED),
+]
+
+
+def test_ids_that_belong_elsewhere_name_nothing(make_client, db):
+    """Changing an id in the address never reaches another round's or organisation's things
+    (nor a draft round, before it is announced), and writes nothing."""
+    from tests.security.test_csrf import changed, snapshot
+
+    world = build(db)
+    clients = clients_for(world, make_client, db, tuple(sorted({c[0] for c in CROSSED})))
+    before = snapshot(db)
+    wrong = []
+    for role, method, template, data, refusals in CROSSED:
+        path = template.format(**world.ids)
+        form = {k: v.format(**world.ids) for k, v in data.items()}
+        got = outcome(request(clients[role], method, path, form))
+        if got not in refusals:
+            wrong.append(f"{method} {path} ({template}) as {role}: {got}")
+        written = changed(before, snapshot(db))
+        # a refused moderator action is itself recorded; a token's use is noted on it
+        if set(written) - {"audit_events", "api_tokens"}:
+            wrong.append(f"{method} {template} as {role} wrote to {written}")
+            before = snapshot(db)
+    assert not wrong, "\n".join(wrong)

@@ -1,0 +1,193 @@
+"""Limits: oversized bodies (413), forms with too many fields or that cannot be read (4xx),
+and ids out of any range in every path, and in queries and forms (404, never a 500)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from app.vocabulary import Group
+from tests import factories
+from tests.conftest import text_of
+from tests.security.test_authorisation_matrix import TABLE, concrete_path, fill
+from tests.security.world import app_routes, build, clients_for, undone
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
+
+TEN_MB = 10 * 1024 * 1024
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def test_a_ten_megabyte_body_answers_413(make_client, db):
+    round_, _orgs, reps = factories.three_groups_round(db)
+    rep = factories.signed_in(make_client, db, reps[Group.WORKERS])
+    token = rep.csrf()
+    body = b"csrftoken=" + token.encode() + b"&body=" + b"x" * TEN_MB
+    for path in ("/login", f"/rounds/{round_.id}/comments", "/api/v1/rounds"):
+        declared = rep.post(path, content=body, headers=FORM)
+        assert declared.status_code == 413, (path, declared.status_code)
+        # the same without a Content-Length (chunked): counted as it arrives
+        chunked = rep.post(path, content=iter([body[:1000], body[1000:]]), headers=FORM)
+        assert chunked.status_code == 413, (path, chunked.status_code)
+    assert rep.get(f"/rounds/{round_.id}").status_code == 200
+
+
+def test_a_form_with_a_thousand_fields_answers_400(make_client, db):
+    round_, _orgs, reps = factories.three_groups_round(db)
+    rep = factories.signed_in(make_client, db, reps[Group.WORKERS])
+    token = rep.csrf()
+    fields = {f"field{i}": "x" for i in range(1000)}
+    # (every route that reads a form; one that reads none, like /logout, never parses it)
+    for path in ("/login", f"/rounds/{round_.id}/comments", "/notifications/preference"):
+        response = rep.post(path, data={"csrftoken": token, "body": "Hello.", **fields})
+        assert response.status_code == 400, (path, response.status_code)
+        assert "fields" in text_of(response.text).lower()
+    # well under the limit the same form posts
+    posted = rep.post(
+        f"/rounds/{round_.id}/comments",
+        data={"csrftoken": token, "body": "Hello.", **{f"f{i}": "x" for i in range(50)}},
+    )
+    assert posted.status_code == 303
+
+
+def test_bodies_the_csrf_check_cannot_read_answer_4xx_not_500(make_client, db):
+    """multipart/form-data (no form of the app uses it), URL-encoded bytes that are not UTF-8,
+    a multipart type without its boundary: refused, with or without the token in a header."""
+    round_, _orgs, reps = factories.three_groups_round(db)
+    rep = factories.signed_in(make_client, db, reps[Group.WORKERS])
+    token = rep.csrf()
+    path = f"/rounds/{round_.id}/comments"
+    multipart = {"csrftoken": (None, token), "body": (None, "Hello.")}
+    for headers in ({}, {"x-csrftoken": token}):
+        assert rep.post(path, files=multipart, headers=headers).status_code == 415
+        assert (
+            rep.post(
+                path,
+                files={**multipart, **{f"f{i}": (None, "x") for i in range(1000)}},
+                headers=headers,
+            ).status_code
+            == 415
+        )
+        bare = rep.post(
+            path, content=b"xx", headers={"content-type": "multipart/form-data", **headers}
+        )
+        assert bare.status_code == 415
+        garbled = rep.post(
+            path,
+            content=b"csrftoken=" + token.encode() + b"&body=\xff\xfe\xfd",
+            headers={**FORM, **headers},
+        )
+        assert garbled.status_code == 400
+    anonymous = make_client()  # without any cookie: the sign-in form is checked all the same
+    assert anonymous.post("/login", files={"email": (None, "a@b.example")}).status_code == 415
+    assert anonymous.post("/login", content=b"email=\xff", headers=FORM).status_code == 400
+
+
+#: Ids no row can have: beyond 32 bits (the columns), beyond 64 bits, negative (small, and
+#: beyond 64 bits).
+BAD_IDS = [str(2**31), str(2**64 + 1), "-1", str(-(2**64) - 1)]
+#: Where another answer than 404 is right, and why.
+NOT_404 = {
+    ("POST", "/rounds/{round_id}/comments/{comment_id}/replies", "comment_id"): (
+        (404, 422),
+        "an id that could exist (-1): the reply form comes back with its text and 'not part of "
+        "this round' beside it (tests/http/test_comments.py wants that)",
+    ),
+}
+SENDERS = ("admin", "moderator", "focal", "rep", "observer", "other_rep", "token", "anonymous")
+
+
+def test_ids_out_of_range_in_every_path_answer_404(make_client, db):
+    world = build(db)
+    clients = clients_for(world, make_client, db)
+    routes = [key for key in app_routes(clients["anonymous"].app.fastapi_app) if "_id}" in key[1]]
+    assert len(routes) >= 40, routes
+    wrong = []
+    for method, template in routes:
+        case = TABLE.get((method, template))
+        sender = (
+            "admin"
+            if case is None
+            else next(role for role in SENDERS if case.expected[role] == "ok")
+        )
+        data = {} if case is None else {k: fill(v, world) for k, v in case.data.items()}
+        client = clients[sender]
+        for name in re.findall(r"{(\w+_id)}", template):
+            for bad in BAD_IDS:
+                if case is None:
+                    path = re.sub(r"{\w+}", "1", template)
+                else:
+                    path = concrete_path(template.replace(f"{{{name}}}", bad), case, world)
+                with undone(db):
+                    try:
+                        response = (
+                            client.get(path) if method == "GET" else client.submit(path, data)
+                        )
+                        location = response.headers.get("location", "")
+                        if response.status_code == 303 and not location.startswith("/login"):
+                            response = client.get(location)  # (without htmx: to the page)
+                        got = response.status_code
+                    except Exception as error:  # noqa: BLE001 - reported below
+                        got = f"500 ({type(error).__name__}: {error})"
+                expected = NOT_404.get((method, template, name), ((404,), ""))[0]
+                if got not in expected:
+                    wrong.append(f"{method} {template} with {name}={bad} as {sender}: {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_ids_out_of_range_in_queries_and_forms_never_give_a_500(make_client, db):
+    world = build(db)
+    clients = clients_for(world, make_client, db)
+    ids = world.ids
+    huge = str(2**64 + 1)
+    requests: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("moderator", "GET", f"/audit?subject_id={huge}&page={huge}", {}),
+        ("moderator", "GET", f"/audit?subject_id=-{huge}", {}),
+        ("rep", "GET", f"/rounds/{ids['round']}?organisation={huge}&page={huge}", {}),
+        ("rep", "GET", f"/rounds/{ids['round']}?organisation=-1&page=-1&group=%00", {}),
+        (
+            "rep",
+            "GET",
+            f"/rounds/{ids['round']}/live?version={huge}&after={huge}&moderated=1e400",
+            {},
+        ),
+        ("rep", "GET", f"/rounds/{ids['round']}/live?version=-1&after=-{huge}&moderated=nan", {}),
+        ("token", "GET", f"/api/v1/rounds?cursor={huge}&limit={huge}", {}),
+        ("token", "GET", f"/api/v1/rounds?consultation_id={huge}", {}),
+        ("token", "GET", f"/api/v1/rounds/{ids['round']}/comments?cursor=999999999999", {}),
+        ("rep", "POST", f"/rounds/{ids['round']}/comments", {"body": "x", "position_id": huge}),
+        ("rep", "POST", f"/rounds/{ids['round']}/comments", {"body": "x", "position_id": "-1"}),
+        (
+            "rep",
+            "POST",
+            f"/rounds/{ids['round']}/positions",
+            {"stance": "support", "statement": "x", "base_version": huge},
+        ),
+        (
+            "moderator",
+            "POST",
+            f"/consultations/{ids['consultation']}/rounds",
+            {"title": "T", "brief": "B", "closes_at": "2099-01-01T00:00", "organisations": [huge]},
+        ),
+        ("moderator", "POST", f"/rounds/{ids['draft']}/invitations", {"organisations": [huge]}),
+        (
+            "moderator",
+            "POST",
+            f"/rounds/{ids['closed']}/signoff",
+            {"signoff_deadline": "2099-01-01T00:00", "spokesperson_workers": huge},
+        ),
+    ]
+    wrong = []
+    for role, method, path, data in requests:
+        with undone(db):
+            try:
+                client = clients[role]
+                response = client.get(path) if method == "GET" else client.submit(path, data)
+                got: Any = response.status_code
+            except Exception as error:  # noqa: BLE001 - reported below
+                got = f"500 ({type(error).__name__}: {error})"
+        if not isinstance(got, int) or got >= 500:
+            wrong.append(f"{method} {path} as {role}: {got}")
+    assert not wrong, "\n".join(wrong)
