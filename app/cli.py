@@ -142,6 +142,35 @@ def main() -> None:
     cli()
 
 
+two_factor_cli = typer.Typer(help="Two-factor sign-in of accounts.", no_args_is_help=True)
+cli.add_typer(two_factor_cli, name="two-factor")
+
+
+@two_factor_cli.command("reset")
+def two_factor_reset(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
+    """Turn off someone's two-factor sign-in (lost phone and recovery codes): their sessions
+    end, and a moderator or administrator must enrol again at the next sign-in. Audited."""
+    from sqlalchemy import delete, select
+
+    from app.accounts.models import RecoveryCode, User
+    from app.accounts.service import normalise_email, revoke_all_sessions
+    from app.audit.service import record
+
+    with _session(Settings()) as db:
+        user = db.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            typer.echo(f"error: no account with the email {email}.", err=True)
+            raise typer.Exit(2)
+        user.totp_secret = None
+        user.totp_enabled_at = None
+        user.totp_last_step = None
+        db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        revoke_all_sessions(db, user.id)
+        record(db, None, "account.two_factor_reset", "user", user.id, by="command line")
+        db.commit()
+        typer.echo(f"Two-factor sign-in reset for {user.email}; their sessions have ended.")
+
+
 @cli.command("demo-code")
 def demo_code() -> None:
     """Print the current two-factor code of the demo's moderator and administrator (they share

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     #: SQLAlchemy URL; empty means a SQLite file ``tripartite.db`` in ``data_dir``.
     database_url: str = ""
-    #: Secret for signing invitation links and tokens; empty means generated once into ``data_dir``.
+    #: Secret for signing CSRF tokens; empty means generated once into ``data_dir``.
     secret_key: str = ""
     #: Password shared by every demo account.
     demo_password: str = DEMO_PASSWORD_DEFAULT

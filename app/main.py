@@ -212,7 +212,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def enrol(request: Request, _exc: TwoFactorEnrolmentRequired) -> Response:
         target = "/account/two-factor"
         if is_htmx(request):
-            return Response(status_code=204, headers={"HX-Redirect": target})
+            # a background poll (notifications, live updates) gets nothing; an action taken
+            # on a page is sent to the set-up
+            headers = {} if request.method == "GET" else {"HX-Redirect": target}
+            return Response(status_code=204, headers=headers)
         return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(DomainError)

@@ -151,6 +151,11 @@ class SecurityHeadersMiddleware:
                 headers: list[Any] = list(message.get("headers") or [])
                 present = {name.lower() for name, _ in headers}
                 headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if b"cache-control" not in present and content_type.startswith(b"text/html"):
+                    # pages are personal (who is signed in, their organisation's drafts): never
+                    # kept by shared caches or shown again from the browser's history cache
+                    headers.append((b"cache-control", b"private, no-store"))
                 if self.hsts:
                     headers.append((b"strict-transport-security", b"max-age=31536000"))
                 message = {**message, "headers": headers}
@@ -172,7 +177,7 @@ class IdRangeMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and any(
-            digits.isdigit() and (len(digits) > 10 or int(digits) > MAX_ID)
+            digits.isascii() and digits.isdigit() and (len(digits) > 10 or int(digits) > MAX_ID)
             for digits in (part.removeprefix("-") for part in scope["path"].split("/"))
         ):
             if scope["path"].startswith("/api/"):

@@ -205,9 +205,16 @@ def two_factor_confirm(
         return _two_factor_page(
             request, db, user, errors={"code": error.message}, status_code=error.status_code
         )
+    # sessions opened with the password alone end here; this browser gets a new one
+    service.revoke_all_sessions(db, user.id)
+    token = service.start_session(
+        db, user, _settings(request), request.headers.get("user-agent", "")
+    )
     db.commit()
     # answered with the page (not a redirect): the recovery codes are shown this once
-    return _two_factor_page(request, db, user, recovery_codes=codes)
+    response = _two_factor_page(request, db, user, recovery_codes=codes)
+    _set_session_cookie(request, response, token)
+    return response
 
 
 @router.post("/account/two-factor/recovery-codes", name="account.two_factor.recovery")
@@ -246,7 +253,7 @@ def two_factor_off(
             request, db, user, errors={"password": error.message}, status_code=error.status_code
         )
     db.commit()
-    return see_other(request, str(request.url_for("account.two_factor")))
+    return see_other(request, request.url_for("account.two_factor").path)
 
 
 @router.post("/logout", name="logout")
@@ -315,7 +322,12 @@ def accept_invitation(
     _invitation, view = organisations.open_invitation(db, token)
     try:
         user = organisations.accept_invitation(
-            db, token, name=name, password=password, settings=settings
+            db,
+            token,
+            name=name,
+            password=password,
+            settings=settings,
+            address=client_address(request),
         )
     except DomainError as error:
         return render(
@@ -332,8 +344,11 @@ def accept_invitation(
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         service.end_session(db, old)
-    session_token = service.start_session(db, user, settings, request.headers.get("user-agent", ""))
+    pending = user.totp_enabled_at is not None  # an existing account with a second factor
+    session_token = service.start_session(
+        db, user, settings, request.headers.get("user-agent", ""), two_factor_pending=pending
+    )
     db.commit()
-    response = see_other(request, "/")
+    response = see_other(request, "/login/two-factor" if pending else "/")
     _set_session_cookie(request, response, session_token)
     return response

@@ -187,7 +187,18 @@ def verify_second_factor(
             field="code",
         )
     if step is not None:
-        user.totp_last_step = step
+        # compare-and-set: of two requests racing with the same code, one wins
+        claimed = db.execute(
+            update(User)
+            .where(
+                User.id == user.id,
+                (User.totp_last_step.is_(None)) | (User.totp_last_step < step),
+            )
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        )
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            raise DomainError("That code was just used. Wait for the next one.", field="code")
     if used_recovery:
         record(db, user.id, "account.recovery_code_used", "user", user.id)
 

@@ -9,14 +9,14 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts import rules
-from app.accounts.credentials import hash_password, hash_token, new_token, verify_password
+from app.accounts.credentials import hash_password, hash_token, new_token
 from app.accounts.models import User
 from app.accounts.rules import Viewer
 from app.accounts.service import normalise_email
 from app.audit.service import record
 from app.config import Settings
 from app.db import utcnow
-from app.errors import Conflict, DomainError, Forbidden, Gone, NotFound
+from app.errors import Conflict, DomainError, Forbidden, Gone, NotFound, TooManyAttempts
 from app.organisations.models import Invitation, Mandate, Organisation
 from app.vocabulary import Group, MandateRole, PlatformRole
 
@@ -301,7 +301,7 @@ def open_invitation(db: Session, token: str) -> tuple[Invitation, InvitationView
 
 
 def accept_invitation(
-    db: Session, token: str, *, name: str, password: str, settings: Settings
+    db: Session, token: str, *, name: str, password: str, settings: Settings, address: str = ""
 ) -> User:
     """Take up an invitation: a new account sets its password, an existing one proves it.
 
@@ -324,10 +324,20 @@ def accept_invitation(
         )
         db.add(user)
         db.flush()
-    elif not verify_password(user.password_hash, password) or not user.is_active:
-        raise DomainError(
-            "That is not the password of the existing account for this email.", field="password"
-        )
+    else:
+        # an existing account proves its password through the sign-in limiter: the link is
+        # no way around the limits (nor, in the route, around a second factor)
+        from app.accounts.service import authenticate
+
+        try:
+            authenticate(db, invitation.email, password, address or "unknown", settings)
+        except TooManyAttempts:
+            raise
+        except DomainError:
+            raise DomainError(
+                "That is not the password of the existing account for this email.",
+                field="password",
+            ) from None
     _check_still_possible(db, user, invitation)
     now = utcnow()
     invitation.accepted_at = now

@@ -31,3 +31,24 @@ def test_a_database_failure_is_a_503_with_a_message(make_client, db, monkeypatch
     assert int(page.headers["retry-after"]) > 0
     text = text_of(page.text)
     assert "nothing was saved" in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("path", ["/rounds/%C2%B2", "/static/%C2%B9", "/login/%E2%91%A0"])
+def test_unicode_digits_in_a_path_are_refused_cleanly_not_a_crash(make_client, path):
+    answer = make_client().get(path)
+    assert answer.status_code in (303, 404, 422)  # anonymous pages ask to sign in first
+
+
+def test_pages_are_never_cached_by_the_browser_or_a_proxy(make_client):
+    assert make_client().get("/login").headers["cache-control"] == "private, no-store"
+
+
+def test_the_audit_log_refuses_truncate_on_postgresql(db, backend):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    if backend != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE; its triggers refuse UPDATE and DELETE")
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db.begin_nested():
+            db.execute(text("TRUNCATE audit_events CASCADE"))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.accounts.models import UserSession
 from app.accounts.two_factor import current_code, matching_step, new_secret
-from app.vocabulary import Group, PlatformRole
+from app.vocabulary import Group, MandateRole, PlatformRole
 from tests import factories
 from tests.conftest import text_of
 from tests.factories import signed_in
@@ -39,8 +39,8 @@ def test_a_moderator_without_a_second_factor_must_set_one_up_first(make_client, 
     for path in ("/", "/moderation", "/audit"):
         answer = browser.get(path)
         assert answer.status_code == 303 and answer.headers["location"] == "/account/two-factor"
-    htmx = browser.get("/moderation", headers={"HX-Request": "true"})
-    assert htmx.headers["hx-redirect"] == "/account/two-factor"
+    htmx = browser.submit("/notifications/read", headers={"HX-Request": "true"})
+    assert htmx.headers["hx-redirect"] == "/account/two-factor"  # an action: sent to set up
     page = browser.get("/account/two-factor")
     assert "must sign in with a second factor" in text_of(page.text)
     assert browser.submit("/account/two-factor/start").status_code == 303
@@ -131,3 +131,65 @@ def test_representatives_may_turn_it_on_and_off_moderators_may_not(make_client, 
     moderator = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.MODERATOR))
     refused = moderator.submit("/account/two-factor/off", {"password": factories.PASSWORD})
     assert refused.status_code == 403 and "must keep" in text_of(refused.text)
+
+
+def test_accepting_an_invitation_does_not_skip_the_second_factor(make_client, db):
+    from app.organisations.models import Invitation  # noqa: F401  (the link below makes one)
+
+    round_, orgs, reps = factories.three_groups_round(db)
+    person = reps[Group.WORKERS]
+    person.totp_secret = factories.TOTP_SECRET
+    person.totp_enabled_at = datetime.now(UTC)
+    focal = factories.member(db, orgs[Group.WORKERS], MandateRole.FOCAL_POINT)
+    inviter = signed_in(make_client, db, focal)
+    issued = inviter.submit(
+        f"/organisations/{orgs[Group.WORKERS].id}/invitations",
+        {"name": person.name, "email": person.email, "role": "focal_point"},
+    )
+    link = re.search(r'value="(http[^"]+/invitations/[^"]+)"', issued.text).group(1)
+    token = link.rsplit("/", 1)[-1]
+    newcomer = make_client()
+    newcomer.get(f"/invitations/{token}")
+    accepted = newcomer.submit(
+        "/invitations/accept",
+        {"token": token, "name": person.name, "password": factories.PASSWORD},
+    )
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/login/two-factor"
+    assert newcomer.get("/").headers["location"].startswith("/login")  # nothing opens yet
+    assert newcomer.second_factor().status_code == 303
+    assert newcomer.get("/").status_code == 200
+
+
+def test_enrolling_ends_the_sessions_opened_with_the_password_alone(make_client, db):
+    moderator = factories.user(db, platform_role=PlatformRole.MODERATOR)
+    moderator.totp_secret = moderator.totp_enabled_at = None
+    other, mine = signed_in(make_client, db, moderator), signed_in(make_client, db, moderator)
+    # a background poll while set-up is pending is answered with nothing (no reload loop)
+    poll = mine.get("/notifications/count", headers={"HX-Request": "true"})
+    assert poll.status_code == 204 and "hx-redirect" not in poll.headers
+    mine.submit("/account/two-factor/start")
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', mine.get("/account/two-factor").text)
+    done = mine.submit("/account/two-factor/confirm", {"code": current_code(secret.group(1))})
+    assert done.status_code == 200
+    assert mine.get("/moderation").status_code == 200  # this browser carries on
+    assert other.get("/moderation").headers["location"].startswith("/login")  # the other ended
+
+
+def test_an_administrator_resets_a_lost_second_factor_from_the_command_line(fresh_url, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    runner = CliRunner()
+    env = {"TRIPARTITE_DATABASE_URL": fresh_url, "TRIPARTITE_DATA_DIR": str(tmp_path)}
+    runner.invoke(cli, ["db", "upgrade"], env=env)
+    demo = json.loads(runner.invoke(cli, ["demo", "--json"], env=env).output)
+    assert next(a for a in demo["accounts"] if a["role"] == "moderator")["totp_secret"]
+    reset = runner.invoke(cli, ["two-factor", "reset", "moderator@tripartite.example"], env=env)
+    assert reset.exit_code == 0, reset.output
+    again = json.loads(runner.invoke(cli, ["demo", "--json"], env=env).output)
+    assert next(a for a in again["accounts"] if a["role"] == "moderator")["totp_secret"] is None
+    unknown = runner.invoke(cli, ["two-factor", "reset", "nobody@x.example"], env=env)
+    assert unknown.exit_code == 2
