@@ -19,6 +19,8 @@ class Comment(Base):
         CheckConstraint(f"visibility IN ({sql_in(Visibility)})", name="visibility"),
         UniqueConstraint("author_id", "idempotency_key"),
         Index("ix_comments_round_id_id", "round_id", "id"),
+        # an author's comments, newest first: the posting limit reads it on every post
+        Index("ix_comments_author_id_created_at", "author_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +30,7 @@ class Comment(Base):
     #: The top-level comment of this thread (NULL for a top-level comment): one query loads a
     #: page of threads.
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")

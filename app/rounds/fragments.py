@@ -133,9 +133,10 @@ def render(
             html = templates.get_template(PARTIALS[name]).render(
                 {**context, "request": request, "csrftoken": CSRF_PLACEHOLDER}
             )
-            cached = Markup(html)
+            cached = (Markup(html), CSRF_PLACEHOLDER in html)
             CACHE.put(key, cached)
-        out[name] = Markup(str(cached).replace(CSRF_PLACEHOLDER, token))
+        fragment, has_forms = cached
+        out[name] = Markup(fragment.replace(CSRF_PLACEHOLDER, token)) if has_forms else fragment
     return out
 
 
