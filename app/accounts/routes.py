@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from app.accounts import rules, service, two_factor
-from app.accounts.credentials import verify_password
 from app.accounts.deps import SESSION_COOKIE, CurrentViewer, OptionalViewer
 from app.accounts.models import User
 from app.config import Settings
@@ -225,14 +224,23 @@ def two_factor_new_codes(
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
-    if user.totp_enabled_at is None or not verify_password(user.password_hash, password):
-        return _two_factor_page(
+    try:
+        if user.totp_enabled_at is None:
+            raise DomainError("Two-factor sign-in is not on.", field="recovery_password")
+        service.reverify_password(
+            db, user, password, _settings(request), client_address(request), "recovery_password"
+        )
+    except DomainError as error:
+        db.commit()  # a wrong password counts towards the sign-in limits
+        response = _two_factor_page(
             request,
             db,
             user,
-            errors={"recovery_password": "That is not your current password."},
-            status_code=422,
+            errors={"recovery_password": error.message},
+            status_code=error.status_code,
         )
+        response.headers.update(error.headers or {})
+        return response
     codes = two_factor.new_recovery_codes(db, user.id)
     db.commit()
     return _two_factor_page(request, db, user, recovery_codes=codes)
@@ -247,8 +255,9 @@ def two_factor_off(
 ) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
     try:
-        two_factor.turn_off(db, user, password)
+        two_factor.turn_off(db, user, password, _settings(request), client_address(request))
     except DomainError as error:
+        db.commit()  # a wrong password counts towards the sign-in limits
         return _two_factor_page(
             request, db, user, errors={"password": error.message}, status_code=error.status_code
         )
@@ -282,8 +291,11 @@ def change_password(
 ) -> Response:
     settings = _settings(request)
     try:
-        service.change_password(db, viewer.user_id, current_password, new_password, settings)
+        service.change_password(
+            db, viewer.user_id, current_password, new_password, settings, client_address(request)
+        )
     except DomainError as error:
+        db.commit()  # a wrong current password counts towards the sign-in limits
         return render(
             request,
             "accounts/account.html",

@@ -210,13 +210,42 @@ def viewer_for_token(db: Session, token: str) -> SignedIn | None:
     )
 
 
-def change_password(db: Session, user_id: int, current: str, new: str, settings: Settings) -> None:
+def reverify_password(
+    db: Session, user: User, password: str, settings: Settings, address: str, field: str
+) -> None:
+    """A signed-in person proves their password again (changing it, turning two-factor off):
+    failures count towards the same limits as sign-in, so a stolen session cannot be used to
+    guess the password. The caller commits, failure included."""
+    now = utcnow()
+    window = timedelta(seconds=settings.login_window_seconds)
+    wait = rules.login_retry_after(
+        _recent_failures(db, LoginAttempt.email, user.email, now - window),
+        [],
+        rules.LoginLimits(
+            per_account=settings.login_max_failures_per_account,
+            per_address=settings.login_max_failures_per_address,
+            window=window,
+        ),
+        now,
+    )
+    if wait is not None:
+        raise TooManyAttempts(
+            "Too many wrong passwords. Please wait a few minutes and try again.", retry_after=wait
+        )
+    ok = verify_password(user.password_hash, password)
+    db.add(LoginAttempt(email=user.email, address=address, attempted_at=now, succeeded=ok))
+    if not ok:
+        raise DomainError("That is not your current password.", field=field)
+
+
+def change_password(
+    db: Session, user_id: int, current: str, new: str, settings: Settings, address: str = ""
+) -> None:
     """Change a password; every session of the account is revoked (the caller signs in anew)."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFound("No such account.")
-    if not verify_password(user.password_hash, current):
-        raise DomainError("Your current password is not right.", field="current_password")
+    reverify_password(db, user, current, settings, address or "unknown", "current_password")
     problem = rules.password_problem(new, min_length=settings.password_min_length, email=user.email)
     if problem:
         raise DomainError(problem, field="new_password")

@@ -51,7 +51,7 @@ def test_a_moderator_without_a_second_factor_must_set_one_up_first(make_client, 
     assert wrong.status_code == 422 and "does not match" in text_of(wrong.text)
     done = browser.submit("/account/two-factor/confirm", {"code": current_code(secret)})
     assert done.status_code == 200
-    codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", done.text)
+    codes = re.findall(r"<code>([a-z2-7]{4}(?:-[a-z2-7]{4}){5})</code>", done.text)
     assert len(codes) == 10
     assert browser.get("/moderation").status_code == 200
     # shown once: the page no longer lists them, only how many are left
@@ -90,7 +90,7 @@ def test_a_recovery_code_signs_in_once(make_client, db):
     browser.submit("/account/two-factor/start")
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', browser.get("/account/two-factor").text)
     done = browser.submit("/account/two-factor/confirm", {"code": current_code(secret.group(1))})
-    code = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", done.text)[0]
+    code = re.findall(r"<code>([a-z2-7]{4}(?:-[a-z2-7]{4}){5})</code>", done.text)[0]
     for expected in (303, 401):
         other = make_client()
         password_step(other, person)
@@ -193,3 +193,13 @@ def test_an_administrator_resets_a_lost_second_factor_from_the_command_line(fres
     assert next(a for a in again["accounts"] if a["role"] == "moderator")["totp_secret"] is None
     unknown = runner.invoke(cli, ["two-factor", "reset", "nobody@x.example"], env=env)
     assert unknown.exit_code == 2
+
+
+def test_a_signed_in_session_cannot_guess_the_password_without_limit(make_client, db):
+    person = factories.user(db)
+    browser = signed_in(make_client, db, person)
+    form = {"current_password": "wrong guess", "new_password": "a brand new passphrase"}
+    statuses = [browser.submit("/account/password", form).status_code for _ in range(6)]
+    assert statuses[:5] == [422] * 5 and statuses[5] == 429
+    right = {"current_password": factories.PASSWORD, "new_password": "a brand new passphrase"}
+    assert browser.submit("/account/password", right).status_code == 429  # until the wait ends

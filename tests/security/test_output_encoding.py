@@ -39,10 +39,13 @@ MARKUP_IN_CODE = {
     ("rounds/page.py", "Markup(row.statement_html),"): "sanitised when written",
     ("rounds/page.py", "Markup(r.body_html),"): "sanitised when written",
     ("rounds/page.py", "Markup(row.p_statement_html),"): "sanitised when written",
-    ("rounds/fragments.py", "cached = Markup(html)"): "a rendered (autoescaped) template",
     (
         "rounds/fragments.py",
-        "out[name] = Markup(str(cached).replace(CSRF_PLACEHOLDER, token))",
+        "cached = (Markup(html), CSRF_PLACEHOLDER in html)",
+    ): "a rendered (autoescaped) template",
+    (
+        "rounds/fragments.py",
+        "out[name] = Markup(fragment.replace(CSRF_PLACEHOLDER, token)) if has_forms else fragment",
     ): "a rendered template, with the signed CSRF token (URL-safe characters) put in",
     (
         "rounds/fragments.py",
