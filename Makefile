@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install install-dev clean
+.PHONY: run test lint install install-dev clean translations
 
 run: $(VENV)/.installed  ## Run the app on SQLite with the demo (http://127.0.0.1:8000)
 	$(BIN)/tripartite db upgrade
@@ -21,13 +21,20 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(VENV)/bin/python pyproject.toml requirements.lock
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml requirements.lock $(wildcard app/locale/*/LC_MESSAGES/*.po)
 	$(BIN)/pip install --quiet -c requirements.lock -e .
+	$(BIN)/pybabel compile --statistics -d app/locale
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml requirements.lock
+$(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml requirements.lock $(wildcard app/locale/*/LC_MESSAGES/*.po)
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pybabel compile --statistics -d app/locale
 	touch $@ $(VENV)/.installed
+
+translations: $(VENV)/.installed  ## Extract the messages, update the fr/es catalogues, compile them
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/locale/messages.pot .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-fuzzy-matching --width 100
+	$(BIN)/pybabel compile --statistics -d app/locale
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

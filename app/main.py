@@ -29,6 +29,8 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError
 from app.exports.stream import ExportSlots
+from app.i18n import LanguageMiddleware
+from app.i18n import gettext as _
 from app.middleware import (
     BodyLimitMiddleware,
     FormBodyMiddleware,
@@ -132,16 +134,19 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
     readable = FormBodyMiddleware(protected)  # bodies asgi-csrf cannot read: 4xx, not 500
     limited = BodyLimitMiddleware(IdRangeMiddleware(readable), settings.max_body_bytes)
     # outermost: the answers of the limits above (413, 404 for impossible ids) get them too
-    outer = SecurityHeadersMiddleware(limited, hsts=settings.cookie_secure)
+    headed = SecurityHeadersMiddleware(limited, hsts=settings.cookie_secure)
+    outer = LanguageMiddleware(headed)  # every answer, error pages included, in its language
     outer.fastapi_app = app  # type: ignore[attr-defined]
     return outer
 
 
 async def _csrf_failed(scope: Scope, send: Send, _message_id: Any) -> None:
     body = templates.get_template("errors/error.html").render(
-        title="This form has expired",
-        message="This form could not be accepted because its security token is missing or out "
-        "of date. Go back, reload the page and send it again.",
+        title=_("This form has expired"),
+        message=_(
+            "This form could not be accepted because its security token is missing or out "
+            "of date. Go back, reload the page and send it again."
+        ),
         viewer=None,
         csrftoken="",
         role_labels={},

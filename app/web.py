@@ -15,7 +15,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from starlette.datastructures import URL, URLPath
 
-from app import markdown
+from app import i18n, markdown
 from app.accounts.rules import ROLE_LABELS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -35,6 +35,12 @@ def base_context(request: Request) -> dict[str, Any]:
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[base_context])
 templates.env.autoescape = True  # every template, whatever its name
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
+templates.env.globals["current_language"] = i18n.current_language
+templates.env.globals["languages"] = i18n.LANGUAGES
 templates.env.auto_reload = False  # no stat() per include: restart to see template changes
 
 

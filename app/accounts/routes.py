@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import text
+from sqlalchemy import text, update
 
+from app import i18n
 from app.accounts import rules, service, two_factor
 from app.accounts.deps import SESSION_COOKIE, CurrentViewer, OptionalViewer
 from app.accounts.models import User
@@ -263,6 +264,27 @@ def two_factor_off(
         )
     db.commit()
     return see_other(request, request.url_for("account.two_factor").path)
+
+
+@router.post("/language", name="language")
+def choose_language(
+    request: Request,
+    db: DbSession,
+    viewer: OptionalViewer,
+    language: Annotated[str, Form(max_length=10)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The language switcher: remembered in a cookie, and on the account when signed in."""
+    if language not in i18n.LANGUAGES:
+        raise DomainError("Choose English, Français or Español.", field="language")
+    if viewer is not None:
+        db.execute(update(User).where(User.id == viewer.user_id).values(language=language))
+        db.commit()
+    response = see_other(request, safe_next(next))
+    response.set_cookie(
+        i18n.COOKIE, language, max_age=365 * 86400, samesite="lax", httponly=True, path="/"
+    )
+    return response
 
 
 @router.post("/logout", name="logout")

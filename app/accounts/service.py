@@ -17,6 +17,8 @@ from app.audit.service import record
 from app.config import Settings
 from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
 from app.vocabulary import Group, MandateRole, PlatformRole
 
@@ -60,8 +62,12 @@ def authenticate(db: Session, email: str, password: str, address: str, settings:
     if wait is not None:
         minutes = max(1, round(wait / 60))
         raise TooManyAttempts(
-            f"Too many failed sign-in attempts. Please wait about {minutes} minute"
-            f"{'s' if minutes != 1 else ''} and try again.",
+            ngettext(
+                "Too many failed sign-in attempts. Please wait about %(n)d minute and try again.",
+                "Too many failed sign-in attempts. Please wait about %(n)d minutes and try again.",
+                minutes,
+            )
+            % {"n": minutes},
             retry_after=wait,
         )
     user = db.scalar(select(User).where(User.email == email))
@@ -69,7 +75,7 @@ def authenticate(db: Session, email: str, password: str, address: str, settings:
     ok = ok and user is not None and user.is_active
     db.add(LoginAttempt(email=email, address=address, attempted_at=now, succeeded=ok))
     if not ok or user is None:
-        raise DomainError(SIGN_IN_REFUSED, field="password")
+        raise DomainError(_("The email or password is not right."), field="password")
     return user
 
 

@@ -99,6 +99,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/login"): Case(public()),
     ("POST", "/login"): Case(public(), data={"email": "{plain_email}", "password": "{password}"}),
     ("POST", "/logout"): Case(public()),
+    ("POST", "/language"): Case(public(), data={"language": "fr", "next": "/"}),
     ("GET", "/account"): Case(page()),
     ("POST", "/account/password"): Case(
         page(), data={"current_password": "{password}", "new_password": "a new long passphrase"}

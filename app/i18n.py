@@ -1,0 +1,110 @@
+"""Languages of the interface: English, French and Spanish (the ILO's working languages).
+
+The language of a request is, in order: the one the person chose (a cookie set by the
+language switcher, and kept on their account), else the best match of the browser's
+``Accept-Language``, else English. Messages come from Babel catalogues in ``app/locale``
+(``make translations`` extracts, updates and compiles them; the build compiles them, and a
+catalogue not yet compiled is read from its ``.po``).
+"""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
+DEFAULT = "en"
+COOKIE = "tripartite_lang"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+_current: ContextVar[str] = ContextVar("language", default=DEFAULT)
+
+
+def negotiate(chosen: str | None, accept_language: str | None) -> str:
+    """The language to answer in. Pure."""
+    if chosen in LANGUAGES:
+        return chosen
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            weighted.append((-quality, position, primary))
+    return min(weighted)[2] if weighted else DEFAULT
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    if language == DEFAULT:
+        return NullTranslations()
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    compiled = folder / "messages.mo"
+    if compiled.exists():
+        return Translations.load(str(LOCALE_DIR), [language])
+    source = folder / "messages.po"
+    if not source.exists():
+        return NullTranslations()
+    with source.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def gettext(message: str) -> str:
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def use(language: str) -> None:
+    """Answer the rest of this request (or command) in ``language``."""
+    _current.set(language if language in LANGUAGES else DEFAULT)
+
+
+class LanguageMiddleware:
+    """Sets the request's language before anything renders."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = {k.lower(): v for k, v in scope.get("headers", [])}
+            chosen = _cookie(headers.get(b"cookie", b"").decode("latin-1"), COOKIE)
+            accept = headers.get(b"accept-language", b"").decode("latin-1")
+            token = _current.set(negotiate(chosen, accept))
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                _current.reset(token)
+            return
+        await self.app(scope, receive, send)
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
