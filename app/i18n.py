@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -75,6 +78,23 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def format_datetime(value: datetime, with_time: bool = True) -> str:
+    """A timestamp in the reader's language, always in UTC and saying so (deadlines are read
+    across time zones)."""
+    when = value.astimezone(UTC)
+    if not with_time:
+        return babel_dates.format_date(when, "dd MMM y", locale=_current.get())
+    return (
+        babel_dates.format_datetime(when, "dd MMM y, HH:mm", tzinfo=UTC, locale=_current.get())
+        + " UTC"
+    )
+
+
+def format_percent(share: float) -> str:
+    """A share of the whole (0..1) as a percentage with one decimal, in the reader's language."""
+    return babel_numbers.format_percent(share, "#,##0.0%", locale=_current.get())
 
 
 def use(language: str) -> None:

@@ -44,8 +44,12 @@ templates.env.globals["languages"] = i18n.LANGUAGES
 templates.env.auto_reload = False  # no stat() per include: restart to see template changes
 
 
-def datetime_format(value: Any, fmt: str = "%d %b %Y, %H:%M UTC") -> str:
-    return value.strftime(fmt) if value is not None else ""
+def datetime_format(value: Any, fmt: str = "") -> str:
+    """Dates in the reader's language; ``fmt`` "%d %b %Y" (any date-only format) drops the
+    time."""
+    if value is None:
+        return ""
+    return i18n.format_datetime(value, with_time="%H" in fmt or not fmt)
 
 
 def time_left(deadline: datetime | None, now: datetime) -> str:

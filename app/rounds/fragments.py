@@ -19,6 +19,7 @@ from fastapi import Request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.rounds import rules
 from app.rounds.page import (
     RoundFacts,
@@ -84,7 +85,8 @@ def round_facts(db: Session, info: RoundInfo) -> RoundFacts:
 
 def keys(page: RoundPage) -> dict[str, Hashable]:
     info = page.round
-    base = (info.id, info.created_at, info.version, info.status.value)
+    # the reader's language too: dates and numbers are written in it
+    base = (info.id, info.created_at, info.version, info.status.value, i18n.current_language())
     hidden = not rules.positions_visible(info.sealed, info.status)
     # sealed: each viewer sees the positions of the organisations they speak for
     member = tuple(sorted(page.own_organisations)) if hidden else None

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from app import i18n
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
@@ -21,7 +22,6 @@ from app.rounds import fragments, service
 from app.rounds import page as round_page
 from app.rounds.models import Consultation, Round
 from app.rounds.rules import STANCE_LABELS
-from app.summaries.tally import percent
 from app.vocabulary import Group, RoundStatus, Stance, Weighting
 from app.web import base_context, is_htmx, render, see_other, url_path
 
@@ -83,7 +83,7 @@ def page_context(
         "round_path": url_path(request, "rounds.show", round_id=info.id),
         "stances": list(Stance),
         "stance_labels": STANCE_LABELS,
-        "percent": percent,
+        "percent": lambda share: i18n.format_percent(float(share)),
         "now": datetime.now(UTC),
         "position_form": {
             "stance": own.stance.value if own else "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import i18n
 from app.rounds.rules import STANCE_LABELS, column_order
 from app.summaries import chart
 from app.vocabulary import Group, Stance
@@ -21,7 +22,7 @@ STANCE_TEXT = {s.value: label for s, label in STANCE_LABELS.items()} | {
 
 
 def percent(value: float) -> str:
-    return f"{value * 100:.1f}%"
+    return i18n.format_percent(value)
 
 
 def view_context(summary: dict[str, Any]) -> dict[str, Any]:

@@ -103,6 +103,10 @@ def test_a_moderator_hides_closes_has_it_signed_off_and_publishes(
     comment.get_by_role("link", name="Flag").click()
     union.locator("input[name=reason]").fill("Dismisses the riders' case")
     union.get_by_role("button", name="Flag for review").click()
+    if javascript:  # the flag is taken in place
+        expect(union.locator("main")).to_contain_text("the moderators will review")
+    else:  # the flag page posts and returns to the round
+        expect(union).to_have_url(re.compile(r"/rounds/\d+(#.*)?$"))
 
     moderator.goto("/moderation")
     item = moderator.locator("li", has_text=f"want flexibility ({tag})")

@@ -112,3 +112,18 @@ def test_every_message_is_in_every_catalogue(tmp_path):
         }
         missing = sorted(wanted - translated)
         assert not missing, f"{language}: {len(missing)} untranslated: {missing[:5]}"
+
+
+def test_dates_and_shares_are_written_in_the_readers_language(make_client, db):
+    from app.vocabulary import Group, RoundStatus, Stance
+
+    round_, orgs, reps = factories.three_groups_round(db, status=RoundStatus.OPEN)
+    for group in (Group.WORKERS, Group.GOVERNMENT):
+        factories.position(db, round_, orgs[group], reps[group], Stance.SUPPORT)
+    factories.position(db, round_, orgs[Group.EMPLOYERS], reps[Group.EMPLOYERS], Stance.OPPOSE)
+    browser = signed_in(make_client, db, reps[Group.WORKERS])
+    english = text_of(browser.get(f"/rounds/{round_.id}").text)
+    browser.submit("/language", {"language": "fr"})
+    french = text_of(browser.get(f"/rounds/{round_.id}").text)
+    assert "66.7%" in english and "66,7%" in french  # the tally, each page in its language
+    assert " UTC" in french  # deadlines always say their time zone
