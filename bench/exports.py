@@ -57,6 +57,8 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import free_port  # noqa: E402  (bench/common.py)
+
 from app.accounts.credentials import hash_password  # noqa: E402
 from app.db import make_engine, utcnow  # noqa: E402
 from app.markdown import render  # noqa: E402
@@ -374,12 +376,6 @@ def make_token(url: str) -> str:
 
 
 # --- the server process ----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def proc_status(pid: int) -> dict[str, int]:

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ from sqlalchemy import create_engine, insert, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import free_port  # noqa: E402  (bench/common.py)
 
 from app.accounts.credentials import hash_password  # noqa: E402
 from app.db import utcnow  # noqa: E402
@@ -199,12 +200,6 @@ def seed(url: str) -> int:
                 )
     engine.dispose()
     return 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sign_in(base: str, email: str) -> httpx.Client:

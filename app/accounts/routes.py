@@ -183,6 +183,19 @@ def _two_factor_page(
     return response
 
 
+def _password_refused(
+    request: Request, db: DbSession, user: User, field: str, error: DomainError
+) -> Response:
+    """The two-factor page again with the refusal beside ``field``; the failed attempt is
+    kept (it counts towards the sign-in limits)."""
+    db.commit()
+    response = _two_factor_page(
+        request, db, user, errors={field: error.message}, status_code=error.status_code
+    )
+    response.headers.update(error.headers or {})
+    return response
+
+
 @router.post("/account/two-factor/start", name="account.two_factor.start")
 def two_factor_start(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
@@ -232,16 +245,7 @@ def two_factor_new_codes(
             db, user, password, _settings(request), client_address(request), "recovery_password"
         )
     except DomainError as error:
-        db.commit()  # a wrong password counts towards the sign-in limits
-        response = _two_factor_page(
-            request,
-            db,
-            user,
-            errors={"recovery_password": error.message},
-            status_code=error.status_code,
-        )
-        response.headers.update(error.headers or {})
-        return response
+        return _password_refused(request, db, user, "recovery_password", error)
     codes = two_factor.new_recovery_codes(db, user.id)
     db.commit()
     return _two_factor_page(request, db, user, recovery_codes=codes)
@@ -258,10 +262,7 @@ def two_factor_off(
     try:
         two_factor.turn_off(db, user, password, _settings(request), client_address(request))
     except DomainError as error:
-        db.commit()  # a wrong password counts towards the sign-in limits
-        return _two_factor_page(
-            request, db, user, errors={"password": error.message}, status_code=error.status_code
-        )
+        return _password_refused(request, db, user, "password", error)
     db.commit()
     return see_other(request, request.url_for("account.two_factor").path)
 
