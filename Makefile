@@ -32,7 +32,7 @@ $(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml requirements.lock $(wi
 	touch $@ $(VENV)/.installed
 
 translations: $(VENV)/.installed  ## Extract the messages, update the fr/es catalogues, compile them
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ --no-location --sort-output -o app/locale/messages.pot .
 	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-fuzzy-matching --width 100
 	$(BIN)/pybabel compile --statistics -d app/locale
 

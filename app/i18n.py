@@ -10,10 +10,12 @@ catalogue not yet compiled is read from its ``.po``).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
@@ -55,9 +57,11 @@ def translations(language: str) -> NullTranslations:
         return NullTranslations()
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     compiled = folder / "messages.mo"
-    if compiled.exists():
-        return Translations.load(str(LOCALE_DIR), [language])
     source = folder / "messages.po"
+    if compiled.exists() and (
+        not source.exists() or compiled.stat().st_mtime >= source.stat().st_mtime
+    ):
+        return Translations.load(str(LOCALE_DIR), [language])
     if not source.exists():
         return NullTranslations()
     with source.open("rb") as handle:
@@ -78,6 +82,31 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Marks a message for extraction where it is defined; it is translated where it is shown."""
+    return message
+
+
+class Labels(Mapping[Any, str]):
+    """A fixed mapping of labels (written in English, marked with ``N_``) that answers each
+    lookup in the current language, so module-level tables can be translated per request."""
+
+    def __init__(self, labels: Mapping[Any, str]) -> None:
+        self._labels = dict(labels)
+
+    def __getitem__(self, key: Any) -> str:
+        return gettext(self._labels[key])
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def english(self, key: Any) -> str:
+        return self._labels[key]
 
 
 def format_datetime(value: datetime, with_time: bool = True) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.i18n import N_
+
 
 class Group(StrEnum):
     """The three groups of social dialogue; each carries equal weight by default."""
@@ -14,9 +16,18 @@ class Group(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"government": "Government", "workers": "Workers", "employers": "Employers"}[
-            self.value
-        ]
+        """The group's name in the reader's language."""
+        from app.i18n import gettext
+
+        return gettext(GROUP_LABELS[self.value])
+
+
+#: Group names as written in English (translated by ``Group.label``).
+GROUP_LABELS = {
+    "government": N_("Government"),
+    "workers": N_("Workers"),
+    "employers": N_("Employers"),
+}
 
 
 class Stance(StrEnum):

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from app.accounts.rules import Speaking, Viewer
+from app.i18n import N_, Labels
 from app.vocabulary import Group, RoundStatus, Stance
 
 BASE_ORDER = (Group.GOVERNMENT, Group.EMPLOYERS, Group.WORKERS)
@@ -22,13 +23,15 @@ POSTS_PER_WINDOW = 20
 POSTING_WINDOW = timedelta(minutes=2)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-STANCE_LABELS = {
-    Stance.SUPPORT: "Support",
-    Stance.SUPPORT_WITH_RESERVATIONS: "Support with reservations",
-    Stance.NEUTRAL: "Neutral",
-    Stance.OPPOSE: "Oppose",
-    Stance.ABSTAIN: "Abstain",
-}
+STANCE_LABELS = Labels(
+    {
+        Stance.SUPPORT: N_("Support"),
+        Stance.SUPPORT_WITH_RESERVATIONS: N_("Support with reservations"),
+        Stance.NEUTRAL: N_("Neutral"),
+        Stance.OPPOSE: N_("Oppose"),
+        Stance.ABSTAIN: N_("Abstain"),
+    }
+)
 
 
 class RoundRuleError(Exception):

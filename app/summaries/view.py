@@ -5,20 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from app import i18n
+from app.i18n import N_, Labels
 from app.rounds.rules import STANCE_LABELS, column_order
 from app.summaries import chart
 from app.vocabulary import Group, Stance
 
-CONVERGENCE_LABELS = {
-    "tripartite": "Tripartite consensus",
-    "bipartite": "Two groups agree",
-    "divergence": "No stance is the majority of two groups",
-}
-STANCE_TEXT = {s.value: label for s, label in STANCE_LABELS.items()} | {
-    "divided": "Divided (no stance has more than half)",
-    "silent": "Silent (no position)",
-    "not_expressed": "Not expressed",
-}
+CONVERGENCE_LABELS = Labels(
+    {
+        "tripartite": N_("Tripartite consensus"),
+        "bipartite": N_("Two groups agree"),
+        "divergence": N_("No stance is the majority of two groups"),
+    }
+)
+STANCE_TEXT = Labels(
+    {s.value: STANCE_LABELS.english(s) for s in STANCE_LABELS}
+    | {
+        "divided": N_("Divided (no stance has more than half)"),
+        "silent": N_("Silent (no position)"),
+        "not_expressed": N_("Not expressed"),
+    }
+)
 
 
 def percent(value: float) -> str:

@@ -88,6 +88,8 @@ def test_every_message_is_in_every_catalogue(tmp_path):
             "gettext",
             "-k",
             "ngettext:1,2",
+            "-k",
+            "N_",
             "-o",
             str(extracted),
             ".",
