@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
@@ -27,9 +29,41 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
 DEFAULT = "en"
 COOKIE = "tripartite_lang"
+#: The viewer's time zone (an IANA name) for dates and times; UTC unless they chose one.
+ZONE_COOKIE = "tripartite_tz"
+DEFAULT_ZONE = "UTC"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 _current: ContextVar[str] = ContextVar("language", default=DEFAULT)
+_zone: ContextVar[str] = ContextVar("time_zone", default=DEFAULT_ZONE)
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """The time zones a person can choose: UTC and every IANA area/city name."""
+    named = {
+        z
+        for z in available_timezones()
+        if "/" in z and z.split("/")[0] in _AREAS and not z.startswith("Etc/")
+    }
+    return (DEFAULT_ZONE, *sorted(named))
+
+
+_AREAS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian"}
+_AREAS |= {"Pacific"}
+
+
+def is_time_zone(name: str | None) -> bool:
+    return name in time_zones()
+
+
+def current_zone() -> str:
+    return _zone.get()
+
+
+def use_zone(name: str | None) -> None:
+    """Write the rest of this request's times in ``name`` (UTC when it is not a zone)."""
+    _zone.set(name if name and is_time_zone(name) else DEFAULT_ZONE)
 
 
 def negotiate(chosen: str | None, accept_language: str | None) -> str:
@@ -106,24 +140,49 @@ class Labels(Mapping[Any, str]):
         return len(self._labels)
 
     def english(self, key: Any) -> str:
-        return self._labels[key]
+        return str(self._labels[key])
 
 
 def format_datetime(value: datetime, with_time: bool = True) -> str:
-    """A timestamp in the reader's language, always in UTC and saying so (deadlines are read
-    across time zones)."""
-    when = value.astimezone(UTC)
+    """A timestamp in the reader's language and time zone, always saying which zone (deadlines
+    are read across time zones): "28 Nov 2026, 09:30 UTC", "28 nov. 2026, 10:30 UTC+01:00"."""
+    zone = ZoneInfo(_zone.get())
+    when = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    when = when.astimezone(zone)
+    language = _current.get()
     if not with_time:
-        return babel_dates.format_date(when, "dd MMM y", locale=_current.get())
-    return (
-        babel_dates.format_datetime(when, "dd MMM y, HH:mm", tzinfo=UTC, locale=_current.get())
-        + " UTC"
-    )
+        return babel_dates.format_date(when, "dd MMM y", locale=language)
+    text = babel_dates.format_datetime(when, "dd MMM y, HH:mm", tzinfo=zone, locale=language)
+    return f"{text} {zone_label(when)}"
+
+
+def zone_label(when: datetime) -> str:
+    """"UTC", or the offset from it ("UTC+05:30", "UTC-03:00") of an aware time."""
+    offset = when.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
 def format_percent(share: float) -> str:
     """A share of the whole (0..1) as a percentage with one decimal, in the reader's language."""
     return babel_numbers.format_percent(share, "#,##0.0%", locale=_current.get())
+
+
+@contextmanager
+def speaking(language: str | None, zone: str | None = None) -> Iterator[None]:
+    """Write what is built inside in ``language`` and ``zone`` (a notification or an email for
+    someone other than the person making the request), then go back."""
+    token = _current.set(language if language in LANGUAGES else DEFAULT)
+    zone_token = _zone.set(zone if zone and is_time_zone(zone) else DEFAULT_ZONE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+        _zone.reset(zone_token)
 
 
 def use(language: str) -> None:
@@ -142,11 +201,14 @@ class LanguageMiddleware:
             headers = {k.lower(): v for k, v in scope.get("headers", [])}
             chosen = _cookie(headers.get(b"cookie", b"").decode("latin-1"), COOKIE)
             accept = headers.get(b"accept-language", b"").decode("latin-1")
+            zone = _cookie(headers.get(b"cookie", b"").decode("latin-1"), ZONE_COOKIE)
             token = _current.set(negotiate(chosen, accept))
+            zone_token = _zone.set(zone if zone and is_time_zone(zone) else DEFAULT_ZONE)
             try:
                 await self.app(scope, receive, send)
             finally:
                 _current.reset(token)
+                _zone.reset(zone_token)
             return
         await self.app(scope, receive, send)
 

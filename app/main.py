@@ -29,7 +29,7 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError
 from app.exports.stream import ExportSlots
-from app.i18n import LanguageMiddleware
+from app.i18n import N_, Labels, LanguageMiddleware
 from app.i18n import gettext as _
 from app.middleware import (
     BodyLimitMiddleware,
@@ -41,6 +41,7 @@ from app.moderation import routes as moderation_routes
 from app.notifications import routes as notification_routes
 from app.organisations import routes as organisation_routes
 from app.positions import routes as position_routes
+from app.rounds import brief_routes
 from app.rounds import routes as round_routes
 from app.summaries import routes as summary_routes
 from app.web import HTMX_FILE, STATIC_DIR, is_htmx, templates
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         account_routes.router,
         organisation_routes.router,
         round_routes.router,
+        brief_routes.router,
         position_routes.router,
         comment_routes.router,
         moderation_routes.router,
@@ -186,26 +188,28 @@ def error_response(
     return response
 
 
-TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed",
-    409: "Conflict",
-    410: "No longer available",
-    413: "Too large",
-    422: "Please check what you sent",
-    429: "Too many attempts",
-    503: "Busy",
-}
+TITLES = Labels(
+    {
+        400: N_("Bad request"),
+        401: N_("Authentication required"),
+        403: N_("Not allowed"),
+        404: N_("Not found"),
+        405: N_("Not allowed"),
+        409: N_("Conflict"),
+        410: N_("No longer available"),
+        413: N_("Too large"),
+        422: N_("Please check what you sent"),
+        429: N_("Too many attempts"),
+        503: N_("Busy"),
+    }
+)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, _exc: SignInRequired) -> Response:
         if _wants_json(request):
-            return error_response(request, 401, "Sign in required", "Sign in first.")
+            return error_response(request, 401, _("Sign in required"), _("Sign in first."))
         target = "/login?next=" + quote(
             request.url.path + ("?" + request.url.query if request.url.query else ""), safe=""
         )
@@ -226,19 +230,23 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         return error_response(
-            request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.message, exc.headers
+            request,
+            exc.status_code,
+            TITLES.get(exc.status_code, _("Error")),
+            exc.message,
+            exc.headers,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = {
-            404: "There is nothing at this address.",
-            405: "This address does not accept that kind of request.",
+            404: _("There is nothing at this address."),
+            405: _("This address does not accept that kind of request."),
         }.get(exc.status_code, str(exc.detail))
         return error_response(
             request,
             exc.status_code,
-            TITLES.get(exc.status_code, "Error"),
+            TITLES.get(exc.status_code, _("Error")),
             message,
             dict(exc.headers or {}),
         )
@@ -248,8 +256,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         problems = sorted(
             {f"{e['loc'][-1]}: {e.get('msg', 'not valid')}" for e in exc.errors() if e.get("loc")}
         )
-        message = "Some of what you sent is missing or not in the expected form"
-        message += f" ({'; '.join(problems)})." if problems else "."
+        if problems:
+            message = _(
+                "Some of what you sent is missing or not in the expected form (%(problems)s)."
+            ) % {"problems": "; ".join(problems)}
+        else:
+            message = _("Some of what you sent is missing or not in the expected form.")
         return error_response(request, 422, TITLES[422], message)
 
     @app.exception_handler(OperationalError)
@@ -264,8 +276,10 @@ def _add_error_handlers(app: FastAPI) -> None:
             request,
             503,
             TITLES[503],
-            "The database cannot be reached at the moment, so nothing was saved. Please try "
-            "again in a minute.",
+            _(
+                "The database cannot be reached at the moment, so nothing was saved. Please try "
+                "again in a minute."
+            ),
             {"Retry-After": "10"},
         )
 
@@ -277,8 +291,10 @@ def _add_error_handlers(app: FastAPI) -> None:
             request,
             503,
             TITLES[503],
-            "The service is very busy right now and nothing was saved. Please try again in a "
-            "moment.",
+            _(
+                "The service is very busy right now and nothing was saved. Please try again in a "
+                "moment."
+            ),
             {"Retry-After": "5"},
         )
 
@@ -286,7 +302,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def out_of_range(request: Request, _exc: Exception) -> Response:
         # an id too large for the database's integers names nothing that exists
-        return error_response(request, 404, TITLES[404], "There is nothing at this address.")
+        return error_response(request, 404, TITLES[404], _("There is nothing at this address."))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -294,9 +310,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error_response(
             request,
             500,
-            "Something went wrong",
-            "Something went wrong on our side and nothing was saved. "
-            "Please try again; if it happens again, tell the moderators.",
+            _("Something went wrong"),
+            _(
+                "Something went wrong on our side and nothing was saved. "
+                "Please try again; if it happens again, tell the moderators."
+            ),
         )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import i18n
+from app.i18n import gettext as _
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -96,7 +100,7 @@ class FormBodyMiddleware:
         kind = content_type.split(b";", 1)[0].strip().lower()
         if kind == b"multipart/form-data":
             await _refuse(
-                send, 415, "Not accepted", "Forms are sent URL-encoded; this one was not."
+                send, 415, _("Not accepted"), _("Forms are sent URL-encoded; this one was not.")
             )
             return
         if kind != b"application/x-www-form-urlencoded":
@@ -115,7 +119,9 @@ class FormBodyMiddleware:
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
-            await _refuse(send, 400, "Bad request", "What you sent could not be read (not UTF-8).")
+            await _refuse(
+                send, 400, _("Bad request"), _("What you sent could not be read (not UTF-8).")
+            )
             return
 
         async def replay() -> Message:
@@ -125,7 +131,10 @@ class FormBodyMiddleware:
 
 
 async def _refuse(send: Send, status: int, title: str, message: str) -> None:
-    body = f"<!doctype html><title>{title}</title><p>{message}</p>".encode()
+    body = (
+        f'<!doctype html><html lang="{i18n.current_language()}"><title>{escape(title)}</title>'
+        f"<p>{escape(message)}</p></html>"
+    ).encode()
     await send(
         {
             "type": "http.response.start",

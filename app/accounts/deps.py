@@ -11,6 +11,7 @@ from app.accounts.rules import Viewer
 from app.accounts.service import SignedIn, viewer_for_token
 from app.db import DbSession
 from app.errors import Forbidden
+from app.i18n import gettext as _
 
 SESSION_COOKIE = "tripartite_session"
 
@@ -62,7 +63,7 @@ def require_viewer(
 
 def require_admin(viewer: Annotated[Viewer, Depends(require_viewer)]) -> Viewer:
     if not viewer.is_admin:
-        raise Forbidden("This page is for administrators.")
+        raise Forbidden(_("This page is for administrators."))
     return viewer
 
 

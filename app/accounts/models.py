@@ -33,6 +33,8 @@ class User(Base):
     deactivated_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
     language: Mapped[str | None] = mapped_column(String(10))
+    #: The IANA time zone times are shown in (None: UTC).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     #: "immediate" (an email per notification) or "digest" (one a day).
     email_preference: Mapped[str] = mapped_column(
         String(20), default="immediate", server_default="immediate"

@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.config import Settings
 from app.db import DbSession
 from app.errors import DomainError
+from app.i18n import gettext as _
 from app.organisations import service as organisations
 from app.rounds import service as rounds
 from app.web import render, safe_next, see_other
@@ -240,7 +241,7 @@ def two_factor_new_codes(
     user = two_factor.user_or_404(db, viewer.user_id)
     try:
         if user.totp_enabled_at is None:
-            raise DomainError("Two-factor sign-in is not on.", field="recovery_password")
+            raise DomainError(_("Two-factor sign-in is not on."), field="recovery_password")
         service.reverify_password(
             db, user, password, _settings(request), client_address(request), "recovery_password"
         )
@@ -277,7 +278,7 @@ def choose_language(
 ) -> Response:
     """The language switcher: remembered in a cookie, and on the account when signed in."""
     if language not in i18n.LANGUAGES:
-        raise DomainError("Choose English, Français or Español.", field="language")
+        raise DomainError(_("Choose English, Français or Español."), field="language")
     if viewer is not None:
         db.execute(update(User).where(User.id == viewer.user_id).values(language=language))
         db.commit()

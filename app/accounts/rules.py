@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.i18n import N_, Labels
+from app.i18n import gettext as _
 from app.vocabulary import Group, MandateRole, PlatformRole
 
 
@@ -79,14 +81,17 @@ def two_factor_required(role: PlatformRole | None) -> bool:
     return role in TWO_FACTOR_REQUIRED
 
 
-ROLE_LABELS = {
-    "admin": "Administrator",
-    "moderator": "Moderator",
-    "observer": "Observer (agency)",
-    "focal_point": "Focal point",
-    "representative": "Representative",
-    "no_mandate": "No active mandate",
-}
+#: Role names as written in English; each lookup answers in the reader's language.
+ROLE_LABELS = Labels(
+    {
+        "admin": N_("Administrator"),
+        "moderator": N_("Moderator"),
+        "observer": N_("Observer (agency)"),
+        "focal_point": N_("Focal point"),
+        "representative": N_("Representative"),
+        "no_mandate": N_("No active mandate"),
+    }
+)
 
 
 def may_administer(viewer: Viewer) -> bool:
@@ -135,13 +140,13 @@ def invitation_state(
 def password_problem(password: str, *, min_length: int, email: str = "") -> str | None:
     """Why a new password is refused, or None (NIST 800-63B: length, not composition rules)."""
     if len(password) < min_length:
-        return f"Use at least {min_length} characters."
+        return _("Use at least %(count)s characters.") % {"count": min_length}
     if len(password) > 256:
-        return "Use at most 256 characters."
+        return _("Use at most %(count)s characters.") % {"count": 256}
     if email and password.strip().lower() == email.strip().lower():
-        return "Your password cannot be your email address."
+        return _("Your password cannot be your email address.")
     if len(set(password)) < 4:
-        return "This password is too easy to guess."
+        return _("This password is too easy to guess.")
     return None
 
 

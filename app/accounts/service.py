@@ -236,12 +236,13 @@ def reverify_password(
     )
     if wait is not None:
         raise TooManyAttempts(
-            "Too many wrong passwords. Please wait a few minutes and try again.", retry_after=wait
+            _("Too many wrong passwords. Please wait a few minutes and try again."),
+            retry_after=wait,
         )
     ok = verify_password(user.password_hash, password)
     db.add(LoginAttempt(email=user.email, address=address, attempted_at=now, succeeded=ok))
     if not ok:
-        raise DomainError("That is not your current password.", field=field)
+        raise DomainError(_("That is not your current password."), field=field)
 
 
 def change_password(
@@ -250,7 +251,7 @@ def change_password(
     """Change a password; every session of the account is revoked (the caller signs in anew)."""
     user = db.get(User, user_id)
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     reverify_password(db, user, current, settings, address or "unknown", "current_password")
     problem = rules.password_problem(new, min_length=settings.password_min_length, email=user.email)
     if problem:
@@ -264,14 +265,16 @@ def change_password(
 def deactivate(db: Session, actor: Viewer, user_id: int, reason: str) -> User:
     """Switch an account off (never deleted: its content stays attributed); sessions end."""
     if not rules.may_administer(actor):
-        raise Forbidden("Only an administrator can deactivate accounts.")
+        raise Forbidden(_("Only an administrator can deactivate accounts."))
     user = db.get(User, user_id)
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     if user.id == actor.user_id:
-        raise DomainError("You cannot deactivate your own account.")
+        raise DomainError(_("You cannot deactivate your own account."))
     if not user.is_active:
-        raise DomainError(f"{user.name}'s account is already deactivated.")
+        raise DomainError(
+            _("%(name)s's account is already deactivated.") % {"name": user.name}
+        )
     user.is_active = False
     user.deactivated_at = utcnow()
     revoke_all_sessions(db, user.id)
@@ -281,10 +284,10 @@ def deactivate(db: Session, actor: Viewer, user_id: int, reason: str) -> User:
 
 def reactivate(db: Session, actor: Viewer, user_id: int) -> User:
     if not rules.may_administer(actor):
-        raise Forbidden("Only an administrator can reactivate accounts.")
+        raise Forbidden(_("Only an administrator can reactivate accounts."))
     user = db.get(User, user_id)
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     user.is_active = True
     user.deactivated_at = None
     record(db, actor.user_id, "account.reactivated", "user", user.id)
@@ -297,7 +300,7 @@ def create_platform_user(
     """An admin, moderator or observer account with a password (the CLI and the demo)."""
     email = normalise_email(email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise DomainError("An account with this email already exists.", field="email")
+        raise DomainError(_("An account with this email already exists."), field="email")
     problem = rules.password_problem(password, min_length=settings.password_min_length, email=email)
     if problem:
         raise DomainError(problem, field="password")

@@ -25,6 +25,7 @@ from app.audit.service import record
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound, TooManyAttempts
+from app.i18n import gettext as _
 
 ISSUER = "Tripartite"
 STEP_SECONDS = 30
@@ -64,7 +65,7 @@ def provisioning_uri(secret: str, email: str) -> str:
 def qr_svg(uri: str) -> Markup:
     """The enrolment QR code as inline SVG (generated here from our own data)."""
     svg = segno.make(uri, error="m").svg_inline(
-        scale=4, dark="#111111", light="#ffffff", title="QR code to add Tripartite to your app"
+        scale=4, dark="#111111", light="#ffffff", title=_("QR code to add Tripartite to your app")
     )
     return Markup(svg)
 
@@ -77,7 +78,7 @@ def new_recovery_codes(db: Session, user_id: int) -> list[str]:
     """Ten fresh one-time codes (the old ones stop working); shown once, stored hashed."""
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     codes = []
-    for _ in range(RECOVERY_CODES):
+    for _index in range(RECOVERY_CODES):
         # 24 base-32 characters: 120 bits (ASVS asks for at least 112 for such a secret, which
         # then needs no slow hash)
         raw = base64.b32encode(secrets.token_bytes(15)).decode().lower()
@@ -99,7 +100,7 @@ def remaining_recovery_codes(db: Session, user_id: int) -> int:
 def begin_enrolment(db: Session, user: User) -> str:
     """The secret to show (kept until confirmed; a new one if none is pending)."""
     if user.totp_enabled_at is not None:
-        raise Conflict("Two-factor sign-in is already on for this account.")
+        raise Conflict(_("Two-factor sign-in is already on for this account."))
     if user.totp_secret is None:
         user.totp_secret = new_secret()
     return user.totp_secret
@@ -108,14 +109,16 @@ def begin_enrolment(db: Session, user: User) -> str:
 def confirm_enrolment(db: Session, user: User, code: str) -> list[str]:
     """Turn two-factor sign-in on once the app shows the right code; the recovery codes."""
     if user.totp_enabled_at is not None:
-        raise Conflict("Two-factor sign-in is already on for this account.")
+        raise Conflict(_("Two-factor sign-in is already on for this account."))
     if user.totp_secret is None:
-        raise DomainError("Start again: open the two-factor page to get a new code.")
+        raise DomainError(_("Start again: open the two-factor page to get a new code."))
     step = matching_step(user.totp_secret, code, None, utcnow())
     if step is None:
         raise DomainError(
-            "That code does not match. Check that your phone's clock is right and enter the "
-            "six digits your app shows now.",
+            _(
+                "That code does not match. Check that your phone's clock is right and enter the "
+                "six digits your app shows now."
+            ),
             field="code",
         )
     user.totp_enabled_at = utcnow()
@@ -129,7 +132,7 @@ def turn_off(db: Session, user: User, password: str, settings: Settings, address
 
     role = rules.platform_role_of(user.platform_role)
     if rules.two_factor_required(role):
-        raise Forbidden("Moderators and administrators must keep two-factor sign-in on.")
+        raise Forbidden(_("Moderators and administrators must keep two-factor sign-in on."))
     reverify_password(db, user, password, settings, address, "password")
     user.totp_secret = None
     user.totp_enabled_at = None
@@ -175,7 +178,7 @@ def verify_second_factor(
     wait = rules.login_retry_after(list(failures), [], limits, now)
     if wait is not None:
         raise TooManyAttempts(
-            "Too many wrong codes. Please wait a few minutes and try again.", retry_after=wait
+            _("Too many wrong codes. Please wait a few minutes and try again."), retry_after=wait
         )
     secret = user.totp_secret
     step = matching_step(secret, code, user.totp_last_step, now) if secret else None
@@ -186,8 +189,10 @@ def verify_second_factor(
     db.add(LoginAttempt(email=user.email, address=address, attempted_at=now, succeeded=ok))
     if not ok:
         raise DomainError(
-            "That code is not right (or was already used). Enter the six digits your app shows "
-            "now, or one of your recovery codes.",
+            _(
+                "That code is not right (or was already used). Enter the six digits your app "
+                "shows now, or one of your recovery codes."
+            ),
             field="code",
         )
     if step is not None:
@@ -202,7 +207,7 @@ def verify_second_factor(
             .execution_options(synchronize_session=False)
         )
         if not claimed.rowcount:  # type: ignore[attr-defined]
-            raise DomainError("That code was just used. Wait for the next one.", field="code")
+            raise DomainError(_("That code was just used. Wait for the next one."), field="code")
     if used_recovery:
         record(db, user.id, "account.recovery_code_used", "user", user.id)
 
@@ -224,5 +229,5 @@ def _use_recovery_code(db: Session, user_id: int, code: str, now: datetime) -> b
 def user_or_404(db: Session, user_id: int) -> User:
     user = db.get(User, user_id)
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     return user

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.errors import DomainError
 from app.exports import formats
+from app.i18n import gettext as _
 from app.summaries.access import Audience
 from app.summaries.service import load_header, round_summary
 
@@ -48,7 +49,7 @@ class ExportSlots:
         """A slot, or a 503; returns its release (safe to call more than once)."""
         if not self._free.acquire(blocking=False):
             raise DomainError(
-                "Several downloads are being prepared right now. Please try again in a minute.",
+                _("Several downloads are being prepared right now. Please try again in a minute."),
                 status_code=503,
             )
         released = threading.Event()

@@ -11,6 +11,7 @@ from app.accounts.deps import CurrentViewer
 from app.accounts.models import User
 from app.db import DbSession
 from app.errors import DomainError
+from app.i18n import gettext as _
 from app.notifications import service
 from app.web import render, see_other
 
@@ -36,7 +37,8 @@ def index(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
 def count(db: DbSession, viewer: CurrentViewer) -> Response:
     unread = service.unread_count(db, viewer.user_id)
     return HTMLResponse(
-        f"Notifications ({unread})" if unread else "Notifications", headers={"Vary": "HX-Request"}
+        _("Notifications (%(count)d)") % {"count": unread} if unread else _("Notifications"),
+        headers={"Vary": "HX-Request"},
     )
 
 

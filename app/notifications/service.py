@@ -7,17 +7,20 @@ blocks anyone's action, and a failed delivery is retried later."""
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.accounts.models import User
 from app.accounts.rules import mandate_is_active
 from app.config import Settings
 from app.db import utcnow
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.notifications.models import Notification, OutboxEmail
 from app.organisations.models import Mandate
 from app.positions.models import Position
@@ -28,10 +31,15 @@ MAX_ATTEMPTS = 8
 REMINDER_BEFORE = timedelta(hours=48)
 
 
+#: A notification's text, written for one reader: called in that reader's language and zone.
+Message = str | Callable[[], str]
+
+
 def notify(
-    db: Session, user_ids: Iterable[int], round_id: int | None, kind: str, message: str
+    db: Session, user_ids: Iterable[int], round_id: int | None, kind: str, message: Message
 ) -> int:
-    """One notification per person for this round and kind (never twice)."""
+    """One notification per person for this round and kind (never twice), each written in the
+    reader's own language and time zone."""
     wanted = set(user_ids)
     if not wanted:
         return 0
@@ -44,11 +52,18 @@ def notify(
             )
         )
     )
-    fresh = wanted - already
-    db.add_all(
-        Notification(user_id=u, round_id=round_id, kind=kind, message=message)
-        for u in sorted(fresh)
-    )
+    fresh = sorted(wanted - already)
+    readers = {
+        row.id: (row.language, row.time_zone)
+        for row in db.execute(
+            select(User.id, User.language, User.time_zone).where(User.id.in_(fresh))
+        )
+    }
+    for user_id in fresh:
+        language, zone = readers.get(user_id, (None, None))
+        with i18n.speaking(language, zone):
+            text = message() if callable(message) else message
+        db.add(Notification(user_id=user_id, round_id=round_id, kind=kind, message=text))
     return len(fresh)
 
 
@@ -78,7 +93,7 @@ def round_members(db: Session, round_id: int, *, without_position: bool = False)
     )
 
 
-def notify_round(db: Session, round_id: int, kind: str, message: str) -> int:
+def notify_round(db: Session, round_id: int, kind: str, message: Message) -> int:
     return notify(db, round_members(db, round_id), round_id, kind, message)
 
 
@@ -116,7 +131,7 @@ def set_preference(db: Session, user_id: int, preference: str) -> None:
     if preference not in ("immediate", "digest"):
         from app.errors import DomainError
 
-        raise DomainError("Choose immediate emails or a daily digest.", field="preference")
+        raise DomainError(_("Choose immediate emails or a daily digest."), field="preference")
     user = db.get_one(User, user_id)
     user.email_preference = preference
 
@@ -133,13 +148,8 @@ def queue_reminders(db: Session, now: datetime) -> int:
             Round.status == RoundStatus.SCHEDULED.value, Round.opens_at <= now
         )
     ).all():
-        deadline = f" until {r.closes_at:%d %b %Y, %H:%M} UTC" if r.closes_at else ""
         count += notify(
-            db,
-            round_members(db, r.id),
-            r.id,
-            "round.opened",
-            f"“{r.title}” is open for your organisation's position{deadline}.",
+            db, round_members(db, r.id), r.id, "round.opened", _opened(r.title, r.closes_at)
         )
     rounds = db.execute(
         select(Round.id, Round.title, Round.closes_at).where(
@@ -150,44 +160,70 @@ def queue_reminders(db: Session, now: datetime) -> int:
     ).all()
     for r in rounds:
         members = round_members(db, r.id, without_position=True)
-        count += notify(
-            db,
-            members,
-            r.id,
-            "round.reminder",
-            f"“{r.title}” closes on {r.closes_at:%d %b %Y, %H:%M} UTC and your "
-            "organisation has not posted its position yet.",
-        )
+        count += notify(db, members, r.id, "round.reminder", _reminder(r.title, r.closes_at))
     return count
+
+
+def _opened(title: str, closes_at: datetime | None) -> Callable[[], str]:
+    def written() -> str:
+        if closes_at is None:
+            return _("“%(title)s” is open for your organisation's position.") % {"title": title}
+        return _("“%(title)s” is open for your organisation's position until %(deadline)s.") % {
+            "title": title,
+            "deadline": i18n.format_datetime(closes_at),
+        }
+
+    return written
+
+
+def _reminder(title: str, closes_at: datetime) -> Callable[[], str]:
+    def written() -> str:
+        return _(
+            "“%(title)s” closes on %(deadline)s and your organisation has not posted its "
+            "position yet."
+        ) % {"title": title, "deadline": i18n.format_datetime(closes_at)}
+
+    return written
 
 
 def queue_emails(db: Session, settings: Settings, now: datetime) -> int:
     """Turn notifications not yet emailed into outbox emails: one each for people who want them
     at once, one a day for those who chose the digest."""
     rows = db.execute(
-        select(Notification, User.email, User.email_preference, User.digest_sent_at)
+        select(
+            Notification,
+            User.email,
+            User.email_preference,
+            User.digest_sent_at,
+            User.language,
+        )
         .join(User, User.id == Notification.user_id)
         .where(Notification.emailed_at.is_(None), User.is_active.is_(True))
         .order_by(Notification.user_id, Notification.id)
     ).all()
     by_user: dict[int, list[Notification]] = {}
-    meta: dict[int, tuple[str, str, datetime | None]] = {}
-    for notification, email, preference, digest_sent_at in rows:
+    meta: dict[int, tuple[str, str, datetime | None, str | None]] = {}
+    for notification, email, preference, digest_sent_at, language in rows:
         by_user.setdefault(notification.user_id, []).append(notification)
-        meta[notification.user_id] = (email, preference, digest_sent_at)
+        meta[notification.user_id] = (email, preference, digest_sent_at, language)
     queued = 0
     for user_id, items in by_user.items():
-        email, preference, digest_sent_at = meta[user_id]
+        email, preference, digest_sent_at, language = meta[user_id]
         link = f"{settings.base_url.rstrip('/')}/notifications"
         if preference == "digest":
             if digest_sent_at is not None and now - digest_sent_at < timedelta(hours=24):
                 continue
             body = "\n\n".join(f"- {n.message}" for n in items)
+            with i18n.speaking(language):
+                subject = ngettext(
+                    "Tripartite: %(num)d update", "Tripartite: %(num)d updates", len(items)
+                ) % {"num": len(items)}
+                see_all = _("See them all: %(link)s") % {"link": link}
             db.add(
                 OutboxEmail(
                     to_email=email,
-                    subject=f"Tripartite: {len(items)} update(s)",
-                    body=f"{body}\n\nSee them all: {link}\n",
+                    subject=subject,
+                    body=f"{body}\n\n{see_all}\n",
                     next_attempt_at=now,
                 )
             )

@@ -16,6 +16,7 @@ from app.accounts.rules import may_manage_mandates, may_name_first_focal_point
 from app.config import Settings
 from app.db import DbSession, utcnow
 from app.errors import DomainError, NotFound
+from app.i18n import gettext as _
 from app.organisations import service
 from app.organisations.models import Organisation
 from app.vocabulary import Group, PlatformRole
@@ -140,7 +141,7 @@ def _organisation_page(
 ) -> Response:
     organisation = db.get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     manages = may_manage_mandates(viewer, organisation_id)
     names_focal_point = may_name_first_focal_point(
         viewer, service.has_active_focal_point(db, organisation_id, utcnow())
@@ -182,7 +183,9 @@ def _parse_date(value: str) -> datetime | None:
     try:
         day = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
-        raise DomainError("Give the date as YYYY-MM-DD.", field="mandate_expires_at") from None
+        raise DomainError(
+            _("Give the date as YYYY-MM-DD."), field="mandate_expires_at"
+        ) from None
     return day.replace(hour=23, minute=59, tzinfo=UTC)
 
 
@@ -256,7 +259,7 @@ def revoke_mandate(
             request, db, viewer, organisation_id, revoke_error=error.message, status_code=422
         )
     if mandate.organisation_id != organisation_id:
-        raise NotFound("No such mandate in this organisation.")
+        raise NotFound(_("No such mandate in this organisation."))
     db.commit()
     return see_other(
         request, str(request.url_for("organisations.show", organisation_id=organisation_id))

@@ -17,6 +17,7 @@ from app.audit.service import record
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, Gone, NotFound, TooManyAttempts
+from app.i18n import gettext as _
 from app.organisations.models import Invitation, Mandate, Organisation
 from app.vocabulary import Group, MandateRole, PlatformRole
 
@@ -28,21 +29,28 @@ EMAIL_MAX = 254
 def _clean(value: str, *, field: str, label: str, max_length: int) -> str:
     value = " ".join(value.split())
     if not value:
-        raise DomainError(f"{label} is required.", field=field)
+        raise DomainError(_("%(label)s is required.") % {"label": label}, field=field)
     if len(value) > max_length:
-        raise DomainError(f"{label} must be at most {max_length} characters.", field=field)
+        raise DomainError(
+            _("%(label)s must be at most %(count)s characters.")
+            % {"label": label, "count": max_length},
+            field=field,
+        )
     return value
 
 
 def clean_email(email: str) -> str:
     email = normalise_email(email)
     if not email:
-        raise DomainError("Email is required.", field="email")
+        raise DomainError(_("Email is required."), field="email")
     if len(email) > EMAIL_MAX:
-        raise DomainError(f"Email must be at most {EMAIL_MAX} characters.", field="email")
-    local, _, domain = email.partition("@")
+        raise DomainError(
+            _("Email must be at most %(count)s characters.") % {"count": EMAIL_MAX},
+            field="email",
+        )
+    local, _at, domain = email.partition("@")
     if not local or "." not in domain or any(c.isspace() for c in email):
-        raise DomainError("Enter an email address like name@example.org.", field="email")
+        raise DomainError(_("Enter an email address like name@example.org."), field="email")
     return email
 
 
@@ -50,7 +58,7 @@ def parse_group(value: str) -> Group:
     try:
         return Group(value)
     except ValueError:
-        raise DomainError("Choose government, workers or employers.", field="group") from None
+        raise DomainError(_("Choose government, workers or employers."), field="group") from None
 
 
 def has_active_focal_point(db: Session, organisation_id: int, now: datetime) -> bool:
@@ -85,19 +93,22 @@ def register_organisation(
 ) -> IssuedInvitation:
     """An admin registers an organisation in its group and invites its first focal point."""
     if not rules.may_administer(actor):
-        raise Forbidden("Only an administrator can register organisations.")
-    name = _clean(name, field="name", label="Name", max_length=NAME_MAX)
+        raise Forbidden(_("Only an administrator can register organisations."))
+    name = _clean(name, field="name", label=_("Name"), max_length=NAME_MAX)
     parsed_group = parse_group(group)
-    country = _clean(country, field="country", label="Country", max_length=COUNTRY_MAX)
+    country = _clean(country, field="country", label=_("Country"), max_length=COUNTRY_MAX)
     focal_point_name = _clean(
-        focal_point_name, field="focal_point_name", label="Focal point's name", max_length=NAME_MAX
+        focal_point_name,
+        field="focal_point_name",
+        label=_("Focal point's name"),
+        max_length=NAME_MAX,
     )
     try:
         focal_point_email = clean_email(focal_point_email)
     except DomainError as error:
         raise DomainError(error.message, field="focal_point_email") from None
     if db.scalar(select(exists().where(func.lower(Organisation.name) == name.lower()))):
-        raise Conflict("An organisation with this name is already registered.", field="name")
+        raise Conflict(_("An organisation with this name is already registered."), field="name")
     organisation = Organisation(name=name, group_name=parsed_group.value, country=country)
     db.add(organisation)
     db.flush()
@@ -141,11 +152,11 @@ def invite(
     focal point, an admin invites one)."""
     organisation = db.get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     try:
         mandate_role = MandateRole(role)
     except ValueError:
-        raise DomainError("Choose representative or focal point.", field="role") from None
+        raise DomainError(_("Choose representative or focal point."), field="role") from None
     allowed = rules.may_manage_mandates(actor, organisation_id) or (
         mandate_role is MandateRole.FOCAL_POINT
         and rules.may_name_first_focal_point(
@@ -153,11 +164,16 @@ def invite(
         )
     )
     if not allowed:
-        raise Forbidden(f"Only {organisation.name}'s focal point can mandate its representatives.")
-    name = _clean(name, field="name", label="Name", max_length=NAME_MAX)
+        raise Forbidden(
+            _("Only %(organisation)s's focal point can mandate its representatives.")
+            % {"organisation": organisation.name}
+        )
+    name = _clean(name, field="name", label=_("Name"), max_length=NAME_MAX)
     email = clean_email(email)
     if mandate_expires_at is not None and mandate_expires_at <= utcnow():
-        raise DomainError("The mandate's expiry must be in the future.", field="mandate_expires_at")
+        raise DomainError(
+            _("The mandate's expiry must be in the future."), field="mandate_expires_at"
+        )
     return _issue(db, actor, organisation, name, email, mandate_role, mandate_expires_at, settings)
 
 
@@ -166,15 +182,15 @@ def invite_platform_user(
 ) -> IssuedInvitation:
     """An admin invites a moderator, an observer (agency) or another admin."""
     if not rules.may_administer(actor):
-        raise Forbidden("Only an administrator can invite moderators, observers and admins.")
+        raise Forbidden(_("Only an administrator can invite moderators, observers and admins."))
     try:
         platform_role = PlatformRole(role)
     except ValueError:
-        raise DomainError("Choose moderator, observer or admin.", field="role") from None
-    name = _clean(name, field="name", label="Name", max_length=NAME_MAX)
+        raise DomainError(_("Choose moderator, observer or admin."), field="role") from None
+    name = _clean(name, field="name", label=_("Name"), max_length=NAME_MAX)
     email = clean_email(email)
     if db.scalar(select(exists().where(User.email == email))):
-        raise Conflict("An account with this email already exists.", field="email")
+        raise Conflict(_("An account with this email already exists."), field="email")
     return _create_invitation(db, actor, None, name, email, platform_role.value, None, settings)
 
 
@@ -192,13 +208,19 @@ def _issue(
     if existing is not None:
         if existing.platform_role is not None:
             raise DomainError(
-                "This person holds a platform role (moderator, observer or admin) "
-                "and cannot also speak for an organisation.",
+                _(
+                    "This person holds a platform role (moderator, observer or admin) "
+                    "and cannot also speak for an organisation."
+                ),
                 field="email",
             )
         speaking_for = _speaks_for_other(db, existing.id, organisation.id)
         if speaking_for:
-            raise Conflict(f"This person already speaks for {speaking_for}.", field="email")
+            raise Conflict(
+                _("This person already speaks for %(organisation)s.")
+                % {"organisation": speaking_for},
+                field="email",
+            )
     return _create_invitation(
         db, actor, organisation, name, email, role.value, mandate_expires_at, settings
     )
@@ -271,19 +293,21 @@ def open_invitation(db: Session, token: str) -> tuple[Invitation, InvitationView
     """The invitation behind a link, if it can still be used (410 when used or expired)."""
     invitation = db.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
     if invitation is None:
-        raise NotFound("This invitation link is not valid. Check that you copied all of it.")
+        raise NotFound(_("This invitation link is not valid. Check that you copied all of it."))
     state = rules.invitation_state(
         invitation.expires_at, invitation.accepted_at, invitation.cancelled_at, utcnow()
     )
     if state == "used":
-        raise Gone("This invitation has already been used. Sign in with your password instead.")
+        raise Gone(
+            _("This invitation has already been used. Sign in with your password instead.")
+        )
     if state == "cancelled":
         raise Gone(
-            "This invitation was cancelled. Ask your organisation's focal point for a new one."
+            _("This invitation was cancelled. Ask your organisation's focal point for a new one.")
         )
     if state == "expired":
         raise Gone(
-            "This invitation has expired. Ask your organisation's focal point for a new one."
+            _("This invitation has expired. Ask your organisation's focal point for a new one.")
         )
     organisation = (
         db.get(Organisation, invitation.organisation_id) if invitation.organisation_id else None
@@ -308,7 +332,7 @@ def accept_invitation(
     Creates the mandate (or grants the platform role). The link cannot be used again.
     """
     invitation, _view = open_invitation(db, token)
-    name = _clean(name, field="name", label="Your name", max_length=NAME_MAX)
+    name = _clean(name, field="name", label=_("Your name"), max_length=NAME_MAX)
     user = db.scalar(select(User).where(User.email == invitation.email))
     if user is None:
         problem = rules.password_problem(
@@ -335,7 +359,7 @@ def accept_invitation(
             raise
         except DomainError:
             raise DomainError(
-                "That is not the password of the existing account for this email.",
+                _("That is not the password of the existing account for this email."),
                 field="password",
             ) from None
     _check_still_possible(db, user, invitation)
@@ -375,13 +399,15 @@ def revoke_mandate(db: Session, actor: Viewer, mandate_id: int, reason: str) -> 
     """The organisation withdraws a mandate; from now on it cannot speak for the organisation."""
     mandate = db.get(Mandate, mandate_id)
     if mandate is None:
-        raise NotFound("No such mandate.")
+        raise NotFound(_("No such mandate."))
     if not rules.may_manage_mandates(actor, mandate.organisation_id):
-        raise Forbidden("Only the organisation's focal point can revoke its mandates.")
+        raise Forbidden(_("Only the organisation's focal point can revoke its mandates."))
     if mandate.revoked_at is not None:
-        raise Conflict("This mandate is already revoked.")
+        raise Conflict(_("This mandate is already revoked."))
     if not reason.strip():
-        raise DomainError("Say why the mandate is revoked: the reason is recorded.", field="reason")
+        raise DomainError(
+            _("Say why the mandate is revoked: the reason is recorded."), field="reason"
+        )
     mandate.revoked_at = utcnow()
     mandate.revoked_by_id = actor.user_id
     record(
@@ -399,7 +425,7 @@ def revoke_mandate(db: Session, actor: Viewer, mandate_id: int, reason: str) -> 
 def cancel_invitation(db: Session, actor: Viewer, invitation_id: int) -> Invitation:
     invitation = db.get(Invitation, invitation_id)
     if invitation is None:
-        raise NotFound("No such invitation.")
+        raise NotFound(_("No such invitation."))
     allowed = (
         rules.may_administer(actor)
         if invitation.organisation_id is None
@@ -407,9 +433,9 @@ def cancel_invitation(db: Session, actor: Viewer, invitation_id: int) -> Invitat
         or rules.may_administer(actor)
     )
     if not allowed:
-        raise Forbidden("You cannot cancel this invitation.")
+        raise Forbidden(_("You cannot cancel this invitation."))
     if invitation.accepted_at is not None or invitation.cancelled_at is not None:
-        raise Conflict("This invitation can no longer be cancelled.")
+        raise Conflict(_("This invitation can no longer be cancelled."))
     invitation.cancelled_at = utcnow()
     record(db, actor.user_id, "invitation.cancelled", "invitation", invitation.id)
     return invitation
@@ -498,25 +524,32 @@ def _check_still_possible(db: Session, user: User, invitation: Invitation) -> No
     if invitation.organisation_id is None:
         if active:
             raise Conflict(
-                "This account speaks for an organisation, so it cannot also hold a "
-                "platform role. Use another email address.",
+                _(
+                    "This account speaks for an organisation, so it cannot also hold a "
+                    "platform role. Use another email address."
+                ),
                 field="password",
             )
         return
     if user.platform_role is not None:
         raise Conflict(
-            "This account holds a platform role (moderator, observer or admin) and "
-            "cannot also speak for an organisation.",
+            _(
+                "This account holds a platform role (moderator, observer or admin) and "
+                "cannot also speak for an organisation."
+            ),
             field="password",
         )
     for mandate in active:
         if mandate.organisation_id != invitation.organisation_id:
             other = db.get(Organisation, mandate.organisation_id)
-            name = other.name if other else "another organisation"
+            name = other.name if other else _("another organisation")
             raise Conflict(
-                f"This account already speaks for {name}: "
-                "a person speaks for one organisation at a time.",
+                _(
+                    "This account already speaks for %(organisation)s: "
+                    "a person speaks for one organisation at a time."
+                )
+                % {"organisation": name},
                 field="password",
             )
         if mandate.role == invitation.role:
-            raise Conflict("This account already holds this mandate.", field="password")
+            raise Conflict(_("This account already holds this mandate."), field="password")

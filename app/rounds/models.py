@@ -49,6 +49,8 @@ class Round(Base):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     brief: Mapped[str] = mapped_column(Text, default="")
+    #: The language the brief is written in; versions in other languages are RoundBriefs.
+    brief_language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     status: Mapped[str] = mapped_column(String(20), default=RoundStatus.DRAFT.value)
     weighting: Mapped[str] = mapped_column(String(10), default=Weighting.EQUAL.value)
     sealed: Mapped[bool] = mapped_column(default=False)
@@ -67,6 +69,20 @@ class Round(Base):
 
     consultation: Mapped[Consultation] = relationship(back_populates="rounds", lazy="raise")
     invitations: Mapped[list[RoundInvitation]] = relationship(back_populates="round", lazy="raise")
+
+
+class RoundBrief(Base):
+    """The round's brief in another language (the reader gets it in theirs when it exists)."""
+
+    __tablename__ = "round_briefs"
+    __table_args__ = (UniqueConstraint("round_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    language: Mapped[str] = mapped_column(String(10))
+    brief: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RoundInvitation(Base):

@@ -7,8 +7,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from babel import numbers as babel_numbers
+
 from app.accounts.rules import Speaking, Viewer
-from app.i18n import N_, Labels
+from app.i18n import N_, Labels, current_language
+from app.i18n import gettext as _
 from app.vocabulary import Group, RoundStatus, Stance
 
 BASE_ORDER = (Group.GOVERNMENT, Group.EMPLOYERS, Group.WORKERS)
@@ -30,6 +33,26 @@ STANCE_LABELS = Labels(
         Stance.NEUTRAL: N_("Neutral"),
         Stance.OPPOSE: N_("Oppose"),
         Stance.ABSTAIN: N_("Abstain"),
+    }
+)
+
+#: A round's status as its badge shows it (lowercase, like the status value).
+ROUND_STATUS_LABELS = Labels(
+    {
+        RoundStatus.DRAFT: N_("draft"),
+        RoundStatus.SCHEDULED: N_("scheduled"),
+        RoundStatus.OPEN: N_("open"),
+        RoundStatus.CLOSED: N_("closed"),
+        RoundStatus.PUBLISHED: N_("published"),
+    }
+)
+
+#: Each group named as the subject of a sentence ("The workers group posted no position").
+GROUP_SUBJECTS = Labels(
+    {
+        Group.GOVERNMENT: N_("The government group"),
+        Group.WORKERS: N_("The workers group"),
+        Group.EMPLOYERS: N_("The employers group"),
     }
 )
 
@@ -74,21 +97,23 @@ def speaker_for(viewer: Viewer, invited: Iterable[int], status: RoundStatus) -> 
     if status is not RoundStatus.OPEN:
         if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
             raise RoundRuleError(
-                "This round is closed: nothing more can be posted.", status_code=409
+                _("This round is closed: nothing more can be posted."), status_code=409
             )
-        raise RoundRuleError("This round is not open yet.", status_code=409)
+        raise RoundRuleError(_("This round is not open yet."), status_code=409)
     invited_ids = set(invited)
     for mandate in viewer.mandates:
         if mandate.organisation_id in invited_ids:
             return mandate
     if viewer.platform_role is not None:
         raise RoundRuleError(
-            "Only representatives of invited organisations post in a round; "
-            "moderators, observers and administrators read.",
+            _(
+                "Only representatives of invited organisations post in a round; "
+                "moderators, observers and administrators read."
+            ),
             status_code=403,
         )
     raise RoundRuleError(
-        "Your organisation is not invited to this round, so you can read it but not post.",
+        _("Your organisation is not invited to this round, so you can read it but not post."),
         status_code=403,
     )
 
@@ -101,18 +126,35 @@ def posting_wait(nth_latest: datetime | None, now: datetime) -> int:
     return max(1, int((nth_latest + POSTING_WINDOW - now).total_seconds()) + 1)
 
 
+def format_number(value: int) -> str:
+    """A count in the reader's language ("20,000", "20 000", "20.000")."""
+    return babel_numbers.format_decimal(value, locale=current_language())
+
+
 def clean_text(text: str, *, field: str, label: str, max_length: int, required: bool) -> str:
-    """Normalise line endings; refuse control characters (PostgreSQL refuses NUL), overlong text."""
+    """Normalise line endings; refuse control characters (PostgreSQL refuses NUL), overlong text.
+
+    ``label`` names the field in English ("The statement"), marked with ``N_`` where it is
+    written; it is translated here, with the refusal."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    name = _(label)
     if _CONTROL.search(text):
         raise RoundRuleError(
-            f"{label} contains control characters; remove them and try again.", field
+            _("%(label)s contains control characters; remove them and try again.")
+            % {"label": name},
+            field,
         )
     if required and not text:
-        raise RoundRuleError(f"{label} is required.", field)
+        raise RoundRuleError(_("%(label)s is required.") % {"label": name}, field)
     if len(text) > max_length:
         raise RoundRuleError(
-            f"{label} is {len(text):,} characters long; the limit is {max_length:,}.", field
+            _("%(label)s is %(length)s characters long; the limit is %(limit)s.")
+            % {
+                "label": name,
+                "length": format_number(len(text)),
+                "limit": format_number(max_length),
+            },
+            field,
         )
     return text
 
@@ -121,7 +163,7 @@ def parse_stance(value: str) -> Stance:
     try:
         return Stance(value)
     except ValueError:
-        raise RoundRuleError("Choose a stance from the list.", "stance") from None
+        raise RoundRuleError(_("Choose a stance from the list."), "stance") from None
 
 
 def check_position(stance_value: str, statement: str) -> tuple[Stance, str]:
@@ -129,20 +171,22 @@ def check_position(stance_value: str, statement: str) -> tuple[Stance, str]:
     statement = clean_text(
         statement,
         field="statement",
-        label="The statement",
+        label=N_("The statement"),
         max_length=STATEMENT_MAX,
         required=False,
     )
     if stance in STATEMENT_REQUIRED and not statement:
         raise RoundRuleError(
-            f"A statement is required with “{STANCE_LABELS[stance]}”: say why.", "statement"
+            _("A statement is required with “%(stance)s”: say why.")
+            % {"stance": STANCE_LABELS[stance]},
+            "statement",
         )
     return stance, statement
 
 
 def check_comment(body: str) -> str:
     return clean_text(
-        body, field="body", label="The comment", max_length=COMMENT_MAX, required=True
+        body, field="body", label=N_("The comment"), max_length=COMMENT_MAX, required=True
     )
 
 

@@ -14,6 +14,8 @@ from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound
+from app.i18n import N_
+from app.i18n import gettext as _
 from app.notifications import service as notifications
 from app.organisations.models import Organisation
 from app.rounds import rules
@@ -87,15 +89,17 @@ def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
 
 def require_moderator(viewer: Viewer) -> None:
     if not (viewer.is_moderator or viewer.is_admin):
-        raise Forbidden("Only moderators run consultations and rounds.")
+        raise Forbidden(_("Only moderators run consultations and rounds."))
 
 
 def create_consultation(db: Session, viewer: Viewer, title: str, brief: str) -> Consultation:
     require_moderator(viewer)
     try:
-        title = rules.clean_text(title, field="title", label="Title", max_length=200, required=True)
+        title = rules.clean_text(
+            title, field="title", label=N_("Title"), max_length=200, required=True
+        )
         brief = rules.clean_text(
-            brief, field="brief", label="Brief", max_length=20_000, required=False
+            brief, field="brief", label=N_("Brief"), max_length=20_000, required=False
         )
     except rules.RoundRuleError as error:
         raise DomainError(error.message, field=error.field) from None
@@ -122,31 +126,33 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
     require_moderator(viewer)
     consultation = db.get(Consultation, consultation_id)
     if consultation is None:
-        raise NotFound("No such consultation.")
+        raise NotFound(_("No such consultation."))
     try:
         title = rules.clean_text(
-            draft.title, field="title", label="Title", max_length=200, required=True
+            draft.title, field="title", label=N_("Title"), max_length=200, required=True
         )
         brief = rules.clean_text(
-            draft.brief, field="brief", label="Brief", max_length=20_000, required=True
+            draft.brief, field="brief", label=N_("Brief"), max_length=20_000, required=True
         )
     except rules.RoundRuleError as error:
         raise DomainError(error.message, field=error.field) from None
     try:
         weighting = Weighting(draft.weighting)
     except ValueError:
-        raise DomainError("Choose 1:1:1 or 2:1:1.", field="weighting") from None
+        raise DomainError(_("Choose 1:1:1 or 2:1:1."), field="weighting") from None
     if draft.closes_at is None:
-        raise DomainError("A round needs a deadline.", field="closes_at")
+        raise DomainError(_("A round needs a deadline."), field="closes_at")
     if draft.closes_at <= utcnow():
-        raise DomainError("The deadline must be in the future.", field="closes_at")
+        raise DomainError(_("The deadline must be in the future."), field="closes_at")
     organisations = db.execute(
         select(Organisation.id, Organisation.group_name).where(
             Organisation.id.in_(draft.organisation_ids)
         )
     ).all()
     if len(organisations) != len(set(draft.organisation_ids)):
-        raise DomainError("One of the chosen organisations does not exist.", field="organisations")
+        raise DomainError(
+            _("One of the chosen organisations does not exist."), field="organisations"
+        )
     number = (
         db.scalar(select(func.max(Round.number)).where(Round.consultation_id == consultation_id))
         or 0
@@ -186,12 +192,14 @@ def set_invitations(
     round_ = lock_round(db, round_id)
     if round_.status != RoundStatus.DRAFT.value:
         raise DomainError(
-            "Invitations can be changed only while the round is a draft.", status_code=409
+            _("Invitations can be changed only while the round is a draft."), status_code=409
         )
     wanted = set(organisation_ids)
     known = set(db.scalars(select(Organisation.id).where(Organisation.id.in_(wanted))))
     if known != wanted:
-        raise DomainError("One of the chosen organisations does not exist.", field="organisations")
+        raise DomainError(
+            _("One of the chosen organisations does not exist."), field="organisations"
+        )
     current = {
         inv.organisation_id: inv
         for inv in db.scalars(select(RoundInvitation).where(RoundInvitation.round_id == round_id))
@@ -205,6 +213,28 @@ def set_invitations(
         db, viewer.user_id, "round.invitations_set", "round", round_id, organisations=sorted(wanted)
     )
     return round_
+
+
+_GOV, _WORK, _EMP = Group.GOVERNMENT, Group.WORKERS, Group.EMPLOYERS
+#: What to invite before a round can open, by the groups missing (in ``Group`` order): one
+#: whole sentence each, so that every language can word the groups its own way.
+_INVITE_MISSING = {
+    (_GOV,): N_("Invite at least one organisation of the government group first."),
+    (_WORK,): N_("Invite at least one organisation of the workers group first."),
+    (_EMP,): N_("Invite at least one organisation of the employers group first."),
+    (_GOV, _WORK): N_(
+        "Invite at least one organisation of the government and workers groups first."
+    ),
+    (_GOV, _EMP): N_(
+        "Invite at least one organisation of the government and employers groups first."
+    ),
+    (_WORK, _EMP): N_(
+        "Invite at least one organisation of the workers and employers groups first."
+    ),
+    (_GOV, _WORK, _EMP): N_(
+        "Invite at least one organisation of the government and workers and employers groups first."
+    ),
+}
 
 
 def missing_groups(db: Session, round_id: int) -> list[Group]:
@@ -224,7 +254,7 @@ def lock_round(db: Session, round_id: int) -> Round:
     the database's write lock (``BEGIN IMMEDIATE``)."""
     round_ = db.scalar(select(Round).where(Round.id == round_id).with_for_update())
     if round_ is None:
-        raise NotFound("No such round.")
+        raise NotFound(_("No such round."))
     return round_
 
 
@@ -244,7 +274,7 @@ def claim_round(db: Session, round_id: int) -> tuple[RoundStatus, bool]:
         .returning(rounds.c.status, rounds.c.opens_at, rounds.c.closes_at, rounds.c.premoderated),
     ).one_or_none()
     if row is None:
-        raise NotFound("No such round.")
+        raise NotFound(_("No such round."))
     status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
     return status, bool(row.premoderated)
 
@@ -259,24 +289,22 @@ def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | 
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
     if round_.status != RoundStatus.DRAFT.value:
-        raise DomainError("Only a draft round can be opened or scheduled.")
+        raise DomainError(_("Only a draft round can be opened or scheduled."))
     missing = missing_groups(db, round_id)
     if missing:
-        names = " and ".join(g.label.lower() for g in missing)
-        plural = "s" if len(missing) > 1 else ""
+        invite = _INVITE_MISSING[tuple(missing)]
         raise DomainError(
-            f"A round opens only when all three groups are invited. Invite at least one "
-            f"organisation of the {names} group{plural} first.",
+            _("A round opens only when all three groups are invited.") + " " + _(invite),
             field="organisations",
         )
     now = utcnow()
     if opens_at is not None and opens_at <= now:
         raise DomainError(
-            "The opening time must be in the future (or choose “Open now”).", field="opens_at"
+            _("The opening time must be in the future (or choose “Open now”)."), field="opens_at"
         )
     if opens_at is not None:
         if round_.closes_at is not None and opens_at >= round_.closes_at:
-            raise DomainError("The round must open before its deadline.", field="opens_at")
+            raise DomainError(_("The round must open before its deadline."), field="opens_at")
         round_.status = RoundStatus.SCHEDULED.value
         round_.opens_at = opens_at
         record(

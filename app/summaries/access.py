@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.i18n import gettext as _
 from app.vocabulary import RoundStatus
 
 
@@ -32,18 +33,21 @@ def summary_audience(
     sealed positions stay unseen by everyone until the close.
     """
     if not may_see_round or status is RoundStatus.DRAFT:
-        raise SummaryRefused("There is no such round.", 404)
+        raise SummaryRefused(_("There is no such round."), 404)
     closed = status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
     if closed:
         return Audience.MODERATOR if moderates else Audience.PUBLIC
     if not moderates:
         raise SummaryRefused(
-            "The summary of this round is available once the round has closed.", 409
+            _("The summary of this round is available once the round has closed."), 409
         )
     if status is RoundStatus.SCHEDULED:
-        raise SummaryRefused("This round has not opened yet: there is nothing to summarise.", 409)
+        raise SummaryRefused(
+            _("This round has not opened yet: there is nothing to summarise."), 409
+        )
     if sealed:
         raise SummaryRefused(
-            "This round's positions are sealed until it closes, so it cannot be previewed.", 409
+            _("This round's positions are sealed until it closes, so it cannot be previewed."),
+            409,
         )
     return Audience.MODERATOR

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.i18n import format_percent
+from app.i18n import gettext as _
+from app.rounds.rules import STANCE_LABELS
 from app.vocabulary import Group, Stance
 
 BAR_X = 150
@@ -71,15 +74,16 @@ def bars(summary: dict[str, Any], order: Sequence[Group]) -> list[Bar]:
             (s.value, data["stances"][s.value] / responded if responded else 0.0) for s in Stance
         ]
         note = (
-            f"{responded} of {data['invited']} responded"
+            _("%(responded)s of %(invited)s responded")
+            % {"responded": responded, "invited": data["invited"]}
             if responded
-            else f"silent (0 of {data['invited']})"
+            else _("silent (0 of %(invited)s)") % {"invited": data["invited"]}
         )
         result.append(Bar(g.label, y, _segments(shares), note))
         y += BAR_HEIGHT + ROW_GAP
     whole = [(s.value, float(summary["tally"][s.value])) for s in Stance]
     whole.append(("not_expressed", float(summary["not_expressed"])))
-    result.append(Bar("Equal weight", y + ROW_GAP, _segments(whole), "the whole"))
+    result.append(Bar(_("Equal weight"), y + ROW_GAP, _segments(whole), _("the whole")))
     return result
 
 
@@ -87,27 +91,41 @@ def height(bar_count: int) -> int:
     return int(TOP * 2 + bar_count * (BAR_HEIGHT + ROW_GAP) + ROW_GAP)
 
 
+def _stance_words(stance: Stance) -> str:
+    """A stance as a word in a sentence ("support with reservations"), in the reader's
+    language."""
+    return STANCE_LABELS[stance].lower()
+
+
 def description(summary: dict[str, Any], order: Sequence[Group]) -> str:
-    """The chart in words (its SVG <desc>)."""
+    """The chart in words (its SVG <desc>), in the reader's language."""
     parts = []
     for g in order:
         data = summary["groups"][g.value]
         if not data["responded"]:
-            parts.append(f"{g.label}: silent.")
+            parts.append(_("%(group)s: silent.") % {"group": g.label})
             continue
         counts = ", ".join(
-            f"{data['stances'][s.value]} {s.value.replace('_', ' ')}"
+            _("%(count)s %(stance)s")
+            % {"count": data["stances"][s.value], "stance": _stance_words(s)}
             for s in Stance
             if data["stances"][s.value]
         )
-        parts.append(f"{g.label}: {counts} of {data['responded']} responding.")
+        parts.append(
+            _("%(group)s: %(counts)s of %(responded)s responding.")
+            % {"group": g.label, "counts": counts, "responded": data["responded"]}
+        )
     tally = ", ".join(
-        f"{s.value.replace('_', ' ')} {summary['tally'][s.value] * 100:.1f}%"
+        _("%(stance)s %(share)s")
+        % {"stance": _stance_words(s), "share": format_percent(summary["tally"][s.value])}
         for s in Stance
         if summary["tally"][s.value]
     )
     parts.append(
-        f"Equal-weight whole: {tally or 'nothing expressed'}; "
-        f"not expressed {summary['not_expressed'] * 100:.1f}%."
+        _("Equal-weight whole: %(tally)s; not expressed %(share)s.")
+        % {
+            "tally": tally or _("nothing expressed"),
+            "share": format_percent(summary["not_expressed"]),
+        }
     )
     return " ".join(parts)

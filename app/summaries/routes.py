@@ -14,6 +14,7 @@ from app.db import DbSession
 from app.errors import NotFound
 from app.exports import stream
 from app.exports.formats import FORMATS, MEDIA_TYPES
+from app.i18n import gettext as _
 from app.summaries.access import Audience
 from app.summaries.service import audience_for, load_header, round_summary
 from app.summaries.view import view_context
@@ -51,7 +52,10 @@ def download(
     fmt: str,
 ) -> Response:
     if fmt not in FORMATS:
-        raise NotFound(f"There is no “{fmt[:20]}” export: choose csv, json, xlsx or pdf.")
+        raise NotFound(
+            _("There is no “%(format)s” export: choose csv, json, xlsx or pdf.")
+            % {"format": fmt[:20]}
+        )
     header = load_header(db, round_id)
     audience = audience_for(header, viewer)
     db.commit()  # the export reads on a connection of its own

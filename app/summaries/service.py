@@ -14,6 +14,7 @@ from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.db import read, utcnow
 from app.errors import DomainError, NotFound
+from app.i18n import gettext as _
 from app.organisations.models import Organisation
 from app.positions.models import Position
 from app.rounds import rules
@@ -61,7 +62,7 @@ def load_header(db: Session, round_id: int) -> RoundHeader:
         .where(Round.id == round_id),
     ).one_or_none()
     if row is None:
-        raise NotFound("There is no such round.")
+        raise NotFound(_("There is no such round."))
     status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
     return RoundHeader(
         row.id,

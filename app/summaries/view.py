@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from app import i18n
 from app.i18n import N_, Labels
 from app.rounds.rules import STANCE_LABELS, column_order
 from app.summaries import chart
-from app.vocabulary import Group, Stance
+from app.vocabulary import Group, RoundStatus, Stance
 
 CONVERGENCE_LABELS = Labels(
     {
@@ -26,6 +27,35 @@ STANCE_TEXT = Labels(
     }
 )
 
+#: A round's state as written in a sentence ("status published"), in the reader's language.
+STATUS_TEXT = Labels(
+    {
+        RoundStatus.DRAFT.value: N_("draft"),
+        RoundStatus.SCHEDULED.value: N_("scheduled"),
+        RoundStatus.OPEN.value: N_("open"),
+        RoundStatus.CLOSED.value: N_("closed"),
+        RoundStatus.PUBLISHED.value: N_("published"),
+    }
+)
+#: Each group named as a group ("Workers group"), as the ILO names them.
+GROUP_NAMES = Labels(
+    {
+        Group.GOVERNMENT.value: N_("Government group"),
+        Group.WORKERS.value: N_("Workers group"),
+        Group.EMPLOYERS.value: N_("Employers group"),
+    }
+)
+
+
+def group_word(value: str) -> str:
+    """A group as written inside a sentence ("workers"), in the reader's language."""
+    return Group(value).label.lower()
+
+
+def group_words(values: Iterable[str]) -> str:
+    """Groups listed inside a sentence ("government, workers")."""
+    return ", ".join(group_word(v) for v in values)
+
 
 def percent(value: float) -> str:
     return i18n.format_percent(value)
@@ -40,6 +70,10 @@ def view_context(summary: dict[str, Any]) -> dict[str, Any]:
         "groups": {g: summary["groups"][g.value] for g in Group},
         "stances": list(Stance),
         "stance_text": STANCE_TEXT,
+        "status_text": STATUS_TEXT,
+        "group_names": GROUP_NAMES,
+        "group_word": group_word,
+        "group_words": group_words,
         "convergence_label": CONVERGENCE_LABELS[summary["convergence"]["kind"]],
         "majorities": [(g, summary["groups"][g.value]["majority"] or "silent") for g in order],
         "chart_bars": bars,
