@@ -18,12 +18,28 @@ from app.audit.models import AuditEvent
 from app.db import DbSession, read
 from app.errors import Forbidden
 from app.exports.cells import spreadsheet_safe
+from app.i18n import N_, Labels
+from app.i18n import gettext as _
 from app.web import render
 
 router = APIRouter()
 AnySelect = Select[*tuple[Any, ...]]
 PAGE_SIZE = 100
 CSV_COLUMNS = ["id", "at", "actor", "action", "subject_type", "subject_id", "details"]
+#: What an event can be about, as the filter offers it and the page names it (the codes stay
+#: as they are in the log and its CSV export).
+SUBJECT_TYPES = Labels(
+    {
+        "round": N_("round"),
+        "comment": N_("comment"),
+        "position": N_("position"),
+        "mandate": N_("mandate"),
+        "invitation": N_("invitation"),
+        "organisation": N_("organisation"),
+        "user": N_("user"),
+        "consultation": N_("consultation"),
+    }
+)
 
 
 def _query(action: str, subject_type: str, subject_id: int | None) -> AnySelect:
@@ -61,7 +77,7 @@ def audit_log(
     format: Annotated[str, Query(max_length=10)] = "html",
 ) -> Response:
     if not (viewer.is_moderator or viewer.is_admin or viewer.is_observer):
-        raise Forbidden("The audit log is for moderators, administrators and observers.")
+        raise Forbidden(_("The audit log is for moderators, administrators and observers."))
     query = _query(action, subject_type, subject_id)
     if format == "csv":
         return StreamingResponse(
@@ -74,9 +90,9 @@ def audit_log(
         {
             "id": r.id,
             "at": r.at,
-            "actor": r.actor or "the system",
+            "actor": r.actor or _("the system"),
             "action": r.action,
-            "subject": f"{r.subject_type} {r.subject_id}" if r.subject_id else r.subject_type,
+            "subject": _subject(r.subject_type, r.subject_id),
             "subject_type": r.subject_type,
             "subject_id": r.subject_id,
             "details": json.loads(r.details or "{}"),
@@ -90,6 +106,7 @@ def audit_log(
             "events": events,
             "has_more": len(rows) > PAGE_SIZE,
             "page": page,
+            "subject_types": SUBJECT_TYPES,
             "filters": {
                 "action": action,
                 "subject_type": subject_type,
@@ -97,6 +114,14 @@ def audit_log(
             },
         },
     )
+
+
+def _subject(subject_type: str, subject_id: int | None) -> str:
+    """The subject ("round 12") in the reader's language (a type without a label: its code)."""
+    name = SUBJECT_TYPES[subject_type] if subject_type in SUBJECT_TYPES else subject_type
+    if not subject_id:
+        return name
+    return _("%(type)s %(id)s") % {"type": name, "id": subject_id}
 
 
 def _csv_rows(db: DbSession, query: AnySelect) -> Iterator[str]:

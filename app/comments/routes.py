@@ -13,6 +13,7 @@ from app.comments import service
 from app.comments.models import Comment
 from app.db import DbSession
 from app.errors import DomainError, NotFound
+from app.i18n import gettext as _
 from app.positions.models import Position
 from app.positions.service import invited_organisation_ids
 from app.rounds import page as round_page
@@ -29,7 +30,7 @@ def _comment_view(
     info = round_page.load_round(db, round_id, viewer)
     found = round_page.load_comments(db, info, viewer, Comment.id == comment_id)
     if not found:
-        raise NotFound("There is no such comment in this round.")
+        raise NotFound(_("There is no such comment in this round."))
     return info, found[0]
 
 
@@ -172,7 +173,7 @@ def position_comment_form(
     _may_post(db, viewer, info)
     position = db.get(Position, position_id)
     if position is None or position.round_id != round_id:
-        raise NotFound("There is no such position in this round.")
+        raise NotFound(_("There is no such position in this round."))
     context = _form_context(
         info, position_id=position_id, form_id=f"comment-form-position-{position_id}"
     )
@@ -222,8 +223,10 @@ def edit_form(
     context = {"round": info, "comment": comment, "body": body, "errors": {}, "may_reply": True}
     if not comment.editable:
         raise DomainError(
-            "Comments can be edited for 15 minutes after posting, by their "
-            "author; this one can no longer be changed.",
+            _(
+                "Comments can be edited for 15 minutes after posting, by their "
+                "author; this one can no longer be changed."
+            ),
             status_code=409,
         )
     return render(request, "comments/_edit_form.html", context, page="comments/edit.html")

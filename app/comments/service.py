@@ -14,6 +14,8 @@ from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.positions.models import Position
 from app.positions.service import as_domain_error, current_status, invited_organisation_ids
 from app.rounds import rules
@@ -45,12 +47,17 @@ def post(
         return db.get_one(Comment, state.repeat_id)  # a double click or a retry
     wait = rules.posting_wait(state.limit_reached_at, utcnow())
     if wait:
-        raise TooManyAttempts(
-            f"You have posted {posting_limit} comments in the last "
-            f"{rules.POSTING_WINDOW.seconds // 60} minutes. Please wait {wait} seconds and send "
-            "it again (your text is kept below).",
-            retry_after=wait,
-        )
+        posted = ngettext(
+            "You have posted %(count)d comment in the last %(minutes)d minutes.",
+            "You have posted %(count)d comments in the last %(minutes)d minutes.",
+            posting_limit,
+        ) % {"count": posting_limit, "minutes": rules.POSTING_WINDOW.seconds // 60}
+        again = ngettext(
+            "Please wait %(seconds)d second and send it again (your text is kept below).",
+            "Please wait %(seconds)d seconds and send it again (your text is kept below).",
+            wait,
+        ) % {"seconds": wait}
+        raise TooManyAttempts(f"{posted} {again}", retry_after=wait)
     try:
         speaking = rules.speaker_for(viewer, state.invited, state.status)
         body = rules.check_comment(body)
@@ -61,18 +68,18 @@ def post(
         parent = db.get(Comment, parent_id)
         if parent is None or parent.round_id != round_id:
             raise DomainError(
-                "The comment you are replying to is not part of this round.", field="body"
+                _("The comment you are replying to is not part of this round."), field="body"
             )
         root = db.get(Comment, parent.thread_id) if parent.thread_id else parent
         if parent.locked or (root is not None and root.locked):
             raise DomainError(
-                "This thread is locked by a moderator: no more replies.", status_code=409
+                _("This thread is locked by a moderator: no more replies."), status_code=409
             )
         position_id, thread_id = parent.position_id, parent.thread_id or parent.id
     elif position_id is not None:
         position = db.get(Position, position_id)
         if position is None or position.round_id != round_id:
-            raise DomainError("That position is not part of this round.", field="body")
+            raise DomainError(_("That position is not part of this round."), field="body")
     html = markdown.render(body)
     status, premoderated = claim_round(db, round_id)
     try:
@@ -120,13 +127,15 @@ def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str)
     round_ = lock_round(db, round_id)
     comment = db.get(Comment, comment_id)
     if comment is None or comment.round_id != round_id:
-        raise NotFound("No such comment in this round.")
+        raise NotFound(_("No such comment in this round."))
     if comment.author_id != viewer.user_id:
-        raise Forbidden("Only the author can edit a comment.")
+        raise Forbidden(_("Only the author can edit a comment."))
     if not rules.may_edit_comment(viewer, comment.author_id, comment.created_at, utcnow()):
         raise DomainError(
-            "Comments can be edited for 15 minutes after posting; this one can "
-            "no longer be changed.",
+            _(
+                "Comments can be edited for 15 minutes after posting; this one can "
+                "no longer be changed."
+            ),
             status_code=409,
         )
     try:
@@ -189,7 +198,7 @@ def _posting_state(
         .where(Round.id == round_id),
     ).all()
     if not rows:
-        raise NotFound("No such round.")
+        raise NotFound(_("No such round."))
     first = rows[0]
     status = effective_status(RoundStatus(first.status), first.opens_at, first.closes_at, utcnow())
     invited = [r.organisation_id for r in rows if r.organisation_id is not None]

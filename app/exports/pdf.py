@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
+from app.i18n import gettext as _
 from app.summaries.view import view_context
 from app.web import templates
 
 
+def page_counter() -> Markup:
+    """The footer's “page 2 of 5” in the reader's language, as the inside of a CSS string
+    whose numbers are the page counters (``…" counter(page) "…``)."""
+    words = _("page %(page)s of %(pages)s")
+    # a translation made safe inside a CSS string, and two counters: no outside input
+    quoted = words.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return Markup(quoted % {"page": '" counter(page) "', "pages": '" counter(pages) "'})
+
+
 def report_html(summary: dict[str, Any]) -> str:
-    return templates.env.get_template("summaries/report.html").render(view_context(summary))
+    context = view_context(summary) | {"page_counter": page_counter()}
+    return templates.env.get_template("summaries/report.html").render(context)
 
 
 def render_pdf(summary: dict[str, Any]) -> bytes:

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.comments.models import Comment, Flag
 from app.db import read, utcnow
+from app.i18n import N_, Labels
+from app.i18n import gettext as _
 from app.moderation import rules
 from app.organisations.models import Organisation
 from app.positions.models import Position
@@ -21,14 +23,16 @@ from app.rounds.rules import effective_status
 from app.vocabulary import Group, RoundStatus, Visibility
 
 BUCKETS = ["open", "closing_soon", "scheduled", "draft", "closed", "published"]
-BUCKET_LABELS = {
-    "open": "Open",
-    "closing_soon": "Closing soon (within 48 hours)",
-    "scheduled": "Scheduled",
-    "draft": "Drafts",
-    "closed": "Closed",
-    "published": "Published",
-}
+BUCKET_LABELS = Labels(
+    {
+        "open": N_("Open"),
+        "closing_soon": N_("Closing soon (within 48 hours)"),
+        "scheduled": N_("Scheduled"),
+        "draft": N_("Drafts"),
+        "closed": N_("Closed"),
+        "published": N_("Published"),
+    }
+)
 
 
 @dataclass
@@ -169,7 +173,10 @@ def _queue(db: Session) -> list[QueueItem]:
             .outerjoin(Organisation, Organisation.id == Flag.organisation_id)
             .where(Flag.resolved_at.is_(None), Flag.comment_id.in_(list(items))),
         ):
-            reasons[f.comment_id].append(f"{f.name or 'someone'}: {f.reason}")
+            reasons[f.comment_id].append(
+                _("%(organisation)s: %(reason)s")
+                % {"organisation": f.name or _("someone"), "reason": f.reason}
+            )
     for comment_id, item in items.items():
         item.flags = reasons.get(comment_id, [])
     return list(items.values())

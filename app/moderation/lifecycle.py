@@ -13,6 +13,8 @@ from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.db import utcnow
 from app.errors import DomainError
+from app.i18n import N_
+from app.i18n import gettext as _
 from app.moderation import rules, signoff
 from app.notifications import service as notifications
 from app.rounds.models import Round
@@ -37,7 +39,7 @@ def _refused(error: rules.LifecycleError | RoundRuleError) -> DomainError:
 def _outcome(text: str) -> str:
     try:
         return clean_text(
-            text, field="outcome", label="The outcome", max_length=OUTCOME_MAX, required=True
+            text, field="outcome", label=N_("The outcome"), max_length=OUTCOME_MAX, required=True
         )
     except RoundRuleError as error:
         raise _refused(error) from None
@@ -87,7 +89,7 @@ def write_outcome(db: Session, viewer: Viewer, round_id: int, outcome: str) -> R
     round_ = lock_round(db, round_id)
     if round_.status != RoundStatus.CLOSED.value:
         raise DomainError(
-            "The outcome can be revised only while the round is closed and not yet published.",
+            _("The outcome can be revised only while the round is closed and not yet published."),
             status_code=409,
         )
     before = round_.outcome
@@ -175,7 +177,7 @@ def publish(db: Session, viewer: Viewer, round_id: int) -> Round:
     status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
     try:
         if status is RoundStatus.CLOSED and round_.status != RoundStatus.CLOSED.value:
-            raise rules.LifecycleError("Close the round with its outcome before publishing it.")
+            raise rules.LifecycleError(_("Close the round with its outcome before publishing it."))
         rules.check_publish(status, round_.outcome)
     except rules.LifecycleError as error:
         raise _refused(error) from None

@@ -14,8 +14,10 @@ from app.audit.service import record
 from app.comments.models import Comment
 from app.db import DbSession
 from app.errors import DomainError, Forbidden
+from app.i18n import N_, Labels
+from app.i18n import gettext as _
 from app.moderation import dashboard, lifecycle, service, signoff
-from app.moderation.rules import HIDE_REASONS
+from app.moderation.rules import GROUP_IN_SENTENCE, HIDE_REASONS, group_list, shown_reason
 from app.rounds import page as round_page
 from app.rounds.routes import parse_deadline, refused_on_round_page
 from app.vocabulary import Group
@@ -23,38 +25,62 @@ from app.web import is_htmx, render, see_other, templates
 
 router = APIRouter()
 templates.env.globals["hide_reasons"] = HIDE_REASONS
+templates.env.globals["moderation_reason"] = shown_reason
+templates.env.globals["group_in_sentence"] = GROUP_IN_SENTENCE
+templates.env.globals["group_list"] = group_list
 
-ACTIONS: dict[str, dict[str, str]] = {
-    "close": {
-        "title": "Close the round",
-        "button": "Close the round now",
-        "help": "Closing ends posting for everyone. Write the outcome: the conclusions "
-        "of the round, as they will be shown under “Outcome” and published.",
-    },
-    "outcome": {
-        "title": "Revise the outcome",
-        "button": "Save the outcome",
-        "help": "The round is closed and not yet published: the outcome can still be "
-        "revised. Every revision is recorded.",
-    },
-    "extend": {
-        "title": "Extend the deadline",
-        "button": "Extend the deadline",
-        "help": "Give the new deadline (UTC) and, if you wish, a reason; both are "
-        "recorded in the audit log.",
-    },
-    "reopen": {
-        "title": "Reopen the round",
-        "button": "Reopen the round",
-        "help": "Reopening lets organisations post again until the new deadline. "
-        "A reason is required and recorded in the audit log.",
-    },
-    "publish": {
-        "title": "Publish the round",
-        "button": "Publish",
-        "help": "Publishing makes the round's record public and final: it cannot be "
-        "reopened afterwards.",
-    },
+#: Each action's page: its title, its button and what it does (translated when shown).
+ACTIONS: dict[str, Labels] = {
+    "close": Labels(
+        {
+            "title": N_("Close the round"),
+            "button": N_("Close the round now"),
+            "help": N_(
+                "Closing ends posting for everyone. Write the outcome: the conclusions "
+                "of the round, as they will be shown under “Outcome” and published."
+            ),
+        }
+    ),
+    "outcome": Labels(
+        {
+            "title": N_("Revise the outcome"),
+            "button": N_("Save the outcome"),
+            "help": N_(
+                "The round is closed and not yet published: the outcome can still be "
+                "revised. Every revision is recorded."
+            ),
+        }
+    ),
+    "extend": Labels(
+        {
+            "title": N_("Extend the deadline"),
+            "button": N_("Extend the deadline"),
+            "help": N_(
+                "Give the new deadline (UTC) and, if you wish, a reason; both are "
+                "recorded in the audit log."
+            ),
+        }
+    ),
+    "reopen": Labels(
+        {
+            "title": N_("Reopen the round"),
+            "button": N_("Reopen the round"),
+            "help": N_(
+                "Reopening lets organisations post again until the new deadline. "
+                "A reason is required and recorded in the audit log."
+            ),
+        }
+    ),
+    "publish": Labels(
+        {
+            "title": N_("Publish the round"),
+            "button": N_("Publish"),
+            "help": N_(
+                "Publishing makes the round's record public and final: it cannot be "
+                "reopened afterwards."
+            ),
+        }
+    ),
 }
 
 
@@ -65,7 +91,7 @@ def guard(db: DbSession, viewer: Viewer, action: str, round_id: int) -> None:
     db.rollback()
     record(db, viewer.user_id, f"denied.round.{action}", "round", round_id)
     db.commit()
-    raise Forbidden("Only moderators run the round's lifecycle.")
+    raise Forbidden(_("Only moderators run the round's lifecycle."))
 
 
 def _page(
@@ -99,7 +125,7 @@ def _confirm(
     request: Request, db: DbSession, viewer: Viewer, round_id: int, action: str
 ) -> Response:
     if not (viewer.is_moderator or viewer.is_admin):
-        raise Forbidden("Only moderators run the round's lifecycle.")
+        raise Forbidden(_("Only moderators run the round's lifecycle."))
     return _page(request, db, viewer, round_id, action, {}, {})
 
 
@@ -388,7 +414,7 @@ def _flag_context(db: DbSession, viewer: Viewer, round_id: int, comment_id: int)
     info = round_page.load_round(db, round_id, viewer)
     found = round_page.load_comments(db, info, viewer, Comment.id == comment_id)
     if not found:
-        raise DomainError("There is no such comment in this round.", status_code=404)
+        raise DomainError(_("There is no such comment in this round."), status_code=404)
     return {"round": info, "comment": found[0], "reason": "", "errors": {}, "done": False}
 
 
@@ -437,7 +463,7 @@ def flag(
 @router.get("/moderation", name="moderation.dashboard")
 def moderation_dashboard(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
     if not (viewer.is_moderator or viewer.is_admin):
-        raise Forbidden("The moderation dashboard is for moderators.")
+        raise Forbidden(_("The moderation dashboard is for moderators."))
     buckets, queue = dashboard.dashboard(db)
     return render(
         request,

@@ -5,15 +5,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from babel.numbers import format_decimal
+
+from app.i18n import N_, Labels, current_language
+from app.i18n import gettext as _
 from app.vocabulary import Group, RoundStatus
 
-HIDE_REASONS = {
-    "off_topic": "Off topic",
-    "personal_attack": "Personal attack or harassment",
-    "confidential": "Confidential or personal information",
-    "spam": "Spam or advertising",
-    "other": "Other",
-}
+#: Why a moderator hides a comment. The code is what the form sends; the comment stores the
+#: English label (with the moderator's note), shown in the reader's language by
+#: ``shown_reason``.
+HIDE_REASONS = Labels(
+    {
+        "off_topic": N_("Off topic"),
+        "personal_attack": N_("Personal attack or harassment"),
+        "confidential": N_("Confidential or personal information"),
+        "spam": N_("Spam or advertising"),
+        "other": N_("Other"),
+    }
+)
+#: The reason stored on a comment hidden because enough organisations flagged it.
+HIDDEN_PENDING_REVIEW = N_("Hidden pending review: flagged by several organisations")
+#: A group named in a sentence, as a whole noun phrase: "the workers group's spokesperson".
+GROUP_IN_SENTENCE = Labels(
+    {
+        Group.GOVERNMENT: N_("government group"),
+        Group.WORKERS: N_("workers group"),
+        Group.EMPLOYERS: N_("employers group"),
+    }
+)
 FLAG_THRESHOLD = 3
 REASON_MAX = 1_000
 WARNING_HOURS = (24, 48)
@@ -32,33 +51,71 @@ class LifecycleError(Exception):
 def clean_reason(reason: str, *, required: bool, field: str = "reason") -> str:
     reason = " ".join(reason.split())
     if required and not reason:
-        raise LifecycleError("Give a reason: it is recorded in the audit log.", field, 422)
+        raise LifecycleError(_("Give a reason: it is recorded in the audit log."), field, 422)
     if len(reason) > REASON_MAX:
-        raise LifecycleError(f"The reason is limited to {REASON_MAX:,} characters.", field, 422)
+        raise LifecycleError(
+            _("The reason is limited to %(limit)s characters.") % {"limit": _number(REASON_MAX)},
+            field,
+            422,
+        )
     return reason
+
+
+def _number(value: int) -> str:
+    """A whole number written in the reader's language ("1,000", "1 000")."""
+    return format_decimal(value, locale=current_language())
+
+
+def shown_reason(stored: str | None) -> str | None:
+    """A comment's stored moderation reason (the English label of a hiding reason, then the
+    moderator's note after a colon) in the reader's language; other text as it was written."""
+    if stored is None:
+        return None
+    if stored == HIDDEN_PENDING_REVIEW:
+        return _(HIDDEN_PENDING_REVIEW)
+    for code in HIDE_REASONS:
+        label = HIDE_REASONS.english(code)
+        if stored == label:
+            return HIDE_REASONS[code]
+        if stored.startswith(f"{label}: "):
+            note = stored[len(label) + 2 :]
+            return _("%(reason)s: %(note)s") % {"reason": HIDE_REASONS[code], "note": note}
+    return stored
+
+
+def group_list(groups: Iterable[Group]) -> str:
+    """Groups named together in a sentence: "government and employers"."""
+    names = [group.label.lower() for group in groups]
+    joined = names[0] if names else ""
+    for name in names[1:]:
+        joined = _("%(first)s and %(second)s") % {"first": joined, "second": name}
+    return joined
 
 
 def check_close(status: RoundStatus) -> None:
     if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
-        raise LifecycleError("This round is already closed.")
+        raise LifecycleError(_("This round is already closed."))
     if status is not RoundStatus.OPEN:
-        raise LifecycleError("Only an open round can be closed; this one has not opened yet.")
+        raise LifecycleError(_("Only an open round can be closed; this one has not opened yet."))
 
 
 def check_extend(
     status: RoundStatus, current: datetime | None, new: datetime | None, now: datetime
 ) -> datetime:
     if status is RoundStatus.PUBLISHED:
-        raise LifecycleError("A published round cannot be extended.")
+        raise LifecycleError(_("A published round cannot be extended."))
     if status is RoundStatus.CLOSED:
-        raise LifecycleError("This round is closed: reopen it (with a reason) to extend it.")
+        raise LifecycleError(_("This round is closed: reopen it (with a reason) to extend it."))
     if new is None:
-        raise LifecycleError("Give the new deadline.", "closes_at", 422)
+        raise LifecycleError(_("Give the new deadline."), "closes_at", 422)
     if new <= now:
-        raise LifecycleError("The new deadline must be in the future.", "closes_at", 422)
+        raise LifecycleError(_("The new deadline must be in the future."), "closes_at", 422)
     if current is not None and new <= current:
         raise LifecycleError(
-            "The new deadline must be later than the current one (close the round early instead).",
+            _(
+                "The new deadline must be later than the current one "
+                "(close the round early instead)."
+            ),
             "closes_at",
             422,
         )
@@ -67,21 +124,21 @@ def check_extend(
 
 def check_reopen(status: RoundStatus, new: datetime | None, now: datetime) -> datetime:
     if status is RoundStatus.PUBLISHED:
-        raise LifecycleError("A published round cannot be reopened: its record is final.")
+        raise LifecycleError(_("A published round cannot be reopened: its record is final."))
     if status is not RoundStatus.CLOSED:
-        raise LifecycleError("Only a closed round can be reopened.")
+        raise LifecycleError(_("Only a closed round can be reopened."))
     if new is None or new <= now:
-        raise LifecycleError("Give a new deadline in the future.", "closes_at", 422)
+        raise LifecycleError(_("Give a new deadline in the future."), "closes_at", 422)
     return new
 
 
 def check_publish(status: RoundStatus, outcome: str | None) -> None:
     if status is RoundStatus.PUBLISHED:
-        raise LifecycleError("This round is already published.")
+        raise LifecycleError(_("This round is already published."))
     if status is not RoundStatus.CLOSED:
-        raise LifecycleError("Close the round before publishing it.")
+        raise LifecycleError(_("Close the round before publishing it."))
     if not (outcome or "").strip():
-        raise LifecycleError("Write the outcome before publishing.", "outcome", 422)
+        raise LifecycleError(_("Write the outcome before publishing."), "outcome", 422)
 
 
 def silent_groups(posted_by_group: dict[Group, int]) -> list[Group]:
@@ -136,14 +193,18 @@ def publication_blocked(
     """Why the round cannot be published yet, or None: every group has confirmed or filed a
     reservation, or the sign-off deadline has passed (the record then says who did not)."""
     if not signoffs:
-        return "Ask each group's spokesperson to sign off the draft outcome before publishing."
+        return _("Ask each group's spokesperson to sign off the draft outcome before publishing.")
     waiting = [group for group in Group if signoffs.get(group, "requested") == "requested"]
     if not waiting:
         return None
     if deadline is not None and deadline <= now:
         return None
-    names = " and ".join(group.label.lower() for group in waiting)
-    return (
-        f"Waiting for the {names} group{'s' if len(waiting) > 1 else ''} to confirm or "
-        f"file a reservation (or for the sign-off deadline to pass)."
-    )
+    if len(waiting) == 1:
+        return _(
+            "Waiting for the %(group)s to confirm or file a reservation "
+            "(or for the sign-off deadline to pass)."
+        ) % {"group": GROUP_IN_SENTENCE[waiting[0]]}
+    return _(
+        "Waiting for the %(groups)s groups to confirm or file a reservation "
+        "(or for the sign-off deadline to pass)."
+    ) % {"groups": group_list(waiting)}

@@ -13,6 +13,7 @@ from app.audit.service import record
 from app.comments.models import Comment, Flag
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.i18n import gettext as _
 from app.moderation import rules
 from app.positions.service import invited_organisation_ids
 from app.rounds.models import Round
@@ -23,7 +24,7 @@ from app.vocabulary import RoundStatus, Visibility
 def _comment(db: Session, round_id: int, comment_id: int) -> Comment:
     comment = db.get(Comment, comment_id)
     if comment is None or comment.round_id != round_id:
-        raise NotFound("There is no such comment in this round.")
+        raise NotFound(_("There is no such comment in this round."))
     return comment
 
 
@@ -45,23 +46,25 @@ def flag(
     """A participant reports a comment; enough organisations flagging it hide it for review."""
     round_ = db.get(Round, round_id)
     if round_ is None or round_.status == RoundStatus.DRAFT.value:
-        raise NotFound("There is no such round.")
+        raise NotFound(_("There is no such round."))
     invited = set(invited_organisation_ids(db, round_id))
     speaking = next((m for m in viewer.mandates if m.organisation_id in invited), None)
     if speaking is None:
         raise Forbidden(
-            "Only representatives of the round's organisations flag comments; "
-            "moderators hide them directly."
+            _(
+                "Only representatives of the round's organisations flag comments; "
+                "moderators hide them directly."
+            )
         )
     why = _reason(reason, required=True)
     comment = _comment(db, round_id, comment_id)
     if comment.author_id == viewer.user_id:
-        raise DomainError("You cannot flag your own comment; edit it instead.", status_code=409)
+        raise DomainError(_("You cannot flag your own comment; edit it instead."), status_code=409)
     already = db.scalar(
         select(Flag.id).where(Flag.comment_id == comment_id, Flag.reporter_id == viewer.user_id)
     )
     if already is not None:
-        raise Conflict("You have already flagged this comment; a moderator will review it.")
+        raise Conflict(_("You have already flagged this comment; a moderator will review it."))
     lock_round(db, round_id)
     new = Flag(
         comment_id=comment_id,
@@ -83,7 +86,7 @@ def flag(
         organisations, threshold
     ):
         comment.visibility = Visibility.HIDDEN.value
-        comment.moderation_reason = "Hidden pending review: flagged by several organisations"
+        comment.moderation_reason = rules.HIDDEN_PENDING_REVIEW  # stored in English
         comment.moderated_at = utcnow()
         comment.moderated_by_id = None
         record(
@@ -119,12 +122,12 @@ def hide(
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
     if reason_code not in rules.HIDE_REASONS:
-        raise DomainError("Choose a reason from the list.", field="reason_code")
+        raise DomainError(_("Choose a reason from the list."), field="reason_code")
     extra = _reason(note, required=reason_code == "other")
     if comment.visibility == Visibility.HIDDEN.value and comment.moderated_by_id is not None:
-        raise Conflict("This comment is already hidden.")
+        raise Conflict(_("This comment is already hidden."))
     before = comment.visibility
-    label = rules.HIDE_REASONS[reason_code]
+    label = rules.HIDE_REASONS.english(reason_code)  # stored in English, shown translated
     comment.visibility = Visibility.HIDDEN.value
     comment.moderation_reason = f"{label}: {extra}" if extra else label
     comment.moderated_by_id = viewer.user_id
@@ -151,7 +154,7 @@ def restore(db: Session, viewer: Viewer, round_id: int, comment_id: int, note: s
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
     if comment.visibility != Visibility.HIDDEN.value:
-        raise Conflict("This comment is not hidden.")
+        raise Conflict(_("This comment is not hidden."))
     why = _reason(note, required=False)
     previous = comment.moderation_reason
     comment.visibility = Visibility.VISIBLE.value
@@ -183,7 +186,7 @@ def dismiss_flags(db: Session, viewer: Viewer, round_id: int, comment_id: int) -
     comment = _comment(db, round_id, comment_id)
     flags = _resolve_flags(db, viewer, comment_id, "dismissed")
     if flags == 0:
-        raise Conflict("This comment has no open flags.")
+        raise Conflict(_("This comment has no open flags."))
     if comment.visibility == Visibility.HIDDEN.value and comment.moderated_by_id is None:
         comment.visibility = Visibility.VISIBLE.value
         comment.moderation_reason = None
@@ -208,7 +211,7 @@ def approve(db: Session, viewer: Viewer, round_id: int, comment_id: int) -> Comm
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
     if comment.visibility != Visibility.PENDING.value:
-        raise Conflict("This comment is not awaiting approval.")
+        raise Conflict(_("This comment is not awaiting approval."))
     comment.visibility = Visibility.VISIBLE.value
     comment.moderated_by_id = viewer.user_id
     comment.moderated_at = utcnow()
@@ -234,9 +237,11 @@ def set_locked(
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
     if comment.parent_id is not None:
-        raise DomainError("Lock a thread from its first comment.", status_code=409)
+        raise DomainError(_("Lock a thread from its first comment."), status_code=409)
     if comment.locked == locked:
-        raise Conflict("This thread is already " + ("locked." if locked else "unlocked."))
+        raise Conflict(
+            _("This thread is already locked.") if locked else _("This thread is already unlocked.")
+        )
     comment.locked = locked
     _touch(db, round_id)
     record(
@@ -254,7 +259,9 @@ def set_premoderation(db: Session, viewer: Viewer, round_id: int, on: bool) -> R
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
     if round_.premoderated == on:
-        raise Conflict("Pre-moderation is already " + ("on." if on else "off."))
+        raise Conflict(
+            _("Pre-moderation is already on.") if on else _("Pre-moderation is already off.")
+        )
     round_.premoderated = on
     round_.version += 1
     record(db, viewer.user_id, "round.premoderation_" + ("on" if on else "off"), "round", round_id)

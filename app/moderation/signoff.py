@@ -15,6 +15,9 @@ from app.accounts.rules import Viewer, mandate_is_active
 from app.audit.service import record
 from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound
+from app.i18n import N_
+from app.i18n import gettext as _
+from app.moderation.rules import GROUP_IN_SENTENCE
 from app.notifications import service as notifications
 from app.organisations.models import Mandate, Organisation
 from app.rounds.models import GroupSignoff, Round, RoundInvitation
@@ -78,12 +81,14 @@ def request(
     round_ = lock_round(db, round_id)
     if round_.status != RoundStatus.CLOSED.value or not round_.outcome:
         raise DomainError(
-            "Sign-off is asked for once the round is closed with its outcome, "
-            "and before it is published.",
+            _(
+                "Sign-off is asked for once the round is closed with its outcome, "
+                "and before it is published."
+            ),
             status_code=409,
         )
     if deadline is None or deadline <= utcnow():
-        raise DomainError("Give a sign-off deadline in the future.", field="signoff_deadline")
+        raise DomainError(_("Give a sign-off deadline in the future."), field="signoff_deadline")
     options = candidates(db, round_id)
     existing = {
         s.group_name: s
@@ -95,8 +100,11 @@ def request(
         match = next((c for c in options[group] if c.user_id == user_id), None)
         if match is None:
             raise DomainError(
-                f"Choose the {group.label.lower()} group's spokesperson among the "
-                "focal points of its invited organisations.",
+                _(
+                    "Choose the %(group)s's spokesperson among the "
+                    "focal points of its invited organisations."
+                )
+                % {"group": GROUP_IN_SENTENCE[group]},
                 field=f"spokesperson_{group.value}",
             )
         signoff = existing.get(group.value)
@@ -142,7 +150,7 @@ def decide(
     round_ = lock_round(db, round_id)
     if round_.status != RoundStatus.CLOSED.value:
         raise DomainError(
-            "Sign-off is open only between the close and the publication.", status_code=409
+            _("Sign-off is open only between the close and the publication."), status_code=409
         )
     signoff = db.scalar(
         select(GroupSignoff).where(
@@ -150,7 +158,7 @@ def decide(
         )
     )
     if signoff is None or not viewer.is_focal_point_of(signoff.organisation_id):
-        raise Forbidden("Only the spokesperson named for your group signs off this outcome.")
+        raise Forbidden(_("Only the spokesperson named for your group signs off this outcome."))
     if decision == "confirm":
         signoff.status, signoff.reservation = "confirmed", None
     elif decision == "reservation":
@@ -158,7 +166,7 @@ def decide(
             text = clean_text(
                 reservation,
                 field="reservation",
-                label="The reservation",
+                label=N_("The reservation"),
                 max_length=5_000,
                 required=True,
             )
@@ -166,7 +174,7 @@ def decide(
             raise DomainError(error.message, field=error.field) from None
         signoff.status, signoff.reservation = "reservation", text
     else:
-        raise DomainError("Confirm, or file a reservation.", field="decision")
+        raise DomainError(_("Confirm, or file a reservation."), field="decision")
     signoff.decided_at = utcnow()
     round_.version += 1
     record(
@@ -235,5 +243,5 @@ def signoffs(db: Session, round_id: int) -> dict[Group, SignoffView]:
 def round_or_404(db: Session, round_id: int) -> Round:
     round_ = db.get(Round, round_id)
     if round_ is None:
-        raise NotFound("There is no such round.")
+        raise NotFound(_("There is no such round."))
     return round_

@@ -183,9 +183,7 @@ def _parse_date(value: str) -> datetime | None:
     try:
         day = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
-        raise DomainError(
-            _("Give the date as YYYY-MM-DD."), field="mandate_expires_at"
-        ) from None
+        raise DomainError(_("Give the date as YYYY-MM-DD."), field="mandate_expires_at") from None
     return day.replace(hour=23, minute=59, tzinfo=UTC)
 
 

@@ -298,9 +298,7 @@ def open_invitation(db: Session, token: str) -> tuple[Invitation, InvitationView
         invitation.expires_at, invitation.accepted_at, invitation.cancelled_at, utcnow()
     )
     if state == "used":
-        raise Gone(
-            _("This invitation has already been used. Sign in with your password instead.")
-        )
+        raise Gone(_("This invitation has already been used. Sign in with your password instead."))
     if state == "cancelled":
         raise Gone(
             _("This invitation was cancelled. Ask your organisation's focal point for a new one.")

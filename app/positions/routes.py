@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.accounts.deps import CurrentViewer
 from app.db import DbSession
 from app.errors import DomainError, NotFound
+from app.i18n import gettext as _
 from app.positions import service
 from app.positions.models import Position
 from app.rounds import page as round_page
@@ -78,13 +79,13 @@ def position_history(
     info = round_page.load_round(db, round_id, viewer)
     position = db.get(Position, position_id)
     if position is None or position.round_id != round_id:
-        raise NotFound("There is no such position in this round.")
+        raise NotFound(_("There is no such position in this round."))
     from app.rounds import rules
 
     if not rules.positions_visible(info.sealed, info.status) and not viewer.speaks_for(
         position.organisation_id
     ):
-        raise NotFound("Positions in this round are sealed until it closes.")
+        raise NotFound(_("Positions in this round are sealed until it closes."))
     versions = service.history(db, position_id)
     authors = round_page.user_names(db, {v.author_id for v in versions})
     return render(

@@ -12,6 +12,7 @@ from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotFound
+from app.i18n import gettext as _
 from app.positions.models import Position, PositionVersion
 from app.rounds import rules
 from app.rounds.models import Round, RoundInvitation
@@ -42,9 +43,11 @@ class StalePosition(Conflict):
 
     def __init__(self, current: Position) -> None:
         super().__init__(
-            "Someone else in your organisation revised this position while you "
-            "were editing. Their version is shown below; yours is kept in the "
-            "form. Merge them and post again.",
+            _(
+                "Someone else in your organisation revised this position while you "
+                "were editing. Their version is shown below; yours is kept in the "
+                "form. Merge them and post again."
+            ),
             field="statement",
         )
         self.current = current
@@ -67,7 +70,7 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
     of one position are ordered (the second is told it is stale)."""
     round_ = db.get(Round, round_id)
     if round_ is None:
-        raise NotFound("No such round.")
+        raise NotFound(_("No such round."))
     try:
         speaking = rules.speaker_for(
             viewer, invited_organisation_ids(db, round_id), current_status(round_)
@@ -101,7 +104,7 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
     now = utcnow()
     if position is None:
         if data.base_version != 0:
-            raise DomainError("This position no longer exists.")
+            raise DomainError(_("This position no longer exists."))
         position = Position(
             round_id=round_id,
             organisation_id=speaking.organisation_id,
@@ -158,5 +161,5 @@ def history(db: Session, position_id: int) -> list[PositionVersion]:
         )
     )
     if not versions:
-        raise NotFound("No such position.")
+        raise NotFound(_("No such position."))
     return versions

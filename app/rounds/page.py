@@ -18,6 +18,7 @@ from app.accounts.rules import Speaking, Viewer
 from app.comments.models import Comment
 from app.db import read, utcnow
 from app.errors import Forbidden, NotFound
+from app.i18n import gettext as _
 from app.organisations.models import Organisation
 from app.positions.models import Position
 from app.rounds import rules
@@ -160,10 +161,10 @@ def load_round(db: Session, round_id: int, viewer: Viewer) -> RoundInfo:
 
 def _round_info(row: Any, viewer: Viewer) -> RoundInfo:
     if row is None:
-        raise NotFound("There is no such round.")
+        raise NotFound(_("There is no such round."))
     status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
     if not rules.may_read(viewer, status):
-        raise NotFound("There is no such round.")
+        raise NotFound(_("There is no such round."))
     return RoundInfo(
         row.id,
         row.number,
@@ -357,7 +358,7 @@ def shown_to(viewer: Viewer) -> Any:
 
 def require_reader(viewer: Viewer, info: RoundInfo) -> None:
     if not rules.may_read(viewer, info.status):
-        raise Forbidden("You cannot see this round.")
+        raise Forbidden(_("You cannot see this round."))
 
 
 def user_names(db: Session, ids: set[int]) -> dict[int, str]:

@@ -16,16 +16,19 @@ from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.db import DbSession, read
 from app.errors import DomainError, NotFound
+from app.i18n import gettext as _
 from app.moderation import signoff
 from app.organisations.models import Organisation
 from app.rounds import fragments, service
 from app.rounds import page as round_page
 from app.rounds.models import Consultation, Round
-from app.rounds.rules import STANCE_LABELS
+from app.rounds.rules import GROUP_SUBJECTS, ROUND_STATUS_LABELS, STANCE_LABELS
 from app.vocabulary import Group, RoundStatus, Stance, Weighting
-from app.web import base_context, is_htmx, render, see_other, url_path
+from app.web import base_context, is_htmx, render, see_other, templates, url_path
 
 router = APIRouter()
+# round badges show the status in the reader's language, on the home page too
+templates.env.globals["round_status_labels"] = ROUND_STATUS_LABELS
 
 
 def new_key() -> str:
@@ -42,7 +45,7 @@ def parse_deadline(value: str, field: str) -> datetime | None:
             return datetime.strptime(value, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
-    raise DomainError("Give a date and time, like 2027-03-31T17:00.", field=field)
+    raise DomainError(_("Give a date and time, like 2027-03-31T17:00."), field=field)
 
 
 def _id_or_none(value: int | str | None) -> int | None:
@@ -83,6 +86,7 @@ def page_context(
         "round_path": url_path(request, "rounds.show", round_id=info.id),
         "stances": list(Stance),
         "stance_labels": STANCE_LABELS,
+        "group_subjects": GROUP_SUBJECTS,
         "percent": lambda share: i18n.format_percent(float(share)),
         "now": datetime.now(UTC),
         "position_form": {
@@ -155,10 +159,10 @@ def show_consultation(
 ) -> Response:
     consultation = db.get(Consultation, consultation_id)
     if consultation is None:
-        raise NotFound("There is no such consultation.")
+        raise NotFound(_("There is no such consultation."))
     rows = [c for c in service.visible_consultations(db, viewer) if c.id == consultation_id]
     if not rows:  # only drafts so far: not yet for the constituents' eyes
-        raise NotFound("There is no such consultation.")
+        raise NotFound(_("There is no such consultation."))
     rounds = rows[0].rounds
     from app import markdown
 
@@ -202,7 +206,7 @@ def new_round(
     service.require_moderator(viewer)
     consultation = db.get(Consultation, consultation_id)
     if consultation is None:
-        raise NotFound("There is no such consultation.")
+        raise NotFound(_("There is no such consultation."))
     form = {
         "title": "",
         "brief": "",
@@ -230,7 +234,7 @@ def create_round(
     service.require_moderator(viewer)
     consultation = db.get(Consultation, consultation_id)
     if consultation is None:
-        raise NotFound("There is no such consultation.")
+        raise NotFound(_("There is no such consultation."))
     form = {
         "title": title,
         "brief": brief,
@@ -331,7 +335,7 @@ def live(
     process, so it is right behind any number of workers."""
     current = read(db, select(Round.version).where(Round.id == round_id)).scalar()
     if current is None:
-        raise NotFound("There is no such round.")
+        raise NotFound(_("There is no such round."))
     if current == version:
         return Response(status_code=204)
     context = page_context(

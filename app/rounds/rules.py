@@ -131,31 +131,42 @@ def format_number(value: int) -> str:
     return babel_numbers.format_decimal(value, locale=current_language())
 
 
+#: Refusals of fields whose label is a bare noun that is also a form label ("Title"): whole
+#: sentences (control characters, required, too long), as a translation needs the article.
+_BARE_LABEL_REFUSALS = {
+    "Title": (
+        N_("Title contains control characters; remove them and try again."),
+        N_("Title is required."),
+        N_("Title is %(length)s characters long; the limit is %(limit)s."),
+    ),
+    "Brief": (
+        N_("Brief contains control characters; remove them and try again."),
+        N_("Brief is required."),
+        N_("Brief is %(length)s characters long; the limit is %(limit)s."),
+    ),
+}
+_REFUSALS = (
+    N_("%(label)s contains control characters; remove them and try again."),
+    N_("%(label)s is required."),
+    N_("%(label)s is %(length)s characters long; the limit is %(limit)s."),
+)
+
+
 def clean_text(text: str, *, field: str, label: str, max_length: int, required: bool) -> str:
     """Normalise line endings; refuse control characters (PostgreSQL refuses NUL), overlong text.
 
-    ``label`` names the field in English ("The statement"), marked with ``N_`` where it is
-    written; it is translated here, with the refusal."""
+    ``label`` names the field in English with its article ("The statement"), marked with
+    ``N_`` where it is written; it is translated here, with the refusal."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    name = _(label)
+    control, empty, too_long = _BARE_LABEL_REFUSALS.get(label, _REFUSALS)
+    words = {"label": _(label)}
     if _CONTROL.search(text):
-        raise RoundRuleError(
-            _("%(label)s contains control characters; remove them and try again.")
-            % {"label": name},
-            field,
-        )
+        raise RoundRuleError(_(control) % words, field)
     if required and not text:
-        raise RoundRuleError(_("%(label)s is required.") % {"label": name}, field)
+        raise RoundRuleError(_(empty) % words, field)
     if len(text) > max_length:
-        raise RoundRuleError(
-            _("%(label)s is %(length)s characters long; the limit is %(limit)s.")
-            % {
-                "label": name,
-                "length": format_number(len(text)),
-                "limit": format_number(max_length),
-            },
-            field,
-        )
+        words |= {"length": format_number(len(text)), "limit": format_number(max_length)}
+        raise RoundRuleError(_(too_long) % words, field)
     return text
 
 

@@ -218,6 +218,13 @@ TABLE: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/rounds/{round_id}/publish"): Case(only(*MODERATORS), params={"round_id": "signed"}),
     ("POST", "/rounds/{round_id}/premoderation"): Case(only(*MODERATORS), data={"on": "1"}),
+    ("GET", "/rounds/{round_id}/briefs"): Case(only(*MODERATORS)),
+    ("POST", "/rounds/{round_id}/briefs"): Case(
+        only(*MODERATORS), data={"language": "es", "brief": "Nota informativa."}
+    ),
+    ("POST", "/rounds/{round_id}/briefs/language"): Case(
+        only(*MODERATORS), data={"original_language": "fr"}
+    ),
     ("POST", "/rounds/{round_id}/signoff"): Case(
         only(*MODERATORS), params={"round_id": "closed"},
         data={"signoff_deadline": "{future}", "spokesperson_government": "{government_rep}",
