@@ -110,6 +110,12 @@ def current_language() -> str:
     return _current.get()
 
 
+def text_language(chosen: str | None) -> str:
+    """The language a posted text is recorded in: the one its author chose, else the language
+    of the page they wrote it on."""
+    return chosen if chosen in LANGUAGES else _current.get()
+
+
 def gettext(message: str) -> str:
     return translations(_current.get()).gettext(message)
 
@@ -217,5 +223,5 @@ def _cookie(header: str, name: str) -> str | None:
     for part in header.split(";"):
         key, _, value = part.strip().partition("=")
         if key == name:
-            return value
+            return value.strip('"')  # a value with "/" (a time zone) is sent quoted
     return None

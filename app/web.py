@@ -41,6 +41,8 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 templates.env.globals["current_language"] = i18n.current_language
 templates.env.globals["languages"] = i18n.LANGUAGES
+templates.env.globals["current_zone"] = i18n.current_zone
+templates.env.globals["time_zones"] = i18n.time_zones
 templates.env.auto_reload = False  # no stat() per include: restart to see template changes
 
 

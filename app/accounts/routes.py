@@ -39,6 +39,23 @@ def client_address(request: Request) -> str:
     return peer[:64]
 
 
+def _remember_preferences(response: Response, user: User) -> None:
+    """The account's language and time zone follow the person to any browser they sign in on."""
+    if user.language in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE, user.language, max_age=YEAR, samesite="lax", httponly=True, path="/"
+        )
+    if user.time_zone and i18n.is_time_zone(user.time_zone):
+        response.set_cookie(
+            i18n.ZONE_COOKIE, user.time_zone, max_age=YEAR, samesite="lax", httponly=True, path="/"
+        )
+    else:
+        response.delete_cookie(i18n.ZONE_COOKIE, path="/")
+
+
+YEAR = 365 * 86400
+
+
 def _set_session_cookie(request: Request, response: Response, token: str) -> None:
     settings = _settings(request)
     response.set_cookie(
@@ -109,6 +126,7 @@ def login(
     else:
         response = see_other(request, safe_next(next))
     _set_session_cookie(request, response, token)
+    _remember_preferences(response, user)
     return response
 
 
@@ -149,6 +167,7 @@ def two_factor_sign_in(
     db.commit()
     response = see_other(request, safe_next(next))
     _set_session_cookie(request, response, full)
+    _remember_preferences(response, user)
     return response
 
 
@@ -285,6 +304,34 @@ def choose_language(
     response = see_other(request, safe_next(next))
     response.set_cookie(
         i18n.COOKIE, language, max_age=365 * 86400, samesite="lax", httponly=True, path="/"
+    )
+    return response
+
+
+@router.post("/account/time-zone", name="account.time_zone")
+def choose_time_zone(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    time_zone: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Times are shown in the zone the person chose (UTC until they choose)."""
+    if not i18n.is_time_zone(time_zone):
+        return render(
+            request,
+            "accounts/account.html",
+            {
+                "errors": {"time_zone": _("Choose a time zone from the list.")},
+                "done": False,
+                "chosen_zone": time_zone,
+            },
+            status_code=422,
+        )
+    db.execute(update(User).where(User.id == viewer.user_id).values(time_zone=time_zone))
+    db.commit()
+    response = see_other(request, str(request.url_for("account")) + "#time-zone")
+    response.set_cookie(
+        i18n.ZONE_COOKIE, time_zone, max_age=YEAR, samesite="lax", httponly=True, path="/"
     )
     return response
 

@@ -119,6 +119,7 @@ def _post(
     position_id: int | None,
     key: str,
     form_id: str,
+    language: str = "",
 ) -> Response:
     try:
         comment = service.post(
@@ -130,6 +131,7 @@ def _post(
             position_id=position_id,
             idempotency_key=key,
             posting_limit=request.app.state.settings.posting_limit,
+            language=language,
         )
     except DomainError as error:
         db.rollback()
@@ -159,9 +161,12 @@ def post_comment(
     body: Annotated[str, Form(max_length=20_000)] = "",
     position_id: Annotated[int | None, Form()] = None,
     idempotency_key: Annotated[str, Form(max_length=64)] = "",
+    language: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     form_id = f"comment-form-position-{position_id}" if position_id else "comment-form"
-    return _post(request, db, viewer, round_id, body, None, position_id, idempotency_key, form_id)
+    return _post(
+        request, db, viewer, round_id, body, None, position_id, idempotency_key, form_id, language
+    )
 
 
 @router.get("/rounds/{round_id}/positions/{position_id}/comment", name="comments.position_form")
@@ -200,6 +205,7 @@ def reply(
     comment_id: int,
     body: Annotated[str, Form(max_length=20_000)] = "",
     idempotency_key: Annotated[str, Form(max_length=64)] = "",
+    language: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     return _post(
         request,
@@ -211,6 +217,7 @@ def reply(
         None,
         idempotency_key,
         f"reply-form-{comment_id}",
+        language,
     )
 
 

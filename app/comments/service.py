@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import markdown
+from app import i18n, markdown
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.db import read, utcnow
@@ -35,6 +35,7 @@ def post(
     position_id: int | None,
     idempotency_key: str,
     posting_limit: int = rules.POSTS_PER_WINDOW,
+    language: str = "",
 ) -> Comment:
     """A comment on the round, on a position, or a reply.
 
@@ -99,6 +100,7 @@ def post(
         visibility=visibility.value,
         idempotency_key=key,
         created_at=utcnow(),
+        language=i18n.text_language(language),
     )
     db.add(comment)
     try:

@@ -31,8 +31,9 @@ def post_position(
     statement: Annotated[str, Form(max_length=40_000)] = "",
     base_version: Annotated[int, Form(ge=0)] = 0,
     idempotency_key: Annotated[str, Form(max_length=64)] = "",
+    language: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    data = service.PositionInput(stance, statement, base_version, idempotency_key)
+    data = service.PositionInput(stance, statement, base_version, idempotency_key, language)
     try:
         service.post(db, viewer, round_id, data)
     except DomainError as error:
@@ -43,6 +44,7 @@ def post_position(
             "statement": statement,
             "base_version": stale.version if stale else base_version,
             "key": new_key(),
+            "language": language,
         }
         context = page_context(
             request,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import markdown
+from app import i18n, markdown
 from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.db import utcnow
@@ -59,6 +59,8 @@ class PositionInput:
     statement: str
     base_version: int
     idempotency_key: str
+    #: The language the statement is written in (default: the page's language).
+    language: str = ""
 
 
 def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Position:
@@ -116,6 +118,7 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
             last_edited_by_id=viewer.user_id,
             created_at=now,
             updated_at=now,
+            language=i18n.text_language(data.language),
         )
         db.add(position)
         db.flush()
@@ -128,6 +131,7 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
         position.statement_html = html
         position.last_edited_by_id = viewer.user_id
         position.updated_at = now
+        position.language = i18n.text_language(data.language)
     db.add(
         PositionVersion(
             position_id=position.id,

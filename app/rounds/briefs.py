@@ -84,7 +84,7 @@ def save_version(db: Session, viewer: Viewer, round_id: int, language: str, text
         raise DomainError(_("Choose English, Français or Español."), field="language")
     if language == round_.brief_language:
         raise DomainError(
-            _("This is the language the brief is written in; edit the round to change it."),
+            _("This is the language the brief is written in; change it at the top of this page."),
             field="language",
         )
     try:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
-from app import markdown
+from app import i18n, markdown
 from app.accounts.models import User
 from app.accounts.rules import Speaking, Viewer
 from app.comments.models import Comment
@@ -21,8 +21,8 @@ from app.errors import Forbidden, NotFound
 from app.i18n import gettext as _
 from app.organisations.models import Organisation
 from app.positions.models import Position
-from app.rounds import rules
-from app.rounds.models import Consultation, Round, RoundInvitation
+from app.rounds import briefs, rules
+from app.rounds.models import Consultation, Round, RoundBrief, RoundInvitation
 from app.summaries.tally import PositionFact, Tally, tally
 from app.vocabulary import Group, RoundStatus, Stance, Visibility, Weighting
 
@@ -47,6 +47,9 @@ class RoundInfo:
     created_at: datetime
     premoderated: bool = False
     signoff_deadline: datetime | None = None
+    #: The language the brief shown is written in, and whether it is the reader's own.
+    brief_language: str = "en"
+    brief_in_reader_language: bool = True
 
     @property
     def is_open(self) -> bool:
@@ -67,6 +70,8 @@ class PositionView:
     sealed: bool = False
     #: The markdown source (loaded for the organisation's own position form only).
     statement: str = ""
+    #: The language the statement is written in (None: not recorded).
+    language: str | None = None
 
 
 @dataclass
@@ -115,6 +120,8 @@ class CommentView:
     #: moderator: the thread keeps its place, not its text.
     show_body: bool = True
     replies: list[CommentView] = field(default_factory=list)
+    #: The language the comment is written in (None: not recorded).
+    language: str | None = None
 
 
 @dataclass
@@ -149,6 +156,11 @@ _ROUND = (
         Round.created_at,
         Round.premoderated,
         Round.signoff_deadline,
+        Round.brief_language,
+        select(RoundBrief.brief)
+        .where(RoundBrief.round_id == Round.id, RoundBrief.language == bindparam("language"))
+        .scalar_subquery()
+        .label("brief_translated"),
     )
     .join(Consultation, Consultation.id == Round.consultation_id)
     .where(Round.id == bindparam("round_id"))
@@ -156,7 +168,8 @@ _ROUND = (
 
 
 def load_round(db: Session, round_id: int, viewer: Viewer) -> RoundInfo:
-    return _round_info(read(db, _ROUND, {"round_id": round_id}).one_or_none(), viewer)
+    params = {"round_id": round_id, "language": i18n.current_language()}
+    return _round_info(read(db, _ROUND, params).one_or_none(), viewer)
 
 
 def _round_info(row: Any, viewer: Viewer) -> RoundInfo:
@@ -165,11 +178,17 @@ def _round_info(row: Any, viewer: Viewer) -> RoundInfo:
     status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
     if not rules.may_read(viewer, status):
         raise NotFound(_("There is no such round."))
+    brief = briefs.choose(
+        i18n.current_language(),
+        row.brief_language,
+        row.brief,
+        {i18n.current_language(): row.brief_translated} if row.brief_translated else {},
+    )
     return RoundInfo(
         row.id,
         row.number,
         row.title,
-        Markup(markdown.render_cached(row.brief)),
+        Markup(markdown.render_cached(brief.text)),
         status,
         Weighting(row.weighting),
         row.sealed,
@@ -182,6 +201,8 @@ def _round_info(row: Any, viewer: Viewer) -> RoundInfo:
         row.created_at,
         premoderated=row.premoderated,
         signoff_deadline=row.signoff_deadline,
+        brief_language=brief.language,
+        brief_in_reader_language=brief.in_reader_language,
     )
 
 
@@ -207,6 +228,7 @@ def _columns(
                 Position.statement_html,
                 Position.version,
                 Position.updated_at,
+                Position.language,
                 editor.name.label("editor"),
             )
             .join(editor, editor.id == Position.last_edited_by_id)
@@ -232,6 +254,7 @@ def _columns(
                 row.version,
                 row.editor,
                 row.updated_at,
+                language=row.language,
             )
             facts.append(PositionFact(group, org.name, view.stance))
             if viewer.speaks_for(org.id):
@@ -306,6 +329,7 @@ def load_comments(
             Comment.edited_at,
             Comment.locked,
             Comment.moderation_reason,
+            Comment.language,
             User.name.label("author"),
             Organisation.name.label("organisation"),
             Organisation.group_name,
@@ -336,6 +360,7 @@ def load_comments(
             info.is_open and rules.may_edit_comment(viewer, r.author_id, r.created_at, now),
             r.position_org if r.parent_id is None else None,
             moderation_reason=r.moderation_reason,
+            language=r.language,
             show_body=(
                 r.visibility == Visibility.VISIBLE.value
                 or r.author_id == viewer.user_id
@@ -629,6 +654,7 @@ def load_round_for(db: Session, round_id: int, viewer: Viewer) -> ViewerRound:
         "user_id": viewer.user_id,
         "organisation_id": organisation_id if organisation_id is not None else -1,
         "since": utcnow() - rules.COMMENT_EDIT_WINDOW,
+        "language": i18n.current_language(),
     }
     row = read(db, _ROUND_FOR_VIEWER, params).one_or_none()
     info = _round_info(row, viewer)  # 404 when there is no such round

@@ -10,13 +10,24 @@
     if (!region || !texts.length) return;
     region.textContent = "";
     // a fresh text node in a second tick is read out even when the text repeats
-    window.setTimeout(function () { region.textContent = texts.join(" "); }, 50);
+    window.setTimeout(function () { region.textContent = texts.slice(0, 3).join(" "); }, 50);
   }
 
-  function markAnnounced() {
+  // what was last read out for each element id: a region swapped in again with the same
+  // figures (the tally after every comment) is not read out again
+  var heard = {};
+
+  function unheard() {
+    var texts = [];
     document.querySelectorAll("[data-announce]").forEach(function (el) {
-      el.setAttribute("data-announced", "");
+      var text = el.getAttribute("data-announce");
+      var key = el.id || text;
+      if (heard[key] !== text) {
+        heard[key] = text;
+        texts.push(text);
+      }
     });
+    return texts;
   }
 
   function focusable(el) {
@@ -24,7 +35,7 @@
       el.querySelector("textarea, input:not([type=hidden]), select, button");
   }
 
-  document.addEventListener("DOMContentLoaded", markAnnounced);
+  document.addEventListener("DOMContentLoaded", unheard);
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest ? event.detail.elt.closest("form") : null;
@@ -33,10 +44,7 @@
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {
-    var fresh = Array.prototype.slice.call(
-      document.querySelectorAll("[data-announce]:not([data-announced])"));
-    announce(fresh.map(function (el) { return el.getAttribute("data-announce"); }));
-    markAnnounced();
+    announce(unheard());
     if (!source) return;
     var lost = !document.activeElement || document.activeElement === document.body ||
       !document.activeElement.isConnected;

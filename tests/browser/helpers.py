@@ -39,4 +39,9 @@ def sign_in(page: Page, email: str, password: str) -> None:
         page.wait_for_load_state()
     expect(page).to_have_url(re.compile(r"/$"))
     if two_factor:
-        _SIGNED_IN[email] = page.context.cookies()
+        # the session only: the language and time zone stay each test's own choice
+        _SIGNED_IN[email] = [
+            c
+            for c in page.context.cookies()
+            if c["name"] not in ("tripartite_lang", "tripartite_tz")
+        ]

@@ -101,6 +101,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/logout"): Case(public()),
     ("POST", "/language"): Case(public(), data={"language": "fr", "next": "/"}),
     ("GET", "/account"): Case(page()),
+    ("POST", "/account/time-zone"): Case(page(), data={"time_zone": "Europe/Paris"}),
     ("POST", "/account/password"): Case(
         page(), data={"current_password": "{password}", "new_password": "a new long passphrase"}
     ),

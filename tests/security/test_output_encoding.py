@@ -35,7 +35,11 @@ UNESCAPED_IN_TEMPLATES = {
 MARKUP_IN_CODE = {
     ("web.py", 'return Markup(value or "")'): "trusted_html: *_html columns, sanitised",
     ("web.py", 'return Markup(markdown.render(value or ""))'): "the markdown filter",
-    ("rounds/page.py", "Markup(markdown.render_cached(row.brief)),"): "sanitised here",
+    ("rounds/page.py", "Markup(markdown.render_cached(brief.text)),"): "sanitised here",
+    (
+        "exports/pdf.py",
+        'return Markup(quoted % {"page": \'" counter(page) "\', "pages": \'" counter(pages) "\'})',
+    ): "a translation escaped for a CSS string, and two counters",
     ("rounds/page.py", "Markup(row.statement_html),"): "sanitised when written",
     ("rounds/page.py", "Markup(r.body_html),"): "sanitised when written",
     ("rounds/page.py", "Markup(row.p_statement_html),"): "sanitised when written",

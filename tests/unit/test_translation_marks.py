@@ -105,7 +105,9 @@ def test_the_check_finds_unmarked_text():
     assert unmarked('<input type="submit" value="Send">') != []
     assert unmarked("<p>{% trans n=3 %}{{ n }} comments{% endtrans %}</p>") == []
     assert unmarked('<p>{{ _("Hello") }} · {{ round.title }} (CSV)</p>') == []
-    assert unmarked('<p class="a-b" id="x">{{ ngettext("%(num)d day", "%(num)d days", 2) }}</p>') == []
+    assert (
+        unmarked('<p class="a-b" id="x">{{ ngettext("%(num)d day", "%(num)d days", 2) }}</p>') == []
+    )
     assert unmarked("{% if x == 'visible' %}<b>{{ url_for('rounds.show') }}</b>{% endif %}") == []
 
 
