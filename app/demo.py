@@ -3,7 +3,7 @@ unequal sizes (2 ministries, 4 unions, 3 employers' organisations) so that equal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from app.comments.models import Comment
 from app.db import utcnow
 from app.organisations.models import Mandate, Organisation
 from app.positions.models import Position, PositionVersion
-from app.rounds.models import Consultation, GroupSignoff, Round, RoundInvitation
+from app.rounds.models import Consultation, GroupSignoff, Round, RoundBrief, RoundInvitation
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Stance
 
 COUNTRY = "Republic of Ardenia"
@@ -207,6 +207,8 @@ class DemoRound:
     positions: dict[str, tuple[Stance, str]]
     #: (slug of the author's organisation, index of the parent comment or None, body)
     comments: list[tuple[str, int | None, str]]
+    #: the brief in other languages (language -> markdown)
+    briefs: dict[str, str] = field(default_factory=dict)
 
 
 CLOSED_ROUND = DemoRound(
@@ -251,6 +253,14 @@ the five main countries of origin, so that pension rights follow the worker.
 2. Which benefits should come first: pensions, health care, or employment injury?""",
     status=RoundStatus.OPEN,
     outcome=None,
+    briefs={
+        "fr": """Le Gouvernement propose de négocier des **accords bilatéraux de sécurité
+sociale** avec les cinq principaux pays d'origine, afin que les droits à pension suivent le
+travailleur.
+
+1. Soutenez-vous la proposition ?
+2. Quelles prestations en premier : pensions, soins de santé ou accidents du travail ?""",
+    },
     positions={
         "labour": (Stance.SUPPORT, "Agreements with the five main countries by 2028."),
         "atuc": (Stance.SUPPORT, "Pensions first, then employment injury benefits."),
@@ -307,6 +317,10 @@ def _demo_round(
     )
     db.add(round_)
     db.flush()
+    db.add_all(
+        RoundBrief(round_id=round_.id, language=language, brief=text, updated_by_id=moderator.id)
+        for language, text in demo.briefs.items()
+    )
     by_slug = {d.slug: o for d, o in zip(ORGANISATIONS, organisations, strict=True)}
     db.add_all(RoundInvitation(round_id=round_.id, organisation_id=o.id) for o in organisations)
     for index, (slug, (stance, statement)) in enumerate(demo.positions.items()):
@@ -323,6 +337,7 @@ def _demo_round(
             last_edited_by_id=author,
             created_at=at,
             updated_at=at,
+            language="en",
         )
         db.add(position)
         db.flush()
@@ -348,6 +363,7 @@ def _demo_round(
             thread_id=(parent_comment.thread_id or parent_comment.id) if parent_comment else None,
             body=body,
             body_html=markdown.render(body),
+            language="en",
             created_at=opens + timedelta(hours=7 * (index + 1)),
         )
         db.add(comment)

@@ -60,13 +60,18 @@ def time_left(deadline: datetime | None, now: datetime) -> str:
         return ""
     seconds = int((deadline - now).total_seconds())
     if seconds <= 0:
-        return "no time"
+        return i18n.gettext("no time")
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes = max(1, rest // 60) if not (days or hours) else rest // 60
+    units = {
+        "day": lambda n: i18n.ngettext("%(num)d day", "%(num)d days", n) % {"num": n},
+        "hour": lambda n: i18n.ngettext("%(num)d hour", "%(num)d hours", n) % {"num": n},
+        "minute": lambda n: i18n.ngettext("%(num)d minute", "%(num)d minutes", n) % {"num": n},
+    }
     parts = [(days, "day"), (hours, "hour")] if days else [(hours, "hour"), (minutes, "minute")]
-    words = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
-    return " ".join(words) or "less than a minute"
+    words = [units[unit](n) for n, unit in parts if n]
+    return " ".join(words) or i18n.gettext("less than a minute")
 
 
 def trusted_html(value: str | None) -> Markup:
