@@ -2,14 +2,37 @@
 
 from app.accounts.models import ApiToken, LoginAttempt, RecoveryCode, User, UserSession
 from app.audit.models import AuditEvent
+from app.caucus.models import (
+    CaucusInvitation,
+    CaucusPost,
+    GroupStatement,
+    GroupStatementEndorsement,
+)
 from app.comments.models import Comment, Flag
 from app.db import Base
+from app.drafts.models import Amendment, AmendmentSupport, DraftParagraph
 from app.notifications.models import Notification, OutboxEmail
 from app.organisations.models import Invitation, Mandate, Organisation
 from app.positions.models import Position, PositionVersion
-from app.rounds.models import Consultation, GroupSignoff, Round, RoundInvitation
+from app.rounds.models import (
+    Consultation,
+    GroupSignoff,
+    Round,
+    RoundBrief,
+    RoundInvitation,
+    RoundOfficer,
+)
 
 __all__ = [
+    "Amendment",
+    "AmendmentSupport",
+    "CaucusInvitation",
+    "CaucusPost",
+    "DraftParagraph",
+    "GroupStatement",
+    "GroupStatementEndorsement",
+    "RoundBrief",
+    "RoundOfficer",
     "ApiToken",
     "AuditEvent",
     "Base",

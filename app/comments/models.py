@@ -26,6 +26,8 @@ class Comment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"), index=True)
+    #: A comment on one paragraph of the round's draft text.
+    paragraph_id: Mapped[int | None] = mapped_column(ForeignKey("draft_paragraphs.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
     #: The top-level comment of this thread (NULL for a top-level comment): one query loads a
     #: page of threads.

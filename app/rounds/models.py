@@ -62,6 +62,12 @@ class Round(Base):
     outcome: Mapped[str | None] = mapped_column(Text)
     #: After it, publication no longer waits for groups that have not signed off.
     signoff_deadline: Mapped[datetime | None]
+    #: The subject (C144 art. 5(1)): see app.cycle.subjects; "general" for anything else.
+    kind: Mapped[str] = mapped_column(String(40), default="general", server_default="general")
+    #: The round whose draft this round revises (a revised draft published as the next round).
+    previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    #: In the balanced discussion, the social partners' opening statements come first.
+    social_partners_first: Mapped[bool] = mapped_column(default=True, server_default="1")
     #: Bumped by every write to the round, for caching rendered fragments.
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -83,6 +89,27 @@ class RoundBrief(Base):
     brief: Mapped[str] = mapped_column(Text)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoundOfficer(Base):
+    """The round's tripartite officers: a chair (government or neutral) and two vice-chairs,
+    one from the employers' group and one from the workers' group."""
+
+    __tablename__ = "round_officers"
+    __table_args__ = (
+        UniqueConstraint("round_id", "role"),
+        CheckConstraint(
+            "role IN ('chair', 'vice_chair_employers', 'vice_chair_workers')", name="role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    role: Mapped[str] = mapped_column(String(30))
+    #: The person, when they have an account; else only the name.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
 
 
 class RoundInvitation(Base):

@@ -1,0 +1,1 @@
+"""Draft texts: a round's brief split into numbered paragraphs, commented and amended."""
