@@ -24,9 +24,12 @@ from app.accounts.deps import SignInRequired, TwoFactorEnrolmentRequired
 from app.api import routes as api_routes
 from app.api import token_routes
 from app.audit import routes as audit_routes
+from app.caucus import routes as caucus_routes
 from app.comments import routes as comment_routes
 from app.config import Settings
+from app.cycle import routes as cycle_routes
 from app.db import make_engine, make_sessionmaker
+from app.drafts import routes as draft_routes
 from app.errors import DomainError
 from app.exports.stream import ExportSlots
 from app.i18n import N_, Labels, LanguageMiddleware
@@ -91,6 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         organisation_routes.router,
         round_routes.router,
         brief_routes.router,
+        draft_routes.router,
+        caucus_routes.router,
+        cycle_routes.router,
         position_routes.router,
         comment_routes.router,
         moderation_routes.router,

@@ -1,0 +1,7 @@
+"""Pages and actions of app.drafts (see the package's docstring)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
