@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Scope, Send
 
+from app import models  # noqa: F401 (every table known to the mapper, whatever a page imports)
 from app.accounts import routes as account_routes
 from app.accounts.deps import SignInRequired, TwoFactorEnrolmentRequired
 from app.api import routes as api_routes
