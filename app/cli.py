@@ -352,3 +352,28 @@ def export(
         engine.dispose()
     if output != "-":
         typer.echo(f"Round {round_id} exported as {format} to {output}.", err=True)
+
+
+@cli.command("annual-report")
+def annual_report(
+    country: Annotated[str, typer.Argument(help="The country, as its consultations name it.")],
+    year: Annotated[int, typer.Argument(help="The year (rounds opened in it, UTC).")],
+    format: Annotated[str, typer.Option("--format", help="pdf or xlsx.")] = "pdf",
+    output: Annotated[str, typer.Option("--output", "-o", help="The file to write.")] = "",
+    language: Annotated[str, typer.Option("--language", help="en, fr or es.")] = "en",
+) -> None:
+    """Write the annual report on the working of the procedures (C144 art. 6), as its page's
+    downloads do."""
+    from app.cycle.report import write_file
+    from app.errors import DomainError
+
+    if format not in ("pdf", "xlsx"):
+        typer.echo(f"error: unknown format “{format}”: choose pdf or xlsx.", err=True)
+        raise typer.Exit(2)
+    with _session(Settings()) as db:
+        try:
+            written = write_file(db, country, year, format, output, language)
+        except DomainError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(f"The annual report of {country} for {year} written as {format} to {written}.")

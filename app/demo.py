@@ -16,8 +16,10 @@ from app.accounts.models import User
 from app.accounts.rules import two_factor_required
 from app.accounts.two_factor import DEMO_SECRET
 from app.audit.service import record
+from app.caucus.demo import add_demo_caucus
 from app.comments.models import Comment
 from app.db import utcnow
+from app.drafts.demo import add_demo_draft
 from app.organisations.models import Mandate, Organisation
 from app.positions.models import Position, PositionVersion
 from app.rounds.models import Consultation, GroupSignoff, Round, RoundBrief, RoundInvitation
@@ -151,7 +153,9 @@ def load(db: Session, password: str) -> None:
         for m in db.scalars(select(Mandate).where(Mandate.role == "representative"))
     }
     _demo_round(db, consultation, moderator, organisations, members, CLOSED_ROUND)
-    _demo_round(db, consultation, moderator, organisations, members, OPEN_ROUND)
+    open_round = _demo_round(db, consultation, moderator, organisations, members, OPEN_ROUND)
+    add_demo_draft(db, open_round.id, moderator.id)  # app.drafts: a draft text to amend
+    add_demo_caucus(db, open_round.id)  # app.caucus: officers, the workers' caucus
     record(db, None, "demo.loaded", "consultation", consultation.id)
 
 

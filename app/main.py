@@ -43,6 +43,7 @@ from app.middleware import (
 )
 from app.moderation import routes as moderation_routes
 from app.notifications import routes as notification_routes
+from app.officers import routes as officer_routes
 from app.organisations import routes as organisation_routes
 from app.positions import routes as position_routes
 from app.rounds import brief_routes
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         brief_routes.router,
         draft_routes.router,
         caucus_routes.router,
+        officer_routes.router,
         cycle_routes.router,
         position_routes.router,
         comment_routes.router,

@@ -204,3 +204,346 @@ def signed_in(make_client, db: Session, person: User):  # type: ignore[no-untype
     browser.cookies.set("tripartite_session", session_cookie(db, person))
     db.commit()
     return browser
+
+
+# --- draft texts (paragraphs, amendments, support) -------------------------------------------
+
+from app.drafts.models import Amendment, AmendmentSupport, DraftParagraph  # noqa: E402
+
+
+def draft(db: Session, round_: Round, *texts: str) -> list[DraftParagraph]:
+    """The round's draft text: these paragraphs, numbered 1, 2, 3..."""
+    texts = texts or ("First paragraph.", "Second paragraph.", "Third paragraph.")
+    paragraphs = [
+        DraftParagraph(round_id=round_.id, number=n, text=text)
+        for n, text in enumerate(texts, start=1)
+    ]
+    db.add_all(paragraphs)
+    db.flush()
+    return paragraphs
+
+
+def amendment(
+    db: Session,
+    paragraph: DraftParagraph,
+    org: Organisation,
+    author: User,
+    text: str = "",
+    *,
+    supporters: Iterable[Organisation] = (),
+) -> Amendment:
+    """An amendment to ``paragraph`` by ``org`` (which supports it), and other supporters."""
+    row = Amendment(
+        round_id=paragraph.round_id,
+        paragraph_id=paragraph.id,
+        organisation_id=org.id,
+        author_id=author.id,
+        text=text or f"{paragraph.text} Amended.",
+    )
+    db.add(row)
+    db.flush()
+    for supporter in (org, *supporters):
+        db.add(
+            AmendmentSupport(
+                amendment_id=row.id, organisation_id=supporter.id, supported_by_id=author.id
+            )
+        )
+    db.flush()
+    return row
+
+
+# --- the Convention 144 cycle (rounds held in a country, year by year) ----------------------
+
+from datetime import UTC  # noqa: E402
+
+from sqlalchemy import func, select  # noqa: E402
+
+
+def country_consultation(db: Session, country: str, title: str = "") -> Consultation:
+    """A consultation naming ``country`` (the yearly view and the annual report go by it)."""
+    row = Consultation(
+        title=title or f"Consultation {next(_ids)}", brief="A topic.", country=country
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def held_round(
+    db: Session,
+    consultation: Consultation,
+    organisations: Iterable[Organisation],
+    *,
+    opens_at: datetime,
+    closes_at: datetime,
+    status: RoundStatus = RoundStatus.CLOSED,
+    kind: str = "general",
+    outcome: str | None = None,
+    title: str = "",
+) -> Round:
+    """A round of ``consultation`` that opened at ``opens_at`` (closed at its deadline when
+    its status says so; published two days later)."""
+    number = (
+        db.scalar(select(func.max(Round.number)).where(Round.consultation_id == consultation.id))
+        or 0
+    ) + 1
+    done = status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+    row = Round(
+        consultation_id=consultation.id,
+        number=number,
+        title=title or f"Round {next(_ids)}",
+        brief="What should the policy say?",
+        status=status.value,
+        kind=kind,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        closed_at=closes_at if done else None,
+        published_at=closes_at + timedelta(days=2) if status is RoundStatus.PUBLISHED else None,
+        outcome=outcome if outcome is not None else ("The groups agreed." if done else None),
+    )
+    db.add(row)
+    db.flush()
+    db.add_all(RoundInvitation(round_id=row.id, organisation_id=o.id) for o in organisations)
+    db.flush()
+    return row
+
+
+def posted_at(db: Session, position_row: Position, when: datetime) -> Position:
+    """Date a position's first posting (and its first version) back to ``when``."""
+    position_row.created_at = position_row.updated_at = when
+    for version in db.scalars(
+        select(PositionVersion).where(PositionVersion.position_id == position_row.id)
+    ):
+        version.created_at = when
+    db.flush()
+    return position_row
+
+
+# --- group caucus and tripartite officers ----------------------------------------------------
+
+from app.caucus.models import (  # noqa: E402
+    CaucusInvitation,
+    CaucusPost,
+    GroupStatement,
+    GroupStatementEndorsement,
+)
+from app.rounds.models import RoundOfficer  # noqa: E402
+
+
+def caucus_post(
+    db: Session, round_: Round, author: User, org: Organisation, body: str = ""
+) -> CaucusPost:
+    """A message in the caucus of ``org``'s group, written directly."""
+    body = body or f"Caucus message {next(_ids)}"
+    row = CaucusPost(
+        round_id=round_.id,
+        group_name=org.group_name,
+        author_id=author.id,
+        organisation_id=org.id,
+        body=body,
+        body_html=markdown.render(body),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def group_statement(
+    db: Session,
+    round_: Round,
+    group: Group,
+    author: User,
+    text: str = "",
+    *,
+    endorsed_by: Iterable[tuple[Organisation, User]] = (),
+    published: bool = False,
+) -> GroupStatement:
+    """A group statement (a draft unless ``published``), endorsed by these organisations."""
+    text = text or f"Group statement {next(_ids)}"
+    row = GroupStatement(
+        round_id=round_.id,
+        group_name=group.value,
+        text=text,
+        text_html=markdown.render(text),
+        created_by_id=author.id,
+        published_at=utcnow() if published else None,
+        published_by_id=author.id if published else None,
+    )
+    db.add(row)
+    db.flush()
+    db.add_all(
+        GroupStatementEndorsement(
+            statement_id=row.id, organisation_id=org.id, endorsed_by_id=person.id
+        )
+        for org, person in endorsed_by
+    )
+    db.flush()
+    return row
+
+
+def caucus_invitation(
+    db: Session, round_: Round, group: Group, invited_by: User, *, revoked: bool = False
+) -> CaucusInvitation:
+    """The group let the round's moderators read its caucus (or did, and revoked it)."""
+    row = CaucusInvitation(
+        round_id=round_.id,
+        group_name=group.value,
+        invited_by_id=invited_by.id,
+        revoked_at=utcnow() if revoked else None,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def officer(
+    db: Session,
+    round_: Round,
+    role: str,
+    name: str,
+    *,
+    person: User | None = None,
+    org: Organisation | None = None,
+) -> RoundOfficer:
+    row = RoundOfficer(
+        round_id=round_.id,
+        role=role,
+        user_id=person.id if person else None,
+        name=name,
+        organisation_id=org.id if org else None,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+class CountryYear:
+    """A country's year of consultation (2025) for the yearly view and the annual report:
+
+    - round 1 (published, reports under article 22), the employers' deadline extended from
+      20 to 28 February; a workers' position posted on 25 February is late; the workers group
+      filed a reservation;
+    - round 2 (closed, an ILO questionnaire), the workers group silent;
+    - round 3 (closed), opened on 20 December 2025, closing in January;
+    - and what the year leaves out: a round opened at the last second of 2024, one at the
+      first second of 2026, a draft, and a round of another country in 2025.
+    """
+
+    YEAR = 2025
+
+    def __init__(self, db: Session, country: str = "Republic of Ardenia") -> None:
+        from app.audit.service import record
+        from app.rounds.models import GroupSignoff
+
+        def at(month: int, day: int, hour: int = 12) -> datetime:
+            return datetime(self.YEAR, month, day, hour, tzinfo=UTC)
+
+        self.country = country
+        g, w, e = Group.GOVERNMENT, Group.WORKERS, Group.EMPLOYERS
+        self.orgs = {
+            g: [organisation(db, g) for _ in range(2)],
+            w: [organisation(db, w) for _ in range(3)],
+            e: [organisation(db, e) for _ in range(2)],
+        }
+        self.reps = {o.id: member(db, o) for orgs in self.orgs.values() for o in orgs}
+        everyone = [o for orgs in self.orgs.values() for o in orgs]
+        main = country_consultation(db, country, "National labour migration policy")
+        other = country_consultation(db, country, "ILO standards")
+        self.rounds = [
+            held_round(
+                db,
+                main,
+                everyone,
+                opens_at=at(2, 1),
+                closes_at=at(2, 28),
+                status=RoundStatus.PUBLISHED,
+                kind="article_22_reports",
+                title="Reports on Conventions Nos 87 and 98",
+            ),
+            held_round(
+                db,
+                other,
+                [self.orgs[g][0], *self.orgs[w][:2], *self.orgs[e]],
+                opens_at=at(6, 1),
+                closes_at=at(6, 30),
+                kind="ilo_questionnaire",
+                title='=HYPERLINK("http://evil") Questionnaire on the platform economy',
+            ),
+            held_round(
+                db,
+                main,
+                everyone,
+                opens_at=at(12, 20),
+                closes_at=datetime(self.YEAR + 1, 1, 10, tzinfo=UTC),
+                title="Portability of pensions",
+            ),
+        ]
+        one, two, three = self.rounds
+        record(
+            db,
+            None,
+            "round.extended",
+            "round",
+            one.id,
+            before={"status": "open", "closes_at": at(2, 20).isoformat()},
+            after={"status": "open", "closes_at": at(2, 28).isoformat()},
+        )
+        self._post(db, one, g, 0, Stance.SUPPORT, at(2, 10))
+        self._post(db, one, w, 0, Stance.SUPPORT, at(2, 3))
+        self._post(db, one, w, 1, Stance.SUPPORT, at(2, 25))  # after the announced deadline
+        self._post(db, one, w, 2, Stance.OPPOSE, at(2, 15))
+        self._post(db, one, e, 0, Stance.SUPPORT_WITH_RESERVATIONS, at(2, 18))
+        db.add(
+            GroupSignoff(
+                round_id=one.id,
+                group_name=w.value,
+                spokesperson_id=self.reps[self.orgs[w][0].id].id,
+                organisation_id=self.orgs[w][0].id,
+                status="reservation",
+                reservation="No transition period.",
+                requested_at=at(3, 1),
+                decided_at=at(3, 2),
+            )
+        )
+        self._post(db, two, g, 0, Stance.OPPOSE, at(6, 5))
+        self._post(db, two, e, 0, Stance.OPPOSE, at(6, 29))
+        self._post(db, two, e, 1, Stance.OPPOSE, at(6, 20))
+        self._post(db, three, e, 0, Stance.NEUTRAL, at(12, 22))
+        # left out of 2025
+        held_round(
+            db,
+            main,
+            everyone,
+            opens_at=datetime(self.YEAR, 1, 1, tzinfo=UTC) - timedelta(seconds=1),
+            closes_at=at(1, 20),
+            title="Opened in 2024",
+        )
+        held_round(
+            db,
+            main,
+            everyone,
+            opens_at=datetime(self.YEAR + 1, 1, 1, tzinfo=UTC),
+            closes_at=datetime(self.YEAR + 1, 1, 20, tzinfo=UTC),
+            title="Opened in 2026",
+        )
+        draft = held_round(
+            db,
+            main,
+            everyone,
+            opens_at=at(3, 1),
+            closes_at=at(3, 20),
+            status=RoundStatus.DRAFT,
+            title="A draft",
+        )
+        draft.opens_at = None
+        elsewhere = country_consultation(db, "Another country")
+        held_round(
+            db, elsewhere, everyone, opens_at=at(5, 1), closes_at=at(5, 20), title="Elsewhere"
+        )
+        db.flush()
+
+    def _post(
+        self, db: Session, round_: Round, group: Group, index: int, stance: Stance, when: datetime
+    ) -> None:
+        org = self.orgs[group][index]
+        posted_at(db, position(db, round_, org, self.reps[org.id], stance, "Our view."), when)

@@ -12,6 +12,7 @@ from app.accounts.rules import Viewer
 from app.comments import service
 from app.comments.models import Comment
 from app.db import DbSession
+from app.drafts.models import DraftParagraph
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
 from app.positions.models import Position
@@ -54,11 +55,15 @@ def _form_context(
     body: str = "",
     error: str | None = None,
     form_id: str = "comment-form",
+    paragraph: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     return {
         "round": info,
         "parent": parent,
         "position_id": position_id,
+        # (id, number) of the draft paragraph commented on
+        "paragraph_id": paragraph[0] if paragraph else None,
+        "paragraph_number": paragraph[1] if paragraph else None,
         "comment_form": {"body": body, "key": new_key()},
         "comment_errors": {"body": error} if error else {},
         "form_id": form_id,
@@ -75,10 +80,12 @@ def _refused(
     position_id: int | None,
     form_id: str,
     error: DomainError,
+    paragraph_id: int | None = None,
 ) -> Response:
     """The form again, filled in, with the refusal beside it (the page it was posted from)."""
     info = round_page.load_round(db, round_id, viewer)
     parent = _parent_or_none(db, viewer, round_id, parent_id)
+    paragraph = _paragraph(db, round_id, paragraph_id) if parent is None else None
     context = _form_context(
         info,
         parent=parent,
@@ -86,6 +93,7 @@ def _refused(
         body=body,
         error=error.message,
         form_id=form_id,
+        paragraph=paragraph,
     )
     if is_htmx(request):
         response = render(request, "comments/_form.html", context, status_code=error.status_code)
@@ -97,6 +105,10 @@ def _refused(
     if position_id is not None and _position_in_round(db, round_id, position_id):
         context["organisation"] = _position_organisation(db, position_id)
         return render(request, "comments/position.html", context, status_code=error.status_code)
+    if paragraph is not None:  # the round page, this paragraph's form filled in and open
+        forms = {f"comment-{paragraph[0]}": {"body": body, "error": error.message}}
+        full = page_context(request, db, viewer, round_id, draft_forms=forms)
+        return render(request, "rounds/show.html", full, status_code=error.status_code)
     full = page_context(
         request,
         db,
@@ -120,6 +132,7 @@ def _post(
     key: str,
     form_id: str,
     language: str = "",
+    paragraph_id: int | None = None,
 ) -> Response:
     try:
         comment = service.post(
@@ -132,11 +145,21 @@ def _post(
             idempotency_key=key,
             posting_limit=request.app.state.settings.posting_limit,
             language=language,
+            paragraph_id=paragraph_id,
         )
     except DomainError as error:
         db.rollback()
         response = _refused(
-            request, db, viewer, round_id, body, parent_id, position_id, form_id, error
+            request,
+            db,
+            viewer,
+            round_id,
+            body,
+            parent_id,
+            position_id,
+            form_id,
+            error,
+            paragraph_id if parent_id is None else None,
         )
         response.headers.update(error.headers or {})
         return response
@@ -147,7 +170,10 @@ def _post(
             str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment.id}",
         )
     info, view = _comment_view(db, viewer, round_id, comment.id)
-    context = _form_context(info, parent=None, position_id=position_id, form_id=form_id)
+    paragraph = _paragraph(db, round_id, paragraph_id) if parent_id is None else None
+    context = _form_context(
+        info, parent=None, position_id=position_id, form_id=form_id, paragraph=paragraph
+    )
     context.update({"comment": view, "fresh_form": parent_id is None})
     return render(request, "comments/_posted.html", context)
 
@@ -162,10 +188,23 @@ def post_comment(
     position_id: Annotated[int | None, Form()] = None,
     idempotency_key: Annotated[str, Form(max_length=64)] = "",
     language: Annotated[str, Form(max_length=10)] = "",
+    paragraph_id: Annotated[int | None, Form()] = None,
 ) -> Response:
     form_id = f"comment-form-position-{position_id}" if position_id else "comment-form"
+    if paragraph_id:  # a comment on a paragraph of the draft text (app.drafts)
+        position_id, form_id = None, f"comment-form-paragraph-{paragraph_id}"
     return _post(
-        request, db, viewer, round_id, body, None, position_id, idempotency_key, form_id, language
+        request,
+        db,
+        viewer,
+        round_id,
+        body,
+        None,
+        position_id,
+        idempotency_key,
+        form_id,
+        language,
+        paragraph_id or None,
     )
 
 
@@ -278,6 +317,16 @@ def edit(
     return render(
         request, "comments/_comment.html", {"round": info, "comment": comment, "may_reply": True}
     )
+
+
+def _paragraph(db: DbSession, round_id: int, paragraph_id: int | None) -> tuple[int, int] | None:
+    """(id, number) of a paragraph of this round's draft text, or None."""
+    if paragraph_id is None:
+        return None
+    paragraph = db.get(DraftParagraph, paragraph_id)
+    if paragraph is None or paragraph.round_id != round_id:
+        return None
+    return paragraph.id, paragraph.number
 
 
 def _position_in_round(db: DbSession, round_id: int, position_id: int) -> bool:

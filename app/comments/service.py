@@ -13,6 +13,7 @@ from app import i18n, markdown
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.db import read, utcnow
+from app.drafts.models import DraftParagraph
 from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from app.i18n import gettext as _
 from app.i18n import ngettext
@@ -36,6 +37,7 @@ def post(
     idempotency_key: str,
     posting_limit: int = rules.POSTS_PER_WINDOW,
     language: str = "",
+    paragraph_id: int | None = None,
 ) -> Comment:
     """A comment on the round, on a position, or a reply.
 
@@ -77,6 +79,12 @@ def post(
                 _("This thread is locked by a moderator: no more replies."), status_code=409
             )
         position_id, thread_id = parent.position_id, parent.thread_id or parent.id
+        paragraph_id = parent.paragraph_id
+    elif paragraph_id is not None:
+        paragraph = db.get(DraftParagraph, paragraph_id)
+        if paragraph is None or paragraph.round_id != round_id:
+            raise DomainError(_("That paragraph is not part of this round."), field="body")
+        position_id = None
     elif position_id is not None:
         position = db.get(Position, position_id)
         if position is None or position.round_id != round_id:
@@ -91,6 +99,7 @@ def post(
     comment = Comment(
         round_id=round_id,
         position_id=position_id,
+        paragraph_id=paragraph_id,
         parent_id=parent_id,
         thread_id=thread_id,
         author_id=viewer.user_id,

@@ -1,7 +1,147 @@
-"""Pages and actions of app.cycle (see the package's docstring)."""
+"""Pages of the Convention 144 cycle: the countries, a country's year (Article 5(2)), the annual
+report (Article 6) with its PDF and XLSX; and the subject's template on the new-round form."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import os
+import tempfile
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from app.accounts.deps import CurrentViewer
+from app.cycle import report, service, subjects
+from app.db import DbSession, utcnow
+from app.exports.formats import MEDIA_TYPES
+from app.exports.stream import ExportSlots
+from app.i18n import gettext as _
+from app.web import render, templates
 
 router = APIRouter()
+# the subject of a round, wherever a round is shown (round page, consultation, summary, form)
+templates.env.globals.update(subjects.template_globals())
+# a country inside a path ("Republic of Ardenia" -> "Republic%20of%20Ardenia")
+templates.env.filters["path_segment"] = lambda value: quote(str(value), safe="")
+
+
+@router.get("/cycle", name="cycle.index")
+def index(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
+    service.require_reader(viewer)
+    now = utcnow()
+    countries = service.countries(db, now)
+    return render(
+        request,
+        "cycle/index.html",
+        {
+            "countries": countries,
+            "overdue_countries": [c for c in countries if c.needs_consultation],
+            "without_country": service.without_country(db),
+            "this_year": now.year,
+            "subjects": subjects.SUBJECTS,
+        },
+    )
+
+
+@router.get("/cycle/{country}/{year}", name="cycle.year")
+def year(
+    request: Request, db: DbSession, viewer: CurrentViewer, country: str, year: int
+) -> Response:
+    service.require_reader(viewer)
+    view = service.year_view(db, country, year, utcnow())
+    context = {"view": view, "due": view, "pct": report.percent, "days": report.days_text}
+    return render(request, "cycle/year.html", context)
+
+
+@router.get("/cycle/{country}/{year}/report", name="cycle.report")
+def annual_report(
+    request: Request, db: DbSession, viewer: CurrentViewer, country: str, year: int
+) -> Response:
+    service.require_reader(viewer)
+    built = service.annual_report(db, country, year, utcnow())
+    return render(request, "cycle/report.html", report.context(built))
+
+
+@router.get("/cycle/{country}/{year}/report.pdf", name="cycle.report_pdf")
+def annual_report_pdf(
+    request: Request, db: DbSession, viewer: CurrentViewer, country: str, year: int
+) -> Response:
+    service.require_reader(viewer)
+    built = service.annual_report(db, country, year, utcnow())
+    db.commit()  # nothing written: the transaction ends before the slow part
+    release = _export_slot(request)
+    try:
+        pdf = report.render_pdf(built)
+    finally:
+        release()
+    return Response(pdf, media_type=MEDIA_TYPES["pdf"], headers=_download(country, year, "pdf"))
+
+
+@router.get("/cycle/{country}/{year}/report.xlsx", name="cycle.report_xlsx")
+def annual_report_xlsx(
+    request: Request, db: DbSession, viewer: CurrentViewer, country: str, year: int
+) -> Response:
+    service.require_reader(viewer)
+    built = service.annual_report(db, country, year, utcnow())
+    db.commit()
+    release = _export_slot(request)
+    handle, path = tempfile.mkstemp(prefix="tripartite-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        report.write_xlsx(path, built)
+    except BaseException:
+        os.unlink(path)
+        raise
+    finally:
+        release()
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES["xlsx"],
+        headers=_download(country, year, "xlsx"),
+        background=BackgroundTask(os.unlink, path),
+    )
+
+
+def _export_slot(request: Request) -> Any:
+    """A download slot (at most a few PDFs and spreadsheets in the making per process)."""
+    slots: ExportSlots = request.app.state.export_slots
+    return slots.take()
+
+
+def _download(country: str, year: int, fmt: str) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{report.filename(country, year, fmt)}"',
+        "Cache-Control": "private, no-store",
+    }
+
+
+def brief_from_template(request: Request, form_context: dict[str, Any]) -> Response:
+    """The new-round form with the subject's suggested brief put in, when the brief is empty:
+    the whole form without JavaScript ("Use the template"), the brief's field alone for htmx
+    (choosing a subject). Nothing is created."""
+    form = form_context["form"]
+    try:
+        form["kind"] = subjects.parse_kind(form.get("kind"))
+    except subjects.UnknownSubject as error:
+        form_context["errors"] = {"kind": str(error)}
+        form_context["template_note"] = str(error)
+        return render(
+            request,
+            "cycle/_brief_field.html",
+            form_context,
+            page="rounds/new_round.html",
+            status_code=422,
+        )
+    form["brief"], filled = subjects.fill_brief(form["brief"], form["kind"])
+    if filled:
+        note = _("The brief now holds the suggested brief for “%(subject)s”: complete it.") % {
+            "subject": subjects.label(form["kind"])
+        }
+    elif subjects.is_subject(form["kind"]):
+        note = _("The brief is not empty, so it was kept: empty it to use the suggested brief.")
+    else:
+        note = _("A general consultation has no suggested brief.")
+    form_context["template_note"] = note
+    return render(request, "cycle/_brief_field.html", form_context, page="rounds/new_round.html")

@@ -6,6 +6,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from app.cycle import subjects
 from app.i18n import gettext as _
 from app.summaries.view import view_context
 from app.web import templates
@@ -20,13 +21,15 @@ def page_counter() -> Markup:
     return Markup(quoted % {"page": '" counter(page) "', "pages": '" counter(pages) "'})
 
 
-def report_html(summary: dict[str, Any]) -> str:
-    context = view_context(summary) | {"page_counter": page_counter()}
+def report_html(summary: dict[str, Any], kind: str = "general", draft: Any = ()) -> str:
+    context = view_context(summary) | {"page_counter": page_counter(), "kind": kind}
+    context["draft_paragraphs"] = draft  # the draft text's amendments (app.drafts)
+    context |= subjects.template_globals()  # the round's subject (C144 art. 5(1))
     return templates.env.get_template("summaries/report.html").render(context)
 
 
-def render_pdf(summary: dict[str, Any]) -> bytes:
+def render_pdf(summary: dict[str, Any], kind: str = "general", draft: Any = ()) -> bytes:
     import weasyprint
 
-    document = weasyprint.HTML(string=report_html(summary))
+    document = weasyprint.HTML(string=report_html(summary, kind, draft))
     return bytes(document.write_pdf())

@@ -129,8 +129,11 @@ def xlsx_file(
 
 
 def pdf_bytes(source: ConnectionSource, round_id: int) -> bytes:
+    from app.drafts.page import summary_paragraphs
     from app.exports.pdf import render_pdf
 
-    with source() as conn:
-        summary = summary_on(conn, round_id)
-    return render_pdf(summary)
+    with source() as conn, Session(bind=conn) as session:
+        header = load_header(session, round_id)  # its subject is printed, not in the summary
+        summary = round_summary(session, header)
+        draft = summary_paragraphs(session, round_id)  # app.drafts: amendments and support
+    return render_pdf(summary, header.kind, draft=draft)

@@ -12,7 +12,8 @@ from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.comments.models import Comment
-from app.db import DbSession
+from app.cycle import service as cycle_service
+from app.db import DbSession, utcnow
 from app.errors import DomainError, Forbidden
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
@@ -473,6 +474,7 @@ def moderation_dashboard(request: Request, db: DbSession, viewer: CurrentViewer)
             "labels": dashboard.BUCKET_LABELS,
             "queue": queue,
             "groups": list(Group),
+            **cycle_service.dashboard_banner(db, utcnow()),  # C144 art. 5(2) (app/cycle)
         },
     )
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app import i18n, markdown
+from app import i18n
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.db import DbSession
@@ -35,7 +35,6 @@ def _page(
         "rounds/briefs.html",
         {
             "round": round_,
-            "original_html": markdown.render(round_.brief),
             "texts": texts,
             "errors": errors or {},
         },

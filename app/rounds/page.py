@@ -19,6 +19,7 @@ from app.comments.models import Comment
 from app.db import read, utcnow
 from app.errors import Forbidden, NotFound
 from app.i18n import gettext as _
+from app.officers import rules as officer_rules
 from app.organisations.models import Organisation
 from app.positions.models import Position
 from app.rounds import briefs, rules
@@ -50,6 +51,10 @@ class RoundInfo:
     #: The language the brief shown is written in, and whether it is the reader's own.
     brief_language: str = "en"
     brief_in_reader_language: bool = True
+    #: "general" or a subject of C144 art. 5(1) (app.cycle.subjects)
+    kind: str = "general"
+    #: In the balanced discussion, the social partners' opening statements come first.
+    social_partners_first: bool = True
 
     @property
     def is_open(self) -> bool:
@@ -122,6 +127,8 @@ class CommentView:
     replies: list[CommentView] = field(default_factory=list)
     #: The language the comment is written in (None: not recorded).
     language: str | None = None
+    #: The draft paragraph it comments on (app.drafts shows those under their paragraph).
+    paragraph_id: int | None = None
 
 
 @dataclass
@@ -157,6 +164,8 @@ _ROUND = (
         Round.premoderated,
         Round.signoff_deadline,
         Round.brief_language,
+        Round.kind,
+        Round.social_partners_first,
         select(RoundBrief.brief)
         .where(RoundBrief.round_id == Round.id, RoundBrief.language == bindparam("language"))
         .scalar_subquery()
@@ -203,6 +212,8 @@ def _round_info(row: Any, viewer: Viewer) -> RoundInfo:
         signoff_deadline=row.signoff_deadline,
         brief_language=brief.language,
         brief_in_reader_language=brief.in_reader_language,
+        kind=row.kind,
+        social_partners_first=row.social_partners_first,
     )
 
 
@@ -281,6 +292,7 @@ def _discussion(
         select(Comment.id, Organisation.group_name)
         .join(Organisation, Organisation.id == Comment.organisation_id)
         .where(Comment.round_id == info.id, Comment.parent_id.is_(None), own_or_visible)
+        .where(Comment.paragraph_id.is_(None))  # paragraph comments sit under their paragraph
         .order_by(Comment.id)
     )
     if group is not None:
@@ -288,7 +300,12 @@ def _discussion(
     if organisation_id is not None:
         roots = roots.where(Comment.organisation_id == organisation_id)
     root_rows = [(r.id, Group(r.group_name)) for r in read(db, roots)]
-    ids = [r[0] for r in root_rows] if mode != "balanced" else rules.balanced_ids(root_rows, order)
+    openings_first = info.social_partners_first  # the social partners open: app.officers.rules
+    ids = (
+        officer_rules.balanced_ids(root_rows, order, social_partners_first=openings_first)
+        if mode == "balanced"
+        else [r[0] for r in root_rows]
+    )
     start = (page - 1) * THREADS_PER_PAGE
     page_ids = ids[start : start + THREADS_PER_PAGE]
     threads = load_threads(db, info, viewer, page_ids, own_or_visible)
@@ -330,6 +347,7 @@ def load_comments(
             Comment.locked,
             Comment.moderation_reason,
             Comment.language,
+            Comment.paragraph_id,
             User.name.label("author"),
             Organisation.name.label("organisation"),
             Organisation.group_name,
@@ -361,6 +379,7 @@ def load_comments(
             r.position_org if r.parent_id is None else None,
             moderation_reason=r.moderation_reason,
             language=r.language,
+            paragraph_id=r.paragraph_id,
             show_body=(
                 r.visibility == Visibility.VISIBLE.value
                 or r.author_id == viewer.user_id

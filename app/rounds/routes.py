@@ -14,7 +14,9 @@ from app import i18n
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
+from app.cycle.routes import brief_from_template
 from app.db import DbSession, read
+from app.drafts import page as drafts_page
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
 from app.moderation import signoff
@@ -100,6 +102,7 @@ def page_context(
         "comment_errors": {},
         "stale": None,
         "signoff_errors": {},
+        "draft": drafts_page.section(db, info, viewer, data.organisations),  # app.drafts
     }
     moderator = viewer.is_moderator or viewer.is_admin
     if info.status is RoundStatus.DRAFT and moderator:
@@ -121,7 +124,9 @@ def page_context(
 def new_consultation(request: Request, viewer: CurrentViewer) -> Response:
     service.require_moderator(viewer)
     return render(
-        request, "rounds/new_consultation.html", {"form": {"title": "", "brief": ""}, "errors": {}}
+        request,
+        "rounds/new_consultation.html",
+        {"form": {"title": "", "brief": "", "country": ""}, "errors": {}},
     )
 
 
@@ -132,9 +137,10 @@ def create_consultation(
     viewer: CurrentViewer,
     title: Annotated[str, Form(max_length=1000)] = "",
     brief: Annotated[str, Form(max_length=40_000)] = "",
+    country: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     try:
-        consultation = service.create_consultation(db, viewer, title, brief)
+        consultation = service.create_consultation(db, viewer, title, brief, country)
     except DomainError as error:
         if error.status_code == 403:
             raise
@@ -142,7 +148,7 @@ def create_consultation(
             request,
             "rounds/new_consultation.html",
             {
-                "form": {"title": title, "brief": brief},
+                "form": {"title": title, "brief": brief, "country": country},
                 "errors": {error.field or "title": error.message},
             },
             status_code=422,
@@ -214,6 +220,7 @@ def new_round(
         "weighting": "1:1:1",
         "sealed": False,
         "organisations": [],
+        "kind": "general",
     }
     return render(request, "rounds/new_round.html", _round_form_context(db, consultation, form, {}))
 
@@ -230,6 +237,8 @@ def create_round(
     weighting: Annotated[str, Form(max_length=10)] = "1:1:1",
     sealed: Annotated[str, Form(max_length=10)] = "",
     organisations: Annotated[list[int], Form()] = [],  # noqa: B006
+    kind: Annotated[str, Form(max_length=40)] = "general",
+    use_template: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     service.require_moderator(viewer)
     consultation = db.get(Consultation, consultation_id)
@@ -242,7 +251,10 @@ def create_round(
         "weighting": weighting,
         "sealed": bool(sealed),
         "organisations": organisations,
+        "kind": kind,
     }
+    if use_template:  # the subject's suggested brief, nothing created (app/cycle)
+        return brief_from_template(request, _round_form_context(db, consultation, form, {}))
     try:
         draft = service.RoundDraft(
             title,
@@ -251,6 +263,7 @@ def create_round(
             weighting,
             bool(sealed),
             tuple(organisations),
+            kind=kind,
         )
         round_ = service.create_round(db, viewer, consultation_id, draft)
     except DomainError as error:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app import markdown
 from app.accounts.rules import Viewer
 from app.audit.service import record
+from app.cycle import subjects
 from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_
@@ -30,6 +31,7 @@ class RoundRow:
     title: str
     status: RoundStatus
     closes_at: datetime | None
+    kind: str = "general"
 
 
 @dataclass
@@ -60,6 +62,7 @@ def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
         Round.opens_at,
         Round.closes_at,
         Round.consultation_id,
+        Round.kind,
     ).order_by(Round.consultation_id, Round.number)
     if not (viewer.is_admin or viewer.is_moderator):
         query = query.where(Round.status != RoundStatus.DRAFT.value)
@@ -72,6 +75,7 @@ def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
                 r.title,
                 _status(r.status, r.opens_at, r.closes_at, now),
                 r.closes_at,
+                r.kind,
             )
         )
     consultations = db.execute(
@@ -92,7 +96,9 @@ def require_moderator(viewer: Viewer) -> None:
         raise Forbidden(_("Only moderators run consultations and rounds."))
 
 
-def create_consultation(db: Session, viewer: Viewer, title: str, brief: str) -> Consultation:
+def create_consultation(
+    db: Session, viewer: Viewer, title: str, brief: str, country: str = ""
+) -> Consultation:
     require_moderator(viewer)
     try:
         title = rules.clean_text(
@@ -101,9 +107,15 @@ def create_consultation(db: Session, viewer: Viewer, title: str, brief: str) -> 
         brief = rules.clean_text(
             brief, field="brief", label=N_("Brief"), max_length=20_000, required=False
         )
+        # the country whose Convention 144 cycle it is part of (app/cycle)
+        country = rules.clean_text(
+            country, field="country", label=N_("The country"), max_length=100, required=False
+        )
     except rules.RoundRuleError as error:
         raise DomainError(error.message, field=error.field) from None
-    consultation = Consultation(title=title, brief=brief, created_by_id=viewer.user_id)
+    consultation = Consultation(
+        title=title, brief=brief, country=country or None, created_by_id=viewer.user_id
+    )
     db.add(consultation)
     db.flush()
     record(db, viewer.user_id, "consultation.created", "consultation", consultation.id, title=title)
@@ -120,6 +132,8 @@ class RoundDraft:
     weighting: str
     sealed: bool
     organisation_ids: tuple[int, ...]
+    #: "general" or a subject of C144 art. 5(1) (app.cycle.subjects)
+    kind: str = "general"
 
 
 def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: RoundDraft) -> Round:
@@ -140,6 +154,10 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         weighting = Weighting(draft.weighting)
     except ValueError:
         raise DomainError(_("Choose 1:1:1 or 2:1:1."), field="weighting") from None
+    try:
+        kind = subjects.parse_kind(draft.kind)
+    except subjects.UnknownSubject as error:
+        raise DomainError(str(error), field="kind") from None
     if draft.closes_at is None:
         raise DomainError(_("A round needs a deadline."), field="closes_at")
     if draft.closes_at <= utcnow():
@@ -165,6 +183,7 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         weighting=weighting.value,
         sealed=draft.sealed,
         closes_at=draft.closes_at,
+        kind=kind,
         created_by_id=viewer.user_id,
     )
     db.add(round_)
@@ -180,6 +199,7 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         weighting=weighting.value,
         sealed=draft.sealed,
         organisations=sorted(draft.organisation_ids),
+        kind=kind,
     )
     return round_
 

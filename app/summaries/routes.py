@@ -11,6 +11,7 @@ from starlette.background import BackgroundTask
 
 from app.accounts.deps import CurrentViewer
 from app.db import DbSession
+from app.drafts.page import summary_paragraphs
 from app.errors import NotFound
 from app.exports import stream
 from app.exports.formats import FORMATS, MEDIA_TYPES
@@ -38,6 +39,7 @@ def show_summary(request: Request, db: DbSession, viewer: CurrentViewer, round_i
         "header": header,
         "audience": audience,
         "formats": FORMATS,
+        "draft_paragraphs": summary_paragraphs(db, round_id),  # app.drafts: amendments
     }
     return render(request, "summaries/show.html", context)
 

@@ -38,6 +38,9 @@ class RoundHeader:
     closed_at: datetime | None
     published_at: datetime | None
     outcome: str | None
+    #: "general" or a subject of C144 art. 5(1): shown on the page and the PDF, never in the
+    #: summary's data (its JSON and fingerprint are a contract)
+    kind: str = "general"
 
 
 def load_header(db: Session, round_id: int) -> RoundHeader:
@@ -57,6 +60,7 @@ def load_header(db: Session, round_id: int) -> RoundHeader:
             Round.weighting,
             Round.sealed,
             Round.outcome,
+            Round.kind,
         )
         .join(Consultation, Consultation.id == Round.consultation_id)
         .where(Round.id == round_id),
@@ -77,6 +81,7 @@ def load_header(db: Session, round_id: int) -> RoundHeader:
         row.closed_at,
         row.published_at,
         row.outcome,
+        row.kind,
     )
 
 

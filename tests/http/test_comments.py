@@ -434,6 +434,7 @@ def discussion_round(db):
 
 def test_balanced_order_gives_the_first_screen_to_all_three_groups(make_client, db):
     round_, orgs, reps, _second = discussion_round(db)
+    round_.social_partners_first = False  # plain turns (the openings: tests/http/test_officers.py)
     reader = signed_in(make_client, db, reps[Group.EMPLOYERS])
     chronological = threads(reader.get(f"/rounds/{round_.id}").text)
     assert [thread_group(t) for t in chronological[:3]] == [Group.WORKERS] * 3
@@ -509,6 +510,7 @@ def test_long_discussions_load_more_with_and_without_javascript(make_client, db)
 
 def test_balanced_pages_continue_the_turns_without_repeats(make_client, db):
     round_, orgs, reps = many_threads(db, 40)
+    round_.social_partners_first = False  # plain turns (the openings: tests/http/test_officers.py)
     reader = signed_in(make_client, db, reps[Group.EMPLOYERS])
     page = reader.get(f"/rounds/{round_.id}?order=balanced").text
     first = threads(page)

@@ -61,8 +61,17 @@ MODERATORS = ("moderator", "admin")
 POSTERS = ("rep", "focal")  # the invited organisation's people (focal points post too)
 
 
+#: A group's caucus: the people of its organisations invited to the round (the workers' here).
+CAUCUS = only(*POSTERS, refused="404")
+IN_CAUCUS = {"group": "caucus_group"}
+
+
 def api() -> dict[str, str]:
     return expect("401", token="ok")
+
+
+#: A country's year that the world's consultation names (tests/security/world.py).
+CYCLE = "/cycle/Ardenia/2026"
 
 
 @dataclass
@@ -252,8 +261,64 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/rounds/{round_id}/comments/{comment_id}/unlock"): Case(
         only(*MODERATORS), params={"comment_id": "locked"}
     ),
+    # -- a group's caucus: its own invited organisations' people only; everyone else is told
+    # there is no such page (moderators too, until the group invites them: then they read)
+    ("GET", "/rounds/{round_id}/caucus/{group}"): Case(CAUCUS, params=IN_CAUCUS),
+    ("GET", "/rounds/{round_id}/caucus/{group}/posts"): Case(CAUCUS, params=IN_CAUCUS),
+    ("POST", "/rounds/{round_id}/caucus/{group}/posts"): Case(
+        CAUCUS, params=IN_CAUCUS, data={"body": "Between us, again."}
+    ),
+    ("POST", "/rounds/{round_id}/caucus/{group}/moderators"): Case(
+        CAUCUS, params=IN_CAUCUS, data={"invite": "1"}
+    ),
+    ("POST", "/rounds/{round_id}/caucus/{group}/statement"): Case(
+        CAUCUS, params=IN_CAUCUS, data={"statement_id": "{statement}", "text": "Our text."}
+    ),
+    ("POST", "/rounds/{round_id}/caucus/{group}/statement/endorse"): Case(
+        CAUCUS, params=IN_CAUCUS, data={"statement_id": "{statement}", "action": "endorse"}
+    ),
+    ("POST", "/rounds/{round_id}/caucus/{group}/statement/publish"): Case(
+        CAUCUS, params=IN_CAUCUS, data={"statement_id": "{statement}"}
+    ),
+    # -- the round's officers (moderators) ---------------------------------------------------
+    ("GET", "/rounds/{round_id}/officers"): Case(only(*MODERATORS)),
+    ("POST", "/rounds/{round_id}/officers"): Case(
+        only(*MODERATORS),
+        data={"chair_user": "{government_rep}", "vice_chair_employers": "{employers_rep}",
+              "vice_chair_workers": "{rep}", "social_partners_first": "1"},
+    ),
+    # -- draft texts: the moderator's draft and revision, the invited organisations' amendments
+    ("GET", "/rounds/{round_id}/draft"): Case(only(*MODERATORS), params={"round_id": "draft"}),
+    ("POST", "/rounds/{round_id}/draft"): Case(
+        only(*MODERATORS), params={"round_id": "draft"}, data={"text": "One.\n\nTwo."}
+    ),
+    ("POST", "/rounds/{round_id}/paragraphs/{paragraph_id}/amendments"): Case(
+        only(*POSTERS), params={"paragraph_id": "paragraph"}, data={"text": "A better one."}
+    ),
+    ("POST", "/rounds/{round_id}/amendments/{amendment_id}/support"): Case(
+        only(*POSTERS), params={"amendment_id": "amendment"},
+        why="the amendment is the government organisation's; the workers' people support it",
+    ),
+    ("GET", "/rounds/{round_id}/revise"): Case(only(*MODERATORS), params={"round_id": "closed"}),
+    ("POST", "/rounds/{round_id}/revise"): Case(
+        only(*MODERATORS), params={"round_id": "closed"},
+        data={"title": "Round two", "brief": "Revised.", "closes_at": "{future}",
+              "paragraphs": ["One.", "Two."]},
+    ),
     ("GET", "/moderation"): Case(only(*MODERATORS)),
     ("GET", "/audit"): Case(only("observer", *MODERATORS)),
+    # -- the Convention 144 cycle: the countries, a year, the annual report (readers of record)
+    ("GET", "/cycle"): Case(only("observer", *MODERATORS)),
+    ("GET", "/cycle/{country}/{year}"): Case(only("observer", *MODERATORS), path=CYCLE),
+    ("GET", "/cycle/{country}/{year}/report"): Case(
+        only("observer", *MODERATORS), path=CYCLE + "/report"
+    ),
+    ("GET", "/cycle/{country}/{year}/report.pdf"): Case(
+        only("observer", *MODERATORS), path=CYCLE + "/report.pdf"
+    ),
+    ("GET", "/cycle/{country}/{year}/report.xlsx"): Case(
+        only("observer", *MODERATORS), path=CYCLE + "/report.xlsx"
+    ),
     # -- notifications -----------------------------------------------------------------------
     ("GET", "/notifications"): Case(page()),
     ("GET", "/notifications/count"): Case(page()),
@@ -430,9 +495,23 @@ CROSSED = [
         {"name": "Eve", "email": "eve@test.example", "role": "focal_point"},
         REFUSED,
     ),
+    # a paragraph or an amendment of the open round named in another round
+    ("rep", "POST", "/rounds/{closed}/paragraphs/{paragraph}/amendments", {"text": "X."}, REFUSED),
+    ("focal", "POST", "/rounds/{closed}/amendments/{amendment}/support", {}, REFUSED),
+    ("rep", "POST", "/rounds/{draft}/amendments/{amendment}/support", {}, REFUSED),
     ("rep", "GET", "/rounds/{draft}", {}, REFUSED),
     ("rep", "GET", "/rounds/{draft}/summary", {}, REFUSED),
     ("token", "GET", "/api/v1/rounds/{draft}", {}, REFUSED),
+    # another group's caucus, or this caucus's statement named in another round
+    ("rep", "GET", "/rounds/{round}/caucus/employers", {}, ("404",)),
+    ("focal", "POST", "/rounds/{round}/caucus/government/posts", {"body": "Hi."}, ("404",)),
+    (
+        "rep",
+        "POST",
+        "/rounds/{closed}/caucus/workers/statement/publish",
+        {"statement_id": "{statement}"},
+        REFUSED_AS_INVALID + ("409",),
+    ),
 ]
 
 

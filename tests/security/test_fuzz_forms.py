@@ -46,6 +46,8 @@ def world(make_client, db, request):
         "test_replying": ("focal",),
         "test_creating_a_consultation": ("moderator",),
         "test_creating_a_round": ("moderator",),
+        "test_importing_a_draft_text": ("moderator",),
+        "test_publishing_a_revised_draft": ("moderator",),
     }.get(request.function.__name__, ("rep",))
     clients_for(built, make_client, db, roles)
     return built
@@ -150,3 +152,49 @@ def test_creating_a_round(world, db, title, brief, closes_at, weighting, sealed,
     }
     path = f"/consultations/{world.ids['consultation']}/rounds"
     send(world, db, "moderator", path, data, {})
+
+
+# -- draft texts (app/drafts) --------------------------------------------------------------------
+
+
+@FUZZ
+@given(text=TEXT, reason=TEXT, paragraph=TEXT, headers=HTMX)
+@example(text="\x00", reason="x" * 50_000, paragraph="9" * 400, headers={})
+def test_proposing_an_amendment(world, db, text, reason, paragraph, headers):
+    paragraph_id = (
+        paragraph if paragraph.isdigit() and len(paragraph) < 10 else world.ids["paragraph"]
+    )
+    path = f"/rounds/{world.ids['round']}/paragraphs/{paragraph_id}/amendments"
+    send(world, db, "rep", path, {"text": text, "reason": reason}, headers)
+
+
+@FUZZ
+@given(body=TEXT, paragraph=TEXT, headers=HTMX)
+@example(body="On paragraph 1.", paragraph=str(2**64), headers={"HX-Request": "true"})
+def test_commenting_on_a_paragraph(world, db, body, paragraph, headers):
+    data = {"body": body, "paragraph_id": paragraph}
+    send(world, db, "rep", f"/rounds/{world.ids['round']}/comments", data, headers)
+
+
+@FUZZ
+@given(text=TEXT, preview=st.sampled_from(["", "1"]))
+@example(text="```\n\n\n", preview="1")
+def test_importing_a_draft_text(world, db, text, preview):
+    data = {"text": text, "preview": preview}
+    send(world, db, "moderator", f"/rounds/{world.ids['draft']}/draft", data, {})
+
+
+@FUZZ
+@given(
+    title=TEXT,
+    closes_at=TEXT,
+    paragraphs=st.lists(TEXT, max_size=4),
+    apply=st.one_of(st.just(""), TEXT),
+)
+@example(title="T", closes_at="2099-01-01T00:00", paragraphs=["\x00"], apply="")
+@example(title="T", closes_at="x", paragraphs=[], apply=str(2**64))
+def test_publishing_a_revised_draft(world, db, title, closes_at, paragraphs, apply):
+    data = {"title": title, "brief": "B", "closes_at": closes_at, "paragraphs": paragraphs}
+    if apply:
+        data["apply"] = apply
+    send(world, db, "moderator", f"/rounds/{world.ids['closed']}/revise", data, {})

@@ -30,6 +30,13 @@ UNESCAPED_IN_TEMPLATES = {
     ("rounds/_outcome.html", "round.outcome|markdown"): "the markdown filter sanitises",
     ("positions/history.html", "version.statement|markdown"): "the markdown filter sanitises",
     ("summaries/_findings.html", "summary.outcome|markdown"): "the markdown filter sanitises",
+    ("drafts/_draft.html", "p.text|markdown"): "the markdown filter sanitises",
+    ("drafts/edit.html", "paragraph|markdown"): "the markdown filter sanitises",
+    ("caucus/_post.html", "message.body_html|markup"): "sanitised when written",
+    ("caucus/_statement.html", "draft.text_html|markup"): "sanitised when written",
+    ("caucus/_statement.html", "statement.text_html|markup"): "sanitised when written",
+    ("caucus/_group_statements.html", "statement.text_html|markup"): "sanitised when written",
+    ("cycle/_report_body.html", "s.outcome|markdown"): "the markdown filter sanitises",
 }
 #: Python lines that mark a string as safe HTML, each with why it is safe.
 MARKUP_IN_CODE = {
@@ -58,7 +65,7 @@ MARKUP_IN_CODE = {
     ("accounts/two_factor.py", "return Markup(svg)"): "a QR code segno draws from our own data",
 }
 #: Columns holding HTML shown unescaped: they may be written only from markdown.render.
-HTML_COLUMNS = ("statement_html", "body_html", "brief_html")
+HTML_COLUMNS = ("statement_html", "body_html", "brief_html", "text_html")
 
 
 def test_the_template_environment_escapes_every_template():

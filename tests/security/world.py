@@ -91,6 +91,7 @@ def build(db: Session) -> World:
         person.password_hash = CHEAP_HASH
     invited = list(orgs.values())
     open_round = factories.consultation_round(db, invited, title="Open round")
+    factories.country_consultation(db, "Ardenia")  # the Convention 144 cycle's pages
     draft = factories.consultation_round(db, invited, status=RoundStatus.DRAFT, title="Draft")
     closed_times = {"opens_at": now - timedelta(days=9), "closes_at": now - timedelta(days=1)}
     closed = factories.consultation_round(
@@ -145,6 +146,15 @@ def build(db: Session) -> World:
     )
     locked = factories.comment(db, open_round, *government, "Locked.")
     locked.locked = True
+    # the open round's draft text, with an amendment by the government's organisation
+    paragraph = factories.draft(db, open_round)[0]
+    amendment = factories.amendment(db, paragraph, *reversed(government))
+    # the workers' caucus of the open round: a message, and a draft its organisation endorses
+    factories.caucus_post(db, open_round, people["rep"], orgs[Group.WORKERS], "Between us.")
+    endorsed = [(orgs[Group.WORKERS], people["focal"])]
+    statement = factories.group_statement(
+        db, open_round, Group.WORKERS, people["rep"], "Our draft.", endorsed_by=endorsed
+    )
     invitation_token, token_hash = new_token()
     invitation = Invitation(
         organisation_id=orgs[Group.WORKERS].id,
@@ -189,12 +199,16 @@ def build(db: Session) -> World:
         "pending": pending.id,
         "flagged": flagged.id,
         "locked": locked.id,
+        "paragraph": paragraph.id,
+        "amendment": amendment.id,
         "organisation": orgs[Group.WORKERS].id,
         "mandate": colleague_mandate.id,
         "invitation": invitation.id,
         "user": people["colleague"].id,
         "inactive": people["inactive"].id,
         "api_token": revocable.id,
+        "statement": statement.id,
+        "caucus_group": Group.WORKERS.value,  # a path segment (the group), not an id
         **{f"org_{g.value}": o.id for g, o in orgs.items()},
     }
     return World(ids, invitation_token, api_token, people)

@@ -1,0 +1,341 @@
+"""Use cases of a group's caucus: entering it (or being told it does not exist), its messages,
+and inviting the moderators in (the group statement: app.caucus.statements).
+
+Nothing written in a caucus bumps the round's version except a publication: the version is
+public (the round page polls it), and a caucus's activity must not show through it. Audit
+events name ids only, never a message's or a draft's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import markdown
+from app.accounts.models import User
+from app.accounts.rules import Speaking, Viewer, mandate_is_active
+from app.audit.service import record
+from app.caucus import rules
+from app.caucus.models import CaucusInvitation, CaucusPost
+from app.db import read, utcnow
+from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from app.i18n import gettext as _
+from app.i18n import ngettext
+from app.organisations.models import Mandate, Organisation
+from app.rounds import rules as round_rules
+from app.rounds.models import Consultation, Round, RoundInvitation
+from app.rounds.service import lock_round
+from app.vocabulary import Group, RoundStatus
+
+#: The newest messages a caucus page shows.
+POSTS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class CaucusRound:
+    id: int
+    number: int
+    title: str
+    consultation_id: int
+    consultation_title: str
+    status: RoundStatus
+
+
+@dataclass(frozen=True)
+class Caucus:
+    """A group's caucus in a round, as one viewer may use it."""
+
+    round: CaucusRound
+    group: Group
+    access: rules.Access
+    #: The viewer's mandates from the group's invited organisations (members only).
+    mandates: tuple[Speaking, ...]
+    moderators_invited: bool
+    #: The group's organisations invited to the round: (id, name), by name.
+    organisations: tuple[tuple[int, str], ...]
+
+    @property
+    def is_member(self) -> bool:
+        return self.access is rules.Access.MEMBER
+
+    @property
+    def writable(self) -> bool:
+        return self.round.status in rules.WRITABLE
+
+    @property
+    def may_write(self) -> bool:
+        return self.is_member and self.writable
+
+    @property
+    def speaking(self) -> Speaking | None:
+        """The organisation the viewer speaks for here (their first mandate in the group)."""
+        return self.mandates[0] if self.mandates else None
+
+
+def _no_such_page() -> NotFound:
+    return NotFound(_("There is no such page."))
+
+
+def enter(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucus:
+    """The caucus, if this viewer may enter it; otherwise 404, as if it did not exist."""
+    group = rules.parse_group(group_value)
+    if group is None:
+        raise _no_such_page()
+    invited_moderators = (
+        select(CaucusInvitation.id)
+        .where(
+            CaucusInvitation.round_id == Round.id,
+            CaucusInvitation.group_name == group.value,
+            CaucusInvitation.revoked_at.is_(None),
+        )
+        .exists()
+        .label("moderators_invited")
+    )
+    row = read(
+        db,
+        select(
+            Round.id,
+            Round.number,
+            Round.title,
+            Round.status,
+            Round.opens_at,
+            Round.closes_at,
+            Round.consultation_id,
+            Consultation.title.label("consultation_title"),
+            invited_moderators,
+        )
+        .join(Consultation, Consultation.id == Round.consultation_id)
+        .where(Round.id == round_id),
+    ).one_or_none()
+    if row is None:
+        raise _no_such_page()
+    status = round_rules.effective_status(
+        RoundStatus(row.status), row.opens_at, row.closes_at, utcnow()
+    )
+    invited = read(
+        db,
+        select(Organisation.id, Organisation.name, Organisation.group_name)
+        .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
+        .where(RoundInvitation.round_id == round_id)
+        .order_by(Organisation.name),
+    ).all()
+    groups = {r.id: Group(r.group_name) for r in invited}
+    access = rules.access(viewer, group, groups, status, bool(row.moderators_invited))
+    if access is rules.Access.NONE:
+        raise _no_such_page()
+    return Caucus(
+        CaucusRound(
+            row.id, row.number, row.title, row.consultation_id, row.consultation_title, status
+        ),
+        group,
+        access,
+        rules.member_mandates(viewer, group, groups),
+        bool(row.moderators_invited),
+        tuple((r.id, r.name) for r in invited if r.group_name == group.value),
+    )
+
+
+def as_domain_error(error: round_rules.RoundRuleError) -> DomainError:
+    return DomainError(error.message, field=error.field, status_code=error.status_code)
+
+
+def enter_to_write(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucus:
+    """The caucus, for a member, while it takes writes (moderators invited in only read)."""
+    caucus = enter(db, viewer, round_id, group_value)
+    if not caucus.is_member:
+        raise Forbidden(
+            _(
+                "Moderators invited into a caucus read it; only the group's representatives "
+                "write in it."
+            )
+        )
+    try:
+        rules.require_writable(caucus.round.status)
+    except round_rules.RoundRuleError as error:
+        raise as_domain_error(error) from None
+    return caucus
+
+
+def lock_writable(db: Session, round_id: int) -> Round:
+    """Lock the round (a close racing this write comes before it or after it), then check its
+    status again."""
+    round_ = lock_round(db, round_id)
+    status = round_rules.effective_status(
+        RoundStatus(round_.status), round_.opens_at, round_.closes_at, utcnow()
+    )
+    try:
+        rules.require_writable(status)
+    except round_rules.RoundRuleError as error:
+        raise as_domain_error(error) from None
+    return round_
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostView:
+    id: int
+    author_id: int
+    author: str
+    organisation: str
+    body_html: str
+    created_at: datetime
+
+
+def posts(db: Session, caucus: Caucus, *, after: int = 0) -> tuple[list[PostView], bool]:
+    """The newest messages (oldest first), and whether older ones were left out (one query)."""
+    rows = read(
+        db,
+        select(
+            CaucusPost.id,
+            CaucusPost.author_id,
+            CaucusPost.body_html,
+            CaucusPost.created_at,
+            User.name.label("author"),
+            Organisation.name.label("organisation"),
+        )
+        .join(User, User.id == CaucusPost.author_id)
+        .outerjoin(Organisation, Organisation.id == CaucusPost.organisation_id)
+        .where(
+            CaucusPost.round_id == caucus.round.id,
+            CaucusPost.group_name == caucus.group.value,
+            CaucusPost.id > after,
+        )
+        .order_by(CaucusPost.id.desc())
+        .limit(POSTS_SHOWN + 1),
+    ).all()
+    views = [
+        PostView(r.id, r.author_id, r.author, r.organisation or "", r.body_html, r.created_at)
+        for r in rows[:POSTS_SHOWN]
+    ]
+    return views[::-1], len(rows) > POSTS_SHOWN
+
+
+def post(
+    db: Session,
+    viewer: Viewer,
+    round_id: int,
+    group_value: str,
+    body: str,
+    *,
+    posting_limit: int = round_rules.POSTS_PER_WINDOW,
+) -> CaucusPost:
+    """A member's message in the caucus (markdown), limited like comments."""
+    caucus = enter_to_write(db, viewer, round_id, group_value)
+    try:
+        body = rules.check_post(body)
+    except round_rules.RoundRuleError as error:
+        raise as_domain_error(error) from None
+    speaking = caucus.speaking
+    assert speaking is not None  # a member
+    _check_posting_limit(db, viewer, posting_limit)
+    lock_writable(db, round_id)
+    latest = db.scalar(
+        select(CaucusPost)
+        .where(
+            CaucusPost.round_id == round_id,
+            CaucusPost.group_name == caucus.group.value,
+            CaucusPost.author_id == viewer.user_id,
+        )
+        .order_by(CaucusPost.id.desc())
+        .limit(1)
+    )
+    now = utcnow()
+    if latest is not None and rules.is_repeat(latest.body, latest.created_at, body, now):
+        return latest  # the same message sent twice: a double click or a retry
+    message = CaucusPost(
+        round_id=round_id,
+        group_name=caucus.group.value,
+        author_id=viewer.user_id,
+        organisation_id=speaking.organisation_id,
+        body=body,
+        body_html=markdown.render(body),
+        created_at=now,
+    )
+    db.add(message)
+    db.flush()
+    return message
+
+
+def _check_posting_limit(db: Session, viewer: Viewer, posting_limit: int) -> None:
+    """At most ``posting_limit`` caucus messages per account within the posting window (the
+    comments' limit, counted on its own)."""
+    nth_latest = db.scalar(
+        select(CaucusPost.created_at)
+        .where(CaucusPost.author_id == viewer.user_id)
+        .order_by(CaucusPost.created_at.desc())
+        .offset(max(posting_limit, 1) - 1)
+        .limit(1)
+    )
+    wait = round_rules.posting_wait(nth_latest, utcnow())
+    if wait:
+        posted = ngettext(
+            "You have posted %(count)d message in the last %(minutes)d minutes.",
+            "You have posted %(count)d messages in the last %(minutes)d minutes.",
+            posting_limit,
+        ) % {"count": posting_limit, "minutes": round_rules.POSTING_WINDOW.seconds // 60}
+        again = ngettext(
+            "Please wait %(seconds)d second and send it again (your text is kept below).",
+            "Please wait %(seconds)d seconds and send it again (your text is kept below).",
+            wait,
+        ) % {"seconds": wait}
+        raise TooManyAttempts(f"{posted} {again}", retry_after=wait)
+
+
+# -- the moderators' invitation ------------------------------------------------------------------
+
+
+def set_moderators_invited(
+    db: Session, viewer: Viewer, round_id: int, group_value: str, invited: bool
+) -> None:
+    """A member lets the round's moderators read the caucus, or stops letting them."""
+    caucus = enter(db, viewer, round_id, group_value)
+    if not caucus.is_member:
+        raise Forbidden(_("Only the group's representatives invite moderators into its caucus."))
+    lock_round(db, round_id)
+    row = db.scalar(
+        select(CaucusInvitation).where(
+            CaucusInvitation.round_id == round_id,
+            CaucusInvitation.group_name == caucus.group.value,
+        )
+    )
+    now = utcnow()
+    if invited:
+        if row is not None and row.revoked_at is None:
+            return
+        if row is None:
+            row = CaucusInvitation(round_id=round_id, group_name=caucus.group.value)
+            db.add(row)
+        row.invited_by_id, row.created_at, row.revoked_at = viewer.user_id, now, None
+        action = "caucus.moderators_invited"
+    else:
+        if row is None or row.revoked_at is not None:
+            return
+        row.revoked_at = now
+        action = "caucus.moderators_uninvited"
+    record(db, viewer.user_id, action, "round", round_id, group=caucus.group.value)
+
+
+def group_members(db: Session, round_id: int, group: Group) -> list[int]:
+    """People holding an active mandate from an organisation of ``group`` invited to the round:
+    the only ones told about the caucus's activity."""
+    now = utcnow()
+    rows = db.execute(
+        select(Mandate.user_id, Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at)
+        .join(RoundInvitation, RoundInvitation.organisation_id == Mandate.organisation_id)
+        .join(Organisation, Organisation.id == Mandate.organisation_id)
+        .join(User, User.id == Mandate.user_id)
+        .where(
+            RoundInvitation.round_id == round_id,
+            Organisation.group_name == group.value,
+            Mandate.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
+    )
+    return sorted(
+        {r.user_id for r in rows if mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now)}
+    )

@@ -1,0 +1,257 @@
+"""The annual report (Article 6) written out: what its page and its PDF show (one context, the
+same partials), the PDF, and the XLSX. No database: the report is a plain value."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from babel import numbers as babel_numbers
+
+from app import i18n
+from app.cycle import subjects
+from app.cycle.rules import CONVERGENCE_KINDS, AnnualReport, ReportRound
+from app.exports.cells import spreadsheet_safe
+from app.i18n import N_, Labels
+from app.i18n import gettext as _
+from app.rounds.rules import ROUND_STATUS_LABELS
+from app.summaries.view import CONVERGENCE_LABELS, GROUP_NAMES, STANCE_TEXT, group_words
+from app.vocabulary import Group, Stance
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+#: Each kind of convergence counted over the year's closed rounds.
+CONVERGENCE_COUNTS = Labels(
+    {
+        "tripartite": N_("Tripartite consensus"),
+        "bipartite": N_("Two groups agree"),
+        "divergence": N_("Divergence (no stance is the majority of two groups)"),
+    }
+)
+
+
+def filename(country: str, year: int, fmt: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", country.lower()).strip("-")[:60] or "country"
+    return f"tripartite-annual-report-{slug}-{year}.{fmt}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else i18n.format_percent(float(value))
+
+
+def days_text(value: Fraction | None) -> str:
+    """Days with one decimal, in the reader's language ("12.5", "12,5"); "—" for none."""
+    if value is None:
+        return "—"
+    return babel_numbers.format_decimal(float(value), "#,##0.0", locale=i18n.current_language())
+
+
+def convergence_text(r: ReportRound) -> str:
+    """ "Tripartite consensus: Support (government, workers, employers)." or the label alone."""
+    convergence = r.summary["convergence"]
+    label = CONVERGENCE_LABELS[convergence["kind"]]
+    if not convergence["stance"]:
+        return label
+    return _("%(kind)s: %(stance)s (%(groups)s).") % {
+        "kind": label,
+        "stance": STANCE_TEXT[convergence["stance"]],
+        "groups": group_words(convergence["groups"]),
+    }
+
+
+def context(report: AnnualReport) -> dict[str, Any]:
+    """What the report's page and its PDF show."""
+    return {
+        "report": report,
+        "order": report.order,
+        "stances": list(Stance),
+        "stance_text": STANCE_TEXT,
+        "status_text": ROUND_STATUS_LABELS,
+        "group_names": GROUP_NAMES,
+        "pct": percent,
+        "convergence_text": convergence_text,
+        "convergence_counts": [(k, CONVERGENCE_COUNTS[k]) for k in CONVERGENCE_KINDS],
+        **subjects.template_globals(),
+    }
+
+
+def report_html(report: AnnualReport) -> str:
+    from app.exports.pdf import page_counter
+    from app.web import templates
+
+    values = context(report) | {"page_counter": page_counter()}
+    return templates.env.get_template("cycle/report_pdf.html").render(values)
+
+
+def render_pdf(report: AnnualReport) -> bytes:
+    import weasyprint
+
+    return bytes(weasyprint.HTML(string=report_html(report)).write_pdf())
+
+
+def _date(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def overview_rows(report: AnnualReport) -> list[list[Any]]:
+    """The report sheet: what it covers, the totals per group, convergence and subjects."""
+    order = report.order
+    rows: list[list[Any]] = [
+        [_("Annual report on the working of the procedures (Convention No. 144, Article 6)")],
+        [_("Country"), report.country],
+        [_("Year"), report.year],
+        [_("Generated at"), _date(report.generated_at)],
+        [_("Rounds held"), len(report.rounds)],
+        [_("Rounds closed or published"), len(report.final_rounds)],
+        [],
+        [_("Totals per group"), *[GROUP_NAMES[g.value] for g in order]],
+        [_("Organisations invited"), *[report.totals[g].invited for g in order]],
+        [_("Organisations that posted a position"), *[report.totals[g].responded for g in order]],
+        [
+            _("Response rate"),
+            *[float(r) if (r := report.totals[g].rate) is not None else "" for g in order],
+        ],
+        [
+            _("Rounds in which the group posted a position"),
+            *[report.totals[g].rounds_expressed for g in order],
+        ],
+        [_("Reservations on the record"), *[report.reservations[g] for g in order]],
+        [],
+        [_("Convergence (closed and published rounds)"), _("Rounds")],
+        *[
+            [label, report.convergence[kind]]
+            for kind, label in context(report)["convergence_counts"]
+        ],
+        [],
+        [_("Subject"), _("Rounds")],
+        *[[subjects.label(kind), n] for kind, n in report.subjects.items()],
+    ]
+    return rows
+
+
+def round_columns() -> list[str]:
+    groups = [
+        text % {"group": GROUP_NAMES[g.value]}
+        for g in Group
+        for text in (_("%(group)s: invited"), _("%(group)s: responded"), _("%(group)s: majority"))
+    ]
+    return [
+        _("Round id"),
+        _("Consultation"),
+        _("Round"),
+        _("Title"),
+        _("Subject code"),
+        _("Subject"),
+        _("Status"),
+        _("Opened on"),
+        _("Deadline"),
+        _("Closed on"),
+        _("Published on"),
+        _("Weighting (government:employers:workers)"),
+        *groups,
+        *[_("Equal-weight tally: %(stance)s") % {"stance": STANCE_TEXT[s.value]} for s in Stance],
+        _("Not expressed"),
+        _("Convergence"),
+        _("Outcome"),
+        _("Summary fingerprint"),
+    ]
+
+
+def round_row(r: ReportRound) -> list[Any]:
+    summary = r.summary
+    groups: list[Any] = []
+    for g in Group:
+        data = summary["groups"][g.value]
+        majority = data["majority"] or "silent"
+        groups += [data["invited"], data["responded"], STANCE_TEXT[majority] if r.final else ""]
+    tally: list[Any] = (
+        [summary["tally"][s.value] for s in Stance] + [summary["not_expressed"]]
+        if r.final
+        else [""] * (len(Stance) + 1)
+    )
+    return [
+        r.id,
+        r.consultation,
+        r.number,
+        r.title,
+        r.kind,
+        subjects.label(r.kind),
+        ROUND_STATUS_LABELS[r.status],
+        _date(r.opens_at),
+        _date(r.closes_at),
+        _date(r.closed_at),
+        _date(r.published_at),
+        summary["round"]["weighting"],
+        *groups,
+        *tally,
+        convergence_text(r) if r.final else "",
+        (summary["outcome"] or "") if r.final else "",
+        summary["fingerprint"] if r.final else "",
+    ]
+
+
+def write_xlsx(target: str | Path | IO[bytes], report: AnnualReport) -> None:
+    """Sheets: report (totals), rounds (one row per round, its summary's figures),
+    reservations. Every cell is data: no formula parsing, text neutralised."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(
+        target,
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    bold = workbook.add_format({"bold": True})
+    tally_columns = range(12 + 3 * len(Group), 12 + 3 * len(Group) + len(Stance) + 1)
+    share = workbook.add_format({"num_format": "0.0%"})
+
+    def write(sheet: Any, r: int, row: list[Any], header: bool = False, shares: Any = ()) -> None:
+        for c, value in enumerate(row):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                sheet.write_string(
+                    r, c, spreadsheet_safe(value), bold if header or c == 0 else None
+                )
+            else:
+                sheet.write_number(r, c, value, share if c in shares else None)
+
+    overview = workbook.add_worksheet("report")
+    for r, row in enumerate(overview_rows(report)):
+        write(overview, r, row, shares=range(1, 4) if row[:1] == [_("Response rate")] else ())
+    rounds = workbook.add_worksheet("rounds")
+    write(rounds, 0, round_columns(), header=True)
+    for r, item in enumerate(report.rounds, start=1):
+        write(rounds, r, round_row(item), shares=tally_columns)
+    reservations = workbook.add_worksheet("reservations")
+    write(reservations, 0, [_("Round id"), _("Round"), _("Group"), _("Reservation")], header=True)
+    line = 1
+    for item in report.rounds:
+        for group, text in item.reservations:
+            write(reservations, line, [item.id, item.title, GROUP_NAMES[group.value], text])
+            line += 1
+    workbook.close()
+
+
+def write_file(
+    db: Session, country: str, year: int, fmt: str, output: str, language: str = "en"
+) -> str:
+    """The report of ``country`` for ``year`` written to ``output`` (default: its download's
+    file name) in ``language``, for the command line; returns the path written."""
+    from app.cycle import service
+    from app.db import utcnow
+    from app.errors import DomainError
+
+    if fmt not in ("pdf", "xlsx"):
+        raise DomainError(f"unknown format “{fmt}”: choose pdf or xlsx.")
+    if language not in i18n.LANGUAGES:
+        raise DomainError(f"unknown language “{language}”: choose en, fr or es.")
+    path = Path(output or filename(country, year, fmt))
+    if not path.resolve().parent.is_dir():
+        raise DomainError(f"the folder of {path} does not exist.")
+    with i18n.speaking(language):
+        built = service.annual_report(db, country, year, utcnow())
+        if fmt == "pdf":
+            path.write_bytes(render_pdf(built))
+        else:
+            write_xlsx(path, built)
+    return str(path)

@@ -1,0 +1,398 @@
+"""What is said in a group's caucus stays in it.
+
+A round is given caucus messages, a draft group statement and another caucus's message, each
+carrying a unique marker, written through the app as its members would (and a published
+statement, which is meant to be seen). Then every role outside the caucus — anonymous, another
+group's representative, the government's, a representative of the same group whose
+organisation is not invited, an observer, a moderator the group has not invited, an
+administrator, an API token — requests every page and fragment the application serves (the
+round page in both orders, its live updates and comment pages, the summary and its CSV, JSON,
+XLSX and PDF downloads decoded, the audit log and its CSV, notifications, every ``/api/v1``
+endpoint, and any other page whose address this suite can fill in), while the round is open
+and again once it is closed: no marker ever appears. The caucus's own addresses answer 404 to
+them (a sign-in redirect to those without a session, as every page does). Audit events about
+the caucus carry ids, never its text; the notifications it causes go to the group's own people.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.api import tokens
+from app.audit.models import AuditEvent
+from app.caucus.models import GroupStatement
+from app.caucus.service import group_members
+from app.db import utcnow
+from app.notifications.models import Notification
+from app.rounds.models import Round
+from app.vocabulary import Group, PlatformRole, Stance
+from tests import factories
+from tests.security.world import app_routes
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
+
+#: Everyone outside the workers' caucus of the round.
+OUTSIDERS = (
+    "anonymous",
+    "employers_rep",
+    "government_rep",
+    "outsider",
+    "observer",
+    "moderator",
+    "admin",
+    "token",
+)
+DOWNLOADS = ("csv", "json", "xlsx", "pdf")
+
+
+@dataclass
+class Caucused:
+    round_id: int
+    consultation_id: int
+    position_id: int
+    comment_id: int
+    workers_org: int
+    markers: dict[str, str]  # what must never leak, by what it is
+    public_marker: str  # the published statement: meant to be seen
+    position_marker: str  # a position's statement: shows the downloads are read
+    clients: dict[str, Any]
+    members: dict[str, Any]
+
+
+def marker(kind: str) -> str:
+    return f"zq{uuid.uuid4().hex[:12]}{kind}"
+
+
+def build(db: Session, make_client: Any) -> Caucused:
+    orgs = {g: factories.organisation(db, g) for g in Group}
+    second_union = factories.organisation(db, Group.WORKERS)
+    outsider_union = factories.organisation(db, Group.WORKERS)
+    people = {
+        "member": factories.member(db, orgs[Group.WORKERS]),
+        "second": factories.member(db, second_union),
+        "employers_rep": factories.member(db, orgs[Group.EMPLOYERS]),
+        "government_rep": factories.member(db, orgs[Group.GOVERNMENT]),
+        "outsider": factories.member(db, outsider_union),
+        "observer": factories.user(db, platform_role=PlatformRole.OBSERVER),
+        "moderator": factories.user(db, platform_role=PlatformRole.MODERATOR),
+        "admin": factories.user(db, platform_role=PlatformRole.ADMIN),
+    }
+    round_ = factories.consultation_round(db, [*orgs.values(), second_union], title="Portability")
+    position_marker = marker("position")
+    position = factories.position(
+        db, round_, orgs[Group.WORKERS], people["member"], Stance.SUPPORT, position_marker
+    )
+    for group in (Group.EMPLOYERS, Group.GOVERNMENT):
+        rep = people[f"{group.value}_rep"]
+        factories.position(db, round_, orgs[group], rep, Stance.OPPOSE, f"We {group.value} object.")
+    comment = factories.comment(db, round_, people["member"], orgs[Group.WORKERS], "In public.")
+    _token, api_token = tokens.create(db, "Isolation suite", None)
+    clients: dict[str, Any] = {"anonymous": make_client(), "token": make_client()}
+    clients["token"].headers["Authorization"] = f"Bearer {api_token}"
+    for role in OUTSIDERS:
+        if role not in clients:
+            clients[role] = factories.signed_in(make_client, db, people[role])
+    members = {
+        name: factories.signed_in(make_client, db, people[name]) for name in ("member", "second")
+    }
+    db.commit()
+    markers = {
+        "message": marker("message"),
+        "reply": marker("reply"),
+        "draft": marker("draft"),
+        "revised draft": marker("revised"),
+        "employers message": marker("employers"),
+    }
+    public_marker = marker("published")
+    workers = f"/rounds/{round_.id}/caucus/workers"
+    member, second = members["member"], members["second"]
+
+    def ok(response: Any) -> Any:
+        assert response.status_code in (200, 303), (response.status_code, response.text[:500])
+        return response
+
+    ok(member.submit(f"{workers}/posts", {"body": f"Between us: {markers['message']}"}))
+    ok(
+        second.submit(
+            f"{workers}/posts", {"body": markers["reply"]}, headers={"HX-Request": "true"}
+        )
+    )
+    # the moderators are let in, then out again: the caucus is theirs no more
+    ok(member.submit(f"{workers}/moderators", {"invite": "1"}))
+    ok(member.submit(f"{workers}/moderators", {"invite": "0"}))
+    # a statement published (public), then a new draft endorsed and revised (private)
+    ok(member.submit(f"{workers}/statement", {"text": f"We agree: {public_marker}"}))
+    published = _draft(db, round_.id)
+    ok(second.submit(f"{workers}/statement/endorse", {"statement_id": str(published)}))
+    ok(member.submit(f"{workers}/statement/publish", {"statement_id": str(published)}))
+    ok(member.submit(f"{workers}/statement", {"text": f"Draft: {markers['draft']}"}))
+    draft = _draft(db, round_.id)
+    ok(second.submit(f"{workers}/statement/endorse", {"statement_id": str(draft)}))
+    ok(
+        member.submit(
+            f"{workers}/statement",
+            {"statement_id": str(draft), "text": f"{markers['draft']} {markers['revised draft']}"},
+        )
+    )
+    ok(member.submit(f"{workers}/statement/endorse", {"statement_id": str(draft)}))
+    # another caucus's message: the employers'
+    employers = f"/rounds/{round_.id}/caucus/employers/posts"
+    ok(clients["employers_rep"].submit(employers, {"body": markers["employers message"]}))
+    return Caucused(
+        round_.id,
+        round_.consultation_id,
+        position.id,
+        comment.id,
+        orgs[Group.WORKERS].id,
+        markers,
+        public_marker,
+        position_marker,
+        clients,
+        members,
+    )
+
+
+def _draft(db: Session, round_id: int) -> int:
+    return db.scalars(
+        select(GroupStatement.id).where(
+            GroupStatement.round_id == round_id, GroupStatement.published_at.is_(None)
+        )
+    ).one()
+
+
+def readable(response: Any) -> str:
+    """What a response says, downloads decoded (XLSX cells, PDF text)."""
+    kind = response.headers.get("content-type", "")
+    if "spreadsheetml" in kind:
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if cell is not None
+        )
+    if "pdf" in kind:
+        reader = PdfReader(io.BytesIO(response.content))
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    return response.content.decode("utf-8", errors="replace")
+
+
+#: Path parameters this suite fills in for pages it finds in the route table.
+def _params(world: Caucused) -> dict[str, str]:
+    return {
+        "round_id": str(world.round_id),
+        "consultation_id": str(world.consultation_id),
+        "position_id": str(world.position_id),
+        "comment_id": str(world.comment_id),
+        "organisation_id": str(world.workers_org),
+        "country": "Ardenia",
+        "year": str(utcnow().year),
+    }
+
+
+def every_output(world: Caucused, app: Any) -> list[str]:
+    """The pages, fragments, downloads and API answers about the round, and every other GET
+    page whose address can be filled in (caucus addresses aside: they are tested below)."""
+    r = world.round_id
+    urls = [
+        f"/rounds/{r}",
+        f"/rounds/{r}?order=balanced",
+        f"/rounds/{r}?order=balanced&group=workers",
+        f"/rounds/{r}/live?version=0",
+        f"/rounds/{r}/comments?page=1",
+        f"/rounds/{r}/comments?order=balanced&page=1",
+        f"/rounds/{r}/summary",
+        *(f"/rounds/{r}/summary.{fmt}" for fmt in DOWNLOADS),
+        "/audit",
+        "/audit?format=csv",
+        "/audit?action=caucus",
+        "/audit?action=group_statement&format=csv",
+        "/notifications",
+        "/notifications/count",
+        "/moderation",
+        "/",
+        f"/consultations/{world.consultation_id}",
+        f"/organisations/{world.workers_org}",
+        f"/rounds/{r}/positions/{world.position_id}/history",
+        "/api/v1/consultations",
+        f"/api/v1/consultations/{world.consultation_id}",
+        "/api/v1/rounds",
+        f"/api/v1/rounds?consultation_id={world.consultation_id}",
+        f"/api/v1/rounds/{r}",
+        f"/api/v1/rounds/{r}/summary",
+        f"/api/v1/rounds/{r}/positions",
+        f"/api/v1/rounds/{r}/comments",
+    ]
+    params = _params(world)
+    for method, template in app_routes(app):
+        if method != "GET" or "{group}" in template or template == "/static":
+            continue
+        path = template.replace("{fmt}", "csv")
+        for name, value in params.items():
+            path = path.replace(f"{{{name}}}", value)
+        if "{" not in path and path not in urls:
+            urls.append(path)
+    return urls
+
+
+def fragmentary(url: str) -> bool:
+    """Pages that answer htmx with a fragment of their own (the round's, notifications)."""
+    path = url.split("?")[0]
+    return path.startswith(("/rounds/", "/notifications")) and not path.endswith(DOWNLOADS)
+
+
+def assert_nothing_leaks(world: Caucused) -> int:
+    """Every output as every outsider, with and without htmx; returns how many were read."""
+    app = world.clients["anonymous"].app.fastapi_app
+    urls = every_output(world, app)
+    leaks = []
+    read = 0
+    for role in OUTSIDERS:
+        client = world.clients[role]
+        for url in urls:
+            variants = [{}, {"HX-Request": "true"}] if fragmentary(url) else [{}]
+            for headers in variants:
+                response = client.get(url, headers=headers)
+                assert response.status_code < 500, (role, url, response.status_code)
+                text = readable(response)
+                read += 1
+                leaks += [
+                    f"{what} on {url} {headers or ''} as {role}"
+                    for what, value in world.markers.items()
+                    if value in text
+                ]
+    assert not leaks, "\n".join(leaks)
+    return read
+
+
+def caucus_addresses(world: Caucused) -> list[tuple[str, str, dict[str, str]]]:
+    base = f"/rounds/{world.round_id}/caucus/workers"
+    statement = {"statement_id": "1", "text": "Let me in.", "action": "endorse"}
+    return [
+        ("GET", base, {}),
+        ("GET", f"{base}/posts?after=0", {}),
+        ("POST", f"{base}/posts", {"body": "Let me in."}),
+        ("POST", f"{base}/moderators", {"invite": "1"}),
+        ("POST", f"{base}/statement", statement),
+        ("POST", f"{base}/statement/endorse", statement),
+        ("POST", f"{base}/statement/publish", statement),
+    ]
+
+
+def test_nothing_said_in_a_caucus_reaches_anyone_outside_it(make_client, db):
+    world = build(db, make_client)
+    # the members themselves read it all (the markers are real), and the published statement
+    # is on the round page for everyone
+    caucus_page = world.members["member"].get(f"/rounds/{world.round_id}/caucus/workers").text
+    for what in ("message", "reply", "draft", "revised draft"):
+        assert world.markers[what] in caucus_page, what
+    assert world.markers["employers message"] not in caucus_page  # another group's caucus
+    round_page = world.clients["employers_rep"].get(f"/rounds/{world.round_id}").text
+    assert world.public_marker in round_page
+    assert_nothing_leaks(world)
+    # closed: the summary and its downloads exist now; still nothing
+    closed = world.clients["moderator"].submit(
+        f"/rounds/{world.round_id}/close", {"outcome": "The groups were heard."}
+    )
+    assert closed.status_code == 303, closed.text
+    summary = world.clients["observer"].get(f"/rounds/{world.round_id}/summary.pdf")
+    assert world.position_marker in readable(summary)  # the PDF's text is really read
+    workbook = world.clients["observer"].get(f"/rounds/{world.round_id}/summary.xlsx")
+    assert world.position_marker in readable(workbook)
+    assert assert_nothing_leaks(world) > 500
+
+
+def test_caucus_addresses_answer_404_to_everyone_outside_it(make_client, db):
+    world = build(db, make_client)
+    wrong = []
+    for role in OUTSIDERS:
+        client = world.clients[role]
+        for method, path, data in caucus_addresses(world):
+            response = client.get(path) if method == "GET" else client.submit(path, data)
+            signed_out = role in ("anonymous", "token")
+            expected = "/login" if signed_out else 404
+            got = response.status_code
+            if signed_out:
+                if got != 303 or "/login" not in response.headers.get("location", ""):
+                    wrong.append(f"{method} {path} as {role}: {got}")
+            elif got != expected:
+                wrong.append(f"{method} {path} as {role}: {got}")
+            leaked = [m for m in world.markers.values() if m in readable(response)]
+            if leaked:
+                wrong.append(f"{method} {path} as {role} shows {leaked}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_caucus_leaves_ids_in_the_audit_log_and_tells_only_its_group(make_client, db):
+    world = build(db, make_client)
+    events = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action.startswith("caucus.") | AuditEvent.action.startswith("group_")
+        )
+    ).all()
+    assert {e.action for e in events} >= {
+        "caucus.moderators_invited",
+        "caucus.moderators_uninvited",
+        "group_statement.drafted",
+        "group_statement.endorsed",
+        "group_statement.revised",
+        "group_statement.published",
+    }
+    everything = json.dumps([e.details for e in db.scalars(select(AuditEvent))])
+    assert not [what for what, value in world.markers.items() if value in everything]
+    assert world.public_marker not in everything  # not even the published text: ids only
+    for event in events:
+        assert set(json.loads(event.details)) <= {
+            "group",
+            "statement_id",
+            "organisation_id",
+            "organisations",
+            "endorsements_withdrawn",
+        }, event.action
+    # notifications from the caucus: the workers' own people, and never its text
+    told = db.scalars(select(Notification).where(Notification.kind.startswith("caucus."))).all()
+    assert told, "drafting and publishing tell the group"
+    workers = set(group_members(db, world.round_id, Group.WORKERS))
+    assert len(workers) == 2
+    assert {n.user_id for n in told} <= workers
+    texts = " ".join(n.message for n in db.scalars(select(Notification)))
+    assert not [what for what, value in world.markers.items() if value in texts]
+    # and the notifications pages of everyone outside show none of it (nor the count)
+    for role in OUTSIDERS:
+        if role in ("anonymous", "token"):
+            continue
+        page = world.clients[role].get("/notifications").text
+        assert "caucus" not in page.lower(), role
+
+
+def test_the_published_statement_is_the_only_thing_the_round_page_gains(make_client, db):
+    world = build(db, make_client)
+    page = world.clients["government_rep"].get(f"/rounds/{world.round_id}").text
+    assert world.public_marker in page
+    assert "Signed by" in page
+    # the round's version (polled by every open round page) moved for the publication only:
+    # messages, drafts and endorsements do not show through it
+    before = db.scalar(select(Round.version).where(Round.id == world.round_id))
+    member = world.members["member"]
+    base = f"/rounds/{world.round_id}/caucus/workers"
+    assert member.submit(f"{base}/posts", {"body": "One more, quietly."}).status_code == 303
+    draft = _draft(db, world.round_id)
+    assert (
+        member.submit(
+            f"{base}/statement/endorse", {"statement_id": str(draft), "action": "withdraw"}
+        ).status_code
+        == 303
+    )
+    db.expire_all()
+    assert db.scalar(select(Round.version).where(Round.id == world.round_id)) == before
