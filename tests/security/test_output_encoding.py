@@ -27,6 +27,7 @@ APP_DIR = Path(__file__).resolve().parents[2] / "app"
 UNESCAPED_IN_TEMPLATES = {
     ("rounds/consultation.html", "brief_html|markup"): "markdown.render (nh3) in the route",
     ("positions/_form.html", "stale.statement_html|markup"): "sanitised when written",
+    ("rounds/briefs.html", "round.brief|markdown"): "the markdown filter sanitises",
     ("rounds/_outcome.html", "round.outcome|markdown"): "the markdown filter sanitises",
     ("positions/history.html", "version.statement|markdown"): "the markdown filter sanitises",
     ("summaries/_findings.html", "summary.outcome|markdown"): "the markdown filter sanitises",
