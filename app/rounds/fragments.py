@@ -85,15 +85,29 @@ def round_facts(db: Session, info: RoundInfo) -> RoundFacts:
 
 def keys(page: RoundPage) -> dict[str, Hashable]:
     info = page.round
-    # the reader's language too: dates and numbers are written in it
-    base = (info.id, info.created_at, info.version, info.status.value, i18n.current_language())
+    # the reader's language and time zone too: dates and numbers are written in them
+    base = (
+        info.id,
+        info.created_at,
+        info.version,
+        info.status.value,
+        i18n.current_language(),
+        i18n.current_zone(),
+    )
     hidden = not rules.positions_visible(info.sealed, info.status)
     # sealed: each viewer sees the positions of the organisations they speak for
     member = tuple(sorted(page.own_organisations)) if hidden else None
-    # A viewer with comments only they see differently (still editable for 15 minutes, or
-    # awaiting moderation) gets threads of their own, refreshed at least every minute.
-    personal = page.member_of is not None and page.loaded.recent_own_comments
-    audience = (page.viewer.user_id, int(time.time() // 60)) if personal else None
+    # The threads are shared only by viewers who would see the same HTML. Whoever has
+    # comments that look different to them (still editable for 15 minutes, hidden or awaiting
+    # moderation: their own text shown), whether or not they still hold a mandate, gets
+    # threads of their own, refreshed at least every minute; a member who wrote any comment
+    # too (no flag is offered on one's own comments).
+    loaded = page.loaded
+    audience: tuple[int | None, ...] | None = None
+    if loaded.recent_own_comments:
+        audience = (page.viewer.user_id, int(time.time() // 60))
+    elif loaded.own_comments and page.member_of is not None:
+        audience = (page.viewer.user_id,)
     # moderators' threads carry their own forms (hide, restore, lock) and hidden texts
     viewer = page.viewer
     moderator = viewer.user_id if (viewer.is_moderator or viewer.is_admin) else None

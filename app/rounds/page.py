@@ -370,7 +370,8 @@ def load_comments(
             r.author,
             r.organisation,
             Group(r.group_name),
-            Markup(r.body_html),
+            # the text only to those who may read it: no template can show what it never gets
+            Markup(r.body_html) if _may_read_text(viewer, r) else Markup(""),
             Visibility(r.visibility),
             r.created_at,
             r.edited_at,
@@ -380,15 +381,19 @@ def load_comments(
             moderation_reason=r.moderation_reason,
             language=r.language,
             paragraph_id=r.paragraph_id,
-            show_body=(
-                r.visibility == Visibility.VISIBLE.value
-                or r.author_id == viewer.user_id
-                or viewer.is_moderator
-                or viewer.is_admin
-            ),
+            show_body=_may_read_text(viewer, r),
         )
         for r in rows
     ]
+
+
+def _may_read_text(viewer: Viewer, row: Any) -> bool:
+    """A hidden or pending comment's text is for its author and the moderators alone."""
+    return rules.may_read_comment_text(
+        Visibility(row.visibility),
+        is_author=row.author_id == viewer.user_id,
+        is_moderator=viewer.is_moderator or viewer.is_admin,
+    )
 
 
 def shown_to(viewer: Viewer) -> Any:
@@ -630,10 +635,17 @@ _RECENT_OWN = (
     .exists()
     .label("recent")
 )
+_ANY_OWN = (
+    select(Comment.id)
+    .where(Comment.round_id == Round.id, Comment.author_id == bindparam("user_id"))
+    .exists()
+    .label("any_own")
+)
 _ROUND_FOR_VIEWER = (
     select(
         *_ROUND.selected_columns,
         _RECENT_OWN,
+        _ANY_OWN,
         Position.id.label("p_id"),
         Position.stance.label("p_stance"),
         Position.statement_html.label("p_statement_html"),
@@ -663,7 +675,10 @@ class ViewerRound:
     info: RoundInfo
     organisation_id: int | None
     own_position: PositionView | None
+    #: comments of theirs that look different to them: still editable, or not (yet) public
     recent_own_comments: bool
+    #: any comment of theirs in the round (a member is offered no flag on their own)
+    own_comments: bool = False
 
 
 def load_round_for(db: Session, round_id: int, viewer: Viewer) -> ViewerRound:
@@ -692,4 +707,4 @@ def load_round_for(db: Session, round_id: int, viewer: Viewer) -> ViewerRound:
             row.p_updated_at,
             statement=row.p_statement,
         )
-    return ViewerRound(info, organisation_id, own, bool(row.recent))
+    return ViewerRound(info, organisation_id, own, bool(row.recent), bool(row.any_own))

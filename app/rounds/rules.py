@@ -12,7 +12,7 @@ from babel import numbers as babel_numbers
 from app.accounts.rules import Speaking, Viewer
 from app.i18n import N_, Labels, current_language
 from app.i18n import gettext as _
-from app.vocabulary import Group, RoundStatus, Stance
+from app.vocabulary import Group, RoundStatus, Stance, Visibility
 
 BASE_ORDER = (Group.GOVERNMENT, Group.EMPLOYERS, Group.WORKERS)
 STATEMENT_MAX = 20_000
@@ -203,6 +203,12 @@ def check_comment(body: str) -> str:
 
 def may_edit_comment(viewer: Viewer, author_id: int, created_at: datetime, now: datetime) -> bool:
     return viewer.user_id == author_id and now - created_at <= COMMENT_EDIT_WINDOW
+
+
+def may_read_comment_text(visibility: Visibility, *, is_author: bool, is_moderator: bool) -> bool:
+    """A comment's text is public once it is visible; a hidden or pending one is read by its
+    author and the moderators alone (others see that it is there, not what it says)."""
+    return visibility is Visibility.VISIBLE or is_author or is_moderator
 
 
 def positions_visible(sealed: bool, status: RoundStatus) -> bool:
