@@ -13,8 +13,9 @@ run: $(VENV)/.installed  ## Run the app on SQLite with the demo (http://127.0.0.
 test: $(VENV)/.installed-dev  ## Run the whole test suite (SQLite, and PostgreSQL when reachable)
 	$(BIN)/pytest
 
-lint: $(VENV)/.installed-dev  ## ruff and mypy, as CI runs them
+lint: $(VENV)/.installed-dev  ## ruff (checks and formatting) and mypy, as CI runs them
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy app
 
 $(VENV)/bin/python:

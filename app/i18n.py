@@ -163,7 +163,7 @@ def format_datetime(value: datetime, with_time: bool = True) -> str:
 
 
 def zone_label(when: datetime) -> str:
-    """"UTC", or the offset from it ("UTC+05:30", "UTC-03:00") of an aware time."""
+    """ "UTC", or the offset from it ("UTC+05:30", "UTC-03:00") of an aware time."""
     offset = when.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     if minutes == 0:

@@ -44,6 +44,16 @@ class Viewer:
         return self.platform_role is PlatformRole.OBSERVER
 
     @property
+    def may_moderate(self) -> bool:
+        """Moderators and administrators run rounds and moderate."""
+        return self.is_moderator or self.is_admin
+
+    @property
+    def may_oversee(self) -> bool:
+        """Moderators, administrators and observers read the records (audit log, cycle)."""
+        return self.may_moderate or self.is_observer
+
+    @property
     def organisation(self) -> Speaking | None:
         """The organisation this person speaks for (one at a time)."""
         return self.mandates[0] if self.mandates else None

@@ -22,8 +22,6 @@ from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
 from app.vocabulary import Group, MandateRole, PlatformRole
 
-SIGN_IN_REFUSED = "The email or password is not right."
-
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
@@ -117,35 +115,6 @@ def revoke_all_sessions(db: Session, user_id: int) -> None:
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
-    )
-
-
-_ACTIVE_MANDATES = (
-    select(
-        Mandate.id,
-        Mandate.organisation_id,
-        Organisation.name,
-        Organisation.group_name,
-        Mandate.role,
-        Mandate.starts_at,
-        Mandate.expires_at,
-        Mandate.revoked_at,
-    )
-    .join(Organisation, Organisation.id == Mandate.organisation_id)
-    .where(Mandate.user_id == bindparam("user_id"), Mandate.revoked_at.is_(None))
-    .order_by(Mandate.starts_at)
-)
-
-
-def active_speaking(db: Session, user_id: int, now: datetime) -> tuple[Speaking, ...]:
-    """The user's mandates that are active now, with their organisations (one query)."""
-    rows = read(db, _ACTIVE_MANDATES, {"user_id": user_id}).all()
-    return tuple(
-        Speaking(
-            row.id, row.organisation_id, row.name, Group(row.group_name), MandateRole(row.role)
-        )
-        for row in rows
-        if rules.mandate_is_active(row.starts_at, row.expires_at, row.revoked_at, now)
     )
 
 

@@ -76,7 +76,7 @@ def audit_log(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     format: Annotated[str, Query(max_length=10)] = "html",
 ) -> Response:
-    if not (viewer.is_moderator or viewer.is_admin or viewer.is_observer):
+    if not viewer.may_oversee:
         raise Forbidden(_("The audit log is for moderators, administrators and observers."))
     query = _query(action, subject_type, subject_id)
     if format == "csv":

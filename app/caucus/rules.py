@@ -86,7 +86,7 @@ def access(
         return Access.NONE
     if member_mandates(viewer, group, invited):
         return Access.MEMBER
-    if moderators_invited and (viewer.is_moderator or viewer.is_admin):
+    if moderators_invited and viewer.may_moderate:
         return Access.READ
     return Access.NONE
 

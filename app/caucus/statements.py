@@ -363,7 +363,7 @@ def on_round_page(page: RoundPage) -> OnRoundPage:
         caucuses = {
             invited[m.organisation_id] for m in viewer.mandates if m.organisation_id in invited
         }
-        if viewer.is_moderator or viewer.is_admin:
+        if viewer.may_moderate:
             caucuses |= {
                 Group(g)
                 for g in read(

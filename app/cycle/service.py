@@ -32,7 +32,7 @@ DEADLINE_CHANGES = ("round.extended", "round.reopened", "round.closed")
 
 def require_reader(viewer: Viewer) -> None:
     """The cycle's pages and the annual report: moderators, administrators and observers."""
-    if not (viewer.is_moderator or viewer.is_admin or viewer.is_observer):
+    if not viewer.may_oversee:
         raise Forbidden(
             _("The Convention 144 cycle is for moderators, administrators and observers.")
         )

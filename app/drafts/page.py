@@ -91,7 +91,7 @@ class DraftSection:
             )
         #: The invited organisation the viewer speaks for while the round is open.
         self.speaking_for = speaking
-        self.is_moderator = viewer.is_moderator or viewer.is_admin
+        self.is_moderator = viewer.may_moderate
 
     # -- the paragraphs, their amendments and comments ---------------------------------------
 

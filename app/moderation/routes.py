@@ -87,7 +87,7 @@ ACTIONS: dict[str, Labels] = {
 
 def guard(db: DbSession, viewer: Viewer, action: str, round_id: int) -> None:
     """Only moderators and admins act on rounds; a crafted attempt is refused and logged."""
-    if viewer.is_moderator or viewer.is_admin:
+    if viewer.may_moderate:
         return
     db.rollback()
     record(db, viewer.user_id, f"denied.round.{action}", "round", round_id)
@@ -125,7 +125,7 @@ def _page(
 def _confirm(
     request: Request, db: DbSession, viewer: Viewer, round_id: int, action: str
 ) -> Response:
-    if not (viewer.is_moderator or viewer.is_admin):
+    if not viewer.may_moderate:
         raise Forbidden(_("Only moderators run the round's lifecycle."))
     return _page(request, db, viewer, round_id, action, {}, {})
 
@@ -463,7 +463,7 @@ def flag(
 
 @router.get("/moderation", name="moderation.dashboard")
 def moderation_dashboard(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
-    if not (viewer.is_moderator or viewer.is_admin):
+    if not viewer.may_moderate:
         raise Forbidden(_("The moderation dashboard is for moderators."))
     buckets, queue = dashboard.dashboard(db)
     return render(

@@ -50,7 +50,7 @@ def versions(db: Session, round_id: int) -> dict[str, str]:
 
 
 def _editable(db: Session, viewer: Viewer, round_id: int) -> Round:
-    if not (viewer.is_moderator or viewer.is_admin):
+    if not viewer.may_moderate:
         raise Forbidden(_("Only moderators add the brief in other languages."))
     round_ = db.get(Round, round_id)
     if round_ is None:

@@ -110,7 +110,7 @@ def keys(page: RoundPage) -> dict[str, Hashable]:
         audience = (page.viewer.user_id,)
     # moderators' threads carry their own forms (hide, restore, lock) and hidden texts
     viewer = page.viewer
-    moderator = viewer.user_id if (viewer.is_moderator or viewer.is_admin) else None
+    moderator = viewer.user_id if viewer.may_moderate else None
     return {
         "participation": (*base, "participation"),
         "tally": (*base, "tally"),

@@ -392,7 +392,7 @@ def _may_read_text(viewer: Viewer, row: Any) -> bool:
     return rules.may_read_comment_text(
         Visibility(row.visibility),
         is_author=row.author_id == viewer.user_id,
-        is_moderator=viewer.is_moderator or viewer.is_admin,
+        is_moderator=viewer.may_moderate,
     )
 
 
@@ -400,7 +400,7 @@ def shown_to(viewer: Viewer) -> Any:
     """Which comments appear in the thread for this viewer: visible ones and hidden ones (as
     "hidden by a moderator — reason"); comments awaiting approval only to their author and
     to moderators, who see everything."""
-    if viewer.is_moderator or viewer.is_admin:
+    if viewer.may_moderate:
         return Comment.id.is_not(None)
     return (Comment.visibility != Visibility.PENDING.value) | (Comment.author_id == viewer.user_id)
 

@@ -104,7 +104,7 @@ def page_context(
         "signoff_errors": {},
         "draft": drafts_page.section(db, info, viewer, data.organisations),  # app.drafts
     }
-    moderator = viewer.is_moderator or viewer.is_admin
+    moderator = viewer.may_moderate
     if info.status is RoundStatus.DRAFT and moderator:
         context["all_organisations"] = _organisations_by_group(db)
     if info.status is RoundStatus.CLOSED and info.outcome:
@@ -179,7 +179,7 @@ def show_consultation(
             "consultation": consultation,
             "rounds": rounds,
             "brief_html": markdown.render(consultation.brief),
-            "may_moderate": viewer.is_moderator or viewer.is_admin,
+            "may_moderate": viewer.may_moderate,
         },
     )
 
@@ -385,10 +385,6 @@ def open_round(
         return refused_on_round_page(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
-
-
-def status_label(status: RoundStatus) -> str:
-    return status.value.capitalize()
 
 
 @router.post("/rounds/{round_id}/invitations", name="rounds.invitations")

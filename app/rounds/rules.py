@@ -88,7 +88,7 @@ def effective_status(
 def may_read(viewer: Viewer, status: RoundStatus) -> bool:
     """Drafts are for moderators and admins; every signed-in person may read a round after."""
     if status is RoundStatus.DRAFT:
-        return viewer.is_moderator or viewer.is_admin
+        return viewer.may_moderate
     return True
 
 

@@ -92,7 +92,7 @@ def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
 
 
 def require_moderator(viewer: Viewer) -> None:
-    if not (viewer.is_moderator or viewer.is_admin):
+    if not viewer.may_moderate:
         raise Forbidden(_("Only moderators run consultations and rounds."))
 
 

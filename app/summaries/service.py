@@ -87,7 +87,7 @@ def load_header(db: Session, round_id: int) -> RoundHeader:
 
 def audience_for(header: RoundHeader, viewer: Viewer | None) -> Audience:
     """``viewer`` None is an API token: an agency's read-only access."""
-    moderates = viewer is not None and (viewer.is_moderator or viewer.is_admin)
+    moderates = viewer is not None and viewer.may_moderate
     may_see = viewer is None or rules.may_read(viewer, header.status)
     try:
         return summary_audience(

@@ -195,18 +195,25 @@ def test_focal_points_of_invited_organisations_flag_too(make_client, db):
 
 def test_live_updates_replace_moderated_and_edited_comments_in_place(make_client, db):
     round_, orgs, reps, target, moderator = setting(db)
-    fresh = factories.comment(db, round_, reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT],
-                              "First wording")
+    fresh = factories.comment(
+        db, round_, reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT], "First wording"
+    )
     reader = signed_in(make_client, db, reps[Group.WORKERS])
     version = db.get(Round, round_.id).version
     since = int(utcnow().timestamp()) - 5
     author = signed_in(make_client, db, reps[Group.GOVERNMENT])
-    assert author.submit(f"/rounds/{round_.id}/comments/{fresh.id}/edit",
-                         {"body": "Second wording"}).status_code == 303
+    assert (
+        author.submit(
+            f"/rounds/{round_.id}/comments/{fresh.id}/edit", {"body": "Second wording"}
+        ).status_code
+        == 303
+    )
     mod = signed_in(make_client, db, moderator)
     mod.submit(f"/rounds/{round_.id}/comments/{target.id}/hide", {"reason_code": "spam"})
-    live = reader.get(f"/rounds/{round_.id}/live?version={version}&after={fresh.id}"
-                      f"&moderated={since}", headers={"HX-Request": "true"})
+    live = reader.get(
+        f"/rounds/{round_.id}/live?version={version}&after={fresh.id}&moderated={since}",
+        headers={"HX-Request": "true"},
+    )
     assert live.status_code == 200
     assert f'<div hx-swap-oob="true" class="comment-main" id="comment-main-{fresh.id}"' in live.text
     assert "Second wording" in live.text
@@ -217,8 +224,10 @@ def test_posting_forms_are_offered_only_to_those_who_may_post(make_client, db):
     round_, orgs, reps, target, _moderator = setting(db)
     position = factories.position(db, round_, orgs[Group.WORKERS], reps[Group.WORKERS])
     observer = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.OBSERVER))
-    for path in (f"/rounds/{round_.id}/comments/{target.id}/reply",
-                 f"/rounds/{round_.id}/positions/{position.id}/comment"):
+    for path in (
+        f"/rounds/{round_.id}/comments/{target.id}/reply",
+        f"/rounds/{round_.id}/positions/{position.id}/comment",
+    ):
         refused = observer.get(path)
         assert refused.status_code == 403, path
         assert "read" in text_of(refused.text)

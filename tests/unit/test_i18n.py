@@ -51,9 +51,7 @@ WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
         ("en", "Not/AZone", "28 Nov 2026, 09:30 UTC"),
     ],
 )
-def test_times_are_written_in_the_readers_language_and_zone_and_say_which(
-    language, zone, expected
-):
+def test_times_are_written_in_the_readers_language_and_zone_and_say_which(language, zone, expected):
     with i18n.speaking(language, zone):
         assert i18n.format_datetime(WHEN) == expected
     assert i18n.current_language() == "en" and i18n.current_zone() == "UTC"  # restored
