@@ -423,6 +423,7 @@ def _flag_context(db: DbSession, viewer: Viewer, round_id: int, comment_id: int)
 def flag_form(
     request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
 ) -> Response:
+    service.require_flaggable(db, round_id)  # closed: its record stands, no form (409)
     context = _flag_context(db, viewer, round_id, comment_id)
     return render(request, "moderation/_flag_form.html", context, page="moderation/flag.html")
 
@@ -441,8 +442,8 @@ def flag(
             db, viewer, round_id, comment_id, reason, request.app.state.settings.flag_threshold
         )
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
+        if error.status_code in (403, 404) or isinstance(error, service.FlaggingClosed):
+            raise  # its page says why; no form to fill in again
         db.rollback()
         context = _flag_context(db, viewer, round_id, comment_id)
         context.update(reason=reason, errors={"reason": error.message})

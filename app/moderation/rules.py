@@ -166,6 +166,21 @@ def parity_warning(
     return None
 
 
+def check_flaggable(status: RoundStatus) -> None:
+    """Participants flag comments while the round is open. Once it is closed (signing off,
+    published) its record stands: no flag, and so no automatic hiding, can change it; a
+    moderator's explicit action (recorded in the audit log) still can."""
+    if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
+        raise LifecycleError(
+            _(
+                "This round is closed: its record stands, and its comments can no longer be "
+                "flagged. A moderator can still act on a comment if it must be."
+            )
+        )
+    if status is not RoundStatus.OPEN:
+        raise LifecycleError(_("This round is not open: its comments cannot be flagged."))
+
+
 def should_hide_pending_review(
     flagging_organisations: Iterable[int | None], threshold: int = FLAG_THRESHOLD
 ) -> bool:

@@ -241,3 +241,42 @@ def test_a_moderators_forms_work_in_each_of_their_browsers(make_client, db):
         data={"csrftoken": tokens.pop(), "reason_code": "personal_attack", "note": "Rude"},
     )
     assert hidden.status_code in (200, 303), hidden.text
+
+
+def test_a_published_rounds_comments_are_not_flagged_but_moderators_still_act(make_client, db):
+    """Three organisations flagging a comment after publication would have hidden it (and
+    changed the summary's fingerprint): flags are refused once the round is closed."""
+    round_, orgs, reps, target, moderator = setting(db)
+    extra = factories.organisation(db, Group.WORKERS)
+    db.add(RoundInvitation(round_id=round_.id, organisation_id=extra.id))
+    flaggers = [reps[Group.WORKERS], reps[Group.GOVERNMENT], factories.member(db, extra)]
+    round_.status, round_.outcome = "published", "Agreed."
+    round_.closes_at = round_.closed_at = round_.published_at = utcnow() - timedelta(minutes=5)
+    db.flush()
+    url = f"/rounds/{round_.id}/comments/{target.id}/flag"
+    summary = signed_in(make_client, db, reps[Group.WORKERS]).get(
+        f"/rounds/{round_.id}/summary.json"
+    )
+    fingerprint = summary.json()["fingerprint"]
+    for person in flaggers:
+        browser = signed_in(make_client, db, person)
+        refused = browser.submit(url, {"reason": "This is abusive"})
+        assert refused.status_code == 409
+        assert "can no longer be flagged" in text_of(refused.text)
+        assert 'name="reason"' not in refused.text  # no form to fill in: a page saying why
+        assert browser.get(url).status_code == 409
+        assert 'href="' + url not in browser.get(f"/rounds/{round_.id}").text
+    db.expire_all()
+    assert db.get(Comment, target.id).visibility == "visible"
+    assert db.scalars(select(Flag)).all() == []
+    again = signed_in(make_client, db, reps[Group.WORKERS]).get(f"/rounds/{round_.id}/summary.json")
+    assert again.json()["fingerprint"] == fingerprint
+    # a moderator's explicit action still stands, and is in the audit log
+    mod = signed_in(make_client, db, moderator)
+    hidden = mod.submit(
+        f"/rounds/{round_.id}/comments/{target.id}/hide", {"reason_code": "spam", "note": ""}
+    )
+    assert hidden.status_code == 303
+    assert db.scalar(select(AuditEvent.action).where(AuditEvent.subject_id == target.id)) == (
+        "comment.hidden"
+    )
