@@ -28,6 +28,13 @@ def _comment(db: Session, round_id: int, comment_id: int) -> Comment:
     return comment
 
 
+def _check_seen(comment: Comment, seen: str) -> None:
+    try:
+        rules.check_seen(comment.body_html, seen)
+    except rules.LifecycleError as error:
+        raise Conflict(error.message) from None
+
+
 def _reason(text: str, *, required: bool) -> str:
     try:
         return rules.clean_reason(text, required=required)
@@ -173,12 +180,15 @@ def hide(
     return comment
 
 
-def restore(db: Session, viewer: Viewer, round_id: int, comment_id: int, note: str) -> Comment:
+def restore(
+    db: Session, viewer: Viewer, round_id: int, comment_id: int, note: str, seen: str = ""
+) -> Comment:
     require_moderator(viewer)
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
     if comment.visibility != Visibility.HIDDEN.value:
         raise Conflict(_("This comment is not hidden."))
+    _check_seen(comment, seen)
     why = _reason(note, required=False)
     previous = comment.moderation_reason
     comment.visibility = Visibility.VISIBLE.value
@@ -202,12 +212,15 @@ def restore(db: Session, viewer: Viewer, round_id: int, comment_id: int, note: s
     return comment
 
 
-def dismiss_flags(db: Session, viewer: Viewer, round_id: int, comment_id: int) -> Comment:
+def dismiss_flags(
+    db: Session, viewer: Viewer, round_id: int, comment_id: int, seen: str = ""
+) -> Comment:
     """The flags were unfounded: they are closed, and a comment hidden only because of them
     (pending review) is visible again."""
     require_moderator(viewer)
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
+    _check_seen(comment, seen)
     flags = _resolve_flags(db, viewer, comment_id, "dismissed")
     if flags == 0:
         raise Conflict(_("This comment has no open flags."))
@@ -229,13 +242,15 @@ def dismiss_flags(db: Session, viewer: Viewer, round_id: int, comment_id: int) -
     return comment
 
 
-def approve(db: Session, viewer: Viewer, round_id: int, comment_id: int) -> Comment:
-    """Pre-moderation: a pending comment becomes visible to everyone."""
+def approve(db: Session, viewer: Viewer, round_id: int, comment_id: int, seen: str = "") -> Comment:
+    """Pre-moderation: a pending comment (new, or edited since it was approved) becomes
+    visible to everyone, as the moderator read it (``seen``)."""
     require_moderator(viewer)
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
     if comment.visibility != Visibility.PENDING.value:
         raise Conflict(_("This comment is not awaiting approval."))
+    _check_seen(comment, seen)
     comment.visibility = Visibility.VISIBLE.value
     comment.moderated_by_id = viewer.user_id
     comment.moderated_at = utcnow()

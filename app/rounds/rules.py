@@ -12,7 +12,7 @@ from babel import numbers as babel_numbers
 from app.accounts.rules import Speaking, Viewer
 from app.i18n import N_, Labels, current_language
 from app.i18n import gettext as _
-from app.vocabulary import Group, RoundStatus, Stance
+from app.vocabulary import Group, RoundStatus, Stance, Visibility
 
 BASE_ORDER = (Group.GOVERNMENT, Group.EMPLOYERS, Group.WORKERS)
 STATEMENT_MAX = 20_000
@@ -203,6 +203,12 @@ def check_comment(body: str) -> str:
 
 def may_edit_comment(viewer: Viewer, author_id: int, created_at: datetime, now: datetime) -> bool:
     return viewer.user_id == author_id and now - created_at <= COMMENT_EDIT_WINDOW
+
+
+def edit_awaits_approval(premoderated: bool, visibility: Visibility) -> bool:
+    """Whether an edit puts a public comment back to awaiting approval: in a pre-moderated
+    round, no text is public before a moderator has approved it, edits included."""
+    return premoderated and visibility is Visibility.VISIBLE
 
 
 def positions_visible(sealed: bool, status: RoundStatus) -> bool:

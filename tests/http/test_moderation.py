@@ -280,3 +280,47 @@ def test_a_published_rounds_comments_are_not_flagged_but_moderators_still_act(ma
     assert db.scalar(select(AuditEvent.action).where(AuditEvent.subject_id == target.id)) == (
         "comment.hidden"
     )
+
+
+def test_in_a_premoderated_round_an_edit_goes_back_to_approval_as_its_moderator_reads_it(
+    make_client, db
+):
+    round_, orgs, reps, _target, moderator = setting(db)
+    round_.premoderated = True
+    mine = factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Approved.")
+    union = signed_in(make_client, db, reps[Group.WORKERS])
+    edit_url = f"/rounds/{round_.id}/comments/{mine.id}/edit"
+    form = text_of(union.get(edit_url).text)
+    assert "your edited text will be public once a moderator approves it" in form
+    assert union.submit(edit_url, {"body": "Approved, then changed."}).status_code == 303
+    db.expire_all()
+    assert db.get(Comment, mine.id).visibility == "pending"
+    other = signed_in(make_client, db, reps[Group.GOVERNMENT])
+    assert "then changed" not in other.get(f"/rounds/{round_.id}").text
+    event = db.scalar(
+        select(AuditEvent).where(AuditEvent.action == "comment.edited_awaiting_approval")
+    )
+    assert event.subject_id == mine.id
+    assert json.loads(event.details) == {
+        "after": "pending",
+        "before": "visible",
+        "round_id": round_.id,
+    }
+    # a hidden comment edited by its author stays hidden; a restore built on the text before
+    # the edit is refused
+    mod = signed_in(make_client, db, moderator)
+    base = f"/rounds/{round_.id}/comments/{mine.id}"
+    assert mod.submit(f"{base}/approve").status_code == 303
+    assert mod.submit(f"{base}/hide", {"reason_code": "spam"}).status_code == 303
+    page = mod.get(f"/rounds/{round_.id}").text
+    seen = re.search(rf'{base}/restore".*?name="seen" value="(\w+)"', page, re.S).group(1)
+    assert union.submit(edit_url, {"body": "Hidden, then changed."}).status_code == 303
+    db.expire_all()
+    assert db.get(Comment, mine.id).visibility == "hidden"
+    stale = mod.submit(f"{base}/restore", {"seen": seen})
+    assert stale.status_code == 409 and "edited since you opened" in text_of(stale.text)
+    assert db.get(Comment, mine.id).visibility == "hidden"
+    page = mod.get(f"/rounds/{round_.id}").text
+    seen = re.search(rf'{base}/restore".*?name="seen" value="(\w+)"', page, re.S).group(1)
+    assert mod.submit(f"{base}/restore", {"seen": seen}).status_code == 303
+    assert "Hidden, then changed." in text_of(other.get(f"/rounds/{round_.id}").text)
