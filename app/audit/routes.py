@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from app.accounts.deps import CurrentViewer
 from app.accounts.models import User
 from app.audit.models import AuditEvent
+from app.audit.service import shared
 from app.db import DbSession, read
 from app.errors import Forbidden
 from app.exports.cells import spreadsheet_safe
@@ -54,6 +55,7 @@ def _query(action: str, subject_type: str, subject_id: int | None) -> AnySelect:
             User.name.label("actor"),
         )
         .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(shared())  # what a caucus did stays in it (app.audit.rules)
         .order_by(AuditEvent.id.desc())
     )
     if action:

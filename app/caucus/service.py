@@ -2,8 +2,8 @@
 and inviting the moderators in (the group statement: app.caucus.statements).
 
 Nothing written in a caucus bumps the round's version except a publication: the version is
-public (the round page polls it), and a caucus's activity must not show through it. Audit
-events name ids only, never a message's or a draft's text.
+public (the round page polls it), and a caucus's activity must not show through it. Nor does
+it show in the shared audit log (app.audit.rules).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from app import markdown
 from app.accounts.models import User
 from app.accounts.rules import Speaking, Viewer, mandate_is_active
-from app.audit.service import record
 from app.caucus import rules
 from app.caucus.models import CaucusInvitation, CaucusPost
 from app.db import read, utcnow
@@ -311,13 +310,12 @@ def set_moderators_invited(
             row = CaucusInvitation(round_id=round_id, group_name=caucus.group.value)
             db.add(row)
         row.invited_by_id, row.created_at, row.revoked_at = viewer.user_id, now, None
-        action = "caucus.moderators_invited"
     else:
         if row is None or row.revoked_at is not None:
             return
         row.revoked_at = now
-        action = "caucus.moderators_uninvited"
-    record(db, viewer.user_id, action, "round", round_id, group=caucus.group.value)
+    # not in the shared audit log: the invitation row keeps who let the moderators in, and
+    # when; the log's readers are outside the group (app.audit.rules)
 
 
 def group_members(db: Session, round_id: int, group: Group) -> list[int]:

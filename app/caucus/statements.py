@@ -2,7 +2,8 @@
 organisations, published to the round signed by them; and what the round page shows of the
 caucuses (the way in, for those who may enter, and the published statements; drafts never).
 
-Audit events name ids only, never the text; notifications go to the group's own people."""
+Only the publication is in the shared audit log (ids, never the text): drafting, revising and
+endorsing stay in the caucus (app.audit.rules). Notifications go to the group's own people."""
 
 from __future__ import annotations
 
@@ -171,22 +172,12 @@ def save_statement(
             return statement
         statement.text, statement.text_html = text, markdown.render(text)
         statement.updated_at = now
-        withdrawn = db.execute(
+        db.execute(
             delete(GroupStatementEndorsement).where(
                 GroupStatementEndorsement.statement_id == statement.id
             )
         )
-        record(
-            db,
-            viewer.user_id,
-            "group_statement.revised",
-            "round",
-            round_id,
-            group=caucus.group.value,
-            statement_id=statement.id,
-            endorsements_withdrawn=int(getattr(withdrawn, "rowcount", 0) or 0),
-        )
-        return statement
+        return statement  # nothing in the shared audit log: the caucus is private
     existing = db.scalar(
         select(GroupStatement.id).where(
             GroupStatement.round_id == round_id,
@@ -208,16 +199,7 @@ def save_statement(
         updated_at=now,
     )
     db.add(statement)
-    db.flush()
-    record(
-        db,
-        viewer.user_id,
-        "group_statement.drafted",
-        "round",
-        round_id,
-        group=caucus.group.value,
-        statement_id=statement.id,
-    )
+    db.flush()  # nothing in the shared audit log: the caucus is private (app.audit.rules)
     title = caucus.round.title
     notifications.notify(
         db,
@@ -272,22 +254,10 @@ def endorse(
                 endorsed_by_id=viewer.user_id,
             )
         )
-        action = "group_statement.endorsed"
     elif not endorsing and existing is not None:
         db.delete(existing)
-        action = "group_statement.endorsement_withdrawn"
-    else:
-        return statement
-    record(
-        db,
-        viewer.user_id,
-        action,
-        "round",
-        round_id,
-        group=caucus.group.value,
-        statement_id=statement.id,
-        organisation_id=speaking.organisation_id,
-    )
+    # nothing in the shared audit log: who endorses a draft stays in the caucus (the
+    # endorsements of the published statement are public, with it)
     return statement
 
 

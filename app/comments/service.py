@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import i18n, markdown
 from app.accounts.rules import Viewer
+from app.audit.service import record
 from app.comments.models import Comment
 from app.db import read, utcnow
 from app.drafts.models import DraftParagraph
@@ -134,7 +135,11 @@ def _by_key(db: Session, author_id: int, key: str | None) -> Comment | None:
 
 
 def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str) -> Comment:
-    """The author corrects their comment within 15 minutes of posting; the edit is marked."""
+    """The author corrects their comment within 15 minutes of posting; the edit is marked.
+
+    In a pre-moderated round the new text is not public until a moderator approves it: an
+    approved (or restored) comment goes back to awaiting approval, and the moderation queue
+    shows it as edited. A hidden comment stays hidden."""
     round_ = lock_round(db, round_id)
     comment = db.get(Comment, comment_id)
     if comment is None or comment.round_id != round_id:
@@ -159,6 +164,18 @@ def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str)
         comment.body_html = markdown.render(body)
         comment.edited_at = utcnow()
         round_.version += 1
+        if rules.edit_awaits_approval(round_.premoderated, Visibility(comment.visibility)):
+            comment.visibility = Visibility.PENDING.value
+            record(
+                db,
+                viewer.user_id,
+                "comment.edited_awaiting_approval",
+                "comment",
+                comment.id,
+                round_id=round_id,
+                before="visible",
+                after="pending",
+            )
     return comment
 
 

@@ -17,6 +17,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, select
 
 from app.audit.models import AuditEvent
+from app.audit.service import shared
 from app.comments.models import Comment
 from app.exports.cells import spreadsheet_safe
 from app.exports.items import ITEM_COLUMNS, TEXT_COLUMNS, Row, item_rows
@@ -108,7 +109,7 @@ def audit_rows(conn: Connection, round_id: int, audience: Audience) -> Iterator[
             AuditEvent.details,
         )
         .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(subject)
+        .where(subject, shared())  # what a caucus did stays in it (app.audit.rules)
         .order_by(AuditEvent.id)
     )
     for r in result:

@@ -60,6 +60,10 @@ class QueueItem:
     body: str
     visibility: Visibility
     moderation_reason: str | None
+    #: When its author last edited it (in a pre-moderated round, an edit awaits approval).
+    edited_at: datetime | None = None
+    #: The fingerprint of its text as shown: approving it approves this text.
+    seen: str = ""
     flags: list[str] = field(default_factory=list)
 
 
@@ -141,8 +145,10 @@ def _queue(db: Session) -> list[QueueItem]:
             Organisation.name.label("organisation"),
             Organisation.group_name,
             Comment.body,
+            Comment.body_html,
             Comment.visibility,
             Comment.moderation_reason,
+            Comment.edited_at,
         )
         .join(Round, Round.id == Comment.round_id)
         .join(User, User.id == Comment.author_id)
@@ -162,6 +168,8 @@ def _queue(db: Session) -> list[QueueItem]:
             r.body[:400],
             Visibility(r.visibility),
             r.moderation_reason,
+            r.edited_at,
+            rules.seen_fingerprint(r.body_html),
         )
         for r in rows
     }

@@ -18,7 +18,13 @@ from app.errors import DomainError, Forbidden
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
 from app.moderation import dashboard, lifecycle, service, signoff
-from app.moderation.rules import GROUP_IN_SENTENCE, HIDE_REASONS, group_list, shown_reason
+from app.moderation.rules import (
+    GROUP_IN_SENTENCE,
+    HIDE_REASONS,
+    group_list,
+    seen_fingerprint,
+    shown_reason,
+)
 from app.rounds import page as round_page
 from app.rounds.routes import parse_deadline, refused_on_round_page
 from app.vocabulary import Group
@@ -29,6 +35,7 @@ templates.env.globals["hide_reasons"] = HIDE_REASONS
 templates.env.globals["moderation_reason"] = shown_reason
 templates.env.globals["group_in_sentence"] = GROUP_IN_SENTENCE
 templates.env.globals["group_list"] = group_list
+templates.env.globals["seen_fingerprint"] = seen_fingerprint
 
 #: Each action's page: its title, its button and what it does (translated when shown).
 ACTIONS: dict[str, Labels] = {
@@ -323,6 +330,7 @@ def restore(
     round_id: int,
     comment_id: int,
     note: Annotated[str, Form(max_length=2_000)] = "",
+    seen: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     return _moderate(
         request,
@@ -331,13 +339,18 @@ def restore(
         round_id,
         comment_id,
         "restore",
-        lambda: service.restore(db, viewer, round_id, comment_id, note),
+        lambda: service.restore(db, viewer, round_id, comment_id, note, seen),
     )
 
 
 @router.post("/rounds/{round_id}/comments/{comment_id}/approve", name="comments.approve")
 def approve(
-    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    comment_id: int,
+    seen: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     return _moderate(
         request,
@@ -346,7 +359,7 @@ def approve(
         round_id,
         comment_id,
         "approve",
-        lambda: service.approve(db, viewer, round_id, comment_id),
+        lambda: service.approve(db, viewer, round_id, comment_id, seen),
     )
 
 
@@ -354,7 +367,12 @@ def approve(
     "/rounds/{round_id}/comments/{comment_id}/dismiss-flags", name="comments.dismiss_flags"
 )
 def dismiss_flags(
-    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    comment_id: int,
+    seen: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     return _moderate(
         request,
@@ -363,7 +381,7 @@ def dismiss_flags(
         round_id,
         comment_id,
         "dismiss_flags",
-        lambda: service.dismiss_flags(db, viewer, round_id, comment_id),
+        lambda: service.dismiss_flags(db, viewer, round_id, comment_id, seen),
     )
 
 
@@ -423,6 +441,7 @@ def _flag_context(db: DbSession, viewer: Viewer, round_id: int, comment_id: int)
 def flag_form(
     request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, comment_id: int
 ) -> Response:
+    service.require_flaggable(db, round_id)  # closed: its record stands, no form (409)
     context = _flag_context(db, viewer, round_id, comment_id)
     return render(request, "moderation/_flag_form.html", context, page="moderation/flag.html")
 
@@ -441,8 +460,8 @@ def flag(
             db, viewer, round_id, comment_id, reason, request.app.state.settings.flag_threshold
         )
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
+        if error.status_code in (403, 404) or isinstance(error, service.FlaggingClosed):
+            raise  # its page says why; no form to fill in again
         db.rollback()
         context = _flag_context(db, viewer, round_id, comment_id)
         context.update(reason=reason, errors={"reason": error.message})

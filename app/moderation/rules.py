@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -164,6 +165,38 @@ def parity_warning(
         if left <= timedelta(hours=hours):
             return hours, silent
     return None
+
+
+def check_flaggable(status: RoundStatus) -> None:
+    """Participants flag comments while the round is open. Once it is closed (signing off,
+    published) its record stands: no flag, and so no automatic hiding, can change it; a
+    moderator's explicit action (recorded in the audit log) still can."""
+    if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
+        raise LifecycleError(
+            _(
+                "This round is closed: its record stands, and its comments can no longer be "
+                "flagged. A moderator can still act on a comment if it must be."
+            )
+        )
+    if status is not RoundStatus.OPEN:
+        raise LifecycleError(_("This round is not open: its comments cannot be flagged."))
+
+
+def seen_fingerprint(body_html: str) -> str:
+    """A short fingerprint of a comment's text as a moderator's page shows it: the forms that
+    make a comment public carry it, so that no one approves a text they have not read."""
+    return hashlib.sha256(body_html.encode("utf-8")).hexdigest()[:16]
+
+
+def check_seen(body_html: str, seen: str) -> None:
+    """The moderator's form was built from the comment's current text (empty: not checked)."""
+    if seen and seen != seen_fingerprint(body_html):
+        raise LifecycleError(
+            _(
+                "The comment was edited since you opened this page: read its new text, "
+                "then decide again."
+            )
+        )
 
 
 def should_hide_pending_review(

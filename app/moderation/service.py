@@ -15,7 +15,7 @@ from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.i18n import gettext as _
 from app.moderation import rules
-from app.positions.service import invited_organisation_ids
+from app.positions.service import current_status, invited_organisation_ids
 from app.rounds.models import Round
 from app.rounds.service import lock_round, require_moderator
 from app.vocabulary import RoundStatus, Visibility
@@ -28,11 +28,39 @@ def _comment(db: Session, round_id: int, comment_id: int) -> Comment:
     return comment
 
 
+def _check_seen(comment: Comment, seen: str) -> None:
+    try:
+        rules.check_seen(comment.body_html, seen)
+    except rules.LifecycleError as error:
+        raise Conflict(error.message) from None
+
+
 def _reason(text: str, *, required: bool) -> str:
     try:
         return rules.clean_reason(text, required=required)
     except rules.LifecycleError as error:
         raise DomainError(error.message, field=error.field, status_code=error.status_code) from None
+
+
+class FlaggingClosed(Conflict):
+    """The round is not open: its comments are not flagged (the page says so; no form)."""
+
+
+def check_flaggable(round_: Round | None) -> Round:
+    """The round, if its comments may be flagged now (its effective status: a deadline that
+    passed closes it)."""
+    if round_ is None or round_.status == RoundStatus.DRAFT.value:
+        raise NotFound(_("There is no such round."))
+    try:
+        rules.check_flaggable(current_status(round_))
+    except rules.LifecycleError as error:
+        raise FlaggingClosed(error.message) from None
+    return round_
+
+
+def require_flaggable(db: Session, round_id: int) -> None:
+    """The flag form is offered only while the round's comments may be flagged."""
+    check_flaggable(db.get(Round, round_id))
 
 
 def flag(
@@ -43,10 +71,9 @@ def flag(
     reason: str,
     threshold: int = rules.FLAG_THRESHOLD,
 ) -> Flag:
-    """A participant reports a comment; enough organisations flagging it hide it for review."""
-    round_ = db.get(Round, round_id)
-    if round_ is None or round_.status == RoundStatus.DRAFT.value:
-        raise NotFound(_("There is no such round."))
+    """A participant reports a comment while the round is open; enough organisations
+    flagging it hide it for review."""
+    check_flaggable(db.get(Round, round_id))
     invited = set(invited_organisation_ids(db, round_id))
     speaking = next((m for m in viewer.mandates if m.organisation_id in invited), None)
     if speaking is None:
@@ -65,7 +92,11 @@ def flag(
     )
     if already is not None:
         raise Conflict(_("You have already flagged this comment; a moderator will review it."))
-    lock_round(db, round_id)
+    # again under the round's lock: a close racing this flag comes before it (refused) or
+    # after it (the flag, and any hiding it causes, happened while the round was open)
+    locked = lock_round(db, round_id)
+    db.refresh(locked)  # read before the lock: read again under it
+    check_flaggable(locked)
     new = Flag(
         comment_id=comment_id,
         reporter_id=viewer.user_id,
@@ -149,12 +180,15 @@ def hide(
     return comment
 
 
-def restore(db: Session, viewer: Viewer, round_id: int, comment_id: int, note: str) -> Comment:
+def restore(
+    db: Session, viewer: Viewer, round_id: int, comment_id: int, note: str, seen: str = ""
+) -> Comment:
     require_moderator(viewer)
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
     if comment.visibility != Visibility.HIDDEN.value:
         raise Conflict(_("This comment is not hidden."))
+    _check_seen(comment, seen)
     why = _reason(note, required=False)
     previous = comment.moderation_reason
     comment.visibility = Visibility.VISIBLE.value
@@ -178,12 +212,15 @@ def restore(db: Session, viewer: Viewer, round_id: int, comment_id: int, note: s
     return comment
 
 
-def dismiss_flags(db: Session, viewer: Viewer, round_id: int, comment_id: int) -> Comment:
+def dismiss_flags(
+    db: Session, viewer: Viewer, round_id: int, comment_id: int, seen: str = ""
+) -> Comment:
     """The flags were unfounded: they are closed, and a comment hidden only because of them
     (pending review) is visible again."""
     require_moderator(viewer)
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
+    _check_seen(comment, seen)
     flags = _resolve_flags(db, viewer, comment_id, "dismissed")
     if flags == 0:
         raise Conflict(_("This comment has no open flags."))
@@ -205,13 +242,15 @@ def dismiss_flags(db: Session, viewer: Viewer, round_id: int, comment_id: int) -
     return comment
 
 
-def approve(db: Session, viewer: Viewer, round_id: int, comment_id: int) -> Comment:
-    """Pre-moderation: a pending comment becomes visible to everyone."""
+def approve(db: Session, viewer: Viewer, round_id: int, comment_id: int, seen: str = "") -> Comment:
+    """Pre-moderation: a pending comment (new, or edited since it was approved) becomes
+    visible to everyone, as the moderator read it (``seen``)."""
     require_moderator(viewer)
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
     if comment.visibility != Visibility.PENDING.value:
         raise Conflict(_("This comment is not awaiting approval."))
+    _check_seen(comment, seen)
     comment.visibility = Visibility.VISIBLE.value
     comment.moderated_by_id = viewer.user_id
     comment.moderated_at = utcnow()

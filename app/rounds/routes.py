@@ -84,7 +84,8 @@ def page_context(
         "page": data,
         "round": info,
         "may_reply": data.may_reply,
-        "may_flag": data.member_of is not None,
+        # flags while the round is open only: once closed, its record stands
+        "may_flag": data.member_of is not None and info.is_open,
         "round_path": url_path(request, "rounds.show", round_id=info.id),
         "stances": list(Stance),
         "stance_labels": STANCE_LABELS,

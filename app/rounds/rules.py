@@ -211,6 +211,12 @@ def may_read_comment_text(visibility: Visibility, *, is_author: bool, is_moderat
     return visibility is Visibility.VISIBLE or is_author or is_moderator
 
 
+def edit_awaits_approval(premoderated: bool, visibility: Visibility) -> bool:
+    """Whether an edit puts a public comment back to awaiting approval: in a pre-moderated
+    round, no text is public before a moderator has approved it, edits included."""
+    return premoderated and visibility is Visibility.VISIBLE
+
+
 def positions_visible(sealed: bool, status: RoundStatus) -> bool:
     """With sealed positions, each organisation sees only its own until the round closes."""
     return not sealed or status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)

@@ -250,3 +250,86 @@ def test_a_moderators_forms_work_in_each_of_their_browsers(make_client, db):
         data={"csrftoken": tokens.pop(), "reason_code": "personal_attack", "note": "Rude"},
     )
     assert hidden.status_code in (200, 303), hidden.text
+
+
+def test_a_published_rounds_comments_are_not_flagged_but_moderators_still_act(make_client, db):
+    """Three organisations flagging a comment after publication would have hidden it (and
+    changed the summary's fingerprint): flags are refused once the round is closed."""
+    round_, orgs, reps, target, moderator = setting(db)
+    extra = factories.organisation(db, Group.WORKERS)
+    db.add(RoundInvitation(round_id=round_.id, organisation_id=extra.id))
+    flaggers = [reps[Group.WORKERS], reps[Group.GOVERNMENT], factories.member(db, extra)]
+    round_.status, round_.outcome = "published", "Agreed."
+    round_.closes_at = round_.closed_at = round_.published_at = utcnow() - timedelta(minutes=5)
+    db.flush()
+    url = f"/rounds/{round_.id}/comments/{target.id}/flag"
+    summary = signed_in(make_client, db, reps[Group.WORKERS]).get(
+        f"/rounds/{round_.id}/summary.json"
+    )
+    fingerprint = summary.json()["fingerprint"]
+    for person in flaggers:
+        browser = signed_in(make_client, db, person)
+        refused = browser.submit(url, {"reason": "This is abusive"})
+        assert refused.status_code == 409
+        assert "can no longer be flagged" in text_of(refused.text)
+        assert 'name="reason"' not in refused.text  # no form to fill in: a page saying why
+        assert browser.get(url).status_code == 409
+        assert 'href="' + url not in browser.get(f"/rounds/{round_.id}").text
+    db.expire_all()
+    assert db.get(Comment, target.id).visibility == "visible"
+    assert db.scalars(select(Flag)).all() == []
+    again = signed_in(make_client, db, reps[Group.WORKERS]).get(f"/rounds/{round_.id}/summary.json")
+    assert again.json()["fingerprint"] == fingerprint
+    # a moderator's explicit action still stands, and is in the audit log
+    mod = signed_in(make_client, db, moderator)
+    hidden = mod.submit(
+        f"/rounds/{round_.id}/comments/{target.id}/hide", {"reason_code": "spam", "note": ""}
+    )
+    assert hidden.status_code == 303
+    assert db.scalar(select(AuditEvent.action).where(AuditEvent.subject_id == target.id)) == (
+        "comment.hidden"
+    )
+
+
+def test_in_a_premoderated_round_an_edit_goes_back_to_approval_as_its_moderator_reads_it(
+    make_client, db
+):
+    round_, orgs, reps, _target, moderator = setting(db)
+    round_.premoderated = True
+    mine = factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Approved.")
+    union = signed_in(make_client, db, reps[Group.WORKERS])
+    edit_url = f"/rounds/{round_.id}/comments/{mine.id}/edit"
+    form = text_of(union.get(edit_url).text)
+    assert "your edited text will be public once a moderator approves it" in form
+    assert union.submit(edit_url, {"body": "Approved, then changed."}).status_code == 303
+    db.expire_all()
+    assert db.get(Comment, mine.id).visibility == "pending"
+    other = signed_in(make_client, db, reps[Group.GOVERNMENT])
+    assert "then changed" not in other.get(f"/rounds/{round_.id}").text
+    event = db.scalar(
+        select(AuditEvent).where(AuditEvent.action == "comment.edited_awaiting_approval")
+    )
+    assert event.subject_id == mine.id
+    assert json.loads(event.details) == {
+        "after": "pending",
+        "before": "visible",
+        "round_id": round_.id,
+    }
+    # a hidden comment edited by its author stays hidden; a restore built on the text before
+    # the edit is refused
+    mod = signed_in(make_client, db, moderator)
+    base = f"/rounds/{round_.id}/comments/{mine.id}"
+    assert mod.submit(f"{base}/approve").status_code == 303
+    assert mod.submit(f"{base}/hide", {"reason_code": "spam"}).status_code == 303
+    page = mod.get(f"/rounds/{round_.id}").text
+    seen = re.search(rf'{base}/restore".*?name="seen" value="(\w+)"', page, re.S).group(1)
+    assert union.submit(edit_url, {"body": "Hidden, then changed."}).status_code == 303
+    db.expire_all()
+    assert db.get(Comment, mine.id).visibility == "hidden"
+    stale = mod.submit(f"{base}/restore", {"seen": seen})
+    assert stale.status_code == 409 and "edited since you opened" in text_of(stale.text)
+    assert db.get(Comment, mine.id).visibility == "hidden"
+    page = mod.get(f"/rounds/{round_.id}").text
+    seen = re.search(rf'{base}/restore".*?name="seen" value="(\w+)"', page, re.S).group(1)
+    assert mod.submit(f"{base}/restore", {"seen": seen}).status_code == 303
+    assert "Hidden, then changed." in text_of(other.get(f"/rounds/{round_.id}").text)

@@ -10,14 +10,19 @@ round page in both orders, its live updates and comment pages, the summary and i
 XLSX and PDF downloads decoded, the audit log and its CSV, notifications, every ``/api/v1``
 endpoint, and any other page whose address this suite can fill in), while the round is open
 and again once it is closed: no marker ever appears. The caucus's own addresses answer 404 to
-them (a sign-in redirect to those without a session, as every page does). Audit events about
-the caucus carry ids, never its text; the notifications it causes go to the group's own people.
+them (a sign-in redirect to those without a session, as every page does). Nor does any trace
+of what the caucus did: of its audit events only the publication of its statement (public) is
+in the shared audit log, and every audit output (found as the outputs that show a canary audit
+event: the audit page and its CSV, the summary's XLSX) leaves out the caucus's private actions
+and the ids of its drafts, even those older versions wrote to the append-only log. The
+notifications the caucus causes go to the group's own people.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from app.api import tokens
 from app.audit.models import AuditEvent
+from app.audit.service import record
 from app.caucus.models import GroupStatement
 from app.caucus.service import group_members
 from app.db import utcnow
@@ -37,6 +43,7 @@ from app.notifications.models import Notification
 from app.rounds.models import Round
 from app.vocabulary import Group, PlatformRole, Stance
 from tests import factories
+from tests.conftest import text_of
 from tests.security.world import app_routes
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
@@ -53,6 +60,16 @@ OUTSIDERS = (
     "token",
 )
 DOWNLOADS = ("csv", "json", "xlsx", "pdf")
+#: What a caucus does privately: none of it is in any output outside the group (the shared
+#: audit log records only ``group_statement.published``, which is public).
+PRIVATE_ACTIONS = (
+    "caucus.moderators_invited",
+    "caucus.moderators_uninvited",
+    "group_statement.drafted",
+    "group_statement.revised",
+    "group_statement.endorsed",
+    "group_statement.endorsement_withdrawn",
+)
 
 
 @dataclass
@@ -63,6 +80,9 @@ class Caucused:
     comment_id: int
     workers_org: int
     markers: dict[str, str]  # what must never leak, by what it is
+    draft_id: int  # the statement still in draft: its id is not for outsiders either
+    published_id: int
+    audit_canary: str  # an audit event's action that every audit output shows
     public_marker: str  # the published statement: meant to be seen
     position_marker: str  # a position's statement: shows the downloads are read
     clients: dict[str, Any]
@@ -145,9 +165,15 @@ def build(db: Session, make_client: Any) -> Caucused:
         )
     )
     ok(member.submit(f"{workers}/statement/endorse", {"statement_id": str(draft)}))
+    withdraw = {"statement_id": str(draft), "action": "withdraw"}
+    ok(second.submit(f"{workers}/statement/endorse", withdraw))
     # another caucus's message: the employers'
     employers = f"/rounds/{round_.id}/caucus/employers/posts"
     ok(clients["employers_rep"].submit(employers, {"body": markers["employers message"]}))
+    # a public event of the round (as the lifecycle writes them): what shows an audit output
+    canary = f"round.{marker('canary')}"
+    record(db, None, canary, "round", round_.id)
+    db.commit()
     return Caucused(
         round_.id,
         round_.consultation_id,
@@ -155,6 +181,9 @@ def build(db: Session, make_client: Any) -> Caucused:
         comment.id,
         orgs[Group.WORKERS].id,
         markers,
+        draft,
+        published,
+        canary,
         public_marker,
         position_marker,
         clients,
@@ -252,12 +281,25 @@ def fragmentary(url: str) -> bool:
     return path.startswith(("/rounds/", "/notifications")) and not path.endswith(DOWNLOADS)
 
 
-def assert_nothing_leaks(world: Caucused) -> int:
-    """Every output as every outsider, with and without htmx; returns how many were read."""
+def statement_ids(text: str) -> set[int]:
+    """The statement ids an audit output names (page, CSV, XLSX cells: tags and quoting aside)."""
+    return {int(n) for n in re.findall(r"statement_id\W{0,12}(\d+)", text)}
+
+
+@dataclass
+class Read:
+    count: int
+    #: (role, url) of every output that showed the canary audit event: the audit outputs.
+    audit_outputs: set[tuple[str, str]]
+
+
+def assert_nothing_leaks(world: Caucused) -> Read:
+    """Every output as every outsider, with and without htmx: no marker, no private caucus
+    action; in every audit output, no statement id but the published one's."""
     app = world.clients["anonymous"].app.fastapi_app
     urls = every_output(world, app)
     leaks = []
-    read = 0
+    read = Read(0, set())
     for role in OUTSIDERS:
         client = world.clients[role]
         for url in urls:
@@ -266,12 +308,17 @@ def assert_nothing_leaks(world: Caucused) -> int:
                 response = client.get(url, headers=headers)
                 assert response.status_code < 500, (role, url, response.status_code)
                 text = readable(response)
-                read += 1
+                read.count += 1
+                where = f"on {url} {headers or ''} as {role}"
                 leaks += [
-                    f"{what} on {url} {headers or ''} as {role}"
-                    for what, value in world.markers.items()
-                    if value in text
+                    f"{what} {where}" for what, value in world.markers.items() if value in text
                 ]
+                leaks += [f"audit event {a} {where}" for a in PRIVATE_ACTIONS if a in text]
+                if world.audit_canary in text:
+                    read.audit_outputs.add((role, url.split("?")[0]))
+                    plain = text_of(text) if "html" in response.headers["content-type"] else text
+                    named = statement_ids(plain) - {world.published_id}
+                    leaks += [f"statement id {n} {where}" for n in sorted(named)]
     assert not leaks, "\n".join(leaks)
     return read
 
@@ -310,7 +357,40 @@ def test_nothing_said_in_a_caucus_reaches_anyone_outside_it(make_client, db):
     assert world.position_marker in readable(summary)  # the PDF's text is really read
     workbook = world.clients["observer"].get(f"/rounds/{world.round_id}/summary.xlsx")
     assert world.position_marker in readable(workbook)
-    assert assert_nothing_leaks(world) > 500
+    read = assert_nothing_leaks(world)
+    assert read.count > 500
+    # the audit outputs were found, and read, as each of their readers
+    xlsx = f"/rounds/{world.round_id}/summary.xlsx"
+    for role in ("observer", "moderator", "admin"):
+        assert {(role, "/audit"), (role, xlsx)} <= read.audit_outputs, role
+
+
+def test_no_audit_output_shows_what_a_caucus_did(make_client, db):
+    """Even the caucus events earlier versions wrote to the append-only log (they cannot be
+    deleted) are left out of every audit output, for every outsider."""
+    world = build(db, make_client)
+    for action in PRIVATE_ACTIONS:  # as they were written before
+        db.add(
+            AuditEvent(
+                actor_id=None,
+                action=action,
+                subject_type="round",
+                subject_id=world.round_id,
+                details=json.dumps({"group": "workers", "statement_id": world.draft_id}),
+            )
+        )
+    db.commit()
+    observer = world.clients["observer"]
+    assert "group_statement.published" in observer.get("/audit").text  # public, it stays
+    read = assert_nothing_leaks(world)
+    assert {("observer", "/audit"), ("moderator", "/audit")} <= read.audit_outputs
+    closed = world.clients["moderator"].submit(
+        f"/rounds/{world.round_id}/close", {"outcome": "The groups were heard."}
+    )
+    assert closed.status_code == 303, closed.text
+    read = assert_nothing_leaks(world)
+    xlsx = f"/rounds/{world.round_id}/summary.xlsx"
+    assert {("moderator", xlsx), ("admin", xlsx), ("observer", xlsx)} <= read.audit_outputs
 
 
 def test_caucus_addresses_answer_404_to_everyone_outside_it(make_client, db):
@@ -334,32 +414,27 @@ def test_caucus_addresses_answer_404_to_everyone_outside_it(make_client, db):
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_caucus_leaves_ids_in_the_audit_log_and_tells_only_its_group(make_client, db):
+def test_the_caucus_leaves_only_its_publication_in_the_audit_log_and_tells_only_its_group(
+    make_client, db
+):
     world = build(db, make_client)
     events = db.scalars(
         select(AuditEvent).where(
             AuditEvent.action.startswith("caucus.") | AuditEvent.action.startswith("group_")
         )
     ).all()
-    assert {e.action for e in events} >= {
-        "caucus.moderators_invited",
-        "caucus.moderators_uninvited",
-        "group_statement.drafted",
-        "group_statement.endorsed",
-        "group_statement.revised",
-        "group_statement.published",
-    }
+    # inviting the moderators, drafting, revising, endorsing and withdrawing: no trace
+    assert [e.action for e in events] == ["group_statement.published"]
+    details = json.loads(events[0].details)
+    assert set(details) == {"group", "organisations", "statement_id"}
+    assert details["statement_id"] == world.published_id
     everything = json.dumps([e.details for e in db.scalars(select(AuditEvent))])
     assert not [what for what, value in world.markers.items() if value in everything]
     assert world.public_marker not in everything  # not even the published text: ids only
-    for event in events:
-        assert set(json.loads(event.details)) <= {
-            "group",
-            "statement_id",
-            "organisation_id",
-            "organisations",
-            "endorsements_withdrawn",
-        }, event.action
+    # and no code path may write a private caucus action to the shared log
+    for action in PRIVATE_ACTIONS:
+        with pytest.raises(ValueError):
+            record(db, None, action, "round", world.round_id)
     # notifications from the caucus: the workers' own people, and never its text
     told = db.scalars(select(Notification).where(Notification.kind.startswith("caucus."))).all()
     assert told, "drafting and publishing tell the group"
