@@ -29,6 +29,7 @@ from app.db import make_engine, make_sessionmaker
 from app.main import asgi
 from tests import factories
 from tests.browser.conftest import _free_port
+from tests.security.world import World, build
 
 STARTUP_SECONDS = 30.0
 
@@ -115,3 +116,22 @@ def at_once(count: int, action: Callable[[int], Any], *, timeout: float = 120) -
         thread.join(timeout=timeout)
     assert not any(t.is_alive() for t in threads), "a request never finished"
     return results
+
+
+@contextmanager
+def served_world(
+    url: str, folder: Path, extra: Callable[[Session, World], None] | None = None, **changes: Any
+) -> Iterator[tuple[LiveApp, World]]:
+    """The security suite's world (tests/security/world.py: every role and object), committed
+    to the migrated database at ``url`` (with what ``extra`` adds), and served for real."""
+    engine = make_engine(url, pool_size=2)
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            world = build(db)
+            if extra is not None:
+                extra(db, world)
+            db.commit()
+    finally:
+        engine.dispose()
+    with served(url, folder, **changes) as app:
+        yield app, world

@@ -30,15 +30,14 @@ from starlette.routing import Route
 from app.audit.models import AuditEvent
 from app.audit.service import record
 from app.config import Settings
-from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade
 from app.organisations.models import Organisation
 from app.rounds.models import Round
 from tests import factories
 from tests.conftest import _fresh_url
-from tests.live import LiveApp, served
-from tests.security.world import World, build
+from tests.live import LiveApp, served_world
+from tests.security.world import World
 
 EXTENSION = re.compile(r"\.(\{\w+\}|[a-z]+)$")
 #: Enough audit events that the audit CSV spans many of its chunks (and database batches).
@@ -159,31 +158,31 @@ class Served:
     clients: dict[str, Any]
 
 
+def _long_round_and_log(db: Session, world: World) -> None:
+    """A published round with many comments, and a long audit log."""
+    closed = db.get_one(Round, world.ids["closed"])
+    closed.published_at = closed.closes_at
+    org = db.get_one(Organisation, world.ids["organisation"])
+    for n in range(COMMENTS):
+        factories.comment(db, closed, world.people["rep"], org, f"Comment number {n}.")
+    for n in range(AUDIT_EVENTS):
+        record(db, world.people["moderator"].id, "test.filler", "round", closed.id, n=n)
+    db.flush()
+    world.ids["audit_events"] = db.scalar(select(func.count(AuditEvent.id))) or 0
+    world.ids["first_event"] = db.scalar(select(func.min(AuditEvent.id))) or 0
+    world.ids["year"] = closed.opens_at.year
+
+
 @pytest.fixture(scope="module")
-def served_world(
+def served_downloads(
     backend: str, postgres_server: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    """The security suite's world, with a long closed round and a long audit log, committed to
-    a database of its own and served for real."""
+    """The security suite's world, with a long published round and a long audit log, in a
+    database of its own, served for real."""
     folder = tmp_path_factory.mktemp(f"downloads-{backend}")
     url = _fresh_url(backend, postgres_server, folder)
     upgrade(url)
-    engine = make_engine(url, pool_size=2)
-    with Session(engine, expire_on_commit=False) as db:
-        world = build(db)
-        closed = db.get_one(Round, world.ids["closed"])
-        closed.published_at = closed.closes_at
-        org = db.get_one(Organisation, world.ids["organisation"])
-        for n in range(COMMENTS):
-            factories.comment(db, closed, world.people["rep"], org, f"Comment number {n}.")
-        for n in range(AUDIT_EVENTS):
-            record(db, world.people["moderator"].id, "test.filler", "round", closed.id, n=n)
-        db.commit()
-        world.ids["audit_events"] = db.scalar(select(func.count(AuditEvent.id))) or 0
-        world.ids["first_event"] = db.scalar(select(func.min(AuditEvent.id))) or 0
-        world.ids["year"] = closed.opens_at.year
-    engine.dispose()
-    with served(url, folder) as app:
+    with served_world(url, folder, _long_round_and_log) as (app, world):
         clients = {"anonymous": app.browser()}
         for role in ("rep", "observer", "moderator"):
             clients[role] = app.browser(world.people[role])
@@ -198,10 +197,10 @@ CASES = [(template, fetch) for template, fetches in DOWNLOADS.items() for fetch 
 @pytest.mark.parametrize(
     ("template", "fetch"), CASES, ids=[f"{f.role}:{f.path}" for _t, f in CASES]
 )
-def test_every_download_completes(served_world: Served, template: str, fetch: Fetch) -> None:
-    world = served_world.world
+def test_every_download_completes(served_downloads: Served, template: str, fetch: Fetch) -> None:
+    world = served_downloads.world
     path = fetch.path.format(**{k: v for k, v in world.ids.items()})
-    client = served_world.clients[fetch.role]
+    client = served_downloads.clients[fetch.role]
     with client.stream("GET", path) as response:
         body = b"".join(response.iter_bytes())  # a stream broken midway raises here
     assert response.status_code == 200, body[:2000]

@@ -413,6 +413,8 @@ def accept_invitation(
             address=client_address(request),
         )
     except DomainError as error:
+        if error.status_code == 410:
+            raise  # taken up in another browser a moment ago: the link's own page says so
         return render(
             request,
             "accounts/accept.html",
