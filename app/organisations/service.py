@@ -128,19 +128,16 @@ def register_organisation(
         group=parsed_group.value,
         country=country,
     )
-    try:
-        return _issue(
-            db,
-            actor,
-            organisation,
-            focal_point_name,
-            focal_point_email,
-            MandateRole.FOCAL_POINT,
-            None,
-            settings,
-        )
-    except DomainError as error:
-        raise DomainError(error.message, field="focal_point_email") from None
+    return _issue(
+        db,
+        actor,
+        organisation,
+        focal_point_name,
+        focal_point_email,
+        MandateRole.FOCAL_POINT,
+        None,
+        settings,
+    )
 
 
 def invite(
@@ -195,8 +192,8 @@ def invite_platform_user(
         raise DomainError(_("Choose moderator, observer or admin."), field="role") from None
     name = _clean(name, field="name", label=_("Name"), max_length=NAME_MAX)
     email = clean_email(email)
-    if db.scalar(select(exists().where(User.email == email))):
-        raise Conflict(_("An account with this email already exists."), field="email")
+    # whether the address has an account is not said here (see _issue): an account that
+    # speaks for an organisation is told so by the link, once its password is given
     return _create_invitation(db, actor, None, name, email, platform_role.value, None, settings)
 
 
@@ -210,43 +207,14 @@ def _issue(
     mandate_expires_at: datetime | None,
     settings: Settings,
 ) -> IssuedInvitation:
-    existing = db.scalar(select(User).where(User.email == email))
-    if existing is not None:
-        if existing.platform_role is not None:
-            raise DomainError(
-                _(
-                    "This person holds a platform role (moderator, observer or admin) "
-                    "and cannot also speak for an organisation."
-                ),
-                field="email",
-            )
-        speaking_for = _speaks_for_other(db, existing.id, organisation.id)
-        if speaking_for:
-            raise Conflict(
-                _("This person already speaks for %(organisation)s.")
-                % {"organisation": speaking_for},
-                field="email",
-            )
+    """The invitation, whatever the address: the inviter is told the same for an address with
+    no account, an account, one holding a platform role or one speaking for another
+    organisation (what accounts exist, and who speaks for whom, is not theirs to learn). The
+    person invited is told, on accepting with their password, if the mandate cannot be
+    theirs (``_check_still_possible``)."""
     return _create_invitation(
         db, actor, organisation, name, email, role.value, mandate_expires_at, settings
     )
-
-
-def _speaks_for_other(db: Session, user_id: int, organisation_id: int) -> str | None:
-    now = utcnow()
-    rows = db.execute(
-        select(Organisation.name, Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at)
-        .join(Organisation, Organisation.id == Mandate.organisation_id)
-        .where(
-            Mandate.user_id == user_id,
-            Mandate.organisation_id != organisation_id,
-            Mandate.revoked_at.is_(None),
-        )
-    ).all()
-    for row in rows:
-        if rules.mandate_is_active(row.starts_at, row.expires_at, row.revoked_at, now):
-            return str(row.name)
-    return None
 
 
 def _create_invitation(
