@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Scope, Send
@@ -313,6 +313,23 @@ def _add_error_handlers(app: FastAPI) -> None:
         # an id too large for the database's integers names nothing that exists
         return error_response(request, 404, TITLES[404], _("There is nothing at this address."))
 
+    @app.exception_handler(IntegrityError)
+    async def clash(request: Request, exc: IntegrityError) -> Response:
+        # a unique constraint met by a request racing another (two tabs, two browsers) that
+        # no service foresaw: the loser is told, nothing of it was saved
+        if not is_unique_violation(exc):
+            return await unexpected(request, exc)
+        log.warning("unique constraint met on %s %s", request.method, request.url.path)
+        return error_response(
+            request,
+            409,
+            TITLES[409],
+            _(
+                "The same change was just made by someone else, or in another of your tabs, "
+                "so yours was not saved. Reload the page to see where things stand."
+            ),
+        )
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
@@ -325,6 +342,13 @@ def _add_error_handlers(app: FastAPI) -> None:
                 "Please try again; if it happens again, tell the moderators."
             ),
         )
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """A duplicate refused by a unique constraint (not a missing reference or a failed check)."""
+    if getattr(error.orig, "sqlstate", None) == "23505":  # PostgreSQL's unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(error.orig)  # SQLite
 
 
 def app_from_env() -> ASGIApp:

@@ -230,14 +230,15 @@ def two_factor_confirm(
     db: DbSession,
     viewer: CurrentViewer,
     code: Annotated[str, Form(max_length=40)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
     try:
-        codes = two_factor.confirm_enrolment(db, user, code)
-    except DomainError as error:
-        return _two_factor_page(
-            request, db, user, errors={"code": error.message}, status_code=error.status_code
+        codes = two_factor.confirm_enrolment(
+            db, user, code, password, _settings(request), client_address(request)
         )
+    except DomainError as error:
+        return _password_refused(request, db, user, error.field or "code", error)
     # sessions opened with the password alone end here; this browser gets a new one
     service.revoke_all_sessions(db, user.id)
     token = service.start_session(
@@ -367,12 +368,14 @@ def change_password(
         )
     except DomainError as error:
         db.commit()  # a wrong current password counts towards the sign-in limits
-        return render(
+        response = render(
             request,
             "accounts/account.html",
             {"errors": {error.field or "new_password": error.message}, "done": False},
             status_code=error.status_code,
         )
+        response.headers.update(error.headers or {})  # Retry-After, once the limit is met
+        return response
     user_id = viewer.user_id
     token = service.start_session(
         db, db.get_one(User, user_id), settings, request.headers.get("user-agent", "")
@@ -413,6 +416,8 @@ def accept_invitation(
             address=client_address(request),
         )
     except DomainError as error:
+        if error.status_code == 410:
+            raise  # taken up in another browser a moment ago: the link's own page says so
         return render(
             request,
             "accounts/accept.html",

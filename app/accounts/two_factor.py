@@ -106,12 +106,20 @@ def begin_enrolment(db: Session, user: User) -> str:
     return user.totp_secret
 
 
-def confirm_enrolment(db: Session, user: User, code: str) -> list[str]:
-    """Turn two-factor sign-in on once the app shows the right code; the recovery codes."""
+def confirm_enrolment(
+    db: Session, user: User, code: str, password: str, settings: Settings, address: str
+) -> list[str]:
+    """Turn two-factor sign-in on once the app shows the right code and the person gives their
+    password (it changes how they sign in, and ends their other sessions: a session alone,
+    perhaps left open on a shared computer, is not enough); the recovery codes. A wrong
+    password counts towards the sign-in limits; the caller commits, failure included."""
+    from app.accounts.service import reverify_password
+
     if user.totp_enabled_at is not None:
         raise Conflict(_("Two-factor sign-in is already on for this account."))
     if user.totp_secret is None:
         raise DomainError(_("Start again: open the two-factor page to get a new code."))
+    reverify_password(db, user, password, settings, address, "password")
     step = matching_step(user.totp_secret, code, None, utcnow())
     if step is None:
         raise DomainError(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import Select, select
+from sqlalchemy import Connection, Select, select
+from starlette.background import BackgroundTask
 
 from app.accounts.deps import CurrentViewer
 from app.accounts.models import User
@@ -18,6 +19,7 @@ from app.audit.models import AuditEvent
 from app.audit.service import shared
 from app.db import DbSession, read
 from app.errors import Forbidden
+from app.exports import stream
 from app.exports.cells import spreadsheet_safe
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
@@ -72,6 +74,7 @@ def audit_log(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
+    connections: stream.ExportConnections,
     action: Annotated[str, Query(max_length=60)] = "",
     subject_type: Annotated[str, Query(max_length=40)] = "",
     subject_id: Annotated[int | None, Query()] = None,
@@ -82,10 +85,19 @@ def audit_log(
         raise Forbidden(_("The audit log is for moderators, administrators and observers."))
     query = _query(action, subject_type, subject_id)
     if format == "csv":
+        # like every download: read from a snapshot connection of its own, in a transaction
+        # (a streamed read needs one on PostgreSQL), one of the few download slots
+        db.commit()
+        slots: stream.ExportSlots = request.app.state.export_slots
+        release = slots.take()
         return StreamingResponse(
-            _csv_rows(db, query),
+            stream.in_threadpool(lambda: _csv_chunks(connections, query), release),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="tripartite-audit.csv"'},
+            headers={
+                "Content-Disposition": 'attachment; filename="tripartite-audit.csv"',
+                "Cache-Control": "private, no-store",
+            },
+            background=BackgroundTask(release),  # if the body was never started
         )
     rows = read(db, query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     events = [
@@ -126,11 +138,17 @@ def _subject(subject_type: str, subject_id: int | None) -> str:
     return _("%(type)s %(id)s") % {"type": name, "id": subject_id}
 
 
-def _csv_rows(db: DbSession, query: AnySelect) -> Iterator[str]:
+def _csv_chunks(source: stream.ConnectionSource, query: AnySelect) -> Generator[bytes, None, None]:
+    with source() as conn:
+        for text in _csv_rows(conn, query):
+            yield text.encode()
+
+
+def _csv_rows(conn: Connection, query: AnySelect) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for row in db.execute(query.execution_options(yield_per=500)):
+    for row in conn.execute(query.execution_options(yield_per=500)):
         writer.writerow(
             [
                 spreadsheet_safe(v)

@@ -22,7 +22,7 @@ from app.i18n import gettext as _
 from app.positions.service import as_domain_error, current_status, invited_organisation_ids
 from app.rounds import rules as round_rules
 from app.rounds.models import Round, RoundInvitation
-from app.rounds.service import claim_round, lock_round, require_moderator
+from app.rounds.service import claim_round, lock_numbering, lock_round, require_moderator
 from app.vocabulary import RoundStatus
 
 
@@ -307,6 +307,7 @@ def publish_revision(db: Session, viewer: Viewer, round_id: int, revision: Revis
     title, brief, paragraphs = _checked(revision)
     lock_round(db, round_id)
     check_revision(db, viewer, round_id)  # again, under the lock: one revision per round
+    lock_numbering(db, previous.consultation_id)  # a round created meanwhile takes another
     number = next_number(db, previous.consultation_id)
     round_ = _next_round(previous, number, title, brief, revision)
     round_.created_by_id = viewer.user_id

@@ -6,6 +6,7 @@ its author still sees it, and every action is in the audit log with its reason."
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.rules import Viewer
@@ -103,8 +104,14 @@ def flag(
         organisation_id=speaking.organisation_id,
         reason=why,
     )
-    db.add(new)
-    db.flush()
+    try:
+        with db.begin_nested():  # the same person flagging from another tab at the same moment
+            db.add(new)
+            db.flush()
+    except IntegrityError:
+        raise Conflict(
+            _("You have already flagged this comment; a moderator will review it.")
+        ) from None
     record(
         db, viewer.user_id, "comment.flagged", "comment", comment_id, reason=why, round_id=round_id
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts import rules
@@ -107,11 +108,16 @@ def register_organisation(
         focal_point_email = clean_email(focal_point_email)
     except DomainError as error:
         raise DomainError(error.message, field="focal_point_email") from None
+    taken = Conflict(_("An organisation with this name is already registered."), field="name")
     if db.scalar(select(exists().where(func.lower(Organisation.name) == name.lower()))):
-        raise Conflict(_("An organisation with this name is already registered."), field="name")
+        raise taken
     organisation = Organisation(name=name, group_name=parsed_group.value, country=country)
-    db.add(organisation)
-    db.flush()
+    try:
+        with db.begin_nested():  # registered in another tab at the same moment
+            db.add(organisation)
+            db.flush()
+    except IntegrityError:
+        raise taken from None
     record(
         db,
         actor.user_id,
@@ -122,19 +128,16 @@ def register_organisation(
         group=parsed_group.value,
         country=country,
     )
-    try:
-        return _issue(
-            db,
-            actor,
-            organisation,
-            focal_point_name,
-            focal_point_email,
-            MandateRole.FOCAL_POINT,
-            None,
-            settings,
-        )
-    except DomainError as error:
-        raise DomainError(error.message, field="focal_point_email") from None
+    return _issue(
+        db,
+        actor,
+        organisation,
+        focal_point_name,
+        focal_point_email,
+        MandateRole.FOCAL_POINT,
+        None,
+        settings,
+    )
 
 
 def invite(
@@ -189,8 +192,8 @@ def invite_platform_user(
         raise DomainError(_("Choose moderator, observer or admin."), field="role") from None
     name = _clean(name, field="name", label=_("Name"), max_length=NAME_MAX)
     email = clean_email(email)
-    if db.scalar(select(exists().where(User.email == email))):
-        raise Conflict(_("An account with this email already exists."), field="email")
+    # whether the address has an account is not said here (see _issue): an account that
+    # speaks for an organisation is told so by the link, once its password is given
     return _create_invitation(db, actor, None, name, email, platform_role.value, None, settings)
 
 
@@ -204,43 +207,14 @@ def _issue(
     mandate_expires_at: datetime | None,
     settings: Settings,
 ) -> IssuedInvitation:
-    existing = db.scalar(select(User).where(User.email == email))
-    if existing is not None:
-        if existing.platform_role is not None:
-            raise DomainError(
-                _(
-                    "This person holds a platform role (moderator, observer or admin) "
-                    "and cannot also speak for an organisation."
-                ),
-                field="email",
-            )
-        speaking_for = _speaks_for_other(db, existing.id, organisation.id)
-        if speaking_for:
-            raise Conflict(
-                _("This person already speaks for %(organisation)s.")
-                % {"organisation": speaking_for},
-                field="email",
-            )
+    """The invitation, whatever the address: the inviter is told the same for an address with
+    no account, an account, one holding a platform role or one speaking for another
+    organisation (what accounts exist, and who speaks for whom, is not theirs to learn). The
+    person invited is told, on accepting with their password, if the mandate cannot be
+    theirs (``_check_still_possible``)."""
     return _create_invitation(
         db, actor, organisation, name, email, role.value, mandate_expires_at, settings
     )
-
-
-def _speaks_for_other(db: Session, user_id: int, organisation_id: int) -> str | None:
-    now = utcnow()
-    rows = db.execute(
-        select(Organisation.name, Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at)
-        .join(Organisation, Organisation.id == Mandate.organisation_id)
-        .where(
-            Mandate.user_id == user_id,
-            Mandate.organisation_id != organisation_id,
-            Mandate.revoked_at.is_(None),
-        )
-    ).all()
-    for row in rows:
-        if rules.mandate_is_active(row.starts_at, row.expires_at, row.revoked_at, now):
-            return str(row.name)
-    return None
 
 
 def _create_invitation(
@@ -289,9 +263,17 @@ class InvitationView:
     existing_account: bool
 
 
-def open_invitation(db: Session, token: str) -> tuple[Invitation, InvitationView]:
-    """The invitation behind a link, if it can still be used (410 when used or expired)."""
-    invitation = db.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+def open_invitation(
+    db: Session, token: str, *, lock: bool = False
+) -> tuple[Invitation, InvitationView]:
+    """The invitation behind a link, if it can still be used (410 when used or expired).
+
+    ``lock``: read it afresh and lock it until commit, so that of several browsers using the
+    link at once one takes it up and the others find it used."""
+    query = select(Invitation).where(Invitation.token_hash == hash_token(token))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    invitation = db.scalar(query)
     if invitation is None:
         raise NotFound(_("This invitation link is not valid. Check that you copied all of it."))
     state = rules.invitation_state(
@@ -329,7 +311,7 @@ def accept_invitation(
 
     Creates the mandate (or grants the platform role). The link cannot be used again.
     """
-    invitation, _view = open_invitation(db, token)
+    invitation, _view = open_invitation(db, token, lock=True)
     name = _clean(name, field="name", label=_("Your name"), max_length=NAME_MAX)
     user = db.scalar(select(User).where(User.email == invitation.email))
     if user is None:
@@ -344,8 +326,19 @@ def accept_invitation(
             password_hash=hash_password(password),
             platform_role=None,
         )
-        db.add(user)
-        db.flush()
+        try:
+            # another invitation to this address taken up at the same moment made the account
+            with db.begin_nested():
+                db.add(user)
+                db.flush()
+        except IntegrityError:
+            raise Conflict(
+                _(
+                    "An account with this email was created a moment ago. Open the link again "
+                    "and confirm with that account's password."
+                ),
+                field="password",
+            ) from None
     else:
         # an existing account proves its password through the sign-in limiter: the link is
         # no way around the limits (nor, in the route, around a second factor)

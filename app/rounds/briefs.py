@@ -49,10 +49,15 @@ def versions(db: Session, round_id: int) -> dict[str, str]:
     }
 
 
-def _editable(db: Session, viewer: Viewer, round_id: int) -> Round:
+def _editable(db: Session, viewer: Viewer, round_id: int, *, lock: bool = False) -> Round:
+    """The round whose brief versions the viewer may change; ``lock``: read afresh and locked
+    until commit, so that two saves at the same moment (two tabs) come one after the other."""
     if not viewer.may_moderate:
         raise Forbidden(_("Only moderators add the brief in other languages."))
-    round_ = db.get(Round, round_id)
+    query = select(Round).where(Round.id == round_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    round_ = db.scalar(query)
     if round_ is None:
         raise NotFound(_("There is no such round."))
     return round_
@@ -63,7 +68,7 @@ def load(db: Session, viewer: Viewer, round_id: int) -> Round:
 
 
 def set_original_language(db: Session, viewer: Viewer, round_id: int, language: str) -> None:
-    round_ = _editable(db, viewer, round_id)
+    round_ = _editable(db, viewer, round_id, lock=True)
     if language not in i18n.LANGUAGES:
         raise DomainError(_("Choose English, Français or Español."), field="original_language")
     if language == round_.brief_language:
@@ -79,7 +84,7 @@ def set_original_language(db: Session, viewer: Viewer, round_id: int, language: 
 def save_version(db: Session, viewer: Viewer, round_id: int, language: str, text: str) -> bool:
     """Add, replace or (with an empty text) remove the brief in ``language``. Returns whether a
     version now exists."""
-    round_ = _editable(db, viewer, round_id)
+    round_ = _editable(db, viewer, round_id, lock=True)
     if language not in i18n.LANGUAGES:
         raise DomainError(_("Choose English, Français or Español."), field="language")
     if language == round_.brief_language:

@@ -171,6 +171,7 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         raise DomainError(
             _("One of the chosen organisations does not exist."), field="organisations"
         )
+    lock_numbering(db, consultation_id)
     number = (
         db.scalar(select(func.max(Round.number)).where(Round.consultation_id == consultation_id))
         or 0
@@ -278,6 +279,17 @@ def lock_round(db: Session, round_id: int) -> Round:
     return round_
 
 
+def lock_numbering(db: Session, consultation_id: int) -> None:
+    """Lock the consultation until commit before numbering a new round of it, so that rounds
+    created at the same moment take one number each: ``FOR NO KEY UPDATE`` on PostgreSQL
+    (rounds can still be added under it; another numbering waits), SQLite's write lock."""
+    db.execute(
+        select(Consultation.id)
+        .where(Consultation.id == consultation_id)
+        .with_for_update(key_share=True)
+    )
+
+
 def claim_round(db: Session, round_id: int) -> tuple[RoundStatus, bool]:
     """Bump the round's version and read its state in one statement, at the end of a write.
 
@@ -309,7 +321,8 @@ def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | 
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
     if round_.status != RoundStatus.DRAFT.value:
-        raise DomainError(_("Only a draft round can be opened or scheduled."))
+        # opened a moment ago, perhaps in another tab
+        raise DomainError(_("Only a draft round can be opened or scheduled."), status_code=409)
     missing = missing_groups(db, round_id)
     if missing:
         invite = _INVITE_MISSING[tuple(missing)]

@@ -52,3 +52,36 @@ def test_the_audit_log_refuses_truncate_on_postgresql(db, backend):
     with pytest.raises(DBAPIError, match="append-only"):
         with db.begin_nested():
             db.execute(text("TRUNCATE audit_events CASCADE"))
+
+
+def test_a_unique_constraint_met_unforeseen_is_a_409_with_a_message(make_client, db, monkeypatch):
+    """What no service foresaw (a race on a unique constraint): the loser is told, on both
+    databases (their errors differ), and a page, not a 500."""
+    from app.organisations.models import Organisation
+
+    browser = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.OBSERVER))
+    taken = factories.organisation(db).name
+
+    def clash(session, _viewer):
+        session.add(Organisation(name=taken, group_name="workers", country="Ardenia"))
+        session.flush()
+
+    monkeypatch.setattr(rounds, "visible_consultations", clash)
+    page = browser.get("/")
+    assert page.status_code == 409
+    text = text_of(page.text)
+    assert "in another of your tabs" in text and "Something went wrong" not in text
+
+
+def test_another_integrity_error_stays_an_unexpected_error(make_client, db, monkeypatch):
+    from app.organisations.models import Organisation
+
+    browser = signed_in(make_client, db, factories.user(db, platform_role=PlatformRole.OBSERVER))
+
+    def broken(session, _viewer):
+        session.add(Organisation(name="No group", group_name=None, country="Ardenia"))
+        session.flush()
+
+    monkeypatch.setattr(rounds, "visible_consultations", broken)
+    page = browser.get("/")
+    assert page.status_code == 500 and "Something went wrong" in text_of(page.text)

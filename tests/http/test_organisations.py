@@ -154,20 +154,50 @@ def test_focal_point_mandates_and_revokes_a_representative(make_client, db):
     assert "No active mandate" in home
 
 
-def test_a_duplicate_email_is_refused_when_it_speaks_for_another_organisation(make_client, db):
-    union = factories.organisation(db, Group.WORKERS)
+def test_inviting_someone_who_speaks_for_another_organisation_is_told_to_them_not_the_inviter(
+    make_client, db
+):
+    union = factories.organisation(db, Group.WORKERS, name="First Union")
     other = factories.organisation(db, Group.EMPLOYERS)
     taken = factories.member(db, union)
+    moderator = factories.user(db, platform_role=PlatformRole.MODERATOR)
     focal = factories.member(db, other, MandateRole.FOCAL_POINT)
     fp = make_client()
     fp.sign_in(focal.email, factories.PASSWORD)
-    response = fp.submit(
-        f"/organisations/{other.id}/invitations",
-        {"name": "Someone", "email": taken.email, "role": "representative"},
+    # the focal point is told the same as for anyone: nothing about the address's account
+    for person in (taken, moderator):
+        response = fp.submit(
+            f"/organisations/{other.id}/invitations",
+            {"name": "Someone", "email": person.email, "role": "representative"},
+        )
+        assert response.status_code == 201
+        said = text_of(response.text)
+        assert f"Invitation created for Someone ({person.email})" in said
+        assert "First Union" not in said and "platform role" not in said
+        # the person invited is told, once they confirm it is them with their password
+        refused = accept(make_client(), invitation_path(response.text), password=factories.PASSWORD)
+        assert refused.status_code == 409
+        told = text_of(refused.text)
+        if person is taken:
+            assert "This account already speaks for First Union" in told
+        else:
+            assert "This account holds a platform role" in told
+    assert len(db.scalars(select(Mandate).where(Mandate.user_id == taken.id)).all()) == 1
+
+
+def test_inviting_an_existing_account_to_a_platform_role_says_nothing_of_it(make_client, db):
+    admin = signed_in_admin(make_client, db)
+    someone = factories.user(db)
+    db.commit()
+    invited = admin.submit(
+        "/admin/people/invitations", {"name": "Obi", "email": someone.email, "role": "observer"}
     )
-    assert response.status_code == 409
-    assert "already speaks for" in text_of(response.text)
-    assert f'value="{taken.email}"' in response.text
+    assert invited.status_code == 201
+    assert "already exists" not in text_of(invited.text)
+    # the account takes the role up with its own password
+    taken_up = accept(make_client(), invitation_path(invited.text), password=factories.PASSWORD)
+    assert taken_up.status_code == 303
+    assert db.get(User, someone.id).platform_role == PlatformRole.OBSERVER.value
 
 
 def test_mandate_expiry_must_be_a_future_date(make_client, db):

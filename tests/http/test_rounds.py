@@ -179,8 +179,8 @@ def test_a_round_opens_only_when_all_three_groups_are_invited(make_client, db):
         f"/rounds/{complete}/positions", {"stance": "support", "base_version": "0"}
     )
     assert posted.status_code == 303
-    # opening twice is refused
-    assert moderator.submit(f"/rounds/{complete}/open").status_code == 422
+    # opening twice is refused (409: it is open already, perhaps opened in another tab)
+    assert moderator.submit(f"/rounds/{complete}/open").status_code == 409
 
 
 def test_a_scheduled_round_opens_by_itself_on_time(make_client, db):

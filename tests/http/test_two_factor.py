@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import UserSession
+from app.accounts.models import LoginAttempt, UserSession
 from app.accounts.two_factor import current_code, matching_step, new_secret
 from app.vocabulary import Group, MandateRole, PlatformRole
 from tests import factories
@@ -47,9 +47,14 @@ def test_a_moderator_without_a_second_factor_must_set_one_up_first(make_client, 
     page = browser.get("/account/two-factor")
     assert "<svg" in page.text  # the QR code
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text).group(1)
-    wrong = browser.submit("/account/two-factor/confirm", {"code": "000000"})
+    wrong = browser.submit(
+        "/account/two-factor/confirm", {"code": "000000", "password": factories.PASSWORD}
+    )
     assert wrong.status_code == 422 and "does not match" in text_of(wrong.text)
-    done = browser.submit("/account/two-factor/confirm", {"code": current_code(secret)})
+    done = browser.submit(
+        "/account/two-factor/confirm",
+        {"code": current_code(secret), "password": factories.PASSWORD},
+    )
     assert done.status_code == 200
     codes = re.findall(r"<code>([a-z2-7]{4}(?:-[a-z2-7]{4}){5})</code>", done.text)
     assert len(codes) == 10
@@ -89,7 +94,10 @@ def test_a_recovery_code_signs_in_once(make_client, db):
     browser = signed_in(make_client, db, person)
     browser.submit("/account/two-factor/start")
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', browser.get("/account/two-factor").text)
-    done = browser.submit("/account/two-factor/confirm", {"code": current_code(secret.group(1))})
+    done = browser.submit(
+        "/account/two-factor/confirm",
+        {"code": current_code(secret.group(1)), "password": factories.PASSWORD},
+    )
     code = re.findall(r"<code>([a-z2-7]{4}(?:-[a-z2-7]{4}){5})</code>", done.text)[0]
     for expected in (303, 401):
         other = make_client()
@@ -118,7 +126,10 @@ def test_representatives_may_turn_it_on_and_off_moderators_may_not(make_client, 
     assert browser.get("/").status_code == 200  # not required
     browser.submit("/account/two-factor/start")
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', browser.get("/account/two-factor").text)
-    browser.submit("/account/two-factor/confirm", {"code": current_code(secret.group(1))})
+    browser.submit(
+        "/account/two-factor/confirm",
+        {"code": current_code(secret.group(1)), "password": factories.PASSWORD},
+    )
     db.refresh(representative)
     assert representative.totp_enabled_at is not None
     wrong = browser.submit("/account/two-factor/off", {"password": "not it"})
@@ -169,7 +180,10 @@ def test_enrolling_ends_the_sessions_opened_with_the_password_alone(make_client,
     assert poll.status_code == 204 and "hx-redirect" not in poll.headers
     mine.submit("/account/two-factor/start")
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', mine.get("/account/two-factor").text)
-    done = mine.submit("/account/two-factor/confirm", {"code": current_code(secret.group(1))})
+    done = mine.submit(
+        "/account/two-factor/confirm",
+        {"code": current_code(secret.group(1)), "password": factories.PASSWORD},
+    )
     assert done.status_code == 200
     assert mine.get("/moderation").status_code == 200  # this browser carries on
     assert other.get("/moderation").headers["location"].startswith("/login")  # the other ended
@@ -203,3 +217,36 @@ def test_a_signed_in_session_cannot_guess_the_password_without_limit(make_client
     assert statuses[:5] == [422] * 5 and statuses[5] == 429
     right = {"current_password": factories.PASSWORD, "new_password": "a brand new passphrase"}
     assert browser.submit("/account/password", right).status_code == 429  # until the wait ends
+
+
+def test_turning_it_on_asks_for_the_password_and_a_session_alone_is_not_enough(make_client, db):
+    person = factories.user(db)
+    browser, other = signed_in(make_client, db, person), signed_in(make_client, db, person)
+    browser.submit("/account/two-factor/start")
+    page = browser.get("/account/two-factor").text
+    assert 'name="password"' in page and 'autocomplete="current-password"' in page
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    for password in ("", "not my password"):
+        refused = browser.submit(
+            "/account/two-factor/confirm", {"code": current_code(secret), "password": password}
+        )
+        assert refused.status_code == 422
+        assert 'id="f-password-error"' in refused.text
+        assert "That is not your current password." in text_of(refused.text)
+        db.refresh(person)
+        assert person.totp_enabled_at is None  # still off
+        assert other.get("/").status_code == 200  # and the other session lives on
+    failures = db.scalars(
+        select(LoginAttempt).where(
+            LoginAttempt.email == person.email, LoginAttempt.succeeded.is_(False)
+        )
+    ).all()
+    assert len(failures) == 2  # counted towards the sign-in limits
+    done = browser.submit(
+        "/account/two-factor/confirm",
+        {"code": current_code(secret), "password": factories.PASSWORD},
+    )
+    assert done.status_code == 200
+    db.refresh(person)
+    assert person.totp_enabled_at is not None
+    assert other.get("/").headers["location"].startswith("/login")  # ended with it

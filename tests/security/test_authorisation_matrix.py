@@ -126,7 +126,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/account/two-factor/confirm"): Case(
         expect("ok", anonymous="login", token="login", moderator="409", admin="409"),
-        data={"code": "123456"},
+        data={"code": "123456", "password": "{password}"},
         why="422 without an enrolment begun; 409 for the enrolled",
     ),
     ("POST", "/account/two-factor/recovery-codes"): Case(page(), data={"password": "{password}"}),
