@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -46,11 +46,13 @@ templates.env.globals["time_zones"] = i18n.time_zones
 templates.env.auto_reload = False  # no stat() per include: restart to see template changes
 
 
-def datetime_format(value: Any, fmt: str = "") -> str:
+def datetime_format(value: datetime | date | None, fmt: str = "") -> str:
     """Dates in the reader's language; ``fmt`` "%d %b %Y" (any date-only format) drops the
-    time."""
+    time. Never raises (see ``i18n.format_datetime``)."""
     if value is None:
         return ""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(), tzinfo=UTC)
     return i18n.format_datetime(value, with_time="%H" in fmt or not fmt)
 
 
@@ -58,6 +60,10 @@ def time_left(deadline: datetime | None, now: datetime) -> str:
     """“3 days 4 hours”, “2 hours 5 minutes”, “4 minutes”: how long until the deadline."""
     if deadline is None:
         return ""
+    if deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
     seconds = int((deadline - now).total_seconds())
     if seconds <= 0:
         return i18n.gettext("no time")
