@@ -80,6 +80,13 @@ def time_left(deadline: datetime | None, now: datetime) -> str:
     return " ".join(words) or i18n.gettext("less than a minute")
 
 
+def isolated(value: object) -> Markup:
+    """A name (a person's, an organisation's) isolated from the text around it, in ``<bdi>``:
+    its direction (an Arabic or Hebrew name in an English sentence, or a right-to-left override
+    stored before names were checked) never turns the words next to it around. Escaped."""
+    return Markup("<bdi>%s</bdi>") % ("" if value is None else value)
+
+
 def trusted_html(value: str | None) -> Markup:
     """HTML that was sanitised when it was written (``*_html`` columns) — never raw input."""
     return Markup(value or "")
@@ -121,6 +128,7 @@ templates.env.filters["datetime"] = datetime_format
 templates.env.filters["time_left"] = time_left
 templates.env.filters["markup"] = trusted_html
 templates.env.filters["markdown"] = markdown_filter
+templates.env.filters["bdi"] = isolated
 templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
 
 
