@@ -304,3 +304,33 @@ def test_the_loop_outlives_a_failed_run(fresh_url, tmp_path, smtp, monkeypatch):
     assert "RuntimeError: the database went away" in result.output
     assert "12 sent, 1 failed" in result.output and "0 sent, 0 failed" in result.output
     assert _recipients(inbox) == expected
+
+
+class HangsUpOnOne(Inbox):
+    """A server that answers one recipient "421" (closing the connection, as a server going
+    away does): the emails after it are still delivered, over a new connection."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address == "hang-up@test.example":
+            return "421 closing the connection"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_server_hanging_up_on_one_email_holds_up_no_other(db, settings):
+    inbox = HangsUpOnOne()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        now = utcnow()
+        emails = [f"n{n}@test.example" for n in range(5)]
+        emails[2] = "hang-up@test.example"
+        rows = [_outbox(db, address, now=now) for address in emails]
+        db.commit()
+        mail = mail_settings(settings, controller.port)
+        assert service.deliver(db, mail, now, settle=db.commit) == (4, 1)
+        assert _recipients(inbox) == sorted(e for e in emails if e != "hang-up@test.example")
+        db.refresh(rows[2])
+        assert rows[2].sent_at is None and "SMTPRecipientsRefused" in rows[2].last_error
+    finally:
+        controller.stop()

@@ -278,17 +278,10 @@ def deliver(
     try:
         server = _connect(settings)
     except (OSError, smtplib.SMTPException) as error:
-        failed = 0
-        for email_id in due:
-            email = _claim(db, email_id, now)
-            if email is not None:
-                _failed(email, now, error)
-                failed += 1
-        settle()
-        return 0, failed
+        return 0, _fail_all(db, due, now, error, settle)
     sent = failed = 0
-    with server:
-        for email_id in due:
+    try:
+        for index, email_id in enumerate(due):
             email = _claim(db, email_id, now)
             if email is None:  # another sender has it, or has sent it
                 settle()
@@ -298,12 +291,42 @@ def deliver(
             except Exception as error:  # noqa: BLE001 - whatever it is, it concerns this email
                 _failed(email, now, error)
                 failed += 1
-            else:
-                email.sent_at = now
-                email.attempts += 1
-                sent += 1
+                settle()
+                if server.sock is None:  # the server hung up (421): the next ones reconnect
+                    try:
+                        server = _connect(settings)
+                    except (OSError, smtplib.SMTPException) as again:
+                        rest = due[index + 1 :]
+                        return sent, failed + _fail_all(db, rest, now, again, settle)
+                continue
+            email.sent_at = now
+            email.attempts += 1
+            sent += 1
             settle()
+    finally:
+        _hang_up(server)
     return sent, failed
+
+
+def _fail_all(
+    db: Session, ids: list[int], now: datetime, error: BaseException, settle: Callable[[], None]
+) -> int:
+    """No connection to the mail server: each email is retried later."""
+    failed = 0
+    for email_id in ids:
+        email = _claim(db, email_id, now)
+        if email is not None:
+            _failed(email, now, error)
+            failed += 1
+    settle()
+    return failed
+
+
+def _hang_up(server: smtplib.SMTP) -> None:
+    try:
+        server.quit()
+    except (OSError, smtplib.SMTPException):
+        server.close()
 
 
 def _claim(db: Session, email_id: int, now: datetime) -> OutboxEmail | None:
