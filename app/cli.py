@@ -187,25 +187,36 @@ def send_mail(
     """Queue reminders and emails for notifications, then deliver the outbox over SMTP."""
     import time
 
-    from app.db import utcnow
-    from app.notifications import service
-
     settings = Settings()
     while True:
-        with _session(settings) as db:
-            now = utcnow()
-            reminders = service.queue_reminders(db, now)
-            queued = service.queue_emails(db, settings, now)
-            db.commit()
-            sent, failed = service.deliver(db, settings, now)
-            db.commit()
-        typer.echo(
-            f"{reminders} reminders, {queued} emails queued, {sent} sent, "
-            f"{failed} failed (retried later)"
-        )
+        try:
+            _send_mail_once(settings)
+        except Exception as error:  # noqa: BLE001 - the loop outlives one bad run
+            typer.echo(f"error: {type(error).__name__}: {error}", err=True)
+            if loop <= 0:
+                raise typer.Exit(1) from None
         if loop <= 0:
             return
         time.sleep(loop)
+
+
+def _send_mail_once(settings: Settings) -> None:
+    from app.db import utcnow
+    from app.notifications import service
+
+    with _session(settings) as db:
+        now = utcnow()
+        reminders = service.queue_reminders(db, now)
+        queued = service.queue_emails(db, settings, now)
+        db.commit()
+        # each email's outcome is committed as soon as it is known: one that fails never
+        # holds up, nor sends twice, the emails before and after it
+        sent, failed = service.deliver(db, settings, now, settle=db.commit)
+        db.commit()
+    typer.echo(
+        f"{reminders} reminders, {queued} emails queued, {sent} sent, "
+        f"{failed} failed (retried later)"
+    )
 
 
 token_cli = typer.Typer(

@@ -151,15 +151,33 @@ class Labels(Mapping[Any, str]):
 
 def format_datetime(value: datetime, with_time: bool = True) -> str:
     """A timestamp in the reader's language and time zone, always saying which zone (deadlines
-    are read across time zones): "28 Nov 2026, 09:30 UTC", "28 nov. 2026, 10:30 UTC+01:00"."""
-    zone = ZoneInfo(_zone.get())
+    are read across time zones): "28 Nov 2026, 09:30 UTC", "28 nov. 2026, 10:30 UTC+01:00".
+
+    Never raises, whatever the date: at the ends of the calendar (31 December 9999 read east of
+    UTC is in year 10000) the time is written in UTC instead, and if even that cannot be
+    written, in ISO 8601."""
     when = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    when = when.astimezone(zone)
+    local = _in_zone(when, ZoneInfo(_zone.get()))
     language = _current.get()
-    if not with_time:
-        return babel_dates.format_date(when, "dd MMM y", locale=language)
-    text = babel_dates.format_datetime(when, "dd MMM y, HH:mm", tzinfo=zone, locale=language)
-    return f"{text} {zone_label(when)}"
+    try:
+        if not with_time:
+            return babel_dates.format_date(local, "dd MMM y", locale=language)
+        # the time is converted already: babel only writes it (no zone in the pattern)
+        text = babel_dates.format_datetime(local, "dd MMM y, HH:mm", locale=language)
+    except (OverflowError, ValueError, ArithmeticError, LookupError, TypeError):
+        return local.isoformat(timespec="minutes") if with_time else local.date().isoformat()
+    return f"{text} {zone_label(local)}"
+
+
+def _in_zone(when: datetime, zone: ZoneInfo) -> datetime:
+    """``when`` in ``zone``; in UTC when that would leave the calendar (years 1 to 9999); as it
+    is when even that would."""
+    for target in (zone, UTC):
+        try:
+            return when.astimezone(target)
+        except (OverflowError, ValueError):
+            continue
+    return when
 
 
 def zone_label(when: datetime) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -46,11 +46,13 @@ templates.env.globals["time_zones"] = i18n.time_zones
 templates.env.auto_reload = False  # no stat() per include: restart to see template changes
 
 
-def datetime_format(value: Any, fmt: str = "") -> str:
+def datetime_format(value: datetime | date | None, fmt: str = "") -> str:
     """Dates in the reader's language; ``fmt`` "%d %b %Y" (any date-only format) drops the
-    time."""
+    time. Never raises (see ``i18n.format_datetime``)."""
     if value is None:
         return ""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(), tzinfo=UTC)
     return i18n.format_datetime(value, with_time="%H" in fmt or not fmt)
 
 
@@ -58,6 +60,10 @@ def time_left(deadline: datetime | None, now: datetime) -> str:
     """“3 days 4 hours”, “2 hours 5 minutes”, “4 minutes”: how long until the deadline."""
     if deadline is None:
         return ""
+    if deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
     seconds = int((deadline - now).total_seconds())
     if seconds <= 0:
         return i18n.gettext("no time")
@@ -72,6 +78,13 @@ def time_left(deadline: datetime | None, now: datetime) -> str:
     parts = [(days, "day"), (hours, "hour")] if days else [(hours, "hour"), (minutes, "minute")]
     words = [units[unit](n) for n, unit in parts if n]
     return " ".join(words) or i18n.gettext("less than a minute")
+
+
+def isolated(value: object) -> Markup:
+    """A name (a person's, an organisation's) isolated from the text around it, in ``<bdi>``:
+    its direction (an Arabic or Hebrew name in an English sentence, or a right-to-left override
+    stored before names were checked) never turns the words next to it around. Escaped."""
+    return Markup("<bdi>%s</bdi>") % ("" if value is None else value)
 
 
 def trusted_html(value: str | None) -> Markup:
@@ -115,6 +128,7 @@ templates.env.filters["datetime"] = datetime_format
 templates.env.filters["time_left"] = time_left
 templates.env.filters["markup"] = trusted_html
 templates.env.filters["markdown"] = markdown_filter
+templates.env.filters["bdi"] = isolated
 templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
 
 

@@ -206,4 +206,8 @@ def text_of(html: str) -> str:
     """The visible text of a page, whitespace folded (for asserting what a person reads)."""
     from bs4 import BeautifulSoup
 
-    return re.sub(r"\s+", " ", BeautifulSoup(html, "html.parser").get_text(" ")).strip()
+    soup = BeautifulSoup(html, "html.parser")
+    for isolated in soup.find_all("bdi"):  # a name inside its sentence: no space around it
+        isolated.unwrap()
+    soup.smooth()
+    return re.sub(r"\s+", " ", soup.get_text(" ")).strip()

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -136,6 +137,27 @@ def test_api_token_create_prints_the_token_as_its_last_word(fresh_url, tmp_path)
     with Browser(asgi(settings)) as api:
         assert api.get("/api/v1/rounds", headers=auth).status_code == 401
     assert runner.invoke(cli, ["api-token", "create", "  "], env=env).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "poison", ["\x00", "\u202e", "\r\nBcc: everyone@test.example", "\u2028"], ids=repr
+)
+def test_names_given_on_the_command_line_are_one_clean_line(fresh_url, tmp_path, poison):
+    """The command line creates names too (an administrator, an API token): refused like the
+    forms' (app.text_rules.clean_line), with the error, never a crash or a stored control."""
+    env = _env(fresh_url, tmp_path)
+    runner.invoke(cli, ["db", "upgrade"], env=env)
+    admin = runner.invoke(
+        cli,
+        ["create-admin", "--email", "a@x.example", "--name", f"Ad{poison}min"]
+        + ["--password", "a strong passphrase"],
+        env=env,
+    )
+    assert admin.exit_code == 2 and "error:" in admin.output, admin.output
+    token = runner.invoke(cli, ["api-token", "create", f"Unit{poison}"], env=env)
+    assert token.exit_code == 2 and "error:" in token.output, token.output
+    listed = runner.invoke(cli, ["api-token", "list"], env=env)
+    assert listed.exit_code == 0 and "Unit" not in listed.output
 
 
 def test_export_writes_every_format(fresh_url, tmp_path):

@@ -20,11 +20,17 @@ from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
+from app.text_rules import TextRefused, clean_line, one_line
 from app.vocabulary import Group, MandateRole, PlatformRole
+
+#: A person's name, as the users table holds it.
+NAME_MAX = 200
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """An email as accounts hold it: lowercase, trimmed, without line breaks, control or
+    bidirectional formatting characters (no address has them)."""
+    return one_line(email).lower()
 
 
 def _recent_failures(
@@ -266,6 +272,20 @@ def create_platform_user(
 ) -> User:
     """An admin, moderator or observer account with a password (the CLI and the demo)."""
     email = normalise_email(email)
+    if "@" not in email or any(c.isspace() for c in email):
+        raise DomainError(_("Enter an email address like name@example.org."), field="email")
+    try:
+        name = clean_line(name, "name")
+    except TextRefused as error:
+        raise DomainError(error.message, field="name") from None
+    if not name:
+        raise DomainError(_("%(label)s is required.") % {"label": _("Name")}, field="name")
+    if len(name) > NAME_MAX:
+        raise DomainError(
+            _("%(label)s must be at most %(count)s characters.")
+            % {"label": _("Name"), "count": NAME_MAX},
+            field="name",
+        )
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(_("An account with this email already exists."), field="email")
     problem = rules.password_problem(password, min_length=settings.password_min_length, email=email)
@@ -273,7 +293,7 @@ def create_platform_user(
         raise DomainError(problem, field="password")
     user = User(
         email=email,
-        name=name.strip(),
+        name=name,
         password_hash=hash_password(password),
         platform_role=role.value,
     )

@@ -266,7 +266,12 @@ def _checked(revision: Revision) -> tuple[str, str, list[str]]:
     """The revision's title, brief and paragraphs, cleaned, or the refusal (422)."""
     try:
         title = round_rules.clean_text(
-            revision.title, field="title", label=N_("Title"), max_length=200, required=True
+            revision.title,
+            field="title",
+            label=N_("Title"),
+            max_length=200,
+            required=True,
+            one_line=True,
         )
         brief = round_rules.clean_text(
             revision.brief, field="brief", label=N_("Brief"), max_length=20_000, required=True

@@ -14,7 +14,6 @@ from app.accounts.models import User
 from app.comments.models import Comment, Flag
 from app.db import read, utcnow
 from app.i18n import N_, Labels
-from app.i18n import gettext as _
 from app.moderation import rules
 from app.organisations.models import Organisation
 from app.positions.models import Position
@@ -64,7 +63,8 @@ class QueueItem:
     edited_at: datetime | None = None
     #: The fingerprint of its text as shown: approving it approves this text.
     seen: str = ""
-    flags: list[str] = field(default_factory=list)
+    #: (the flagging organisation's name, or None; the reason)
+    flags: list[tuple[str | None, str]] = field(default_factory=list)
 
 
 def dashboard(db: Session) -> tuple[dict[str, list[DashboardRound]], list[QueueItem]]:
@@ -173,7 +173,7 @@ def _queue(db: Session) -> list[QueueItem]:
         )
         for r in rows
     }
-    reasons: dict[int, list[str]] = defaultdict(list)
+    reasons: dict[int, list[tuple[str | None, str]]] = defaultdict(list)
     if items:
         for f in read(
             db,
@@ -181,10 +181,8 @@ def _queue(db: Session) -> list[QueueItem]:
             .outerjoin(Organisation, Organisation.id == Flag.organisation_id)
             .where(Flag.resolved_at.is_(None), Flag.comment_id.in_(list(items))),
         ):
-            reasons[f.comment_id].append(
-                _("%(organisation)s: %(reason)s")
-                % {"organisation": f.name or _("someone"), "reason": f.reason}
-            )
+            # written in the template, the organisation's name isolated (templates/moderation)
+            reasons[f.comment_id].append((f.name, f.reason))
     for comment_id, item in items.items():
         item.flags = reasons.get(comment_id, [])
     return list(items.values())

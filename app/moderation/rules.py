@@ -10,6 +10,7 @@ from babel.numbers import format_decimal
 
 from app.i18n import N_, Labels, current_language
 from app.i18n import gettext as _
+from app.text_rules import TextRefused, clean_line
 from app.vocabulary import Group, RoundStatus
 
 #: Why a moderator hides a comment. The code is what the form sends; the comment stores the
@@ -50,7 +51,12 @@ class LifecycleError(Exception):
 
 
 def clean_reason(reason: str, *, required: bool, field: str = "reason") -> str:
-    reason = " ".join(reason.split())
+    """A reason on one line (line breaks folded into spaces); control and bidirectional
+    formatting characters (NUL included) refused."""
+    try:
+        reason = clean_line(" ".join(reason.split()), field)
+    except TextRefused as error:
+        raise LifecycleError(error.message, field, 422) from None
     if required and not reason:
         raise LifecycleError(_("Give a reason: it is recorded in the audit log."), field, 422)
     if len(reason) > REASON_MAX:

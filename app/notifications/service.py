@@ -25,6 +25,7 @@ from app.notifications.models import Notification, OutboxEmail
 from app.organisations.models import Mandate
 from app.positions.models import Position
 from app.rounds.models import Round, RoundInvitation
+from app.text_rules import one_line
 from app.vocabulary import RoundStatus
 
 MAX_ATTEMPTS = 8
@@ -234,7 +235,7 @@ def queue_emails(db: Session, settings: Settings, now: datetime) -> int:
                 db.add(
                     OutboxEmail(
                         to_email=email,
-                        subject=f"Tripartite: {n.message[:120]}",
+                        subject=f"Tripartite: {one_line(n.message)[:120]}",
                         body=f"{n.message}\n\n{link}\n",
                         next_attempt_at=now,
                     )
@@ -245,12 +246,24 @@ def queue_emails(db: Session, settings: Settings, now: datetime) -> int:
     return queued
 
 
-def deliver(db: Session, settings: Settings, now: datetime, limit: int = 200) -> tuple[int, int]:
-    """Send the emails that are due; a failure is recorded and retried with a growing delay.
+def deliver(
+    db: Session,
+    settings: Settings,
+    now: datetime,
+    limit: int = 200,
+    *,
+    settle: Callable[[], None] | None = None,
+) -> tuple[int, int]:
+    """Send the emails that are due, each on its own: one that cannot be built or sent is
+    recorded as failed and retried with a growing delay, and never holds up the others.
+
+    ``settle`` is called after each email (``tripartite send-mail`` commits there): an email
+    sent is recorded as sent at once, so a later failure, or a crash, never sends it twice.
     Returns (sent, failed)."""
+    settle = settle or (lambda: None)
     due = list(
         db.scalars(
-            select(OutboxEmail)
+            select(OutboxEmail.id)
             .where(
                 OutboxEmail.sent_at.is_(None),
                 OutboxEmail.next_attempt_at <= now,
@@ -258,37 +271,89 @@ def deliver(db: Session, settings: Settings, now: datetime, limit: int = 200) ->
             )
             .order_by(OutboxEmail.id)
             .limit(limit)
-            # several senders at once each take their own rows (PostgreSQL; SQLite's writers
-            # are serialised anyway)
-            .with_for_update(skip_locked=True)
         )
     )
-    sent = failed = 0
     if not due:
         return 0, 0
     try:
         server = _connect(settings)
     except (OSError, smtplib.SMTPException) as error:
-        for email in due:
-            _failed(email, now, error)
-        return 0, len(due)
-    with server:
-        for email in due:
-            message = EmailMessage()
-            message["From"] = settings.mail_from
-            message["To"] = email.to_email
-            message["Subject"] = email.subject
-            message.set_content(email.body)
+        return 0, _fail_all(db, due, now, error, settle)
+    sent = failed = 0
+    try:
+        for index, email_id in enumerate(due):
+            email = _claim(db, email_id, now)
+            if email is None:  # another sender has it, or has sent it
+                settle()
+                continue
             try:
-                server.send_message(message)
-            except (OSError, smtplib.SMTPException) as error:
+                server.send_message(_message(settings, email))
+            except Exception as error:  # noqa: BLE001 - whatever it is, it concerns this email
                 _failed(email, now, error)
                 failed += 1
+                settle()
+                if server.sock is None:  # the server hung up (421): the next ones reconnect
+                    try:
+                        server = _connect(settings)
+                    except (OSError, smtplib.SMTPException) as again:
+                        rest = due[index + 1 :]
+                        return sent, failed + _fail_all(db, rest, now, again, settle)
                 continue
             email.sent_at = now
             email.attempts += 1
             sent += 1
+            settle()
+    finally:
+        _hang_up(server)
     return sent, failed
+
+
+def _fail_all(
+    db: Session, ids: list[int], now: datetime, error: BaseException, settle: Callable[[], None]
+) -> int:
+    """No connection to the mail server: each email is retried later."""
+    failed = 0
+    for email_id in ids:
+        email = _claim(db, email_id, now)
+        if email is not None:
+            _failed(email, now, error)
+            failed += 1
+    settle()
+    return failed
+
+
+def _hang_up(server: smtplib.SMTP) -> None:
+    try:
+        server.quit()
+    except (OSError, smtplib.SMTPException):
+        server.close()
+
+
+def _claim(db: Session, email_id: int, now: datetime) -> OutboxEmail | None:
+    """The email, locked for this sender's transaction, if it is still to be sent (several
+    senders at once each take their own rows on PostgreSQL; SQLite's writers are serialised)."""
+    return db.scalar(
+        select(OutboxEmail)
+        .where(
+            OutboxEmail.id == email_id,
+            OutboxEmail.sent_at.is_(None),
+            OutboxEmail.next_attempt_at <= now,
+        )
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _message(settings: Settings, email: OutboxEmail) -> EmailMessage:
+    """The email as sent. The subject is made one line whatever the outbox holds (a title typed
+    with a line break before titles were checked); a recipient that is not a plain address
+    is refused here, for this email alone."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = email.to_email
+    message["Subject"] = one_line(email.subject) or "Tripartite"
+    message.set_content(email.body)
+    return message
 
 
 def _connect(settings: Settings) -> smtplib.SMTP:

@@ -103,6 +103,7 @@ def choose_chair(person: Person | None, asked_for_person: bool, free_name: str) 
         label=N_("The chair's name"),
         max_length=NAME_MAX,
         required=False,
+        one_line=True,
     )
     if asked_for_person and free_name:
         raise RoundRuleError(

@@ -15,7 +15,7 @@ from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.cycle.routes import brief_from_template
-from app.db import DbSession, read
+from app.db import DbSession, read, utcnow
 from app.drafts import page as drafts_page
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
@@ -25,6 +25,7 @@ from app.rounds import fragments, service
 from app.rounds import page as round_page
 from app.rounds.models import Consultation, Round
 from app.rounds.rules import GROUP_SUBJECTS, ROUND_STATUS_LABELS, STANCE_LABELS
+from app.text_rules import TextRefused, check_plausible_date
 from app.vocabulary import Group, RoundStatus, Stance, Weighting
 from app.web import base_context, is_htmx, render, see_other, templates, url_path
 
@@ -38,15 +39,20 @@ def new_key() -> str:
 
 
 def parse_deadline(value: str, field: str) -> datetime | None:
-    """A ``datetime-local`` value, read as UTC."""
+    """A ``datetime-local`` value, read as UTC; an absurd one (before 2000, more than ten years
+    ahead) is refused."""
     value = value.strip()
     if not value:
         return None
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
-            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+            parsed = datetime.strptime(value, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
+        try:
+            return check_plausible_date(parsed, utcnow(), field)
+        except TextRefused as error:
+            raise DomainError(error.message, field=field) from None
     raise DomainError(_("Give a date and time, like 2027-03-31T17:00."), field=field)
 
 

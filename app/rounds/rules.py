@@ -12,6 +12,7 @@ from babel import numbers as babel_numbers
 from app.accounts.rules import Speaking, Viewer
 from app.i18n import N_, Labels, current_language
 from app.i18n import gettext as _
+from app.text_rules import TextRefused, clean_line
 from app.vocabulary import Group, RoundStatus, Stance, Visibility
 
 BASE_ORDER = (Group.GOVERNMENT, Group.EMPLOYERS, Group.WORKERS)
@@ -152,11 +153,20 @@ _REFUSALS = (
 )
 
 
-def clean_text(text: str, *, field: str, label: str, max_length: int, required: bool) -> str:
+def clean_text(
+    text: str, *, field: str, label: str, max_length: int, required: bool, one_line: bool = False
+) -> str:
     """Normalise line endings; refuse control characters (PostgreSQL refuses NUL), overlong text.
+    ``one_line`` (a title, a name): also refuse line breaks and bidirectional formatting
+    characters, and fold spaces (app.text_rules.clean_line).
 
     ``label`` names the field in English with its article ("The statement"), marked with
     ``N_`` where it is written; it is translated here, with the refusal."""
+    if one_line:
+        try:
+            text = clean_line(text, field)
+        except TextRefused as error:
+            raise RoundRuleError(error.message, field) from None
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
     control, empty, too_long = _BARE_LABEL_REFUSALS.get(label, _REFUSALS)
     words = {"label": _(label)}

@@ -102,14 +102,19 @@ def create_consultation(
     require_moderator(viewer)
     try:
         title = rules.clean_text(
-            title, field="title", label=N_("Title"), max_length=200, required=True
+            title, field="title", label=N_("Title"), max_length=200, required=True, one_line=True
         )
         brief = rules.clean_text(
             brief, field="brief", label=N_("Brief"), max_length=20_000, required=False
         )
         # the country whose Convention 144 cycle it is part of (app/cycle)
         country = rules.clean_text(
-            country, field="country", label=N_("The country"), max_length=100, required=False
+            country,
+            field="country",
+            label=N_("The country"),
+            max_length=100,
+            required=False,
+            one_line=True,
         )
     except rules.RoundRuleError as error:
         raise DomainError(error.message, field=error.field) from None
@@ -143,7 +148,12 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         raise NotFound(_("No such consultation."))
     try:
         title = rules.clean_text(
-            draft.title, field="title", label=N_("Title"), max_length=200, required=True
+            draft.title,
+            field="title",
+            label=N_("Title"),
+            max_length=200,
+            required=True,
+            one_line=True,
         )
         brief = rules.clean_text(
             draft.brief, field="brief", label=N_("Brief"), max_length=20_000, required=True

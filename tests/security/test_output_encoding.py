@@ -43,6 +43,10 @@ UNESCAPED_IN_TEMPLATES = {
 MARKUP_IN_CODE = {
     ("web.py", 'return Markup(value or "")'): "trusted_html: *_html columns, sanitised",
     ("web.py", 'return Markup(markdown.render(value or ""))'): "the markdown filter",
+    (
+        "web.py",
+        'return Markup("<bdi>%s</bdi>") % ("" if value is None else value)',
+    ): "the bdi filter: a literal element around the escaped value",
     ("rounds/page.py", "Markup(markdown.render_cached(brief.text)),"): "sanitised here",
     (
         "exports/pdf.py",

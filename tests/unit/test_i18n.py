@@ -3,9 +3,13 @@ written, and that labels follow the request's language."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import inspect
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import i18n
 from app.rounds.briefs import choose
@@ -85,3 +89,109 @@ def test_percentages_follow_the_language():
             "66,7"
         )
     assert i18n.format_percent(2 / 3) == "66.7%"
+
+
+# -- dates at the ends of the calendar -------------------------------------------------------
+
+#: Every zone a person can choose, and the two furthest from UTC (UTC+14, UTC-12; the latter
+#: is no place's zone, so it is set directly).
+ZONES = (*i18n.time_zones(), "Pacific/Kiritimati", "Etc/GMT-14", "Etc/GMT+12")
+EXTREMES = (
+    datetime.min,
+    datetime.max,
+    datetime.min.replace(tzinfo=UTC),
+    datetime.max.replace(tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),
+    datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-12))),
+)
+
+
+def date_helpers():
+    """Every date-formatting helper and template filter (the app's filters whose signature
+    names a datetime), each called the ways templates call it."""
+    from app import web
+
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    helpers = {
+        "i18n.format_datetime": lambda v: i18n.format_datetime(v),
+        "i18n.format_datetime(date only)": lambda v: i18n.format_datetime(v, with_time=False),
+        "i18n.zone_label": lambda v: i18n.zone_label(v if v.tzinfo else v.replace(tzinfo=UTC)),
+    }
+    calls = {
+        web.datetime_format: {"": lambda f, v: f(v), "('%d %b %Y')": lambda f, v: f(v, "%d %b %Y")},
+        web.time_left: {"(now)": lambda f, v: f(v, now), " (as now)": lambda f, v: f(now, v)},
+    }
+    for name, template_filter in web.templates.env.filters.items():
+        module = getattr(template_filter, "__module__", "") or ""
+        if not module.startswith("app.") or "datetime" not in str(
+            inspect.signature(template_filter)
+        ):
+            continue
+        assert template_filter in calls, f"a date filter this test does not call yet: |{name}"
+        for suffix, call in calls[template_filter].items():
+            helpers[f"|{name}{suffix}"] = lambda v, f=template_filter, c=call: c(f, v)
+    return helpers
+
+
+def test_the_date_helpers_found_include_the_templates_filters():
+    found = date_helpers()
+    assert {"|datetime", "|time_left(now)"} <= found.keys()
+
+
+@contextmanager
+def in_zone(language, zone):
+    """Like ``i18n.speaking``, for any IANA zone (``speaking`` keeps to the ones people choose)."""
+    with i18n.speaking(language):
+        token = i18n._zone.set(zone)
+        try:
+            yield
+        finally:
+            i18n._zone.reset(token)
+
+
+@pytest.mark.parametrize("language", sorted(i18n.LANGUAGES))
+def test_extreme_dates_are_written_in_every_zone_and_language(language):
+    failures = []
+    helpers = date_helpers()
+    for zone in ZONES:
+        with in_zone(language, zone):
+            for value in EXTREMES:
+                for name, helper in helpers.items():
+                    try:
+                        written = helper(value)
+                    except Exception as error:  # noqa: BLE001 - what this looks for
+                        failures.append(f"{name}({value!r}) in {zone}: {error!r}")
+                        continue
+                    assert isinstance(written, str)
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_the_last_minute_of_9999_east_of_utc_is_written_in_utc():
+    with in_zone("en", "Pacific/Kiritimati"):
+        written = i18n.format_datetime(datetime(9999, 12, 31, 23, 59, tzinfo=UTC))
+    assert written == "31 Dec 9999, 23:59 UTC"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.datetimes(
+        min_value=datetime.min,
+        max_value=datetime.max,
+        timezones=st.one_of(
+            st.none(),
+            st.just(UTC),
+            st.builds(
+                timezone,
+                st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23)),
+            ),
+        ),
+    ),
+    zone=st.sampled_from(ZONES),
+    language=st.sampled_from(sorted(i18n.LANGUAGES)),
+)
+def test_no_date_helper_ever_raises(value, zone, language):
+    with in_zone(language, zone):
+        for helper in date_helpers().values():
+            assert isinstance(helper(value), str)
