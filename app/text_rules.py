@@ -16,6 +16,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+from app.errors import DomainError
 from app.i18n import gettext as _
 
 #: Line and paragraph separators: CR, LF, VT, FF, the information separators Python splits
@@ -33,15 +34,6 @@ EARLIEST_YEAR = 2000
 LATEST_YEARS_AHEAD = 10
 
 
-class TextRefused(ValueError):
-    """What was typed cannot be kept; ``field`` names the form field (422)."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 def has_control_characters(text: str) -> bool:
     """Whether ``text`` holds a line break, a control or a bidirectional formatting character."""
     return bool(_LINE_BREAK.search(text) or _CONTROL.search(text))
@@ -53,14 +45,16 @@ def clean_line(text: str, field: str) -> str:
     characters. Emptiness and length are the caller's to check."""
     text = unicodedata.normalize("NFC", text)
     if _LINE_BREAK.search(text):
-        raise TextRefused(_("Write this on one line: line breaks are not allowed here."), field)
+        raise DomainError(
+            _("Write this on one line: line breaks are not allowed here."), field=field
+        )
     if _CONTROL.search(text):
-        raise TextRefused(
+        raise DomainError(
             _(
                 "This contains invisible control characters (such as text-direction marks); "
                 "remove them and try again."
             ),
-            field,
+            field=field,
         )
     return " ".join(text.split())
 
@@ -88,9 +82,9 @@ def check_plausible_date(value: datetime, now: datetime, field: str) -> datetime
     earliest = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
     when = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if when < earliest or when > latest_date(now):
-        raise TextRefused(
+        raise DomainError(
             _("Give a date between the year %(earliest)s and ten years from now.")
             % {"earliest": EARLIEST_YEAR},
-            field,
+            field=field,
         )
     return value

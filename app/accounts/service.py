@@ -20,7 +20,7 @@ from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
-from app.text_rules import TextRefused, clean_line, one_line
+from app.text_rules import clean_line, one_line
 from app.vocabulary import Group, MandateRole, PlatformRole
 
 #: A person's name, as the users table holds it.
@@ -274,10 +274,7 @@ def create_platform_user(
     email = normalise_email(email)
     if "@" not in email or any(c.isspace() for c in email):
         raise DomainError(_("Enter an email address like name@example.org."), field="email")
-    try:
-        name = clean_line(name, "name")
-    except TextRefused as error:
-        raise DomainError(error.message, field="name") from None
+    name = clean_line(name, "name")
     if not name:
         raise DomainError(_("%(label)s is required.") % {"label": _("Name")}, field="name")
     if len(name) > NAME_MAX:

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from app.accounts.rules import Speaking, Viewer
+from app.errors import Conflict, DomainError
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
-from app.rounds.rules import RoundRuleError, clean_text
+from app.rounds.rules import clean_text
 from app.vocabulary import Group, RoundStatus
 
 POST_MAX = 5_000
@@ -94,10 +95,7 @@ def access(
 def require_writable(status: RoundStatus) -> None:
     """Posts and statements while the round is scheduled or open; read-only afterwards."""
     if status not in WRITABLE:
-        raise RoundRuleError(
-            _("The round is closed: its caucus can be read but no longer written in."),
-            status_code=409,
-        )
+        raise Conflict(_("The round is closed: its caucus can be read but no longer written in."))
 
 
 def check_post(body: str) -> str:
@@ -133,7 +131,7 @@ def fingerprint(text: str) -> str:
 def require_seen(current_text: str, seen: str) -> None:
     """The reader's form was built from the current text (an empty ``seen``: not checked)."""
     if seen and seen != fingerprint(current_text):
-        raise RoundRuleError(
+        raise DomainError(
             _(
                 "The draft statement changed since you opened this page: read the "
                 "current text (shown here) and try again."
@@ -157,10 +155,7 @@ MIN_ENDORSEMENTS = 1
 
 def require_draft(state: StatementState) -> None:
     if state.published:
-        raise RoundRuleError(
-            _("This statement is published: it can no longer be changed or endorsed."),
-            status_code=409,
-        )
+        raise Conflict(_("This statement is published: it can no longer be changed or endorsed."))
 
 
 def require_publishable(state: StatementState) -> None:
@@ -168,7 +163,7 @@ def require_publishable(state: StatementState) -> None:
     the endorsing organisations sign it, and signatures are closed at publication."""
     require_draft(state)
     if state.endorsements < MIN_ENDORSEMENTS:
-        raise RoundRuleError(
+        raise DomainError(
             _(
                 "At least one organisation of the group must endorse the statement "
                 "before it is published."

@@ -20,7 +20,7 @@ from app.accounts.rules import Speaking, Viewer, mandate_is_active
 from app.caucus import rules
 from app.caucus.models import CaucusInvitation, CaucusPost
 from app.db import read, utcnow
-from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from app.errors import Forbidden, NotFound, TooManyAttempts
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
@@ -137,10 +137,6 @@ def enter(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucu
     )
 
 
-def as_domain_error(error: round_rules.RoundRuleError) -> DomainError:
-    return DomainError(error.message, field=error.field, status_code=error.status_code)
-
-
 def enter_to_write(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucus:
     """The caucus, for a member, while it takes writes (moderators invited in only read)."""
     caucus = enter(db, viewer, round_id, group_value)
@@ -151,10 +147,7 @@ def enter_to_write(db: Session, viewer: Viewer, round_id: int, group_value: str)
                 "write in it."
             )
         )
-    try:
-        rules.require_writable(caucus.round.status)
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.require_writable(caucus.round.status)
     return caucus
 
 
@@ -165,10 +158,7 @@ def lock_writable(db: Session, round_id: int) -> Round:
     status = round_rules.effective_status(
         RoundStatus(round_.status), round_.opens_at, round_.closes_at, utcnow()
     )
-    try:
-        rules.require_writable(status)
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.require_writable(status)
     return round_
 
 
@@ -225,10 +215,7 @@ def post(
 ) -> CaucusPost:
     """A member's message in the caucus (markdown), limited like comments."""
     caucus = enter_to_write(db, viewer, round_id, group_value)
-    try:
-        body = rules.check_post(body)
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    body = rules.check_post(body)
     speaking = caucus.speaking
     assert speaking is not None  # a member
     _check_posting_limit(db, viewer, posting_limit)

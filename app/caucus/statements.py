@@ -22,7 +22,6 @@ from app.caucus import rules
 from app.caucus.models import CaucusInvitation, GroupStatement, GroupStatementEndorsement
 from app.caucus.service import (
     Caucus,
-    as_domain_error,
     enter_to_write,
     group_members,
     lock_writable,
@@ -155,19 +154,13 @@ def save_statement(
     """Start the group's draft statement, or revise it. A revised text is a new text: the
     endorsements given to the old one are withdrawn (each organisation endorses again)."""
     caucus = enter_to_write(db, viewer, round_id, group_value)
-    try:
-        text = rules.check_statement(text)
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    text = rules.check_statement(text)
     lock_writable(db, round_id)
     now = utcnow()
     if statement_id:
         statement = _statement(db, caucus, statement_id)
-        try:
-            rules.require_draft(_state(db, statement))
-            rules.require_seen(statement.text, seen)
-        except round_rules.RoundRuleError as error:
-            raise as_domain_error(error) from None
+        rules.require_draft(_state(db, statement))
+        rules.require_seen(statement.text, seen)
         if text == statement.text:
             return statement
         statement.text, statement.text_html = text, markdown.render(text)
@@ -234,12 +227,9 @@ def endorse(
     assert speaking is not None
     lock_writable(db, round_id)
     statement = _statement(db, caucus, statement_id)
-    try:
-        rules.require_draft(_state(db, statement))
-        if endorsing:
-            rules.require_seen(statement.text, seen)
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.require_draft(_state(db, statement))
+    if endorsing:
+        rules.require_seen(statement.text, seen)
     existing = db.scalar(
         select(GroupStatementEndorsement).where(
             GroupStatementEndorsement.statement_id == statement.id,
@@ -274,11 +264,8 @@ def publish(
     caucus = enter_to_write(db, viewer, round_id, group_value)
     round_ = lock_writable(db, round_id)
     statement = _statement(db, caucus, statement_id)
-    try:
-        rules.require_seen(statement.text, seen)
-        rules.require_publishable(_state(db, statement))
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.require_seen(statement.text, seen)
+    rules.require_publishable(_state(db, statement))
     statement.published_at = utcnow()
     statement.published_by_id = viewer.user_id
     round_.version += 1  # the round page shows it: public from now on

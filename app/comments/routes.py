@@ -341,7 +341,4 @@ def _position_organisation(db: DbSession, position_id: int) -> str:
 
 def _may_post(db: DbSession, viewer: Viewer, info: round_page.RoundInfo) -> None:
     """Forms are offered only to those who may post with them (the POST checks again)."""
-    try:
-        rules.speaker_for(viewer, invited_organisation_ids(db, info.id), info.status)
-    except rules.RoundRuleError as error:
-        raise DomainError(error.message, status_code=error.status_code) from None
+    rules.speaker_for(viewer, invited_organisation_ids(db, info.id), info.status)

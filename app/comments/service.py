@@ -19,7 +19,7 @@ from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.positions.models import Position
-from app.positions.service import as_domain_error, current_status, invited_organisation_ids
+from app.positions.service import current_status, invited_organisation_ids
 from app.rounds import rules
 from app.rounds.models import Round, RoundInvitation
 from app.rounds.rules import effective_status
@@ -62,11 +62,8 @@ def post(
             wait,
         ) % {"seconds": wait}
         raise TooManyAttempts(f"{posted} {again}", retry_after=wait)
-    try:
-        speaking = rules.speaker_for(viewer, state.invited, state.status)
-        body = rules.check_comment(body)
-    except rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    speaking = rules.speaker_for(viewer, state.invited, state.status)
+    body = rules.check_comment(body)
     thread_id = None
     if parent_id is not None:
         parent = db.get(Comment, parent_id)
@@ -92,10 +89,7 @@ def post(
             raise DomainError(_("That position is not part of this round."), field="body")
     html = markdown.render(body)
     status, premoderated = claim_round(db, round_id)
-    try:
-        rules.speaker_for(viewer, [speaking.organisation_id], status)
-    except rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.speaker_for(viewer, [speaking.organisation_id], status)
     visibility = Visibility.PENDING if premoderated else Visibility.VISIBLE
     comment = Comment(
         round_id=round_id,
@@ -154,11 +148,8 @@ def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str)
             ),
             status_code=409,
         )
-    try:
-        rules.speaker_for(viewer, invited_organisation_ids(db, round_id), current_status(round_))
-        body = rules.check_comment(body)
-    except rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.speaker_for(viewer, invited_organisation_ids(db, round_id), current_status(round_))
+    body = rules.check_comment(body)
     if body != comment.body:
         comment.body = body
         comment.body_html = markdown.render(body)

@@ -19,7 +19,6 @@ from app.drafts.models import Amendment, DraftParagraph
 from app.errors import DomainError
 from app.rounds import page as round_page
 from app.rounds.routes import page_context, parse_deadline
-from app.rounds.rules import RoundRuleError
 from app.web import is_htmx, render, see_other
 
 router = APIRouter()
@@ -88,7 +87,7 @@ def save_draft(
     if preview:
         try:
             paragraphs = rules.check_draft(text)
-        except RoundRuleError as error:
+        except DomainError as error:
             return _edit_page(request, db, viewer, round_id, text, error.message, None, 422)
         return _edit_page(request, db, viewer, round_id, text, None, paragraphs)
     try:

@@ -32,9 +32,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from app.errors import Conflict, DomainError
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.rounds.rules import RoundRuleError, clean_text
+from app.rounds.rules import clean_text
 from app.summaries.tally import PositionFact, Tally, tally
 from app.vocabulary import Group, RoundStatus, Stance, Weighting
 
@@ -118,19 +119,19 @@ def check_draft(text: str) -> list[str]:
 
 def check_paragraphs(paragraphs: Sequence[str], field: str = "text") -> list[str]:
     if not paragraphs:
-        raise RoundRuleError(_("The draft text needs at least one paragraph."), field)
+        raise DomainError(_("The draft text needs at least one paragraph."), field=field)
     if len(paragraphs) > MAX_PARAGRAPHS:
-        raise RoundRuleError(
+        raise DomainError(
             _("A draft text has at most %(limit)s paragraphs; this one has %(count)s.")
             % {"limit": MAX_PARAGRAPHS, "count": len(paragraphs)},
-            field,
+            field=field,
         )
     for number, paragraph in enumerate(paragraphs, start=1):
         if len(paragraph) > PARAGRAPH_MAX:
-            raise RoundRuleError(
+            raise DomainError(
                 _("Paragraph %(number)s is longer than %(limit)s characters: split it.")
                 % {"number": number, "limit": PARAGRAPH_MAX},
-                field,
+                field=field,
             )
     return list(paragraphs)
 
@@ -153,35 +154,29 @@ def may_import(status: RoundStatus, contributions: int) -> None:
     scheduled, or open as long as nobody has proposed an amendment or commented on a paragraph
     (their words would lose the paragraph they are about). Raises the refusal (409)."""
     if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
-        raise RoundRuleError(
+        raise Conflict(
             _(
                 "This round is closed: its draft text can no longer change. Publish a "
                 "revised draft as the next round instead."
-            ),
-            status_code=409,
+            )
         )
     if contributions:
-        raise RoundRuleError(
+        raise Conflict(
             _(
                 "Organisations have already proposed amendments or commented on the "
                 "paragraphs: the draft text can no longer be replaced in this round."
-            ),
-            status_code=409,
+            )
         )
 
 
 def may_revise(status: RoundStatus, next_round_number: int | None) -> None:
     """A revised draft is published as the next round once the round has closed, once."""
     if status not in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
-        raise RoundRuleError(
-            _("A revised draft can be published only after the round has closed."),
-            status_code=409,
-        )
+        raise Conflict(_("A revised draft can be published only after the round has closed."))
     if next_round_number is not None:
-        raise RoundRuleError(
+        raise Conflict(
             _("Round %(number)s already revises this round's draft.")
-            % {"number": next_round_number},
-            status_code=409,
+            % {"number": next_round_number}
         )
 
 
@@ -194,9 +189,9 @@ def check_amendment(text: str, reason: str, paragraph: str) -> tuple[str, str]:
         reason, field="reason", label=N_("The reason"), max_length=REASON_MAX, required=False
     )
     if normalised(text) == normalised(paragraph):
-        raise RoundRuleError(
+        raise DomainError(
             _("The amended text is the same as the paragraph: change something, or cancel."),
-            "text",
+            field="text",
         )
     return text, reason
 
@@ -205,14 +200,11 @@ def may_support(organisation_id: int, proposer_id: int, supporters: Iterable[int
     """An organisation supports an amendment once; the proposing organisation already counts
     as supporting it. Raises the refusal (409)."""
     if organisation_id == proposer_id:
-        raise RoundRuleError(
-            _("Your organisation proposed this amendment: it already counts as supporting it."),
-            status_code=409,
+        raise Conflict(
+            _("Your organisation proposed this amendment: it already counts as supporting it.")
         )
     if organisation_id in set(supporters):
-        raise RoundRuleError(
-            _("Your organisation already supports this amendment."), status_code=409
-        )
+        raise Conflict(_("Your organisation already supports this amendment."))
 
 
 # -- word-level diff --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from app.drafts.models import Amendment, AmendmentSupport, DraftParagraph
 from app.errors import Conflict, DomainError, NotFound
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.positions.service import as_domain_error, current_status, invited_organisation_ids
+from app.positions.service import current_status, invited_organisation_ids
 from app.rounds import rules as round_rules
 from app.rounds.models import Round, RoundInvitation
 from app.rounds.service import claim_round, lock_numbering, lock_round, require_moderator
@@ -61,20 +61,14 @@ def check_import(db: Session, viewer: Viewer, round_id: int) -> Round:
     """The round whose draft text this moderator may set now, or the refusal."""
     require_moderator(viewer)
     round_ = _round(db, round_id)
-    try:
-        rules.may_import(current_status(round_), contributions(db, round_id))
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.may_import(current_status(round_), contributions(db, round_id))
     return round_
 
 
 def import_draft(db: Session, viewer: Viewer, round_id: int, text: str) -> list[DraftParagraph]:
     """Set (or replace) the round's draft text: the markdown split into numbered paragraphs."""
     check_import(db, viewer, round_id)
-    try:
-        texts = rules.check_draft(text)
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    texts = rules.check_draft(text)
     lock_round(db, round_id)
     check_import(db, viewer, round_id)  # again, under the lock
     replaced = len(paragraph_texts(db, round_id))
@@ -103,12 +97,9 @@ def import_draft(db: Session, viewer: Viewer, round_id: int, text: str) -> list[
 
 def _speaker(db: Session, viewer: Viewer, round_: Round) -> int:
     """The invited organisation the viewer speaks for in this open round (else the refusal)."""
-    try:
-        speaking = round_rules.speaker_for(
-            viewer, invited_organisation_ids(db, round_.id), current_status(round_)
-        )
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    speaking = round_rules.speaker_for(
+        viewer, invited_organisation_ids(db, round_.id), current_status(round_)
+    )
     return speaking.organisation_id
 
 
@@ -138,10 +129,7 @@ def propose(
     round_ = _round(db, round_id)
     paragraph = paragraph_in(db, round_id, paragraph_id)
     organisation_id = _speaker(db, viewer, round_)
-    try:
-        text, reason = rules.check_amendment(text, reason, paragraph.text)
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    text, reason = rules.check_amendment(text, reason, paragraph.text)
     _still_open(db, round_id)
     repeat = db.scalar(
         select(Amendment).where(
@@ -197,10 +185,7 @@ def support(db: Session, viewer: Viewer, round_id: int, amendment_id: int) -> Am
             AmendmentSupport.amendment_id == amendment_id
         )
     )
-    try:
-        rules.may_support(organisation_id, amendment.organisation_id, supporters)
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.may_support(organisation_id, amendment.organisation_id, supporters)
     db.add(
         AmendmentSupport(
             amendment_id=amendment_id,
@@ -245,10 +230,7 @@ def previous_texts(db: Session, round_: Round) -> list[str]:
 def check_revision(db: Session, viewer: Viewer, round_id: int) -> Round:
     require_moderator(viewer)
     round_ = _round(db, round_id)
-    try:
-        rules.may_revise(current_status(round_), next_round_number(db, round_id))
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.may_revise(current_status(round_), next_round_number(db, round_id))
     return round_
 
 
@@ -264,21 +246,18 @@ class Revision:
 
 def _checked(revision: Revision) -> tuple[str, str, list[str]]:
     """The revision's title, brief and paragraphs, cleaned, or the refusal (422)."""
-    try:
-        title = round_rules.clean_text(
-            revision.title,
-            field="title",
-            label=N_("Title"),
-            max_length=200,
-            required=True,
-            one_line=True,
-        )
-        brief = round_rules.clean_text(
-            revision.brief, field="brief", label=N_("Brief"), max_length=20_000, required=True
-        )
-        paragraphs = rules.revised_paragraphs(revision.paragraphs)
-    except round_rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    title = round_rules.clean_text(
+        revision.title,
+        field="title",
+        label=N_("Title"),
+        max_length=200,
+        required=True,
+        one_line=True,
+    )
+    brief = round_rules.clean_text(
+        revision.brief, field="brief", label=N_("Brief"), max_length=20_000, required=True
+    )
+    paragraphs = rules.revised_paragraphs(revision.paragraphs)
     if revision.closes_at is None:
         raise DomainError(_("A round needs a deadline."), field="closes_at")
     if revision.closes_at <= utcnow():

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.db import utcnow
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.moderation import rules, signoff
 from app.notifications import service as notifications
 from app.rounds.models import Round
-from app.rounds.rules import RoundRuleError, clean_text, effective_status
+from app.rounds.rules import clean_text, effective_status
 from app.rounds.service import lock_round, require_moderator
 from app.vocabulary import Group, RoundStatus
 
@@ -32,17 +32,10 @@ def _state(round_: Round) -> dict[str, str | None]:
     }
 
 
-def _refused(error: rules.LifecycleError | RoundRuleError) -> DomainError:
-    return DomainError(error.message, field=error.field, status_code=error.status_code)
-
-
 def _outcome(text: str) -> str:
-    try:
-        return clean_text(
-            text, field="outcome", label=N_("The outcome"), max_length=OUTCOME_MAX, required=True
-        )
-    except RoundRuleError as error:
-        raise _refused(error) from None
+    return clean_text(
+        text, field="outcome", label=N_("The outcome"), max_length=OUTCOME_MAX, required=True
+    )
 
 
 def close(db: Session, viewer: Viewer, round_id: int, outcome: str) -> Round:
@@ -50,10 +43,7 @@ def close(db: Session, viewer: Viewer, round_id: int, outcome: str) -> Round:
     moderator's outcome statement."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    try:
-        rules.check_close(RoundStatus(round_.status))
-    except rules.LifecycleError as error:
-        raise _refused(error) from None
+    rules.check_close(RoundStatus(round_.status))
     text = _outcome(outcome)
     before = _state(round_)
     now = utcnow()
@@ -116,11 +106,8 @@ def extend(
     round_ = lock_round(db, round_id)
     now = utcnow()
     status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
-    try:
-        new = rules.check_extend(status, round_.closes_at, closes_at, now)
-        why = rules.clean_reason(reason, required=False)
-    except rules.LifecycleError as error:
-        raise _refused(error) from None
+    new = rules.check_extend(status, round_.closes_at, closes_at, now)
+    why = rules.clean_reason(reason, required=False)
     before = _state(round_)
     round_.closes_at = new
     round_.version += 1
@@ -144,11 +131,8 @@ def reopen(
     round_ = lock_round(db, round_id)
     now = utcnow()
     status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
-    try:
-        why = rules.clean_reason(reason, required=True)
-        new = rules.check_reopen(status, closes_at, now)
-    except rules.LifecycleError as error:
-        raise _refused(error) from None
+    why = rules.clean_reason(reason, required=True)
+    new = rules.check_reopen(status, closes_at, now)
     before = _state(round_)
     round_.status = RoundStatus.OPEN.value
     round_.closes_at = new
@@ -175,16 +159,13 @@ def publish(db: Session, viewer: Viewer, round_id: int) -> Round:
     round_ = lock_round(db, round_id)
     now = utcnow()
     status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
-    try:
-        if status is RoundStatus.CLOSED and round_.status != RoundStatus.CLOSED.value:
-            raise rules.LifecycleError(_("Close the round with its outcome before publishing it."))
-        rules.check_publish(status, round_.outcome)
-    except rules.LifecycleError as error:
-        raise _refused(error) from None
+    if status is RoundStatus.CLOSED and round_.status != RoundStatus.CLOSED.value:
+        raise Conflict(_("Close the round with its outcome before publishing it."))
+    rules.check_publish(status, round_.outcome)
     decided = {g: s.status for g, s in signoff.signoffs(db, round_id).items()}
     blocked = rules.publication_blocked(decided, round_.signoff_deadline, now)
     if blocked:
-        raise DomainError(blocked, status_code=409)
+        raise Conflict(blocked)
     silent = [g.value for g in Group if decided.get(g, "requested") == "requested"]
     before = _state(round_)
     round_.status = RoundStatus.PUBLISHED.value

@@ -21,6 +21,7 @@ from app.moderation import dashboard, lifecycle, service, signoff
 from app.moderation.rules import (
     GROUP_IN_SENTENCE,
     HIDE_REASONS,
+    FlaggingClosed,
     group_list,
     seen_fingerprint,
     shown_reason,
@@ -460,7 +461,7 @@ def flag(
             db, viewer, round_id, comment_id, reason, request.app.state.settings.flag_threshold
         )
     except DomainError as error:
-        if error.status_code in (403, 404) or isinstance(error, service.FlaggingClosed):
+        if error.status_code in (403, 404) or isinstance(error, FlaggingClosed):
             raise  # its page says why; no form to fill in again
         db.rollback()
         context = _flag_context(db, viewer, round_id, comment_id)

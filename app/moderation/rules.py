@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 from babel.numbers import format_decimal
 
+from app.errors import Conflict, DomainError
 from app.i18n import N_, Labels, current_language
 from app.i18n import gettext as _
-from app.text_rules import TextRefused, clean_line
+from app.text_rules import clean_line
 from app.vocabulary import Group, RoundStatus
 
 #: Why a moderator hides a comment. The code is what the form sends; the comment stores the
@@ -40,30 +41,16 @@ REASON_MAX = 1_000
 WARNING_HOURS = (24, 48)
 
 
-class LifecycleError(Exception):
-    """A refused lifecycle or moderation action (422 for what was typed, 409 for the state)."""
-
-    def __init__(self, message: str, field: str | None = None, status_code: int = 409) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status_code = status_code
-
-
 def clean_reason(reason: str, *, required: bool, field: str = "reason") -> str:
     """A reason on one line (line breaks folded into spaces); control and bidirectional
     formatting characters (NUL included) refused."""
-    try:
-        reason = clean_line(" ".join(reason.split()), field)
-    except TextRefused as error:
-        raise LifecycleError(error.message, field, 422) from None
+    reason = clean_line(" ".join(reason.split()), field)
     if required and not reason:
-        raise LifecycleError(_("Give a reason: it is recorded in the audit log."), field, 422)
+        raise DomainError(_("Give a reason: it is recorded in the audit log."), field=field)
     if len(reason) > REASON_MAX:
-        raise LifecycleError(
+        raise DomainError(
             _("The reason is limited to %(limit)s characters.") % {"limit": _number(REASON_MAX)},
-            field,
-            422,
+            field=field,
         )
     return reason
 
@@ -101,51 +88,50 @@ def group_list(groups: Iterable[Group]) -> str:
 
 def check_close(status: RoundStatus) -> None:
     if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
-        raise LifecycleError(_("This round is already closed."))
+        raise FlaggingClosed(_("This round is already closed."))
     if status is not RoundStatus.OPEN:
-        raise LifecycleError(_("Only an open round can be closed; this one has not opened yet."))
+        raise Conflict(_("Only an open round can be closed; this one has not opened yet."))
 
 
 def check_extend(
     status: RoundStatus, current: datetime | None, new: datetime | None, now: datetime
 ) -> datetime:
     if status is RoundStatus.PUBLISHED:
-        raise LifecycleError(_("A published round cannot be extended."))
+        raise Conflict(_("A published round cannot be extended."))
     if status is RoundStatus.CLOSED:
-        raise LifecycleError(_("This round is closed: reopen it (with a reason) to extend it."))
+        raise Conflict(_("This round is closed: reopen it (with a reason) to extend it."))
     if new is None:
-        raise LifecycleError(_("Give the new deadline."), "closes_at", 422)
+        raise DomainError(_("Give the new deadline."), field="closes_at")
     if new <= now:
-        raise LifecycleError(_("The new deadline must be in the future."), "closes_at", 422)
+        raise DomainError(_("The new deadline must be in the future."), field="closes_at")
     if current is not None and new <= current:
-        raise LifecycleError(
+        raise DomainError(
             _(
                 "The new deadline must be later than the current one "
                 "(close the round early instead)."
             ),
-            "closes_at",
-            422,
+            field="closes_at",
         )
     return new
 
 
 def check_reopen(status: RoundStatus, new: datetime | None, now: datetime) -> datetime:
     if status is RoundStatus.PUBLISHED:
-        raise LifecycleError(_("A published round cannot be reopened: its record is final."))
+        raise Conflict(_("A published round cannot be reopened: its record is final."))
     if status is not RoundStatus.CLOSED:
-        raise LifecycleError(_("Only a closed round can be reopened."))
+        raise Conflict(_("Only a closed round can be reopened."))
     if new is None or new <= now:
-        raise LifecycleError(_("Give a new deadline in the future."), "closes_at", 422)
+        raise DomainError(_("Give a new deadline in the future."), field="closes_at")
     return new
 
 
 def check_publish(status: RoundStatus, outcome: str | None) -> None:
     if status is RoundStatus.PUBLISHED:
-        raise LifecycleError(_("This round is already published."))
+        raise Conflict(_("This round is already published."))
     if status is not RoundStatus.CLOSED:
-        raise LifecycleError(_("Close the round before publishing it."))
+        raise Conflict(_("Close the round before publishing it."))
     if not (outcome or "").strip():
-        raise LifecycleError(_("Write the outcome before publishing."), "outcome", 422)
+        raise DomainError(_("Write the outcome before publishing."), field="outcome")
 
 
 def silent_groups(posted_by_group: dict[Group, int]) -> list[Group]:
@@ -173,19 +159,23 @@ def parity_warning(
     return None
 
 
+class FlaggingClosed(Conflict):
+    """The round is not open: its comments are not flagged (the page says so; no form)."""
+
+
 def check_flaggable(status: RoundStatus) -> None:
     """Participants flag comments while the round is open. Once it is closed (signing off,
     published) its record stands: no flag, and so no automatic hiding, can change it; a
     moderator's explicit action (recorded in the audit log) still can."""
     if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
-        raise LifecycleError(
+        raise FlaggingClosed(
             _(
                 "This round is closed: its record stands, and its comments can no longer be "
                 "flagged. A moderator can still act on a comment if it must be."
             )
         )
     if status is not RoundStatus.OPEN:
-        raise LifecycleError(_("This round is not open: its comments cannot be flagged."))
+        raise FlaggingClosed(_("This round is not open: its comments cannot be flagged."))
 
 
 def seen_fingerprint(body_html: str) -> str:
@@ -197,7 +187,7 @@ def seen_fingerprint(body_html: str) -> str:
 def check_seen(body_html: str, seen: str) -> None:
     """The moderator's form was built from the comment's current text (empty: not checked)."""
     if seen and seen != seen_fingerprint(body_html):
-        raise LifecycleError(
+        raise Conflict(
             _(
                 "The comment was edited since you opened this page: read its new text, "
                 "then decide again."

@@ -30,21 +30,11 @@ def _comment(db: Session, round_id: int, comment_id: int) -> Comment:
 
 
 def _check_seen(comment: Comment, seen: str) -> None:
-    try:
-        rules.check_seen(comment.body_html, seen)
-    except rules.LifecycleError as error:
-        raise Conflict(error.message) from None
+    rules.check_seen(comment.body_html, seen)
 
 
 def _reason(text: str, *, required: bool) -> str:
-    try:
-        return rules.clean_reason(text, required=required)
-    except rules.LifecycleError as error:
-        raise DomainError(error.message, field=error.field, status_code=error.status_code) from None
-
-
-class FlaggingClosed(Conflict):
-    """The round is not open: its comments are not flagged (the page says so; no form)."""
+    return rules.clean_reason(text, required=required)
 
 
 def check_flaggable(round_: Round | None) -> Round:
@@ -52,10 +42,7 @@ def check_flaggable(round_: Round | None) -> Round:
     passed closes it)."""
     if round_ is None or round_.status == RoundStatus.DRAFT.value:
         raise NotFound(_("There is no such round."))
-    try:
-        rules.check_flaggable(current_status(round_))
-    except rules.LifecycleError as error:
-        raise FlaggingClosed(error.message) from None
+    rules.check_flaggable(current_status(round_))
     return round_
 
 

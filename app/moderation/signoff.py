@@ -21,7 +21,7 @@ from app.moderation.rules import GROUP_IN_SENTENCE
 from app.notifications import service as notifications
 from app.organisations.models import Mandate, Organisation
 from app.rounds.models import GroupSignoff, Round, RoundInvitation
-from app.rounds.rules import RoundRuleError, clean_text
+from app.rounds.rules import clean_text
 from app.rounds.service import lock_round, require_moderator
 from app.vocabulary import Group, MandateRole, RoundStatus
 
@@ -162,16 +162,13 @@ def decide(
     if decision == "confirm":
         signoff.status, signoff.reservation = "confirmed", None
     elif decision == "reservation":
-        try:
-            text = clean_text(
-                reservation,
-                field="reservation",
-                label=N_("The reservation"),
-                max_length=5_000,
-                required=True,
-            )
-        except RoundRuleError as error:
-            raise DomainError(error.message, field=error.field) from None
+        text = clean_text(
+            reservation,
+            field="reservation",
+            label=N_("The reservation"),
+            max_length=5_000,
+            required=True,
+        )
         signoff.status, signoff.reservation = "reservation", text
     else:
         raise DomainError(_("Confirm, or file a reservation."), field="decision")

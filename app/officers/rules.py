@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.errors import DomainError
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
 from app.rounds import rules as round_rules
-from app.rounds.rules import RoundRuleError, clean_text
+from app.rounds.rules import clean_text
 from app.vocabulary import Group
 
 NAME_MAX = 200
@@ -106,20 +107,21 @@ def choose_chair(person: Person | None, asked_for_person: bool, free_name: str) 
         one_line=True,
     )
     if asked_for_person and free_name:
-        raise RoundRuleError(
-            _("Choose the chair in the list or type a name, not both."), "chair_name"
+        raise DomainError(
+            _("Choose the chair in the list or type a name, not both."), field="chair_name"
         )
     if free_name:
         return Officer(OfficerRole.CHAIR, free_name)
     if not asked_for_person:
         return None
     if person is None:
-        raise RoundRuleError(_("Choose the chair in the list."), "chair_user")
+        raise DomainError(_("Choose the chair in the list."), field="chair_user")
     partner = next((a for a in person.affiliations if a.group in SOCIAL_PARTNERS), None)
     if partner is not None:
         message = _(_NOT_A_CHAIR[partner.group])
-        raise RoundRuleError(
-            message % {"name": person.name, "organisation": partner.organisation}, "chair_user"
+        raise DomainError(
+            message % {"name": person.name, "organisation": partner.organisation},
+            field="chair_user",
         )
     government = sorted(
         (a for a in person.affiliations if a.group is Group.GOVERNMENT),
@@ -155,7 +157,7 @@ def choose_vice_chair(
         return None
     affiliation = vice_chair_affiliation(role, person) if person is not None else None
     if person is None or affiliation is None:
-        raise RoundRuleError(_(_NOT_A_VICE_CHAIR[VICE_CHAIR_GROUPS[role]]), role.value)
+        raise DomainError(_(_NOT_A_VICE_CHAIR[VICE_CHAIR_GROUPS[role]]), field=role.value)
     return Officer(
         role, person.name, person.user_id, affiliation.organisation_id, affiliation.organisation
     )

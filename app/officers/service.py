@@ -18,7 +18,6 @@ from app.officers import rules
 from app.officers.rules import Affiliation, Officer, OfficerRole, Person
 from app.organisations.models import Mandate, Organisation
 from app.rounds.models import Round, RoundInvitation, RoundOfficer
-from app.rounds.rules import RoundRuleError
 from app.rounds.service import lock_round, require_moderator
 from app.vocabulary import Group, RoundStatus
 
@@ -165,7 +164,7 @@ def _choose(db: Session, round_id: int, form: OfficersForm) -> dict[OfficerRole,
                 chosen[role] = rules.choose_chair(person, asked, form.chair_name)
             else:
                 chosen[role] = rules.choose_vice_chair(role, person, asked)
-        except RoundRuleError as error:
+        except DomainError as error:
             errors[error.field or role.value] = error.message
     if errors:
         raise OfficersRefused(errors)

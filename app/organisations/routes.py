@@ -19,7 +19,7 @@ from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
 from app.organisations import service
 from app.organisations.models import Organisation
-from app.text_rules import TextRefused, check_plausible_date
+from app.text_rules import check_plausible_date
 from app.vocabulary import Group, PlatformRole
 from app.web import render, see_other
 
@@ -185,12 +185,9 @@ def _parse_date(value: str) -> datetime | None:
         day = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         raise DomainError(_("Give the date as YYYY-MM-DD."), field="mandate_expires_at") from None
-    try:
-        return check_plausible_date(
-            day.replace(hour=23, minute=59, tzinfo=UTC), utcnow(), "mandate_expires_at"
-        )
-    except TextRefused as error:
-        raise DomainError(error.message, field=error.field) from None
+    return check_plausible_date(
+        day.replace(hour=23, minute=59, tzinfo=UTC), utcnow(), "mandate_expires_at"
+    )
 
 
 @router.post("/organisations/{organisation_id}/invitations", name="organisations.invite")

@@ -20,7 +20,7 @@ from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, Gone, NotFound, TooManyAttempts
 from app.i18n import gettext as _
 from app.organisations.models import Invitation, Mandate, Organisation
-from app.text_rules import TextRefused, clean_line
+from app.text_rules import clean_line
 from app.vocabulary import Group, MandateRole, PlatformRole
 
 NAME_MAX = 200
@@ -30,10 +30,7 @@ EMAIL_MAX = 254
 
 def _clean(value: str, *, field: str, label: str, max_length: int) -> str:
     """A name or a country: one line, without control characters (app.text_rules)."""
-    try:
-        value = clean_line(value, field)
-    except TextRefused as error:
-        raise DomainError(error.message, field=field) from None
+    value = clean_line(value, field)
     if not value:
         raise DomainError(_("%(label)s is required.") % {"label": label}, field=field)
     if len(value) > max_length:

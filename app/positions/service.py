@@ -34,10 +34,6 @@ def current_status(round_: Round) -> RoundStatus:
     )
 
 
-def as_domain_error(error: rules.RoundRuleError) -> DomainError:
-    return DomainError(error.message, field=error.field, status_code=error.status_code)
-
-
 class StalePosition(Conflict):
     """Someone else revised the position since the form was opened: both texts are shown."""
 
@@ -73,20 +69,14 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
     round_ = db.get(Round, round_id)
     if round_ is None:
         raise NotFound(_("No such round."))
-    try:
-        speaking = rules.speaker_for(
-            viewer, invited_organisation_ids(db, round_id), current_status(round_)
-        )
-        stance, statement = rules.check_position(data.stance, data.statement)
-    except rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    speaking = rules.speaker_for(
+        viewer, invited_organisation_ids(db, round_id), current_status(round_)
+    )
+    stance, statement = rules.check_position(data.stance, data.statement)
     key = rules.idempotency_key(data.idempotency_key)
     html = markdown.render(statement)
     status, _premoderated = claim_round(db, round_id)
-    try:
-        rules.speaker_for(viewer, [speaking.organisation_id], status)
-    except rules.RoundRuleError as error:
-        raise as_domain_error(error) from None
+    rules.speaker_for(viewer, [speaking.organisation_id], status)
     # after the claim: a double click waits for the first post and then finds it
     if key is not None:
         repeat = db.scalar(

@@ -92,16 +92,13 @@ def save_version(db: Session, viewer: Viewer, round_id: int, language: str, text
             _("This is the language the brief is written in; change it at the top of this page."),
             field="language",
         )
-    try:
-        text = rules.clean_text(
-            text,
-            field=f"brief-{language}",
-            label=_("The brief"),
-            max_length=BRIEF_MAX,
-            required=False,
-        )
-    except rules.RoundRuleError as error:
-        raise DomainError(error.message, field=error.field) from None
+    text = rules.clean_text(
+        text,
+        field=f"brief-{language}",
+        label=_("The brief"),
+        max_length=BRIEF_MAX,
+        required=False,
+    )
     existing = db.scalar(
         select(RoundBrief).where(RoundBrief.round_id == round_id, RoundBrief.language == language)
     )

@@ -25,7 +25,7 @@ from app.rounds import fragments, service
 from app.rounds import page as round_page
 from app.rounds.models import Consultation, Round
 from app.rounds.rules import GROUP_SUBJECTS, ROUND_STATUS_LABELS, STANCE_LABELS
-from app.text_rules import TextRefused, check_plausible_date
+from app.text_rules import check_plausible_date
 from app.vocabulary import Group, RoundStatus, Stance, Weighting
 from app.web import base_context, is_htmx, render, see_other, templates, url_path
 
@@ -49,10 +49,7 @@ def parse_deadline(value: str, field: str) -> datetime | None:
             parsed = datetime.strptime(value, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
-        try:
-            return check_plausible_date(parsed, utcnow(), field)
-        except TextRefused as error:
-            raise DomainError(error.message, field=field) from None
+        return check_plausible_date(parsed, utcnow(), field)
     raise DomainError(_("Give a date and time, like 2027-03-31T17:00."), field=field)
 
 

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from babel import numbers as babel_numbers
 
 from app.accounts.rules import Speaking, Viewer
+from app.errors import Conflict, DomainError, Forbidden
 from app.i18n import N_, Labels, current_language
 from app.i18n import gettext as _
-from app.text_rules import TextRefused, clean_line
+from app.text_rules import clean_line
 from app.vocabulary import Group, RoundStatus, Stance, Visibility
 
 BASE_ORDER = (Group.GOVERNMENT, Group.EMPLOYERS, Group.WORKERS)
@@ -58,16 +59,6 @@ GROUP_SUBJECTS = Labels(
 )
 
 
-class RoundRuleError(Exception):
-    """A refusal: 422 for what was typed, 403 for who asks, 409 for the round's state."""
-
-    def __init__(self, message: str, field: str | None = None, status_code: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status_code = status_code
-
-
 def column_order(round_id: int) -> tuple[Group, ...]:
     """The groups' column order, rotated from round to round so that no group is always first."""
     shift = round_id % len(BASE_ORDER)
@@ -97,25 +88,21 @@ def speaker_for(viewer: Viewer, invited: Iterable[int], status: RoundStatus) -> 
     """The organisation this person posts for in the round, or why they may not post."""
     if status is not RoundStatus.OPEN:
         if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
-            raise RoundRuleError(
-                _("This round is closed: nothing more can be posted."), status_code=409
-            )
-        raise RoundRuleError(_("This round is not open yet."), status_code=409)
+            raise Conflict(_("This round is closed: nothing more can be posted."))
+        raise Conflict(_("This round is not open yet."))
     invited_ids = set(invited)
     for mandate in viewer.mandates:
         if mandate.organisation_id in invited_ids:
             return mandate
     if viewer.platform_role is not None:
-        raise RoundRuleError(
+        raise Forbidden(
             _(
                 "Only representatives of invited organisations post in a round; "
                 "moderators, observers and administrators read."
-            ),
-            status_code=403,
+            )
         )
-    raise RoundRuleError(
-        _("Your organisation is not invited to this round, so you can read it but not post."),
-        status_code=403,
+    raise Forbidden(
+        _("Your organisation is not invited to this round, so you can read it but not post.")
     )
 
 
@@ -163,20 +150,17 @@ def clean_text(
     ``label`` names the field in English with its article ("The statement"), marked with
     ``N_`` where it is written; it is translated here, with the refusal."""
     if one_line:
-        try:
-            text = clean_line(text, field)
-        except TextRefused as error:
-            raise RoundRuleError(error.message, field) from None
+        text = clean_line(text, field)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
     control, empty, too_long = _BARE_LABEL_REFUSALS.get(label, _REFUSALS)
     words = {"label": _(label)}
     if _CONTROL.search(text):
-        raise RoundRuleError(_(control) % words, field)
+        raise DomainError(_(control) % words, field=field)
     if required and not text:
-        raise RoundRuleError(_(empty) % words, field)
+        raise DomainError(_(empty) % words, field=field)
     if len(text) > max_length:
         words |= {"length": format_number(len(text)), "limit": format_number(max_length)}
-        raise RoundRuleError(_(too_long) % words, field)
+        raise DomainError(_(too_long) % words, field=field)
     return text
 
 
@@ -184,7 +168,7 @@ def parse_stance(value: str) -> Stance:
     try:
         return Stance(value)
     except ValueError:
-        raise RoundRuleError(_("Choose a stance from the list."), "stance") from None
+        raise DomainError(_("Choose a stance from the list."), field="stance") from None
 
 
 def check_position(stance_value: str, statement: str) -> tuple[Stance, str]:
@@ -197,10 +181,10 @@ def check_position(stance_value: str, statement: str) -> tuple[Stance, str]:
         required=False,
     )
     if stance in STATEMENT_REQUIRED and not statement:
-        raise RoundRuleError(
+        raise DomainError(
             _("A statement is required with “%(stance)s”: say why.")
             % {"stance": STANCE_LABELS[stance]},
-            "statement",
+            field="statement",
         )
     return stance, statement
 

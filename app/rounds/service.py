@@ -100,24 +100,21 @@ def create_consultation(
     db: Session, viewer: Viewer, title: str, brief: str, country: str = ""
 ) -> Consultation:
     require_moderator(viewer)
-    try:
-        title = rules.clean_text(
-            title, field="title", label=N_("Title"), max_length=200, required=True, one_line=True
-        )
-        brief = rules.clean_text(
-            brief, field="brief", label=N_("Brief"), max_length=20_000, required=False
-        )
-        # the country whose Convention 144 cycle it is part of (app/cycle)
-        country = rules.clean_text(
-            country,
-            field="country",
-            label=N_("The country"),
-            max_length=100,
-            required=False,
-            one_line=True,
-        )
-    except rules.RoundRuleError as error:
-        raise DomainError(error.message, field=error.field) from None
+    title = rules.clean_text(
+        title, field="title", label=N_("Title"), max_length=200, required=True, one_line=True
+    )
+    brief = rules.clean_text(
+        brief, field="brief", label=N_("Brief"), max_length=20_000, required=False
+    )
+    # the country whose Convention 144 cycle it is part of (app/cycle)
+    country = rules.clean_text(
+        country,
+        field="country",
+        label=N_("The country"),
+        max_length=100,
+        required=False,
+        one_line=True,
+    )
     consultation = Consultation(
         title=title, brief=brief, country=country or None, created_by_id=viewer.user_id
     )
@@ -146,20 +143,17 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
     consultation = db.get(Consultation, consultation_id)
     if consultation is None:
         raise NotFound(_("No such consultation."))
-    try:
-        title = rules.clean_text(
-            draft.title,
-            field="title",
-            label=N_("Title"),
-            max_length=200,
-            required=True,
-            one_line=True,
-        )
-        brief = rules.clean_text(
-            draft.brief, field="brief", label=N_("Brief"), max_length=20_000, required=True
-        )
-    except rules.RoundRuleError as error:
-        raise DomainError(error.message, field=error.field) from None
+    title = rules.clean_text(
+        draft.title,
+        field="title",
+        label=N_("Title"),
+        max_length=200,
+        required=True,
+        one_line=True,
+    )
+    brief = rules.clean_text(
+        draft.brief, field="brief", label=N_("Brief"), max_length=20_000, required=True
+    )
     try:
         weighting = Weighting(draft.weighting)
     except ValueError:

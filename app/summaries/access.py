@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.errors import Conflict, NotFound
 from app.i18n import gettext as _
 from app.vocabulary import RoundStatus
 
@@ -16,13 +17,6 @@ class Audience(StrEnum):
     MODERATOR = "moderator"
 
 
-class SummaryRefused(Exception):
-    def __init__(self, message: str, status_code: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-
-
 def summary_audience(
     *, moderates: bool, status: RoundStatus, sealed: bool, may_see_round: bool = True
 ) -> Audience:
@@ -33,21 +27,16 @@ def summary_audience(
     sealed positions stay unseen by everyone until the close.
     """
     if not may_see_round or status is RoundStatus.DRAFT:
-        raise SummaryRefused(_("There is no such round."), 404)
+        raise NotFound(_("There is no such round."))
     closed = status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
     if closed:
         return Audience.MODERATOR if moderates else Audience.PUBLIC
     if not moderates:
-        raise SummaryRefused(
-            _("The summary of this round is available once the round has closed."), 409
-        )
+        raise Conflict(_("The summary of this round is available once the round has closed."))
     if status is RoundStatus.SCHEDULED:
-        raise SummaryRefused(
-            _("This round has not opened yet: there is nothing to summarise."), 409
-        )
+        raise Conflict(_("This round has not opened yet: there is nothing to summarise."))
     if sealed:
-        raise SummaryRefused(
-            _("This round's positions are sealed until it closes, so it cannot be previewed."),
-            409,
+        raise Conflict(
+            _("This round's positions are sealed until it closes, so it cannot be previewed.")
         )
     return Audience.MODERATOR

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.db import read, utcnow
-from app.errors import DomainError, NotFound
+from app.errors import NotFound
 from app.i18n import gettext as _
 from app.organisations.models import Organisation
 from app.positions.models import Position
 from app.rounds import rules
 from app.rounds.models import Consultation, GroupSignoff, Round, RoundInvitation
-from app.summaries.access import Audience, SummaryRefused, summary_audience
+from app.summaries.access import Audience, summary_audience
 from app.summaries.summary import RoundRecord, StatementFact, summarise
 from app.vocabulary import Group, RoundStatus, Stance, Visibility, Weighting
 
@@ -89,12 +89,9 @@ def audience_for(header: RoundHeader, viewer: Viewer | None) -> Audience:
     """``viewer`` None is an API token: an agency's read-only access."""
     moderates = viewer is not None and viewer.may_moderate
     may_see = viewer is None or rules.may_read(viewer, header.status)
-    try:
-        return summary_audience(
-            moderates=moderates, status=header.status, sealed=header.sealed, may_see_round=may_see
-        )
-    except SummaryRefused as refusal:
-        raise DomainError(refusal.message, status_code=refusal.status_code) from None
+    return summary_audience(
+        moderates=moderates, status=header.status, sealed=header.sealed, may_see_round=may_see
+    )
 
 
 def load_record(db: Session, header: RoundHeader) -> RoundRecord:

@@ -23,7 +23,7 @@ from app.caucus.rules import (
     require_seen,
     require_writable,
 )
-from app.rounds.rules import RoundRuleError
+from app.errors import DomainError
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus
 
 G, W, E = Group.GOVERNMENT, Group.WORKERS, Group.EMPLOYERS
@@ -125,7 +125,7 @@ def test_a_caucus_is_written_in_until_the_round_closes(status, writable):
     if writable:
         require_writable(status)
     else:
-        with pytest.raises(RoundRuleError) as refused:
+        with pytest.raises(DomainError) as refused:
             require_writable(status)
         assert refused.value.status_code == 409
 
@@ -140,7 +140,7 @@ def test_a_caucus_is_written_in_until_the_round_closes(status, writable):
     ],
 )
 def test_messages_are_checked(text, problem):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         check_post(text)
     assert problem in refused.value.message
     assert refused.value.field == "body"
@@ -149,7 +149,7 @@ def test_messages_are_checked(text, problem):
 def test_statements_are_checked():
     assert check_statement("  Our **joint** text.\r\n") == "Our **joint** text."
     for text in ("", "x" * (STATEMENT_MAX + 1)):
-        with pytest.raises(RoundRuleError) as refused:
+        with pytest.raises(DomainError) as refused:
             check_statement(text)
         assert refused.value.field == "text"
 
@@ -173,7 +173,7 @@ def test_a_form_built_from_an_older_text_is_refused():
     text = "Our draft."
     require_seen(text, fingerprint(text))
     require_seen(text, "")  # not checked
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         require_seen("Our revised draft.", fingerprint(text))
     assert refused.value.status_code == 409
     assert fingerprint(text) != fingerprint(text + " ")
@@ -192,7 +192,7 @@ def test_publication_needs_an_endorsement_and_happens_once(state, refusal):
     if refusal is None:
         require_publishable(state)
         return
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         require_publishable(state)
     assert refusal in refused.value.message
     assert refused.value.status_code == 409
@@ -200,5 +200,5 @@ def test_publication_needs_an_endorsement_and_happens_once(state, refusal):
 
 def test_a_published_statement_is_no_longer_endorsed_or_changed():
     require_draft(StatementState(published=False, endorsements=0))
-    with pytest.raises(RoundRuleError):
+    with pytest.raises(DomainError):
         require_draft(StatementState(published=True, endorsements=1))

@@ -32,7 +32,7 @@ from app.drafts.rules import (
     split_paragraphs,
     word_diff,
 )
-from app.rounds.rules import RoundRuleError
+from app.errors import DomainError
 from app.summaries.tally import normalised_weights
 from app.vocabulary import Group, RoundStatus, Weighting
 
@@ -80,14 +80,14 @@ def test_the_demo_brief_is_two_paragraphs_its_list_whole():
 
 
 def test_a_draft_text_is_refused_when_empty_or_oversized():
-    with pytest.raises(RoundRuleError) as empty:
+    with pytest.raises(DomainError) as empty:
         check_draft("   \n\n ")
     assert empty.value.status_code == 422 and empty.value.field == "text"
-    with pytest.raises(RoundRuleError, match="at most 200 paragraphs"):
+    with pytest.raises(DomainError, match="at most 200 paragraphs"):
         check_draft("\n\n".join(f"P{n}." for n in range(201)))
-    with pytest.raises(RoundRuleError, match="Paragraph 2 is longer"):
+    with pytest.raises(DomainError, match="Paragraph 2 is longer"):
         check_draft("Short.\n\n" + "x" * 10_001)
-    with pytest.raises(RoundRuleError, match="control characters"):
+    with pytest.raises(DomainError, match="control characters"):
         check_draft("Bad \x00 text.")
     assert check_draft("One.\n\nTwo.") == ["One.", "Two."]
 
@@ -115,7 +115,7 @@ def test_when_a_moderator_may_set_the_draft_text(status, contributions, refused)
     if not refused:
         may_import(status, contributions)
         return
-    with pytest.raises(RoundRuleError) as error:
+    with pytest.raises(DomainError) as error:
         may_import(status, contributions)
     assert error.value.status_code == 409
 
@@ -124,7 +124,7 @@ def test_a_revision_needs_a_closed_round_not_yet_revised():
     may_revise(RoundStatus.CLOSED, None)
     may_revise(RoundStatus.PUBLISHED, None)
     for status, following in ((RoundStatus.OPEN, None), (RoundStatus.CLOSED, 3)):
-        with pytest.raises(RoundRuleError) as error:
+        with pytest.raises(DomainError) as error:
             may_revise(status, following)
         assert error.value.status_code == 409
 
@@ -132,19 +132,19 @@ def test_a_revision_needs_a_closed_round_not_yet_revised():
 def test_an_amendment_must_change_something_and_say_it():
     assert check_amendment("  New text. ", " Why. ", "Old text.") == ("New text.", "Why.")
     for text, field in (("", "text"), ("Old   text.", "text")):
-        with pytest.raises(RoundRuleError) as error:
+        with pytest.raises(DomainError) as error:
             check_amendment(text, "", "Old text.")
         assert error.value.field == field and error.value.status_code == 422
-    with pytest.raises(RoundRuleError) as long_reason:
+    with pytest.raises(DomainError) as long_reason:
         check_amendment("New.", "x" * 2_001, "Old.")
     assert long_reason.value.field == "reason"
 
 
 def test_support_once_per_organisation_and_never_for_its_own_amendment():
     may_support(2, 1, {1})
-    with pytest.raises(RoundRuleError, match="proposed this amendment") as own:
+    with pytest.raises(DomainError, match="proposed this amendment") as own:
         may_support(1, 1, {1})
-    with pytest.raises(RoundRuleError, match="already supports") as twice:
+    with pytest.raises(DomainError, match="already supports") as twice:
         may_support(2, 1, {1, 2})
     assert own.value.status_code == twice.value.status_code == 409
 
@@ -312,6 +312,6 @@ def test_compare_drafts_when_paragraphs_move_numbers():
 
 def test_the_revision_boxes_become_paragraphs():
     assert revised_paragraphs(["One.", "", "Two.\n\nThree.", "  "]) == ["One.", "Two.", "Three."]
-    with pytest.raises(RoundRuleError) as nothing:
+    with pytest.raises(DomainError) as nothing:
         revised_paragraphs(["", " "])
     assert nothing.value.field == "paragraphs"

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.errors import DomainError
 from app.officers.rules import (
     Affiliation,
     OfficerRole,
@@ -18,7 +19,6 @@ from app.officers.rules import (
     opening_order,
 )
 from app.rounds import rules as round_rules
-from app.rounds.rules import RoundRuleError
 from app.vocabulary import Group
 
 G, W, E = Group.GOVERNMENT, Group.WORKERS, Group.EMPLOYERS
@@ -78,7 +78,7 @@ def test_a_chair_without_an_account_is_a_name():
     ],
 )
 def test_refused_chairs_say_why_next_to_the_field(person, asked, name, field, words):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         choose_chair(person, asked, name)
     assert refused.value.field == field
     assert words in refused.value.message
@@ -104,7 +104,7 @@ def test_each_vice_chair_represents_an_invited_organisation_of_their_group(role,
         assert officer is not None and officer.user_id == person.user_id
         assert officer.organisation_id in {UNION.organisation_id, FEDERATION.organisation_id}
         return
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         choose_vice_chair(role, person, True)
     assert refused.value.field == role.value
     group = "employers'" if role is OfficerRole.VICE_CHAIR_EMPLOYERS else "workers'"

@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.accounts.rules import Speaking, Viewer
+from app.errors import DomainError
 from app.rounds.rules import (
     COMMENT_MAX,
     STATEMENT_MAX,
-    RoundRuleError,
     balanced_ids,
     check_comment,
     check_position,
@@ -121,7 +121,7 @@ def test_a_representative_of_an_invited_organisation_speaks_for_it():
 
 @pytest.mark.parametrize("status", [RoundStatus.CLOSED, RoundStatus.PUBLISHED])
 def test_nobody_posts_in_a_closed_round(status):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         speaker_for(representative(1), [1], status)
     assert refused.value.status_code == 409
     assert "closed" in refused.value.message
@@ -129,14 +129,14 @@ def test_nobody_posts_in_a_closed_round(status):
 
 @pytest.mark.parametrize("status", [RoundStatus.DRAFT, RoundStatus.SCHEDULED])
 def test_nobody_posts_before_a_round_opens(status):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         speaker_for(representative(1), [1], status)
     assert refused.value.status_code == 409
     assert "not open yet" in refused.value.message
 
 
 def test_a_representative_of_an_organisation_not_invited_is_refused():
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         speaker_for(representative(4), [1, 2, 3], RoundStatus.OPEN)
     assert refused.value.status_code == 403
     assert "not invited" in refused.value.message
@@ -144,14 +144,14 @@ def test_a_representative_of_an_organisation_not_invited_is_refused():
 
 @pytest.mark.parametrize("role", list(PlatformRole))
 def test_platform_roles_read_but_do_not_post(role):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         speaker_for(platform(role), [1, 2, 3], RoundStatus.OPEN)
     assert refused.value.status_code == 403
     assert "read" in refused.value.message
 
 
 def test_a_person_without_any_mandate_is_refused():
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         speaker_for(representative(), [1], RoundStatus.OPEN)
     assert refused.value.status_code == 403
 
@@ -167,7 +167,7 @@ def test_a_statement_is_optional_with_most_stances(stance):
 @pytest.mark.parametrize("stance", [Stance.OPPOSE, Stance.SUPPORT_WITH_RESERVATIONS])
 @pytest.mark.parametrize("statement", ["", "   ", "\n\r\n\t "])
 def test_a_statement_is_required_to_oppose_or_to_have_reservations(stance, statement):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         check_position(stance.value, statement)
     assert refused.value.field == "statement"
     assert refused.value.status_code == 422
@@ -182,7 +182,7 @@ def test_a_reasoned_opposition_is_accepted_and_tidied():
 
 @pytest.mark.parametrize("value", ["", "approve", "SUPPORT", "support ", "veto"])
 def test_unknown_stances_are_refused(value):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         check_position(value, "Because.")
     assert refused.value.field == "stance"
     assert refused.value.status_code == 422
@@ -191,7 +191,7 @@ def test_unknown_stances_are_refused(value):
 def test_statements_are_limited_to_20000_characters():
     assert STATEMENT_MAX == 20_000
     assert check_position("support", "a" * 20_000)[1] == "a" * 20_000
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         check_position("support", "a" * 20_001)
     assert refused.value.field == "statement"
     assert "20,001" in refused.value.message and "20,000" in refused.value.message
@@ -199,7 +199,7 @@ def test_statements_are_limited_to_20000_characters():
 
 @pytest.mark.parametrize("bad", ["\x00", "\x07", "\x1b[31m", "\x7f", "\x0b", "\x0c"])
 def test_statements_with_control_characters_are_refused(bad):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         check_position("support", f"We support{bad} it.")
     assert refused.value.field == "statement"
     assert "control characters" in refused.value.message
@@ -216,7 +216,7 @@ def test_tabs_and_line_breaks_are_ordinary_text():
 
 @pytest.mark.parametrize("body", ["", "  ", "\n\n"])
 def test_an_empty_comment_is_refused(body):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         check_comment(body)
     assert refused.value.field == "body"
     assert "required" in refused.value.message
@@ -225,7 +225,7 @@ def test_an_empty_comment_is_refused(body):
 def test_comments_are_limited_to_5000_characters():
     assert COMMENT_MAX == 5_000
     assert check_comment("b" * 5_000) == "b" * 5_000
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         check_comment("b" * 5_001)
     assert refused.value.field == "body"
     assert "5,001" in refused.value.message
@@ -233,7 +233,7 @@ def test_comments_are_limited_to_5000_characters():
 
 @pytest.mark.parametrize("bad", ["\x00", "\x08", "\x1c", "\x1f", "\x7f"])
 def test_comments_with_control_characters_are_refused(bad):
-    with pytest.raises(RoundRuleError) as refused:
+    with pytest.raises(DomainError) as refused:
         check_comment(f"Agreed{bad} with the draft")
     assert refused.value.field == "body"
     assert refused.value.status_code == 422
@@ -241,7 +241,7 @@ def test_comments_with_control_characters_are_refused(bad):
 
 @pytest.mark.parametrize("bad", ["\x9b", "\x80"])
 def test_c1_control_characters_are_refused_too(bad):
-    with pytest.raises(RoundRuleError):
+    with pytest.raises(DomainError):
         check_comment(f"Agreed{bad}[31m with the draft")
 
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.api.schemas import Summary
+from app.errors import DomainError
 from app.summaries import chart
-from app.summaries.access import Audience, SummaryRefused, summary_audience
+from app.summaries.access import Audience, summary_audience
 from app.summaries.summary import (
     QUOTE_WORDS,
     QUOTES_PER_GROUP,
@@ -131,7 +132,7 @@ def test_who_reads_a_summary_and_when(moderates, status, sealed, expected):
     if isinstance(expected, Audience):
         assert summary_audience(moderates=moderates, status=status, sealed=sealed) is expected
     else:
-        with pytest.raises(SummaryRefused) as refusal:
+        with pytest.raises(DomainError) as refusal:
             summary_audience(moderates=moderates, status=status, sealed=sealed)
         assert refusal.value.status_code == expected
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.errors import DomainError
 from app.text_rules import (
     BIDI_CONTROLS,
     LINE_BREAKS,
-    TextRefused,
     check_plausible_date,
     clean_line,
     has_control_characters,
@@ -31,7 +31,7 @@ REFUSED = sorted(
 
 @pytest.mark.parametrize("character", REFUSED, ids=lambda c: f"U+{ord(c):04X}")
 def test_a_line_refuses_line_breaks_and_control_characters(character):
-    with pytest.raises(TextRefused) as refused:
+    with pytest.raises(DomainError) as refused:
         clean_line(f"Name{character}Other", "name")
     assert refused.value.field == "name" and refused.value.message
     assert has_control_characters(f"a{character}b")
@@ -39,9 +39,9 @@ def test_a_line_refuses_line_breaks_and_control_characters(character):
 
 
 def test_line_breaks_and_other_controls_are_told_apart():
-    with pytest.raises(TextRefused, match="one line"):
+    with pytest.raises(DomainError, match="one line"):
         clean_line("Pensions\nBcc: x@example.org", "title")
-    with pytest.raises(TextRefused, match="control characters"):
+    with pytest.raises(DomainError, match="control characters"):
         clean_line("Evil\u202eCorp", "name")
 
 
@@ -57,7 +57,7 @@ def test_the_words_of_every_script_are_kept_spaces_folded():
 def test_any_text_is_either_refused_or_kept_on_one_clean_line(text):
     try:
         cleaned = clean_line(text, "field")
-    except TextRefused:
+    except DomainError:
         assert has_control_characters(unicodedata.normalize("NFC", text))
         return
     assert not has_control_characters(cleaned) and cleaned == cleaned.strip()
@@ -83,7 +83,7 @@ NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
     ],
 )
 def test_absurd_dates_are_refused(when):
-    with pytest.raises(TextRefused) as refused:
+    with pytest.raises(DomainError) as refused:
         check_plausible_date(when, NOW, "closes_at")
     assert refused.value.field == "closes_at" and "2000" in refused.value.message
 
@@ -99,5 +99,5 @@ def test_dates_of_this_world_are_kept(when):
 def test_ten_years_from_a_29_february():
     leap = datetime(2028, 2, 29, tzinfo=UTC)
     assert check_plausible_date(datetime(2038, 2, 28, tzinfo=UTC), leap, "f")
-    with pytest.raises(TextRefused):
+    with pytest.raises(DomainError):
         check_plausible_date(datetime(2038, 3, 1, tzinfo=UTC), leap, "f")
