@@ -88,3 +88,18 @@ def check_plausible_date(value: datetime, now: datetime, field: str) -> datetime
             field=field,
         )
     return value
+
+
+def parse_deadline(value: str, field: str, now: datetime) -> datetime | None:
+    """A ``datetime-local`` form value, read as UTC (None when empty); an absurd one (before
+    2000, more than ten years after ``now``) is refused beside its field."""
+    value = value.strip()
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            parsed = datetime.strptime(value, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return check_plausible_date(parsed, now, field)
+    raise DomainError(_("Give a date and time, like 2027-03-31T17:00."), field=field)

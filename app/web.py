@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from starlette.datastructures import URL, URLPath
 
 from app import i18n, markdown
 from app.accounts.rules import ROLE_LABELS
+from app.caucus.rules import CAUCUS_TITLES, STATEMENT_TITLES
+from app.cycle import subjects
+from app.errors import DomainError
+from app.moderation.rules import (
+    GROUP_IN_SENTENCE,
+    HIDE_REASONS,
+    group_list,
+    seen_fingerprint,
+    shown_reason,
+)
+from app.officers.rules import ROLE_LABELS as OFFICER_LABELS
+from app.rounds.rules import ROUND_STATUS_LABELS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -123,13 +138,56 @@ def cached_url_for(context: dict[str, Any], name: str, /, **path_params: Any) ->
     return path.make_absolute_url(base_url=request.base_url)
 
 
-templates.env.globals["url_for"] = cached_url_for
-templates.env.filters["datetime"] = datetime_format
-templates.env.filters["time_left"] = time_left
-templates.env.filters["markup"] = trusted_html
-templates.env.filters["markdown"] = markdown_filter
-templates.env.filters["bdi"] = isolated
-templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
+def new_key() -> str:
+    """A form's idempotency key: a double click or a retry never posts twice."""
+    return secrets.token_urlsafe(16)
+
+
+_FIRST_TAG = re.compile(r"<[A-Za-z][\w-]*")
+
+
+def out_of_band(fragment: str) -> Markup:
+    """A region marked for an htmx out-of-band swap: the attribute goes on its root element
+    (the first tag, which carries the id htmx swaps by). The one way regions are swapped out
+    of band, rendered now or taken from the fragment cache."""
+    html = str(fragment)
+    found = _FIRST_TAG.search(html)
+    if found is None:
+        return Markup(html)
+    return Markup(html[: found.end()] + ' hx-swap-oob="true"' + html[found.end() :])
+
+
+def path_segment(value: object) -> str:
+    """A value as one segment of a path (a country's name may hold a space or a slash)."""
+    return quote(str(value), safe="")
+
+
+# The template environment, configured here and nowhere else: labels (the vocabulary in the
+# reader's language) and formatting filters. Nothing here reads the database: what a page
+# shows is assembled before rendering (app/rounds/page.py for the round page).
+templates.env.globals.update(
+    url_for=cached_url_for,
+    new_key=new_key,
+    round_status_labels=ROUND_STATUS_LABELS,
+    officer_labels=OFFICER_LABELS,
+    hide_reasons=HIDE_REASONS,
+    moderation_reason=shown_reason,
+    seen_fingerprint=seen_fingerprint,
+    group_in_sentence=GROUP_IN_SENTENCE,
+    group_list=group_list,
+    caucus_titles=CAUCUS_TITLES,
+    statement_titles=STATEMENT_TITLES,
+    **subjects.template_globals(),  # a round's subject (cycle/_subject.html)
+)
+templates.env.filters.update(
+    datetime=datetime_format,
+    time_left=time_left,
+    markup=trusted_html,
+    markdown=markdown_filter,
+    bdi=isolated,
+    oob=out_of_band,
+    path_segment=path_segment,
+)
 
 
 def is_htmx(request: Request) -> bool:
@@ -149,6 +207,34 @@ def render(
     name = page if (page and not is_htmx(request)) else partial
     response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def refusal(
+    request: Request,
+    db: Session,
+    error: DomainError,
+    partial: str,
+    context: dict[str, Any] | Callable[[], dict[str, Any]],
+    *,
+    page: str | None = None,
+    target: str | None = None,
+) -> Response:
+    """A refused action as its answer, the one way routes answer a refusal. "There is no such
+    thing" (404) and "not for you" (403) go to the central error page. Anything else is about
+    what was typed or the state of things: the transaction is rolled back (nothing of the
+    refused action stays), and the form comes back filled in, the error beside its field,
+    with the refusal's status; under htmx it replaces the form it came from (``target``).
+    ``context`` may be a function: it is then read after the rollback."""
+    if error.status_code in (403, 404):
+        raise error
+    db.rollback()
+    values = context() if callable(context) else context
+    response = render(request, partial, values, page=page, status_code=error.status_code)
+    if target is not None and is_htmx(request):
+        response.headers["HX-Retarget"] = target
+        response.headers["HX-Reswap"] = "outerHTML"
+    response.headers.update(error.headers or {})
     return response
 
 

@@ -13,19 +13,14 @@ from fastapi.responses import Response
 
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
-from app.caucus import rules, service, statements
+from app.caucus import service, statements
 from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import gettext as _
-from app.web import is_htmx, render, see_other, templates, url_path
+from app.web import is_htmx, render, see_other, url_path
 
 router = APIRouter()
 #: The round page's caucus links and group statements (templates/caucus/_on_round.html), and
-#: the statements again in its live updates (templates/caucus/_live_statements.html).
-templates.env.globals["caucus_on_round"] = statements.on_round_page
-templates.env.globals["published_group_statements"] = statements.published_statements
-templates.env.globals["caucus_titles"] = rules.CAUCUS_TITLES
-templates.env.globals["statement_titles"] = rules.STATEMENT_TITLES
 
 Text = Annotated[str, Form(max_length=40_000)]
 Small = Annotated[str, Form(max_length=100)]

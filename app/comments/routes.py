@@ -19,8 +19,7 @@ from app.positions.models import Position
 from app.positions.service import invited_organisation_ids
 from app.rounds import page as round_page
 from app.rounds import rules
-from app.rounds.routes import new_key, page_context
-from app.web import is_htmx, render, see_other
+from app.web import is_htmx, new_key, render, see_other
 
 router = APIRouter()
 
@@ -107,9 +106,9 @@ def _refused(
         return render(request, "comments/position.html", context, status_code=error.status_code)
     if paragraph is not None:  # the round page, this paragraph's form filled in and open
         forms = {f"comment-{paragraph[0]}": {"body": body, "error": error.message}}
-        full = page_context(request, db, viewer, round_id, draft_forms=forms)
+        full = round_page.build(request, db, viewer, round_id, draft_forms=forms)
         return render(request, "rounds/show.html", full, status_code=error.status_code)
-    full = page_context(
+    full = round_page.build(
         request,
         db,
         viewer,

@@ -1,12 +1,11 @@
 """Pages of the Convention 144 cycle: the countries, a country's year (Article 5(2)), the annual
-report (Article 6) with its PDF and XLSX; and the subject's template on the new-round form."""
+report (Article 6) with its PDF and XLSX."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
@@ -17,14 +16,9 @@ from app.cycle import report, service, subjects
 from app.db import DbSession, utcnow
 from app.exports.formats import MEDIA_TYPES
 from app.exports.stream import ExportSlots
-from app.i18n import gettext as _
-from app.web import render, templates
+from app.web import render
 
 router = APIRouter()
-# the subject of a round, wherever a round is shown (round page, consultation, summary, form)
-templates.env.globals.update(subjects.template_globals())
-# a country inside a path ("Republic of Ardenia" -> "Republic%20of%20Ardenia")
-templates.env.filters["path_segment"] = lambda value: quote(str(value), safe="")
 
 
 @router.get("/cycle", name="cycle.index")
@@ -115,33 +109,3 @@ def _download(country: str, year: int, fmt: str) -> dict[str, str]:
         "Content-Disposition": f'attachment; filename="{report.filename(country, year, fmt)}"',
         "Cache-Control": "private, no-store",
     }
-
-
-def brief_from_template(request: Request, form_context: dict[str, Any]) -> Response:
-    """The new-round form with the subject's suggested brief put in, when the brief is empty:
-    the whole form without JavaScript ("Use the template"), the brief's field alone for htmx
-    (choosing a subject). Nothing is created."""
-    form = form_context["form"]
-    try:
-        form["kind"] = subjects.parse_kind(form.get("kind"))
-    except subjects.UnknownSubject as error:
-        form_context["errors"] = {"kind": str(error)}
-        form_context["template_note"] = str(error)
-        return render(
-            request,
-            "cycle/_brief_field.html",
-            form_context,
-            page="rounds/new_round.html",
-            status_code=422,
-        )
-    form["brief"], filled = subjects.fill_brief(form["brief"], form["kind"])
-    if filled:
-        note = _("The brief now holds the suggested brief for “%(subject)s”: complete it.") % {
-            "subject": subjects.label(form["kind"])
-        }
-    elif subjects.is_subject(form["kind"]):
-        note = _("The brief is not empty, so it was kept: empty it to use the suggested brief.")
-    else:
-        note = _("A general consultation has no suggested brief.")
-    form_context["template_note"] = note
-    return render(request, "cycle/_brief_field.html", form_context, page="rounds/new_round.html")

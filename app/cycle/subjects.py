@@ -183,7 +183,7 @@ def template(kind: str) -> str:
 
 def template_globals() -> dict[str, Any]:
     """What templates use to name a round's subject (cycle/_subject.html): registered as
-    globals by app.cycle.routes, and passed to documents rendered outside a request."""
+    globals by app.web, and passed to documents rendered outside a request."""
     return {
         "round_kinds": KINDS,
         "is_subject": is_subject,

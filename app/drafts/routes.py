@@ -12,13 +12,13 @@ from fastapi.responses import Response
 from app import i18n
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
-from app.db import DbSession
+from app.db import DbSession, utcnow
 from app.drafts import page as draft_page
 from app.drafts import rules, service
 from app.drafts.models import Amendment, DraftParagraph
 from app.errors import DomainError
 from app.rounds import page as round_page
-from app.rounds.routes import page_context, parse_deadline
+from app.text_rules import parse_deadline
 from app.web import is_htmx, render, see_other
 
 router = APIRouter()
@@ -206,7 +206,7 @@ def _refused(
     forms: dict[str, Any] = {}
     if amendment is not None:
         forms[f"amendment-{paragraph_id}"] = amendment
-    context = page_context(request, db, viewer, round_id, draft_forms=forms)
+    context = round_page.build(request, db, viewer, round_id, draft_forms=forms)
     context["support_errors"] = support or {}
     return render(request, "rounds/show.html", context, status_code=error.status_code)
 
@@ -286,7 +286,7 @@ def revise(
         return _revise_page(request, db, viewer, round_id, _applied(db, round_id, form, apply))
     try:
         revision = service.Revision(
-            title, brief, parse_deadline(closes_at, "closes_at"), tuple(paragraphs)
+            title, brief, parse_deadline(closes_at, "closes_at", utcnow()), tuple(paragraphs)
         )
         round_ = service.publish_revision(db, viewer, round_id, revision)
     except DomainError as error:

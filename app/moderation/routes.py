@@ -19,24 +19,14 @@ from app.i18n import N_, Labels
 from app.i18n import gettext as _
 from app.moderation import dashboard, lifecycle, service, signoff
 from app.moderation.rules import (
-    GROUP_IN_SENTENCE,
-    HIDE_REASONS,
     FlaggingClosed,
-    group_list,
-    seen_fingerprint,
-    shown_reason,
 )
 from app.rounds import page as round_page
-from app.rounds.routes import parse_deadline, refused_on_round_page
+from app.text_rules import parse_deadline
 from app.vocabulary import Group
-from app.web import is_htmx, render, see_other, templates
+from app.web import is_htmx, render, see_other
 
 router = APIRouter()
-templates.env.globals["hide_reasons"] = HIDE_REASONS
-templates.env.globals["moderation_reason"] = shown_reason
-templates.env.globals["group_in_sentence"] = GROUP_IN_SENTENCE
-templates.env.globals["group_list"] = group_list
-templates.env.globals["seen_fingerprint"] = seen_fingerprint
 
 #: Each action's page: its title, its button and what it does (translated when shown).
 ACTIONS: dict[str, Labels] = {
@@ -237,7 +227,7 @@ def extend(
         "extend",
         form,
         lambda: lifecycle.extend(
-            db, viewer, round_id, parse_deadline(closes_at, "closes_at"), reason
+            db, viewer, round_id, parse_deadline(closes_at, "closes_at", utcnow()), reason
         ),
     )
 
@@ -260,7 +250,7 @@ def reopen(
         "reopen",
         form,
         lambda: lifecycle.reopen(
-            db, viewer, round_id, parse_deadline(closes_at, "closes_at"), reason
+            db, viewer, round_id, parse_deadline(closes_at, "closes_at", utcnow()), reason
         ),
     )
 
@@ -518,12 +508,14 @@ def request_signoff(
     }
     try:
         signoff.request(
-            db, viewer, round_id, chosen, parse_deadline(signoff_deadline, "signoff_deadline")
+            db,
+            viewer,
+            round_id,
+            chosen,
+            parse_deadline(signoff_deadline, "signoff_deadline", utcnow()),
         )
     except DomainError as error:
-        return refused_on_round_page(
-            request, db, viewer, round_id, error, signoff_error=error.message
-        )
+        return round_page.refused(request, db, viewer, round_id, error, signoff_error=error.message)
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
 
@@ -540,7 +532,7 @@ def decide_signoff(
     try:
         signoff.decide(db, viewer, round_id, decision, reservation)
     except DomainError as error:
-        return refused_on_round_page(
+        return round_page.refused(
             request,
             db,
             viewer,

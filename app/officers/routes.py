@@ -12,16 +12,13 @@ from app.accounts.rules import Viewer
 from app.db import DbSession
 from app.errors import DomainError
 from app.officers import service
-from app.officers.rules import ROLE_LABELS, OfficerRole
+from app.officers.rules import OfficerRole
 from app.rounds import page as round_page
 from app.rounds.service import require_moderator
 from app.vocabulary import RoundStatus
-from app.web import render, see_other, templates
+from app.web import render, see_other
 
 router = APIRouter()
-#: The round page's officers line (templates/officers/_on_round.html) reads them through this.
-templates.env.globals["round_officers"] = service.on_round_page
-templates.env.globals["officer_labels"] = ROLE_LABELS
 
 
 def _form_page(

@@ -22,14 +22,9 @@ from app.rounds.service import lock_round, require_moderator
 from app.vocabulary import Group, RoundStatus
 
 if TYPE_CHECKING:
-    from app.rounds.page import RoundPage
+    pass
 
 _ROLE_ORDER = list(OfficerRole)
-
-
-def on_round_page(page: RoundPage) -> list[Officer]:
-    """The round's officers, chair first (one query)."""
-    return officers(page.db, page.round.id)
 
 
 def officers(db: Session, round_id: int) -> list[Officer]:

@@ -14,9 +14,8 @@ from app.i18n import gettext as _
 from app.positions import service
 from app.positions.models import Position
 from app.rounds import page as round_page
-from app.rounds.routes import new_key, page_context
 from app.rounds.rules import STANCE_LABELS
-from app.web import is_htmx, render, see_other
+from app.web import is_htmx, new_key, render, see_other
 
 router = APIRouter()
 
@@ -46,7 +45,7 @@ def post_position(
             "key": new_key(),
             "language": language,
         }
-        context = page_context(
+        context = round_page.build(
             request,
             db,
             viewer,
@@ -70,7 +69,7 @@ def post_position(
     url = str(request.url_for("rounds.show", round_id=round_id)) + "#your-position"
     if not is_htmx(request):
         return see_other(request, url)
-    context = page_context(request, db, viewer, round_id, position_saved=True)
+    context = round_page.build(request, db, viewer, round_id, position_saved=True)
     return render(request, "positions/_posted.html", context)
 
 

@@ -20,13 +20,8 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app import i18n
+from app.rounds import page as round_page
 from app.rounds import rules
-from app.rounds.page import (
-    RoundFacts,
-    RoundInfo,
-    RoundPage,
-    load_round_facts,
-)
 from app.web import templates
 
 PARTIALS = {
@@ -73,17 +68,17 @@ CSRF_PLACEHOLDER = "__csrf_token_of_this_response__"
 _FACTS: FragmentCache = FragmentCache(max_entries=256)
 
 
-def round_facts(db: Session, info: RoundInfo) -> RoundFacts:
+def round_facts(db: Session, info: round_page.RoundInfo) -> round_page.RoundFacts:
     """Invited organisations and the newest comment id, read once per round version."""
     key = (info.id, info.created_at, info.version)
-    facts: RoundFacts | None = _FACTS.get(key)
+    facts: round_page.RoundFacts | None = _FACTS.get(key)
     if facts is None:
-        facts = load_round_facts(db, info.id)
+        facts = round_page.load_round_facts(db, info.id)
         _FACTS.put(key, facts)
     return facts
 
 
-def keys(page: RoundPage) -> dict[str, Hashable]:
+def keys(page: round_page.RoundPage) -> dict[str, Hashable]:
     info = page.round
     # the reader's language and time zone too: dates and numbers are written in them
     base = (
@@ -131,7 +126,7 @@ def keys(page: RoundPage) -> dict[str, Hashable]:
 
 def render(
     request: Request,
-    page: RoundPage,
+    page: round_page.RoundPage,
     context: dict[str, Any],
     names: tuple[str, ...] = tuple(PARTIALS),
 ) -> dict[str, Markup]:
@@ -154,12 +149,3 @@ def render(
         fragment, has_forms = cached
         out[name] = Markup(fragment.replace(CSRF_PLACEHOLDER, token)) if has_forms else fragment
     return out
-
-
-def out_of_band(fragment: Markup) -> Markup:
-    """The same region marked for an htmx out-of-band swap (its root element has the id)."""
-    head, sep, rest = str(fragment).lstrip().partition(" ")
-    return Markup(f'{head} hx-swap-oob="true"{sep}{rest}')
-
-
-templates.env.filters["oob"] = out_of_band

@@ -4,10 +4,12 @@ of the round (no N+1), turned into plain values for the templates."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
@@ -15,17 +17,22 @@ from sqlalchemy.orm import Session, aliased
 from app import i18n, markdown
 from app.accounts.models import User
 from app.accounts.rules import Speaking, Viewer
+from app.caucus import statements as caucus_statements
 from app.comments.models import Comment
 from app.db import read, utcnow
-from app.errors import Forbidden, NotFound
+from app.drafts import page as drafts_page
+from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import gettext as _
+from app.moderation import signoff
 from app.officers import rules as officer_rules
+from app.officers import service as officers_service
 from app.organisations.models import Organisation
 from app.positions.models import Position
-from app.rounds import briefs, rules
+from app.rounds import briefs, fragments, rules
 from app.rounds.models import Consultation, Round, RoundBrief, RoundInvitation
 from app.summaries.tally import PositionFact, Tally, tally
 from app.vocabulary import Group, RoundStatus, Stance, Visibility, Weighting
+from app.web import base_context, new_key, refusal, url_path
 
 THREADS_PER_PAGE = 30
 
@@ -548,9 +555,24 @@ class RoundPage:
 
     @cached_property
     def signoffs(self) -> dict[Group, Any]:
-        from app.moderation.signoff import signoffs
+        """Each group's sign-off of the outcome (app.moderation.signoff)."""
+        return signoff.signoffs(self.db, self.round.id)
 
-        return signoffs(self.db, self.round.id)
+    @cached_property
+    def officers(self) -> list[Any]:
+        """The round's chair and vice-chairs, named under its title (app.officers)."""
+        return officers_service.officers(self.db, self.round.id)
+
+    @cached_property
+    def caucus(self) -> caucus_statements.OnRoundPage:
+        """The caucuses the viewer may enter, and the published group statements
+        (app.caucus)."""
+        return caucus_statements.on_round_page(self)
+
+    @cached_property
+    def group_statements(self) -> list[caucus_statements.StatementView]:
+        """The published group statements alone (what the live updates swap in)."""
+        return caucus_statements.published_statements(self)
 
     @property
     def signoff_deadline_passed(self) -> bool:
@@ -708,3 +730,107 @@ def load_round_for(db: Session, round_id: int, viewer: Viewer) -> ViewerRound:
             statement=row.p_statement,
         )
     return ViewerRound(info, organisation_id, own, bool(row.recent), bool(row.any_own))
+
+
+# -- the round page, assembled in one place ----------------------------------------------------
+
+
+def organisations_by_group(db: Session) -> dict[Group, list[Any]]:
+    """Every organisation, by group (a draft round's invitation form; the new round's)."""
+    organisations = db.execute(
+        select(Organisation.id, Organisation.name, Organisation.group_name).order_by(
+            Organisation.name
+        )
+    ).all()
+    return {g: [o for o in organisations if o.group_name == g.value] for g in Group}
+
+
+def discussion_params(
+    order: str = "chronological",
+    group: str = "",
+    organisation: int | str | None = None,
+    page: int = 1,
+) -> DiscussionParams:
+    """The discussion's order, filters and page, from the query string (anything unknown: no
+    filter)."""
+    text = str(organisation or "")
+    return DiscussionParams(
+        "balanced" if order == "balanced" else "chronological",
+        Group(group) if group in {g.value for g in Group} else None,
+        int(text) if text.isdigit() and len(text) <= 9 else None,
+        max(page, 1),
+    )
+
+
+def build(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    round_id: int,
+    *,
+    params: DiscussionParams = DiscussionParams(),
+    regions: tuple[str, ...] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Everything the round page's templates need, from every package that adds to it: the
+    round and the viewer's part in it (RoundPage, whose costly parts load when a region is
+    rendered: the columns, the tally, the discussion, the officers, the caucus links and the
+    published group statements, the sign-off), the draft text (app.drafts), the sign-off forms
+    (app.moderation.signoff), and the regions from the fragment cache. ``extra`` carries a
+    refused form back, filled in. Routes render it; no template reads the database."""
+    loaded = load_round_for(db, round_id, viewer)
+    info = loaded.info
+    data = RoundPage(db, loaded, viewer, fragments.round_facts(db, info), params)
+    own = data.own_position
+    context: dict[str, Any] = {
+        "page": data,
+        "round": info,
+        "may_reply": data.may_reply,
+        # flags while the round is open only: once closed, its record stands
+        "may_flag": data.member_of is not None and info.is_open,
+        "round_path": url_path(request, "rounds.show", round_id=info.id),
+        "stances": list(Stance),
+        "stance_labels": rules.STANCE_LABELS,
+        "group_subjects": rules.GROUP_SUBJECTS,
+        "percent": lambda share: i18n.format_percent(float(share)),
+        "now": datetime.now(UTC),
+        "position_form": {
+            "stance": own.stance.value if own else "",
+            "statement": own.statement if own else "",
+            "base_version": own.version if own else 0,
+            "key": new_key(),
+        },
+        "position_errors": {},
+        "comment_form": {"body": "", "key": new_key()},
+        "comment_errors": {},
+        "stale": None,
+        "signoff_errors": {},
+        "draft": drafts_page.section(db, info, viewer, data.organisations),
+    }
+    if info.status is RoundStatus.DRAFT and viewer.may_moderate:
+        context["all_organisations"] = organisations_by_group(db)
+    if info.status is RoundStatus.CLOSED and info.outcome:
+        if viewer.may_moderate:
+            context["signoff_candidates"] = signoff.candidates(db, info.id)
+        context["my_signoff"] = next(
+            (s for s in data.signoffs.values() if s.spokesperson_id == viewer.user_id), None
+        )
+    context.update(extra)
+    context["fragments"] = fragments.render(
+        request, data, {**base_context(request), **context}, regions or tuple(fragments.PARTIALS)
+    )
+    return context
+
+
+def refused(
+    request: Request, db: Session, viewer: Viewer, round_id: int, error: DomainError, **form: Any
+) -> Response:
+    """A refused action shown on the round page itself, its form filled in (403 and 404 get
+    their own page: app.web.refusal)."""
+    return refusal(
+        request,
+        db,
+        error,
+        "rounds/show.html",
+        lambda: build(request, db, viewer, round_id, **form),
+    )

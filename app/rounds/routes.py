@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -10,118 +9,20 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from app import i18n
 from app.accounts.deps import CurrentViewer
-from app.accounts.rules import Viewer
 from app.comments.models import Comment
-from app.cycle.routes import brief_from_template
+from app.cycle.page import brief_from_template
 from app.db import DbSession, read, utcnow
-from app.drafts import page as drafts_page
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
-from app.moderation import signoff
-from app.organisations.models import Organisation
-from app.rounds import fragments, service
 from app.rounds import page as round_page
+from app.rounds import service
 from app.rounds.models import Consultation, Round
-from app.rounds.rules import GROUP_SUBJECTS, ROUND_STATUS_LABELS, STANCE_LABELS
-from app.text_rules import check_plausible_date
-from app.vocabulary import Group, RoundStatus, Stance, Weighting
-from app.web import base_context, is_htmx, render, see_other, templates, url_path
+from app.text_rules import parse_deadline
+from app.vocabulary import Weighting
+from app.web import is_htmx, render, see_other
 
 router = APIRouter()
-# round badges show the status in the reader's language, on the home page too
-templates.env.globals["round_status_labels"] = ROUND_STATUS_LABELS
-
-
-def new_key() -> str:
-    return secrets.token_urlsafe(16)
-
-
-def parse_deadline(value: str, field: str) -> datetime | None:
-    """A ``datetime-local`` value, read as UTC; an absurd one (before 2000, more than ten years
-    ahead) is refused."""
-    value = value.strip()
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            parsed = datetime.strptime(value, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-        return check_plausible_date(parsed, utcnow(), field)
-    raise DomainError(_("Give a date and time, like 2027-03-31T17:00."), field=field)
-
-
-def _id_or_none(value: int | str | None) -> int | None:
-    """A filter's id; "" (all) or anything that is not a plausible id means no filter."""
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) <= 9 else None
-
-
-def page_context(
-    request: Request,
-    db: DbSession,
-    viewer: Viewer,
-    round_id: int,
-    *,
-    order: str = "chronological",
-    group: str = "",
-    organisation: int | str | None = None,
-    page: int = 1,
-    regions: tuple[str, ...] = tuple(fragments.PARTIALS),
-    **extra: Any,
-) -> dict[str, Any]:
-    """Everything the round page's templates need; its regions come from the fragment cache."""
-    loaded = round_page.load_round_for(db, round_id, viewer)
-    info = loaded.info
-    params = round_page.DiscussionParams(
-        "balanced" if order == "balanced" else "chronological",
-        Group(group) if group in {g.value for g in Group} else None,
-        _id_or_none(organisation),
-        max(page, 1),
-    )
-    data = round_page.RoundPage(db, loaded, viewer, fragments.round_facts(db, info), params)
-    own = data.own_position
-    context: dict[str, Any] = {
-        "page": data,
-        "round": info,
-        "may_reply": data.may_reply,
-        # flags while the round is open only: once closed, its record stands
-        "may_flag": data.member_of is not None and info.is_open,
-        "round_path": url_path(request, "rounds.show", round_id=info.id),
-        "stances": list(Stance),
-        "stance_labels": STANCE_LABELS,
-        "group_subjects": GROUP_SUBJECTS,
-        "percent": lambda share: i18n.format_percent(float(share)),
-        "now": datetime.now(UTC),
-        "position_form": {
-            "stance": own.stance.value if own else "",
-            "statement": own.statement if own else "",
-            "base_version": own.version if own else 0,
-            "key": new_key(),
-        },
-        "position_errors": {},
-        "comment_form": {"body": "", "key": new_key()},
-        "comment_errors": {},
-        "stale": None,
-        "signoff_errors": {},
-        "draft": drafts_page.section(db, info, viewer, data.organisations),  # app.drafts
-    }
-    moderator = viewer.may_moderate
-    if info.status is RoundStatus.DRAFT and moderator:
-        context["all_organisations"] = _organisations_by_group(db)
-    if info.status is RoundStatus.CLOSED and info.outcome:
-        if moderator:
-            context["signoff_candidates"] = signoff.candidates(db, info.id)
-        context["my_signoff"] = next(
-            (s for s in data.signoffs.values() if s.spokesperson_id == viewer.user_id), None
-        )
-    context.update(extra)
-    context["fragments"] = fragments.render(
-        request, data, {**base_context(request), **context}, regions
-    )
-    return context
 
 
 @router.get("/consultations/new", name="consultations.new")
@@ -188,15 +89,6 @@ def show_consultation(
     )
 
 
-def _organisations_by_group(db: DbSession) -> dict[Group, list[Any]]:
-    organisations = db.execute(
-        select(Organisation.id, Organisation.name, Organisation.group_name).order_by(
-            Organisation.name
-        )
-    ).all()
-    return {g: [o for o in organisations if o.group_name == g.value] for g in Group}
-
-
 def _round_form_context(
     db: DbSession, consultation: Consultation, form: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
@@ -204,7 +96,7 @@ def _round_form_context(
         "consultation": consultation,
         "form": form,
         "errors": errors,
-        "organisations_by_group": _organisations_by_group(db),
+        "organisations_by_group": round_page.organisations_by_group(db),
         "weightings": list(Weighting),
     }
 
@@ -263,7 +155,7 @@ def create_round(
         draft = service.RoundDraft(
             title,
             brief,
-            parse_deadline(closes_at, "closes_at"),
+            parse_deadline(closes_at, "closes_at", utcnow()),
             weighting,
             bool(sealed),
             tuple(organisations),
@@ -292,16 +184,8 @@ def show_round(
     organisation: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    context = page_context(
-        request,
-        db,
-        viewer,
-        round_id,
-        order=order,
-        group=group,
-        organisation=organisation,
-        page=page,
-    )
+    params = round_page.discussion_params(order, group, organisation, page)
+    context = round_page.build(request, db, viewer, round_id, params=params)
     return render(request, "rounds/show.html", context)
 
 
@@ -323,17 +207,8 @@ def more_comments(
             request,
             str(request.url_for("rounds.show", round_id=round_id)) + (f"?{query}" if query else ""),
         )
-    context = page_context(
-        request,
-        db,
-        viewer,
-        round_id,
-        order=order,
-        group=group,
-        organisation=organisation,
-        page=page,
-        regions=("threads",),
-    )
+    params = round_page.discussion_params(order, group, organisation, page)
+    context = round_page.build(request, db, viewer, round_id, params=params, regions=("threads",))
     return HTMLResponse(context["fragments"]["threads"], headers={"Vary": "HX-Request"})
 
 
@@ -355,7 +230,7 @@ def live(
         raise NotFound(_("There is no such round."))
     if current == version:
         return Response(status_code=204)
-    context = page_context(
+    context = round_page.build(
         request, db, viewer, round_id, regions=("participation", "columns", "tally", "outcome")
     )
     data: round_page.RoundPage = context["page"]
@@ -384,9 +259,9 @@ def open_round(
     opens_at: Annotated[str, Form(max_length=50)] = "",
 ) -> Response:
     try:
-        service.open_round(db, viewer, round_id, parse_deadline(opens_at, "opens_at"))
+        service.open_round(db, viewer, round_id, parse_deadline(opens_at, "opens_at", utcnow()))
     except DomainError as error:
-        return refused_on_round_page(request, db, viewer, round_id, error, open_error=error.message)
+        return round_page.refused(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
 
@@ -402,26 +277,6 @@ def set_invitations(
     try:
         service.set_invitations(db, viewer, round_id, tuple(organisations))
     except DomainError as error:
-        return refused_on_round_page(request, db, viewer, round_id, error, open_error=error.message)
+        return round_page.refused(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
-
-
-def refused_on_round_page(
-    request: Request,
-    db: DbSession,
-    viewer: Viewer,
-    round_id: int,
-    error: DomainError,
-    **context: Any,
-) -> Response:
-    """A refused action shown on the round page itself (403 and 404 get their own page)."""
-    if error.status_code in (403, 404):
-        raise error
-    db.rollback()
-    return render(
-        request,
-        "rounds/show.html",
-        page_context(request, db, viewer, round_id, **context),
-        status_code=error.status_code,
-    )
