@@ -214,23 +214,24 @@ def refusal(
     request: Request,
     db: Session,
     error: DomainError,
-    partial: str,
-    context: dict[str, Any] | Callable[[], dict[str, Any]],
+    answer: Callable[[], Response],
     *,
-    page: str | None = None,
     target: str | None = None,
 ) -> Response:
-    """A refused action as its answer, the one way routes answer a refusal. "There is no such
-    thing" (404) and "not for you" (403) go to the central error page. Anything else is about
-    what was typed or the state of things: the transaction is rolled back (nothing of the
-    refused action stays), and the form comes back filled in, the error beside its field,
-    with the refusal's status; under htmx it replaces the form it came from (``target``).
-    ``context`` may be a function: it is then read after the rollback."""
+    """A refused action as its answer: the one way routes answer a refusal.
+
+    "There is no such thing" (404) and "not for you" (403) go to the central error page.
+    Anything else is about what was typed or the state of things: the transaction is rolled
+    back (nothing of the refused action stays; what must outlive a refusal, such as a failed
+    sign-in, is written on a connection of its own), ``answer`` then builds the page or the
+    form again, filled in with the error beside its field, and it is sent with the refusal's
+    status and headers (Retry-After); under htmx it replaces the form it came from
+    (``target``, a CSS selector)."""
     if error.status_code in (403, 404):
         raise error
     db.rollback()
-    values = context() if callable(context) else context
-    response = render(request, partial, values, page=page, status_code=error.status_code)
+    response = answer()
+    response.status_code = error.status_code
     if target is not None and is_htmx(request):
         response.headers["HX-Retarget"] = target
         response.headers["HX-Reswap"] = "outerHTML"

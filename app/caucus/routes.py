@@ -17,7 +17,7 @@ from app.caucus import service, statements
 from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import gettext as _
-from app.web import is_htmx, render, see_other, url_path
+from app.web import is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
 #: The round page's caucus links and group statements (templates/caucus/_on_round.html), and
@@ -108,20 +108,14 @@ def _refused(
     **extra: Any,
 ) -> Response:
     """The form again, with what was typed and the refusal beside it: the partial under htmx,
-    the whole caucus page without JavaScript. (403 and 404 get their own page.)"""
-    if error.status_code in (403, 404):
-        raise error
-    db.rollback()
-    caucus = service.enter(db, viewer, round_id, group)
-    context = _context(request, db, caucus, **extra)
-    response = render(
-        request, partial, context, page="caucus/show.html", status_code=error.status_code
-    )
-    if is_htmx(request):
-        response.headers["HX-Retarget"] = retarget
-        response.headers["HX-Reswap"] = "outerHTML"
-    response.headers.update(error.headers or {})
-    return response
+    the whole caucus page without JavaScript (app.web.refusal)."""
+
+    def again() -> Response:
+        caucus = service.enter(db, viewer, round_id, group)
+        context = _context(request, db, caucus, **extra)
+        return render(request, partial, context, page="caucus/show.html")
+
+    return refusal(request, db, error, again, target=retarget)
 
 
 @router.post("/rounds/{round_id}/caucus/{group}/posts", name="caucus.post")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -19,7 +20,7 @@ from app.positions.models import Position
 from app.positions.service import invited_organisation_ids
 from app.rounds import page as round_page
 from app.rounds import rules
-from app.web import is_htmx, new_key, render, see_other
+from app.web import is_htmx, new_key, refusal, render, see_other
 
 router = APIRouter()
 
@@ -81,7 +82,8 @@ def _refused(
     error: DomainError,
     paragraph_id: int | None = None,
 ) -> Response:
-    """The form again, filled in, with the refusal beside it (the page it was posted from)."""
+    """The form again, filled in, with the refusal beside it: alone under htmx (app.web.refusal
+    puts it in place of the form posted), else the page it was posted from."""
     info = round_page.load_round(db, round_id, viewer)
     parent = _parent_or_none(db, viewer, round_id, parent_id)
     paragraph = _paragraph(db, round_id, paragraph_id) if parent is None else None
@@ -95,19 +97,16 @@ def _refused(
         paragraph=paragraph,
     )
     if is_htmx(request):
-        response = render(request, "comments/_form.html", context, status_code=error.status_code)
-        response.headers["HX-Retarget"] = f"#{form_id}"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
+        return render(request, "comments/_form.html", context)
     if parent is not None:
-        return render(request, "comments/reply.html", context, status_code=error.status_code)
+        return render(request, "comments/reply.html", context)
     if position_id is not None and _position_in_round(db, round_id, position_id):
         context["organisation"] = _position_organisation(db, position_id)
-        return render(request, "comments/position.html", context, status_code=error.status_code)
+        return render(request, "comments/position.html", context)
     if paragraph is not None:  # the round page, this paragraph's form filled in and open
         forms = {f"comment-{paragraph[0]}": {"body": body, "error": error.message}}
         full = round_page.build(request, db, viewer, round_id, draft_forms=forms)
-        return render(request, "rounds/show.html", full, status_code=error.status_code)
+        return render(request, "rounds/show.html", full)
     full = round_page.build(
         request,
         db,
@@ -117,7 +116,7 @@ def _refused(
         comment_errors=context["comment_errors"],
     )
     full["comment_form"]["body"] = body
-    return render(request, "rounds/show.html", full, status_code=error.status_code)
+    return render(request, "rounds/show.html", full)
 
 
 def _post(
@@ -147,21 +146,11 @@ def _post(
             paragraph_id=paragraph_id,
         )
     except DomainError as error:
-        db.rollback()
-        response = _refused(
-            request,
-            db,
-            viewer,
-            round_id,
-            body,
-            parent_id,
-            position_id,
-            form_id,
-            error,
-            paragraph_id if parent_id is None else None,
+        on_paragraph = paragraph_id if parent_id is None else None
+        again = partial(
+            _refused, request, db, viewer, round_id, body, parent_id, position_id, form_id, error
         )
-        response.headers.update(error.headers or {})
-        return response
+        return refusal(request, db, error, partial(again, on_paragraph), target=f"#{form_id}")
     db.commit()
     if not is_htmx(request):
         return see_other(
@@ -277,6 +266,21 @@ def edit_form(
     return render(request, "comments/_edit_form.html", context, page="comments/edit.html")
 
 
+def _edit_again(
+    request: Request,
+    db: DbSession,
+    viewer: Viewer,
+    round_id: int,
+    comment_id: int,
+    body: str,
+    error: DomainError,
+) -> Response:
+    """The edit form again, the text as typed, the refusal beside it."""
+    info, comment = _comment_view(db, viewer, round_id, comment_id)
+    context = {"round": info, "comment": comment, "body": body, "errors": {"body": error.message}}
+    return render(request, "comments/_edit_form.html", context, page="comments/edit.html")
+
+
 @router.post("/rounds/{round_id}/comments/{comment_id}/edit", name="comments.edit")
 def edit(
     request: Request,
@@ -289,23 +293,8 @@ def edit(
     try:
         service.edit(db, viewer, round_id, comment_id, body)
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
-        info, comment = _comment_view(db, viewer, round_id, comment_id)
-        context = {
-            "round": info,
-            "comment": comment,
-            "body": body,
-            "errors": {"body": error.message},
-        }
-        return render(
-            request,
-            "comments/_edit_form.html",
-            context,
-            page="comments/edit.html",
-            status_code=error.status_code,
-        )
+        again = partial(_edit_again, request, db, viewer, round_id, comment_id, body, error)
+        return refusal(request, db, error, again)
     db.commit()
     if not is_htmx(request):
         return see_other(

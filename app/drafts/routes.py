@@ -4,6 +4,7 @@ and support (inline under htmx, plain forms with Post/Redirect/Get without JavaS
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -19,7 +20,7 @@ from app.drafts.models import Amendment, DraftParagraph
 from app.errors import DomainError
 from app.rounds import page as round_page
 from app.text_rules import parse_deadline
-from app.web import is_htmx, render, see_other
+from app.web import is_htmx, refusal, render, see_other
 
 router = APIRouter()
 
@@ -93,10 +94,8 @@ def save_draft(
     try:
         service.import_draft(db, viewer, round_id, text)
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
-        return _edit_page(request, db, viewer, round_id, text, error.message, None, 422)
+        again = partial(_edit_page, request, db, viewer, round_id, text, error.message)
+        return refusal(request, db, error, again)
     db.commit()
     return see_other(request, _round_url(request, round_id) + "#draft")
 
@@ -133,11 +132,9 @@ def propose(
     try:
         amendment = service.propose(db, viewer, round_id, paragraph_id, text, reason)
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
         form = {"text": text, "reason": reason, "errors": {error.field or "form": error.message}}
-        return _refused(request, db, viewer, round_id, paragraph_id, error, amendment=form)
+        again = partial(_refused, request, db, viewer, round_id, paragraph_id, amendment=form)
+        return refusal(request, db, error, again, target=f"#amendment-form-{paragraph_id}")
     db.commit()
     if not is_htmx(request):
         number = db.get_one(DraftParagraph, amendment.paragraph_id).number
@@ -153,19 +150,13 @@ def support(
     try:
         amendment = service.support(db, viewer, round_id, amendment_id)
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
-        paragraph_id = db.get_one(Amendment, amendment_id).paragraph_id
-        return _refused(
-            request,
-            db,
-            viewer,
-            round_id,
-            paragraph_id,
-            error,
-            support={amendment_id: error.message},
-        )
+        support = {amendment_id: error.message}
+
+        def again() -> Response:
+            paragraph_id = db.get_one(Amendment, amendment_id).paragraph_id
+            return _refused(request, db, viewer, round_id, paragraph_id, support=support)
+
+        return refusal(request, db, error, again)
     db.commit()
     if not is_htmx(request):
         number = db.get_one(DraftParagraph, amendment.paragraph_id).number
@@ -179,7 +170,6 @@ def _refused(
     viewer: Viewer,
     round_id: int,
     paragraph_id: int,
-    error: DomainError,
     *,
     amendment: dict[str, Any] | None = None,
     support: dict[int, str] | None = None,
@@ -194,21 +184,16 @@ def _refused(
                 "p": draft.paragraph(paragraph_id),
                 "form": amendment,
             }
-            response = render(
-                request, "drafts/_amendment_form.html", context, status_code=error.status_code
-            )
-            response.headers["HX-Retarget"] = f"#amendment-form-{paragraph_id}"
-            response.headers["HX-Reswap"] = "outerHTML"
-            return response
+            return render(request, "drafts/_amendment_form.html", context)
         return _paragraph_region(
-            request, db, viewer, round_id, paragraph_id, error.status_code, support_errors=support
+            request, db, viewer, round_id, paragraph_id, support_errors=support
         )
     forms: dict[str, Any] = {}
     if amendment is not None:
         forms[f"amendment-{paragraph_id}"] = amendment
     context = round_page.build(request, db, viewer, round_id, draft_forms=forms)
     context["support_errors"] = support or {}
-    return render(request, "rounds/show.html", context, status_code=error.status_code)
+    return render(request, "rounds/show.html", context)
 
 
 # -- a revised draft as the next round --------------------------------------------------------
@@ -290,11 +275,9 @@ def revise(
         )
         round_ = service.publish_revision(db, viewer, round_id, revision)
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
         errors = {error.field or "paragraphs": error.message}
-        return _revise_page(request, db, viewer, round_id, form, errors, error.status_code)
+        again = partial(_revise_page, request, db, viewer, round_id, form, errors)
+        return refusal(request, db, error, again)
     db.commit()
     return see_other(request, _round_url(request, round_.id) + "#draft")
 

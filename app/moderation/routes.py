@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -24,7 +25,7 @@ from app.moderation.rules import (
 from app.rounds import page as round_page
 from app.text_rules import parse_deadline
 from app.vocabulary import Group
-from app.web import is_htmx, render, see_other
+from app.web import is_htmx, refusal, render, see_other
 
 router = APIRouter()
 
@@ -141,19 +142,9 @@ def _act(
     try:
         do()
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
-        return _page(
-            request,
-            db,
-            viewer,
-            round_id,
-            action,
-            form,
-            {error.field or "form": error.message},
-            error.status_code,
-        )
+        errors = {error.field or "form": error.message}
+        again = partial(_page, request, db, viewer, round_id, action, form, errors)
+        return refusal(request, db, error, again)
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
 
@@ -451,18 +442,18 @@ def flag(
             db, viewer, round_id, comment_id, reason, request.app.state.settings.flag_threshold
         )
     except DomainError as error:
-        if error.status_code in (403, 404) or isinstance(error, FlaggingClosed):
+        if isinstance(error, FlaggingClosed):
             raise  # its page says why; no form to fill in again
-        db.rollback()
-        context = _flag_context(db, viewer, round_id, comment_id)
-        context.update(reason=reason, errors={"reason": error.message})
-        return render(
-            request,
-            "moderation/_flag_form.html",
-            context,
-            page="moderation/flag.html",
-            status_code=error.status_code,
-        )
+        errors = {"reason": error.message}
+
+        def again() -> Response:
+            context = _flag_context(db, viewer, round_id, comment_id)
+            context.update(reason=reason, errors=errors)
+            return render(
+                request, "moderation/_flag_form.html", context, page="moderation/flag.html"
+            )
+
+        return refusal(request, db, error, again)
     db.commit()
     if not is_htmx(request):
         return _back_to(request, round_id, comment_id)

@@ -13,7 +13,7 @@ from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import gettext as _
 from app.notifications import service
-from app.web import render, see_other
+from app.web import refusal, render, see_other
 
 router = APIRouter()
 
@@ -59,16 +59,17 @@ def preference(
     try:
         service.set_preference(db, viewer.user_id, preference)
     except DomainError as error:
-        return render(
-            request,
-            "notifications/index.html",
-            {
+        errors = {"preference": error.message}
+
+        def again() -> Response:
+            context = {
                 "notifications": service.recent(db, viewer.user_id),
                 "unread": service.unread_count(db, viewer.user_id),
                 "preference": preference,
-                "errors": {"preference": error.message},
-            },
-            status_code=error.status_code,
-        )
+                "errors": errors,
+            }
+            return render(request, "notifications/index.html", context)
+
+        return refusal(request, db, error, again)
     db.commit()
     return see_other(request, str(request.url_for("notifications.index")))

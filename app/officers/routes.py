@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -16,7 +17,7 @@ from app.officers.rules import OfficerRole
 from app.rounds import page as round_page
 from app.rounds.service import require_moderator
 from app.vocabulary import RoundStatus
-from app.web import render, see_other
+from app.web import refusal, render, see_other
 
 router = APIRouter()
 
@@ -74,10 +75,8 @@ def save(
     try:
         service.save(db, viewer, round_id, form)
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        db.rollback()
         errors = getattr(error, "errors", None) or {error.field or "form": error.message}
-        return _form_page(request, db, viewer, round_id, form, errors, error.status_code)
+        again = partial(_form_page, request, db, viewer, round_id, form, errors)
+        return refusal(request, db, error, again)
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_id)) + "#officers")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -21,7 +22,7 @@ from app.organisations import service
 from app.organisations.models import Organisation
 from app.text_rules import check_plausible_date
 from app.vocabulary import Group, PlatformRole
-from app.web import render, see_other
+from app.web import refusal, render, see_other
 
 router = APIRouter()
 
@@ -105,12 +106,9 @@ def register_organisation(
             settings=_settings(request),
         )
     except DomainError as error:
-        return _organisations_page(
-            request,
-            db,
-            form=form,
-            errors={error.field or "name": error.message},
-            status_code=error.status_code,
+        errors = {error.field or "name": error.message}
+        return refusal(
+            request, db, error, partial(_organisations_page, request, db, form=form, errors=errors)
         )
     db.commit()
     return _organisations_page(
@@ -214,17 +212,9 @@ def invite(
             settings=_settings(request),
         )
     except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        return _organisation_page(
-            request,
-            db,
-            viewer,
-            organisation_id,
-            form=form,
-            errors={error.field or "email": error.message},
-            status_code=error.status_code,
-        )
+        errors = {error.field or "email": error.message}
+        again = partial(_organisation_page, request, db, viewer, organisation_id)
+        return refusal(request, db, error, partial(again, form=form, errors=errors))
     db.commit()
     return _organisation_page(
         request,
@@ -254,11 +244,8 @@ def revoke_mandate(
     try:
         mandate = service.revoke_mandate(db, viewer, mandate_id, reason)
     except DomainError as error:
-        if error.status_code != 422:
-            raise
-        return _organisation_page(
-            request, db, viewer, organisation_id, revoke_error=error.message, status_code=422
-        )
+        again = partial(_organisation_page, request, db, viewer, organisation_id)
+        return refusal(request, db, error, partial(again, revoke_error=error.message))
     if mandate.organisation_id != organisation_id:
         raise NotFound(_("No such mandate in this organisation."))
     db.commit()
@@ -326,12 +313,9 @@ def invite_platform_user(
             db, admin, name=name, email=email, role=role, settings=_settings(request)
         )
     except DomainError as error:
-        return _people_page(
-            request,
-            db,
-            form=form,
-            errors={error.field or "email": error.message},
-            status_code=error.status_code,
+        errors = {error.field or "email": error.message}
+        return refusal(
+            request, db, error, partial(_people_page, request, db, form=form, errors=errors)
         )
     db.commit()
     return _people_page(

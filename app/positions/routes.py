@@ -15,7 +15,7 @@ from app.positions import service
 from app.positions.models import Position
 from app.rounds import page as round_page
 from app.rounds.rules import STANCE_LABELS
-from app.web import is_htmx, new_key, render, see_other
+from app.web import is_htmx, new_key, refusal, render, see_other
 
 router = APIRouter()
 
@@ -36,7 +36,6 @@ def post_position(
     try:
         service.post(db, viewer, round_id, data)
     except DomainError as error:
-        db.rollback()
         stale = error.current if isinstance(error, service.StalePosition) else None
         form = {
             "stance": stance,
@@ -45,26 +44,21 @@ def post_position(
             "key": new_key(),
             "language": language,
         }
-        context = round_page.build(
-            request,
-            db,
-            viewer,
-            round_id,
-            position_form=form,
-            position_errors={error.field or "form": error.message},
-            stale=stale,
-        )
-        response = render(
-            request,
-            "positions/_form.html",
-            context,
-            page="rounds/show.html",
-            status_code=error.status_code,
-        )
-        if is_htmx(request):
-            response.headers["HX-Retarget"] = "#your-position"
-            response.headers["HX-Reswap"] = "outerHTML"
-        return response
+        errors = {error.field or "form": error.message}
+
+        def again() -> Response:
+            context = round_page.build(
+                request,
+                db,
+                viewer,
+                round_id,
+                position_form=form,
+                position_errors=errors,
+                stale=stale,
+            )
+            return render(request, "positions/_form.html", context, page="rounds/show.html")
+
+        return refusal(request, db, error, again, target="#your-position")
     db.commit()
     url = str(request.url_for("rounds.show", round_id=round_id)) + "#your-position"
     if not is_htmx(request):

@@ -32,7 +32,7 @@ from app.rounds import briefs, fragments, rules
 from app.rounds.models import Consultation, Round, RoundBrief, RoundInvitation
 from app.summaries.tally import PositionFact, Tally, tally
 from app.vocabulary import Group, RoundStatus, Stance, Visibility, Weighting
-from app.web import base_context, new_key, refusal, url_path
+from app.web import base_context, new_key, refusal, render, url_path
 
 THREADS_PER_PAGE = 30
 
@@ -831,6 +831,5 @@ def refused(
         request,
         db,
         error,
-        "rounds/show.html",
-        lambda: build(request, db, viewer, round_id, **form),
+        lambda: render(request, "rounds/show.html", build(request, db, viewer, round_id, **form)),
     )

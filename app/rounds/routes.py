@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -20,7 +21,7 @@ from app.rounds import service
 from app.rounds.models import Consultation, Round
 from app.text_rules import parse_deadline
 from app.vocabulary import Weighting
-from app.web import is_htmx, render, see_other
+from app.web import is_htmx, refusal, render, see_other
 
 router = APIRouter()
 
@@ -47,17 +48,10 @@ def create_consultation(
     try:
         consultation = service.create_consultation(db, viewer, title, brief, country)
     except DomainError as error:
-        if error.status_code == 403:
-            raise
-        return render(
-            request,
-            "rounds/new_consultation.html",
-            {
-                "form": {"title": title, "brief": brief, "country": country},
-                "errors": {error.field or "title": error.message},
-            },
-            status_code=422,
-        )
+        form = {"title": title, "brief": brief, "country": country}
+        context = {"form": form, "errors": {error.field or "title": error.message}}
+        again = partial(render, request, "rounds/new_consultation.html", context)
+        return refusal(request, db, error, again)
     db.commit()
     return see_other(
         request, str(request.url_for("consultations.show", consultation_id=consultation.id))
@@ -163,12 +157,13 @@ def create_round(
         )
         round_ = service.create_round(db, viewer, consultation_id, draft)
     except DomainError as error:
-        return render(
-            request,
-            "rounds/new_round.html",
-            _round_form_context(db, consultation, form, {error.field or "title": error.message}),
-            status_code=error.status_code,
-        )
+        errors = {error.field or "title": error.message}
+
+        def again() -> Response:
+            context = _round_form_context(db, consultation, form, errors)
+            return render(request, "rounds/new_round.html", context)
+
+        return refusal(request, db, error, again)
     db.commit()
     return see_other(request, str(request.url_for("rounds.show", round_id=round_.id)))
 
