@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from app.cycle import subjects
+from app.errors import DomainError
 from app.i18n import gettext as _
 from app.web import render
 
@@ -20,9 +21,9 @@ def brief_from_template(request: Request, form_context: dict[str, Any]) -> Respo
     form = form_context["form"]
     try:
         form["kind"] = subjects.parse_kind(form.get("kind"))
-    except subjects.UnknownSubject as error:
-        form_context["errors"] = {"kind": str(error)}
-        form_context["template_note"] = str(error)
+    except DomainError as error:
+        form_context["errors"] = {"kind": error.message}
+        form_context["template_note"] = error.message
         return render(
             request,
             "cycle/_brief_field.html",

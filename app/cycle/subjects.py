@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.errors import DomainError
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
 
@@ -147,15 +148,11 @@ SUBJECT_LABELS = Labels(
 _ARTICLE = N_("C144, Article 5(1)(%(letter)s)")
 
 
-class UnknownSubject(ValueError):
-    """A kind that is not one of KINDS (the message is in the reader's language)."""
-
-
 def parse_kind(value: str | None) -> str:
     """The kind chosen on a form: "" means general; anything unknown is refused."""
     kind = (value or "").strip() or GENERAL
     if kind not in KINDS:
-        raise UnknownSubject(_("Choose a subject from the list."))
+        raise DomainError(_("Choose a subject from the list."), field="kind")
     return kind
 
 

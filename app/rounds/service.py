@@ -158,10 +158,7 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         weighting = Weighting(draft.weighting)
     except ValueError:
         raise DomainError(_("Choose 1:1:1 or 2:1:1."), field="weighting") from None
-    try:
-        kind = subjects.parse_kind(draft.kind)
-    except subjects.UnknownSubject as error:
-        raise DomainError(str(error), field="kind") from None
+    kind = subjects.parse_kind(draft.kind)
     if draft.closes_at is None:
         raise DomainError(_("A round needs a deadline."), field="closes_at")
     if draft.closes_at <= utcnow():

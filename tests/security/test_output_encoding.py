@@ -53,7 +53,10 @@ MARKUP_IN_CODE = {
         'return Markup(quoted % {"page": \'" counter(page) "\', "pages": \'" counter(pages) "\'})',
     ): "a translation escaped for a CSS string, and two counters",
     ("rounds/page.py", "Markup(row.statement_html),"): "sanitised when written",
-    ("rounds/page.py", "Markup(r.body_html),"): "sanitised when written",
+    (
+        "rounds/page.py",
+        'Markup(r.body_html) if _may_read_text(viewer, r) else Markup(""),',
+    ): "sanitised when written; empty for those who may not read it",
     ("rounds/page.py", "Markup(row.p_statement_html),"): "sanitised when written",
     (
         "rounds/fragments.py",
@@ -63,10 +66,11 @@ MARKUP_IN_CODE = {
         "rounds/fragments.py",
         "out[name] = Markup(fragment.replace(CSRF_PLACEHOLDER, token)) if has_forms else fragment",
     ): "a rendered template, with the signed CSRF token (URL-safe characters) put in",
+    ("web.py", "return Markup(html)"): "out_of_band: a rendered template, unchanged",
     (
-        "rounds/fragments.py",
-        "return Markup(f'{head} hx-swap-oob=\"true\"{sep}{rest}')",
-    ): "a rendered template, one attribute added",
+        "web.py",
+        "return Markup(html[: found.end()] + ' hx-swap-oob=\"true\"' + html[found.end() :])",
+    ): "out_of_band: a rendered template, one attribute added after its first tag's name",
     ("accounts/two_factor.py", "return Markup(svg)"): "a QR code segno draws from our own data",
 }
 #: Columns holding HTML shown unescaped: they may be written only from markdown.render.

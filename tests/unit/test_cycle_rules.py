@@ -24,6 +24,7 @@ from app.cycle.rules import (
     valid_year,
     year_bounds,
 )
+from app.errors import DomainError
 from app.summaries.summary import RoundRecord, StatementFact, summarise
 from app.vocabulary import Group, RoundStatus, Stance, Weighting
 
@@ -66,7 +67,7 @@ def test_a_kind_from_a_form(value, expected):
 
 @pytest.mark.parametrize("value", ["Denunciation", "other", "ilo_questionnaire "[:5]])
 def test_an_unknown_kind_is_refused(value):
-    with pytest.raises(subjects.UnknownSubject):
+    with pytest.raises(DomainError):
         subjects.parse_kind(value)
 
 
