@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import anyio.to_thread
 from asgi_csrf import asgi_csrf
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -48,6 +48,7 @@ from app.organisations import routes as organisation_routes
 from app.positions import routes as position_routes
 from app.rounds import brief_routes
 from app.rounds import routes as round_routes
+from app.rounds.visibility import hide_unreadable_round
 from app.summaries import routes as summary_routes
 from app.web import HTMX_FILE, STATIC_DIR, is_htmx, templates
 
@@ -108,7 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary_routes.router,
         token_routes.router,
     ):
-        app.include_router(router, include_in_schema=False)
+        # a round the viewer may not read (a draft) is a 404 at every address under it
+        names_a_round = any("{round_id}" in getattr(r, "path", "") for r in router.routes)
+        guard = [Depends(hide_unreadable_round)] if names_a_round else []
+        app.include_router(router, include_in_schema=False, dependencies=guard)
     app.include_router(api_routes.router)
     app.include_router(api_routes.schema_router)
     if settings.bench_endpoints:

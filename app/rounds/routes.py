@@ -15,13 +15,13 @@ from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
 from app.cycle.routes import brief_from_template
-from app.db import DbSession, read
+from app.db import DbSession, read, utcnow
 from app.drafts import page as drafts_page
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
 from app.moderation import signoff
 from app.organisations.models import Organisation
-from app.rounds import fragments, service
+from app.rounds import fragments, rules, service
 from app.rounds import page as round_page
 from app.rounds.models import Consultation, Round
 from app.rounds.rules import GROUP_SUBJECTS, ROUND_STATUS_LABELS, STANCE_LABELS
@@ -346,10 +346,20 @@ def live(
     """Polled every few seconds: 204 when nothing changed (one indexed query), else the new
     columns, tally, participation and comments as out-of-band swaps. Holds no state in the
     process, so it is right behind any number of workers."""
-    current = read(db, select(Round.version).where(Round.id == round_id)).scalar()
-    if current is None:
+    row = read(
+        db,
+        select(Round.version, Round.status, Round.opens_at, Round.closes_at).where(
+            Round.id == round_id
+        ),
+    ).one_or_none()
+    # a round this viewer may not read (a draft) is answered like one that does not exist,
+    # whatever version the poll names: its page is a 404, so is its poll
+    if row is None or not rules.may_read(
+        viewer,
+        rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow()),
+    ):
         raise NotFound(_("There is no such round."))
-    if current == version:
+    if row.version == version:
         return Response(status_code=204)
     context = page_context(
         request, db, viewer, round_id, regions=("participation", "columns", "tally", "outcome")
