@@ -36,6 +36,7 @@ from app.exports.stream import ExportSlots
 from app.i18n import N_, Labels, LanguageMiddleware
 from app.i18n import gettext as _
 from app.middleware import (
+    BearerOnlyOnApiMiddleware,
     BodyLimitMiddleware,
     FormBodyMiddleware,
     IdRangeMiddleware,
@@ -146,7 +147,9 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
         cookie_samesite="Lax",
         send_csrf_failed=_csrf_failed,
     )
-    readable = FormBodyMiddleware(protected)  # bodies asgi-csrf cannot read: 4xx, not 500
+    # a bearer header outside the JSON API would switch the CSRF check off: it is removed there
+    bearer_on_api_only = BearerOnlyOnApiMiddleware(protected)
+    readable = FormBodyMiddleware(bearer_on_api_only)  # bodies asgi-csrf cannot read: 4xx
     limited = BodyLimitMiddleware(IdRangeMiddleware(readable), settings.max_body_bytes)
     # outermost: the answers of the limits above (413, 404 for impossible ids) get them too
     headed = SecurityHeadersMiddleware(limited, hsts=settings.cookie_secure)

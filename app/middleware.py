@@ -211,3 +211,22 @@ class IdRangeMiddleware:
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
+
+
+class BearerOnlyOnApiMiddleware:
+    """Token authentication (``Authorization: Bearer``) is the JSON API's alone (``/api/``,
+    read-only). asgi-csrf lets any request carrying such a header through unchecked, so
+    elsewhere the header is removed before the check: a cookie-signed-in form post with a
+    made-up bearer header still needs its CSRF token (and no page reads the header)."""
+
+    def __init__(self, app: ASGIApp, api_prefix: str = "/api/") -> None:
+        self.app = app
+        self.api_prefix = api_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(self.api_prefix):
+            headers = scope.get("headers") or []
+            if any(name == b"authorization" for name, _value in headers):
+                kept = [(k, v) for k, v in headers if k != b"authorization"]
+                scope = {**scope, "headers": kept}
+        await self.app(scope, receive, send)

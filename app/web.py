@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -145,11 +146,23 @@ def see_other(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+#: Characters that make a path mean something else to a browser: controls (stripped or read as
+#: separators), and the backslash (a slash in http(s) addresses: ``/\evil.example``).
+_NOT_IN_A_PATH = re.compile(r"[\x00-\x1f\x7f\\]")
+#: What stays as it is in a followed address; anything else (spaces, non-ASCII, quotes) is
+#: percent-encoded.
+_PATH_SAFE = "/?#[]@!$&'()*+,;=:%-._~"
+
+
 def safe_next(url: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed after sign-in (no open redirects)."""
-    if not url:
+    """Only same-site paths are followed after sign-in (no open redirects): a single ``/``
+    then anything but ``/``, no backslash, no control character; returned percent-encoded, so
+    it is printable ASCII whatever header carries it (``Location``, ``HX-Redirect``)."""
+    if (
+        not url
+        or not url.startswith("/")
+        or url.startswith("//")
+        or _NOT_IN_A_PATH.search(url) is not None
+    ):
         return default
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
-        return default
-    return url
+    return quote(url, safe=_PATH_SAFE)
