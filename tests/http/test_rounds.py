@@ -230,7 +230,8 @@ def test_representatives_do_not_run_consultations(make_client, db):
     response = create_round(workers, consultation.id, orgs.values())
     assert response.status_code == 403
     assert "Only moderators run consultations and rounds." in text_of(response.text)
-    assert workers.submit(f"/rounds/{draft.id}/open").status_code == 403
+    # a draft round does not exist for them: "not found", not "not allowed"
+    assert workers.submit(f"/rounds/{draft.id}/open").status_code == 404
     assert db.scalar(select(Round.id).where(Round.consultation_id == consultation.id)) is None
     assert db.get(Round, draft.id).status == "draft"
     assert db.scalar(select(Consultation.id).where(Consultation.title == "Mine")) is None
@@ -388,10 +389,10 @@ def test_a_moderator_changes_a_draft_rounds_invitations_then_opens_it(make_clien
     consultation_id = create_consultation(moderator)
     round_id = created_round_id(create_round(moderator, consultation_id, [orgs[Group.WORKERS]]))
     assert moderator.submit(f"/rounds/{round_id}/open").status_code == 422
-    # a representative cannot change who is invited
+    # a representative cannot change who is invited (the draft round is not found for them)
     workers = signed_in(make_client, db, reps[Group.WORKERS])
     everyone = {"organisations": [str(o.id) for o in orgs.values()]}
-    assert workers.submit(f"/rounds/{round_id}/invitations", everyone).status_code == 403
+    assert workers.submit(f"/rounds/{round_id}/invitations", everyone).status_code == 404
     # an unknown organisation is refused with the page kept
     unknown = moderator.submit(f"/rounds/{round_id}/invitations", {"organisations": ["999999"]})
     assert unknown.status_code == 422

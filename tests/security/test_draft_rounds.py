@@ -69,9 +69,7 @@ def draft_path(template: str, world: Any, round_id: int) -> str:
 def test_every_address_of_a_draft_round_is_hidden_from_non_moderators(make_client, db):
     world = build(db)
     round_id = world.ids["round"]
-    db.execute(
-        update(Round).where(Round.id == round_id).values(status=RoundStatus.DRAFT.value)
-    )
+    db.execute(update(Round).where(Round.id == round_id).values(status=RoundStatus.DRAFT.value))
     version = db.get_one(Round, round_id).version
     clients = clients_for(world, make_client, db, (*OUTSIDERS, "moderator"))
     routes = [
