@@ -41,6 +41,7 @@ from app.middleware import (
     FormBodyMiddleware,
     IdRangeMiddleware,
     SecurityHeadersMiddleware,
+    TrustedHostMiddleware,
 )
 from app.moderation import routes as moderation_routes
 from app.notifications import routes as notification_routes
@@ -151,8 +152,10 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
     bearer_on_api_only = BearerOnlyOnApiMiddleware(protected)
     readable = FormBodyMiddleware(bearer_on_api_only)  # bodies asgi-csrf cannot read: 4xx
     limited = BodyLimitMiddleware(IdRangeMiddleware(readable), settings.max_body_bytes)
+    # only the site's own host names get in (links are relative or built from base_url)
+    hosted = TrustedHostMiddleware(limited, settings.trusted_hosts(), exempt={"/healthz"})
     # outermost: the answers of the limits above (413, 404 for impossible ids) get them too
-    headed = SecurityHeadersMiddleware(limited, hsts=settings.cookie_secure)
+    headed = SecurityHeadersMiddleware(hosted, hsts=settings.cookie_secure)
     outer = LanguageMiddleware(headed)  # every answer, error pages included, in its language
     outer.fastapi_app = app  # type: ignore[attr-defined]
     return outer

@@ -104,11 +104,12 @@ def url_path(request: Request, name: str, /, **path_params: Any) -> str:
 
 @pass_context
 def cached_url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
-    """Starlette's ``url_for`` with the route lookup memoised (it walks every route: ~0.15 ms a
-    call, measured, and a page makes dozens)."""
+    """The address of a named route, as a path on this site: never built from the request's
+    ``Host`` (a page, or a region of it cached for everybody, must not link to wherever one
+    request said the site was). The route lookup is memoised (Starlette's walks every route:
+    ~0.15 ms a call, measured, and a page makes dozens)."""
     request: Request = context["request"]
-    path = _url_path(request.app.router, name, tuple(sorted(path_params.items())))
-    return path.make_absolute_url(base_url=request.base_url)
+    return URL(str(_url_path(request.app.router, name, tuple(sorted(path_params.items())))))
 
 
 templates.env.globals["url_for"] = cached_url_for
@@ -166,3 +167,9 @@ def safe_next(url: str | None, default: str = "/") -> str:
     ):
         return default
     return quote(url, safe=_PATH_SAFE)
+
+
+def absolute_url(settings: Any, path: str) -> str:
+    """A link for outside the site (an email, an invitation to pass on): the configured
+    ``TRIPARTITE_BASE_URL`` and a path, never the request's host."""
+    return f"{str(settings.base_url).rstrip('/')}/{path.lstrip('/')}"

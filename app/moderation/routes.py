@@ -22,7 +22,7 @@ from app.moderation.rules import GROUP_IN_SENTENCE, HIDE_REASONS, group_list, sh
 from app.rounds import page as round_page
 from app.rounds.routes import parse_deadline, refused_on_round_page
 from app.vocabulary import Group
-from app.web import is_htmx, render, see_other, templates
+from app.web import is_htmx, render, see_other, templates, url_path
 
 router = APIRouter()
 templates.env.globals["hide_reasons"] = HIDE_REASONS
@@ -157,7 +157,7 @@ def _act(
             error.status_code,
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 def _confirmation_route(action: str) -> None:
@@ -275,7 +275,7 @@ def publish(request: Request, db: DbSession, viewer: CurrentViewer, round_id: in
 
 def _back_to(request: Request, round_id: int, comment_id: int) -> Response:
     return see_other(
-        request, str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment_id}"
+        request, url_path(request, "rounds.show", round_id=round_id) + f"#comment-{comment_id}"
     )
 
 
@@ -408,7 +408,7 @@ def premoderation(
     guard(db, viewer, "premoderation", round_id)
     service.set_premoderation(db, viewer, round_id, on == "1")
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 def _flag_context(db: DbSession, viewer: Viewer, round_id: int, comment_id: int) -> dict[str, Any]:
@@ -505,7 +505,7 @@ def request_signoff(
             request, db, viewer, round_id, error, signoff_error=error.message
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 @router.post("/rounds/{round_id}/signoff/decision", name="rounds.signoff_decision")
@@ -530,4 +530,4 @@ def decide_signoff(
             signoff_errors={error.field or "form": error.message},
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)) + "#outcome")
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id) + "#outcome")

@@ -155,7 +155,7 @@ def create_consultation(
         )
     db.commit()
     return see_other(
-        request, str(request.url_for("consultations.show", consultation_id=consultation.id))
+        request, url_path(request, "consultations.show", consultation_id=consultation.id)
     )
 
 
@@ -274,7 +274,7 @@ def create_round(
             status_code=error.status_code,
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_.id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_.id))
 
 
 @router.get("/rounds/{round_id}", name="rounds.show")
@@ -317,7 +317,7 @@ def more_comments(
         query = request.url.query
         return see_other(
             request,
-            str(request.url_for("rounds.show", round_id=round_id)) + (f"?{query}" if query else ""),
+            url_path(request, "rounds.show", round_id=round_id) + (f"?{query}" if query else ""),
         )
     context = page_context(
         request,
@@ -394,7 +394,7 @@ def open_round(
     except DomainError as error:
         return refused_on_round_page(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 def status_label(status: RoundStatus) -> str:
@@ -414,7 +414,7 @@ def set_invitations(
     except DomainError as error:
         return refused_on_round_page(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 def refused_on_round_page(
