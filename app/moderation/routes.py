@@ -28,7 +28,7 @@ from app.moderation.rules import (
 from app.rounds import page as round_page
 from app.rounds.routes import parse_deadline, refused_on_round_page
 from app.vocabulary import Group
-from app.web import is_htmx, render, see_other, templates
+from app.web import is_htmx, render, see_other, templates, url_path
 
 router = APIRouter()
 templates.env.globals["hide_reasons"] = HIDE_REASONS
@@ -164,7 +164,7 @@ def _act(
             error.status_code,
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 def _confirmation_route(action: str) -> None:
@@ -282,7 +282,7 @@ def publish(request: Request, db: DbSession, viewer: CurrentViewer, round_id: in
 
 def _back_to(request: Request, round_id: int, comment_id: int) -> Response:
     return see_other(
-        request, str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment_id}"
+        request, url_path(request, "rounds.show", round_id=round_id) + f"#comment-{comment_id}"
     )
 
 
@@ -426,7 +426,7 @@ def premoderation(
     guard(db, viewer, "premoderation", round_id)
     service.set_premoderation(db, viewer, round_id, on == "1")
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 def _flag_context(db: DbSession, viewer: Viewer, round_id: int, comment_id: int) -> dict[str, Any]:
@@ -524,7 +524,7 @@ def request_signoff(
             request, db, viewer, round_id, error, signoff_error=error.message
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 @router.post("/rounds/{round_id}/signoff/decision", name="rounds.signoff_decision")
@@ -549,4 +549,4 @@ def decide_signoff(
             signoff_errors={error.field or "form": error.message},
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)) + "#outcome")
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id) + "#outcome")

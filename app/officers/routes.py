@@ -16,7 +16,7 @@ from app.officers.rules import ROLE_LABELS, OfficerRole
 from app.rounds import page as round_page
 from app.rounds.service import require_moderator
 from app.vocabulary import RoundStatus
-from app.web import render, see_other, templates
+from app.web import render, see_other, templates, url_path
 
 router = APIRouter()
 #: The round page's officers line (templates/officers/_on_round.html) reads them through this.
@@ -83,4 +83,4 @@ def save(
         errors = getattr(error, "errors", None) or {error.field or "form": error.message}
         return _form_page(request, db, viewer, round_id, form, errors, error.status_code)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)) + "#officers")
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id) + "#officers")

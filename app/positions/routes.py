@@ -16,7 +16,7 @@ from app.positions.models import Position
 from app.rounds import page as round_page
 from app.rounds.routes import new_key, page_context
 from app.rounds.rules import STANCE_LABELS
-from app.web import is_htmx, render, see_other
+from app.web import is_htmx, render, see_other, url_path
 
 router = APIRouter()
 
@@ -67,7 +67,7 @@ def post_position(
             response.headers["HX-Reswap"] = "outerHTML"
         return response
     db.commit()
-    url = str(request.url_for("rounds.show", round_id=round_id)) + "#your-position"
+    url = url_path(request, "rounds.show", round_id=round_id) + "#your-position"
     if not is_htmx(request):
         return see_other(request, url)
     context = page_context(request, db, viewer, round_id, position_saved=True)

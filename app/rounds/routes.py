@@ -21,7 +21,7 @@ from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
 from app.moderation import signoff
 from app.organisations.models import Organisation
-from app.rounds import fragments, service
+from app.rounds import fragments, rules, service
 from app.rounds import page as round_page
 from app.rounds.models import Consultation, Round
 from app.rounds.rules import GROUP_SUBJECTS, ROUND_STATUS_LABELS, STANCE_LABELS
@@ -162,7 +162,7 @@ def create_consultation(
         )
     db.commit()
     return see_other(
-        request, str(request.url_for("consultations.show", consultation_id=consultation.id))
+        request, url_path(request, "consultations.show", consultation_id=consultation.id)
     )
 
 
@@ -281,7 +281,7 @@ def create_round(
             status_code=error.status_code,
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_.id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_.id))
 
 
 @router.get("/rounds/{round_id}", name="rounds.show")
@@ -324,7 +324,7 @@ def more_comments(
         query = request.url.query
         return see_other(
             request,
-            str(request.url_for("rounds.show", round_id=round_id)) + (f"?{query}" if query else ""),
+            url_path(request, "rounds.show", round_id=round_id) + (f"?{query}" if query else ""),
         )
     context = page_context(
         request,
@@ -353,10 +353,20 @@ def live(
     """Polled every few seconds: 204 when nothing changed (one indexed query), else the new
     columns, tally, participation and comments as out-of-band swaps. Holds no state in the
     process, so it is right behind any number of workers."""
-    current = read(db, select(Round.version).where(Round.id == round_id)).scalar()
-    if current is None:
+    row = read(
+        db,
+        select(Round.version, Round.status, Round.opens_at, Round.closes_at).where(
+            Round.id == round_id
+        ),
+    ).one_or_none()
+    # a round this viewer may not read (a draft) is answered like one that does not exist,
+    # whatever version the poll names: its page is a 404, so is its poll
+    if row is None or not rules.may_read(
+        viewer,
+        rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow()),
+    ):
         raise NotFound(_("There is no such round."))
-    if current == version:
+    if row.version == version:
         return Response(status_code=204)
     context = page_context(
         request, db, viewer, round_id, regions=("participation", "columns", "tally", "outcome")
@@ -391,7 +401,7 @@ def open_round(
     except DomainError as error:
         return refused_on_round_page(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 @router.post("/rounds/{round_id}/invitations", name="rounds.invitations")
@@ -407,7 +417,7 @@ def set_invitations(
     except DomainError as error:
         return refused_on_round_page(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 def refused_on_round_page(
