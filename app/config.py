@@ -5,10 +5,20 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_PASSWORD_DEFAULT = "tripartite-demo-2026"
+
+#: Names of this machine, and the name test clients send: trusted together when the site's own
+#: address (``base_url``) is one of them.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "testserver"})
+
+
+def normal_host(name: str) -> str:
+    """A host name as compared: lower case, no brackets (IPv6), no trailing dot, no spaces."""
+    return name.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
 
 
 class Settings(BaseSettings):
@@ -56,12 +66,25 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     mail_from: str = "Tripartite <no-reply@tripartite.example>"
-    #: Address used in links inside emails.
+    #: The site's address: links inside emails and invitations are built from it, and requests
+    #: naming another host are refused (see ``trusted_hosts``).
     base_url: str = "http://127.0.0.1:8000"
+    #: Other host names the site answers to (comma-separated), besides ``base_url``'s.
+    allowed_hosts: str = ""
     #: Serve ``/bench/ceiling`` (a pre-rendered page of a given size) for bench/ scripts only.
     bench_endpoints: bool = False
     #: Address of a reverse proxy whose ``X-Forwarded-For`` is trusted; empty trusts none.
     trusted_proxy: str = ""
+
+    def trusted_hosts(self) -> frozenset[str]:
+        """The host names requests may name (``Host``): ``base_url``'s, those listed in
+        ``allowed_hosts``, and, when ``base_url`` is on this machine (the default, for ``make
+        run``), every name of this machine and ``testserver`` (the test client's)."""
+        own = normal_host(urlsplit(self.base_url).hostname or "")
+        names = {own, *(normal_host(name) for name in self.allowed_hosts.split(","))}
+        if own in LOCAL_HOSTS:
+            names |= LOCAL_HOSTS
+        return frozenset(name for name in names if name)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

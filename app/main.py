@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import anyio.to_thread
 from asgi_csrf import asgi_csrf
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -36,10 +36,12 @@ from app.exports.stream import ExportSlots
 from app.i18n import N_, Labels, LanguageMiddleware
 from app.i18n import gettext as _
 from app.middleware import (
+    BearerOnlyOnApiMiddleware,
     BodyLimitMiddleware,
     FormBodyMiddleware,
     IdRangeMiddleware,
     SecurityHeadersMiddleware,
+    TrustedHostMiddleware,
 )
 from app.moderation import routes as moderation_routes
 from app.notifications import routes as notification_routes
@@ -48,6 +50,7 @@ from app.organisations import routes as organisation_routes
 from app.positions import routes as position_routes
 from app.rounds import brief_routes
 from app.rounds import routes as round_routes
+from app.rounds.visibility import hide_unreadable_round
 from app.summaries import routes as summary_routes
 from app.web import HTMX_FILE, STATIC_DIR, is_htmx, templates
 
@@ -108,7 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary_routes.router,
         token_routes.router,
     ):
-        app.include_router(router, include_in_schema=False)
+        # a round the viewer may not read (a draft) is a 404 at every address under it
+        names_a_round = any("{round_id}" in getattr(r, "path", "") for r in router.routes)
+        guard = [Depends(hide_unreadable_round)] if names_a_round else []
+        app.include_router(router, include_in_schema=False, dependencies=guard)
     app.include_router(api_routes.router)
     app.include_router(api_routes.schema_router)
     if settings.bench_endpoints:
@@ -142,10 +148,14 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
         cookie_samesite="Lax",
         send_csrf_failed=_csrf_failed,
     )
-    readable = FormBodyMiddleware(protected)  # bodies asgi-csrf cannot read: 4xx, not 500
+    # a bearer header outside the JSON API would switch the CSRF check off: it is removed there
+    bearer_on_api_only = BearerOnlyOnApiMiddleware(protected)
+    readable = FormBodyMiddleware(bearer_on_api_only)  # bodies asgi-csrf cannot read: 4xx
     limited = BodyLimitMiddleware(IdRangeMiddleware(readable), settings.max_body_bytes)
+    # only the site's own host names get in (links are relative or built from base_url)
+    hosted = TrustedHostMiddleware(limited, settings.trusted_hosts(), exempt={"/healthz"})
     # outermost: the answers of the limits above (413, 404 for impossible ids) get them too
-    headed = SecurityHeadersMiddleware(limited, hsts=settings.cookie_secure)
+    headed = SecurityHeadersMiddleware(hosted, hsts=settings.cookie_secure)
     outer = LanguageMiddleware(headed)  # every answer, error pages included, in its language
     outer.fastapi_app = app  # type: ignore[attr-defined]
     return outer

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Collection
 from html import escape
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.config import normal_host
 from app.i18n import gettext as _
+
+log = logging.getLogger("tripartite")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -210,4 +216,72 @@ class IdRangeMiddleware:
             )
             await send({"type": "http.response.body", "body": body})
             return
+        await self.app(scope, receive, send)
+
+
+#: ``name``, ``name:port``, ``[v6]`` or ``[v6]:port``: what a ``Host`` header may hold.
+_HOST = re.compile(r"(?P<name>\[[0-9A-Fa-f:.]+\]|[^\[\]:@/\\\s]+)(?::[0-9]*)?")
+
+
+def host_name(header: str) -> str | None:
+    """The host a ``Host`` header names (port dropped, compared form), or None if it is not a
+    host at all."""
+    match = _HOST.fullmatch(header.strip())
+    return normal_host(match["name"]) if match else None
+
+
+class TrustedHostMiddleware:
+    """Refuse (400) a request naming a host the site does not answer to, before anything reads
+    it: nothing the app builds may then carry a name an outsider chose (a poisoned link in a
+    page cached for everybody, a redirect elsewhere). ``/healthz`` answers whatever the name (a
+    load balancer checks a process at its own address). A request without ``Host`` (HTTP/1.0)
+    is served: the app never builds links from the server's address either."""
+
+    def __init__(self, app: ASGIApp, hosts: Collection[str], exempt: Collection[str] = ()) -> None:
+        self.app = app
+        self.hosts = frozenset(hosts)
+        self.exempt = frozenset(exempt)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        named = [v.decode("latin-1") for k, v in scope.get("headers") or [] if k == b"host"]
+        unknown = [v for v in named if host_name(v) not in self.hosts]
+        if not unknown:
+            await self.app(scope, receive, send)
+            return
+        log.warning(
+            "refused a request for host %r (the site answers to %s: TRIPARTITE_BASE_URL, "
+            "TRIPARTITE_ALLOWED_HOSTS)",
+            unknown[0][:100],
+            ", ".join(sorted(self.hosts)),
+        )
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await _refuse(
+            send,
+            400,
+            _("Bad request"),
+            _("This site is not served at the address this request was sent to."),
+        )
+
+
+class BearerOnlyOnApiMiddleware:
+    """Token authentication (``Authorization: Bearer``) is the JSON API's alone (``/api/``,
+    read-only). asgi-csrf lets any request carrying such a header through unchecked, so
+    elsewhere the header is removed before the check: a cookie-signed-in form post with a
+    made-up bearer header still needs its CSRF token (and no page reads the header)."""
+
+    def __init__(self, app: ASGIApp, api_prefix: str = "/api/") -> None:
+        self.app = app
+        self.api_prefix = api_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(self.api_prefix):
+            headers = scope.get("headers") or []
+            if any(name == b"authorization" for name, _value in headers):
+                kept = [(k, v) for k, v in headers if k != b"authorization"]
+                scope = {**scope, "headers": kept}
         await self.app(scope, receive, send)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -131,11 +131,12 @@ def url_path(request: Request, name: str, /, **path_params: Any) -> str:
 
 @pass_context
 def cached_url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
-    """Starlette's ``url_for`` with the route lookup memoised (it walks every route: ~0.15 ms a
-    call, measured, and a page makes dozens)."""
+    """The address of a named route, as a path on this site: never built from the request's
+    ``Host`` (a page, or a region of it cached for everybody, must not link to wherever one
+    request said the site was). The route lookup is memoised (Starlette's walks every route:
+    ~0.15 ms a call, measured, and a page makes dozens)."""
     request: Request = context["request"]
-    path = _url_path(request.app.router, name, tuple(sorted(path_params.items())))
-    return path.make_absolute_url(base_url=request.base_url)
+    return URL(str(_url_path(request.app.router, name, tuple(sorted(path_params.items())))))
 
 
 def new_key() -> str:
@@ -246,11 +247,29 @@ def see_other(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+#: Characters that make a path mean something else to a browser: controls (stripped or read as
+#: separators), and the backslash (a slash in http(s) addresses: ``/\evil.example``).
+_NOT_IN_A_PATH = re.compile(r"[\x00-\x1f\x7f\\]")
+#: What stays as it is in a followed address; anything else (spaces, non-ASCII, quotes) is
+#: percent-encoded.
+_PATH_SAFE = "/?#[]@!$&'()*+,;=:%-._~"
+
+
 def safe_next(url: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed after sign-in (no open redirects)."""
-    if not url:
+    """Only same-site paths are followed after sign-in (no open redirects): a single ``/``
+    then anything but ``/``, no backslash, no control character; returned percent-encoded, so
+    it is printable ASCII whatever header carries it (``Location``, ``HX-Redirect``)."""
+    if (
+        not url
+        or not url.startswith("/")
+        or url.startswith("//")
+        or _NOT_IN_A_PATH.search(url) is not None
+    ):
         return default
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
-        return default
-    return url
+    return quote(url, safe=_PATH_SAFE)
+
+
+def absolute_url(settings: Any, path: str) -> str:
+    """A link for outside the site (an email, an invitation to pass on): the configured
+    ``TRIPARTITE_BASE_URL`` and a path, never the request's host."""
+    return f"{str(settings.base_url).rstrip('/')}/{path.lstrip('/')}"

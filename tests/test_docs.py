@@ -33,3 +33,19 @@ def test_the_committed_summary_schemas_are_the_ones_the_app_publishes():
             f"docs/{name} is out of date: regenerate it with "
             ".venv/bin/python -m app.api.schema_file"
         )
+
+
+def test_the_proxy_in_deploy_md_passes_on_no_host_a_client_chose():
+    """Host header poisoning: nginx's ``$host``/``$http_host`` are whatever the client sent
+    (nginx answers any name on a default server), so the documented proxy neither forwards
+    them nor redirects to them, and drops names that are not the site's."""
+    import re
+
+    deploy = (Path(__file__).resolve().parent.parent / "docs" / "deploy.md").read_text()
+    nginx = "\n".join(re.findall(r"```nginx\n(.*?)```", deploy, re.S))
+    assert "proxy_pass" in nginx
+    assert not re.search(r"\$(host|http_host|http_x_forwarded_host|server_name)\b", nginx)
+    forwarded = re.findall(r"proxy_set_header\s+Host\s+([^;]+);", nginx)
+    assert forwarded and all(name == "consult.example.org" for name in forwarded), forwarded
+    assert "X-Forwarded-Host" not in nginx
+    assert re.search(r"listen 443 ssl default_server;[^}]*return 444;", nginx, re.S)

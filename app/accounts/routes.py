@@ -19,7 +19,7 @@ from app.errors import DomainError
 from app.i18n import gettext as _
 from app.organisations import service as organisations
 from app.rounds import service as rounds
-from app.web import render, safe_next, see_other
+from app.web import render, safe_next, see_other, url_path
 
 router = APIRouter()
 
@@ -121,7 +121,7 @@ def login(
     )
     db.commit()
     if pending:
-        target = request.url_for("login.two_factor").path
+        target = url_path(request, "login.two_factor")
         response = see_other(request, target + (f"?next={quote(next)}" if next else ""))
     else:
         response = see_other(request, safe_next(next))
@@ -134,7 +134,7 @@ def login(
 def two_factor_form(request: Request, db: DbSession, next: str = "") -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if not token or two_factor.pending_user(db, token) is None:
-        return see_other(request, str(request.url_for("login")))
+        return see_other(request, url_path(request, "login"))
     return render(request, "accounts/two_factor.html", {"next": next, "errors": {}})
 
 
@@ -149,7 +149,7 @@ def two_factor_sign_in(
     token = request.cookies.get(SESSION_COOKIE)
     user = two_factor.pending_user(db, token) if token else None
     if user is None or token is None:
-        return see_other(request, str(request.url_for("login")))
+        return see_other(request, url_path(request, "login"))
     try:
         two_factor.verify_second_factor(db, user, code, client_address(request), settings)
     except DomainError as error:
@@ -221,7 +221,7 @@ def two_factor_start(request: Request, db: DbSession, viewer: CurrentViewer) -> 
     user = two_factor.user_or_404(db, viewer.user_id)
     two_factor.begin_enrolment(db, user)
     db.commit()
-    return see_other(request, str(request.url_for("account.two_factor")))
+    return see_other(request, url_path(request, "account.two_factor"))
 
 
 @router.post("/account/two-factor/confirm", name="account.two_factor.confirm")
@@ -285,7 +285,7 @@ def two_factor_off(
     except DomainError as error:
         return _password_refused(request, db, user, "password", error)
     db.commit()
-    return see_other(request, request.url_for("account.two_factor").path)
+    return see_other(request, url_path(request, "account.two_factor"))
 
 
 @router.post("/language", name="language")
@@ -330,7 +330,7 @@ def choose_time_zone(
         )
     db.execute(update(User).where(User.id == viewer.user_id).values(time_zone=time_zone))
     db.commit()
-    response = see_other(request, str(request.url_for("account")) + "#time-zone")
+    response = see_other(request, url_path(request, "account") + "#time-zone")
     response.set_cookie(
         i18n.ZONE_COOKIE, time_zone, max_age=YEAR, samesite="lax", httponly=True, path="/"
     )

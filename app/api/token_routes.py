@@ -11,7 +11,7 @@ from app.accounts.deps import AdminViewer
 from app.api import tokens
 from app.db import DbSession
 from app.errors import DomainError
-from app.web import render, see_other
+from app.web import render, see_other, url_path
 
 router = APIRouter()
 
@@ -67,4 +67,4 @@ def revoke_api_token(
 ) -> Response:
     tokens.revoke(db, token_id, admin.user_id)
     db.commit()
-    return see_other(request, str(request.url_for("admin.api_tokens")))
+    return see_other(request, url_path(request, "admin.api_tokens"))

@@ -20,7 +20,7 @@ from app.positions.models import Position
 from app.positions.service import invited_organisation_ids
 from app.rounds import page as round_page
 from app.rounds import rules
-from app.web import is_htmx, new_key, refusal, render, see_other
+from app.web import is_htmx, new_key, refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -155,7 +155,7 @@ def _post(
     if not is_htmx(request):
         return see_other(
             request,
-            str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment.id}",
+            url_path(request, "rounds.show", round_id=round_id) + f"#comment-{comment.id}",
         )
     info, view = _comment_view(db, viewer, round_id, comment.id)
     paragraph = _paragraph(db, round_id, paragraph_id) if parent_id is None else None
@@ -299,7 +299,7 @@ def edit(
     if not is_htmx(request):
         return see_other(
             request,
-            str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment_id}",
+            url_path(request, "rounds.show", round_id=round_id) + f"#comment-{comment_id}",
         )
     info, comment = _comment_view(db, viewer, round_id, comment_id)
     return render(

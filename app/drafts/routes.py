@@ -20,7 +20,7 @@ from app.drafts.models import Amendment, DraftParagraph
 from app.errors import DomainError
 from app.rounds import page as round_page
 from app.text_rules import parse_deadline
-from app.web import is_htmx, refusal, render, see_other
+from app.web import is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -36,7 +36,7 @@ def _section(db: DbSession, viewer: Viewer, round_id: int) -> draft_page.DraftSe
 
 
 def _round_url(request: Request, round_id: int) -> str:
-    return str(request.url_for("rounds.show", round_id=round_id))
+    return url_path(request, "rounds.show", round_id=round_id)
 
 
 # -- the moderator's draft text ---------------------------------------------------------------

@@ -25,7 +25,7 @@ from app.moderation.rules import (
 from app.rounds import page as round_page
 from app.text_rules import parse_deadline
 from app.vocabulary import Group
-from app.web import is_htmx, refusal, render, see_other
+from app.web import is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -146,7 +146,7 @@ def _act(
         again = partial(_page, request, db, viewer, round_id, action, form, errors)
         return refusal(request, db, error, again)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 def _confirmation_route(action: str) -> None:
@@ -264,7 +264,7 @@ def publish(request: Request, db: DbSession, viewer: CurrentViewer, round_id: in
 
 def _back_to(request: Request, round_id: int, comment_id: int) -> Response:
     return see_other(
-        request, str(request.url_for("rounds.show", round_id=round_id)) + f"#comment-{comment_id}"
+        request, url_path(request, "rounds.show", round_id=round_id) + f"#comment-{comment_id}"
     )
 
 
@@ -408,7 +408,7 @@ def premoderation(
     guard(db, viewer, "premoderation", round_id)
     service.set_premoderation(db, viewer, round_id, on == "1")
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 def _flag_context(db: DbSession, viewer: Viewer, round_id: int, comment_id: int) -> dict[str, Any]:
@@ -508,7 +508,7 @@ def request_signoff(
     except DomainError as error:
         return round_page.refused(request, db, viewer, round_id, error, signoff_error=error.message)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 @router.post("/rounds/{round_id}/signoff/decision", name="rounds.signoff_decision")
@@ -533,4 +533,4 @@ def decide_signoff(
             signoff_errors={error.field or "form": error.message},
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)) + "#outcome")
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id) + "#outcome")

@@ -13,7 +13,7 @@ from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import gettext as _
 from app.notifications import service
-from app.web import refusal, render, see_other
+from app.web import refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -46,7 +46,7 @@ def count(db: DbSession, viewer: CurrentViewer) -> Response:
 def read_all(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
     service.mark_all_read(db, viewer.user_id)
     db.commit()
-    return see_other(request, str(request.url_for("notifications.index")))
+    return see_other(request, url_path(request, "notifications.index"))
 
 
 @router.post("/notifications/preference", name="notifications.preference")
@@ -72,4 +72,4 @@ def preference(
 
         return refusal(request, db, error, again)
     db.commit()
-    return see_other(request, str(request.url_for("notifications.index")))
+    return see_other(request, url_path(request, "notifications.index"))

@@ -17,7 +17,7 @@ from app.officers.rules import OfficerRole
 from app.rounds import page as round_page
 from app.rounds.service import require_moderator
 from app.vocabulary import RoundStatus
-from app.web import refusal, render, see_other
+from app.web import refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -79,4 +79,4 @@ def save(
         again = partial(_form_page, request, db, viewer, round_id, form, errors)
         return refusal(request, db, error, again)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)) + "#officers")
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id) + "#officers")

@@ -22,7 +22,7 @@ from app.organisations import service
 from app.organisations.models import Organisation
 from app.text_rules import check_plausible_date
 from app.vocabulary import Group, PlatformRole
-from app.web import refusal, render, see_other
+from app.web import absolute_url, refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -33,7 +33,9 @@ def _settings(request: Request) -> Settings:
 
 
 def _invitation_url(request: Request, token: str) -> str:
-    return str(request.url_for("invitations.show", token=token))
+    """The link the invited person is sent: the site's configured address, never the host this
+    request named."""
+    return absolute_url(_settings(request), url_path(request, "invitations.show", token=token))
 
 
 def _organisations_page(
@@ -250,7 +252,7 @@ def revoke_mandate(
         raise NotFound(_("No such mandate in this organisation."))
     db.commit()
     return see_other(
-        request, str(request.url_for("organisations.show", organisation_id=organisation_id))
+        request, url_path(request, "organisations.show", organisation_id=organisation_id)
     )
 
 
@@ -261,10 +263,10 @@ def cancel_invitation(
     invitation = service.cancel_invitation(db, viewer, invitation_id)
     db.commit()
     if invitation.organisation_id is None:
-        return see_other(request, str(request.url_for("admin.people")))
+        return see_other(request, url_path(request, "admin.people"))
     return see_other(
         request,
-        str(request.url_for("organisations.show", organisation_id=invitation.organisation_id)),
+        url_path(request, "organisations.show", organisation_id=invitation.organisation_id),
     )
 
 
@@ -340,11 +342,11 @@ def deactivate(
 ) -> Response:
     accounts.deactivate(db, admin, user_id, reason)
     db.commit()
-    return see_other(request, str(request.url_for("admin.people")))
+    return see_other(request, url_path(request, "admin.people"))
 
 
 @router.post("/admin/people/{user_id}/reactivate", name="admin.people.reactivate")
 def reactivate(request: Request, db: DbSession, admin: AdminViewer, user_id: int) -> Response:
     accounts.reactivate(db, admin, user_id)
     db.commit()
-    return see_other(request, str(request.url_for("admin.people")))
+    return see_other(request, url_path(request, "admin.people"))

@@ -15,7 +15,7 @@ from app.positions import service
 from app.positions.models import Position
 from app.rounds import page as round_page
 from app.rounds.rules import STANCE_LABELS
-from app.web import is_htmx, new_key, refusal, render, see_other
+from app.web import is_htmx, new_key, refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -60,7 +60,7 @@ def post_position(
 
         return refusal(request, db, error, again, target="#your-position")
     db.commit()
-    url = str(request.url_for("rounds.show", round_id=round_id)) + "#your-position"
+    url = url_path(request, "rounds.show", round_id=round_id) + "#your-position"
     if not is_htmx(request):
         return see_other(request, url)
     context = round_page.build(request, db, viewer, round_id, position_saved=True)

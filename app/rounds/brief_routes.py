@@ -13,7 +13,7 @@ from app.accounts.rules import Viewer
 from app.db import DbSession
 from app.errors import DomainError
 from app.rounds import briefs
-from app.web import render, see_other
+from app.web import render, see_other, url_path
 
 router = APIRouter()
 
@@ -75,7 +75,7 @@ def save_brief_version(
             status_code=422,
         )
     db.commit()
-    return see_other(request, str(request.url_for("rounds.briefs", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.briefs", round_id=round_id))
 
 
 @router.post("/rounds/{round_id}/briefs/language", name="rounds.briefs.language")
@@ -88,4 +88,4 @@ def brief_language(
 ) -> Response:
     briefs.set_original_language(db, viewer, round_id, original_language)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.briefs", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.briefs", round_id=round_id))

@@ -134,9 +134,12 @@ def render(
     wanted = keys(page)
     csrf = request.scope.get("csrftoken")
     token = csrf() if callable(csrf) else ""
+    # what else the rendering reads from the request, in every key: the reader's time zone
+    # (dates are written in it). Links are paths (never the request's host): nothing else.
+    asked = (i18n.current_zone(),)
     out: dict[str, Markup] = {}
     for name in names:
-        key = wanted[name]
+        key = (wanted[name], asked)
         cached = CACHE.get(key)
         if cached is None:
             # forms inside a cached region carry a placeholder, never this viewer's CSRF token

@@ -17,11 +17,11 @@ from app.db import DbSession, read, utcnow
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
 from app.rounds import page as round_page
-from app.rounds import service
+from app.rounds import rules, service
 from app.rounds.models import Consultation, Round
 from app.text_rules import parse_deadline
-from app.vocabulary import Weighting
-from app.web import is_htmx, refusal, render, see_other
+from app.vocabulary import RoundStatus, Weighting
+from app.web import is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -54,7 +54,7 @@ def create_consultation(
         return refusal(request, db, error, again)
     db.commit()
     return see_other(
-        request, str(request.url_for("consultations.show", consultation_id=consultation.id))
+        request, url_path(request, "consultations.show", consultation_id=consultation.id)
     )
 
 
@@ -165,7 +165,7 @@ def create_round(
 
         return refusal(request, db, error, again)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_.id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_.id))
 
 
 @router.get("/rounds/{round_id}", name="rounds.show")
@@ -200,7 +200,7 @@ def more_comments(
         query = request.url.query
         return see_other(
             request,
-            str(request.url_for("rounds.show", round_id=round_id)) + (f"?{query}" if query else ""),
+            url_path(request, "rounds.show", round_id=round_id) + (f"?{query}" if query else ""),
         )
     params = round_page.discussion_params(order, group, organisation, page)
     context = round_page.build(request, db, viewer, round_id, params=params, regions=("threads",))
@@ -220,10 +220,20 @@ def live(
     """Polled every few seconds: 204 when nothing changed (one indexed query), else the new
     columns, tally, participation and comments as out-of-band swaps. Holds no state in the
     process, so it is right behind any number of workers."""
-    current = read(db, select(Round.version).where(Round.id == round_id)).scalar()
-    if current is None:
+    row = read(
+        db,
+        select(Round.version, Round.status, Round.opens_at, Round.closes_at).where(
+            Round.id == round_id
+        ),
+    ).one_or_none()
+    # a round this viewer may not read (a draft) is answered like one that does not exist,
+    # whatever version the poll names: its page is a 404, so is its poll
+    if row is None or not rules.may_read(
+        viewer,
+        rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow()),
+    ):
         raise NotFound(_("There is no such round."))
-    if current == version:
+    if row.version == version:
         return Response(status_code=204)
     context = round_page.build(
         request, db, viewer, round_id, regions=("participation", "columns", "tally", "outcome")
@@ -258,7 +268,7 @@ def open_round(
     except DomainError as error:
         return round_page.refused(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
 @router.post("/rounds/{round_id}/invitations", name="rounds.invitations")
@@ -274,4 +284,4 @@ def set_invitations(
     except DomainError as error:
         return round_page.refused(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
-    return see_other(request, str(request.url_for("rounds.show", round_id=round_id)))
+    return see_other(request, url_path(request, "rounds.show", round_id=round_id))

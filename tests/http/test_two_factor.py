@@ -75,14 +75,16 @@ def test_sign_in_asks_for_the_code_and_opens_a_new_session_after_it(make_client,
     assert browser.get("/").headers["location"].startswith("/login")
     refused = browser.submit("/login/two-factor", {"code": "123456"})
     assert refused.status_code == 401 and "not right" in text_of(refused.text)
-    accepted = browser.submit("/login/two-factor", {"code": current_code(factories.TOTP_SECRET)})
+    code = current_code(factories.TOTP_SECRET)
+    accepted = browser.submit("/login/two-factor", {"code": code})
     assert accepted.status_code == 303
     assert browser.cookies["tripartite_session"] != pending_token  # rotated
     assert browser.get("/admin/organisations").status_code == 200
-    # the same code does not work twice
+    # the same code does not work twice (the very same six digits: a new 30-second step may
+    # have begun meanwhile, with a code of its own)
     browser.submit("/logout")
     password_step(browser, admin)
-    replay = browser.submit("/login/two-factor", {"code": current_code(factories.TOTP_SECRET)})
+    replay = browser.submit("/login/two-factor", {"code": code})
     assert replay.status_code == 401
     pending = db.scalars(select(UserSession).where(UserSession.user_id == admin.id)).all()
     assert any(s.two_factor_pending and s.revoked_at is not None for s in pending)

@@ -58,6 +58,8 @@ def only(*roles: str, refused: str = "403") -> dict[str, str]:
 
 
 MODERATORS = ("moderator", "admin")
+#: A draft round's moderator actions: to anyone else the round does not exist.
+DRAFT_ONLY = only(*MODERATORS, refused="404")
 POSTERS = ("rep", "focal")  # the invited organisation's people (focal points post too)
 
 
@@ -180,9 +182,10 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/rounds/{round_id}"): Case(page()),
     ("GET", "/rounds/{round_id}/comments"): Case(page()),
     ("GET", "/rounds/{round_id}/live"): Case(page()),
-    ("POST", "/rounds/{round_id}/open"): Case(only(*MODERATORS), params={"round_id": "draft"}),
+    # a draft round is a 404 for everyone else (tests/security/test_draft_rounds.py)
+    ("POST", "/rounds/{round_id}/open"): Case(DRAFT_ONLY, params={"round_id": "draft"}),
     ("POST", "/rounds/{round_id}/invitations"): Case(
-        only(*MODERATORS), params={"round_id": "draft"},
+        DRAFT_ONLY, params={"round_id": "draft"},
         data={"organisations": ["{org_government}", "{org_workers}", "{org_employers}"]},
     ),
     # -- positions and comments (the invited organisation's people) -------------------------
@@ -288,9 +291,9 @@ TABLE: dict[tuple[str, str], Case] = {
               "vice_chair_workers": "{rep}", "social_partners_first": "1"},
     ),
     # -- draft texts: the moderator's draft and revision, the invited organisations' amendments
-    ("GET", "/rounds/{round_id}/draft"): Case(only(*MODERATORS), params={"round_id": "draft"}),
+    ("GET", "/rounds/{round_id}/draft"): Case(DRAFT_ONLY, params={"round_id": "draft"}),
     ("POST", "/rounds/{round_id}/draft"): Case(
-        only(*MODERATORS), params={"round_id": "draft"}, data={"text": "One.\n\nTwo."}
+        DRAFT_ONLY, params={"round_id": "draft"}, data={"text": "One.\n\nTwo."}
     ),
     ("POST", "/rounds/{round_id}/paragraphs/{paragraph_id}/amendments"): Case(
         only(*POSTERS), params={"paragraph_id": "paragraph"}, data={"text": "A better one."}

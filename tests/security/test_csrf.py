@@ -49,8 +49,8 @@ def post_routes(app: Any) -> list[tuple[str, str]]:
 
 def forged_requests(client: Any, path: str, data: dict[str, Any], other: str) -> dict[str, Any]:
     """The ways a forged request comes: no token, a wrong token in the form, a wrong token in
-    the htmx header, a made-up one in both. The wrong token (``other``) is a genuine one, of
-    another browser."""
+    the htmx header, a made-up one in both, a bearer header instead. The wrong token
+    (``other``) is a genuine one, of another browser."""
     assert other != client.csrf()
     return {
         "no token": client.post(path, data=data),
@@ -62,6 +62,14 @@ def forged_requests(client: Any, path: str, data: dict[str, Any], other: str) ->
         ),
         "a token that is not signed": client.post(
             path, data={**data, "csrftoken": "forged"}, headers={"x-csrftoken": "forged"}
+        ),
+        # asgi-csrf lets anything with a bearer header through unchecked: only the JSON API
+        # authenticates by token, so elsewhere the header changes nothing
+        "a made-up bearer header instead of a token": client.post(
+            path, data=data, headers={"Authorization": "Bearer anything"}
+        ),
+        "a made-up bearer header under htmx": client.post(
+            path, data=data, headers={"Authorization": "Bearer x", "HX-Request": "true"}
         ),
     }
 
@@ -132,3 +140,22 @@ def test_a_form_posted_as_plain_text_or_json_is_refused(make_client, db):
         )
         assert response.status_code == 403, content_type
     assert browser.get("/").status_code == 200  # still signed in
+
+
+def test_a_bearer_header_does_not_stand_in_for_the_token(make_client, db):
+    """The probe's case: a signed-in browser's form post with ``Authorization: Bearer x`` and
+    no CSRF token got through (asgi-csrf's default)."""
+    browser = factories.signed_in(make_client, db, factories.user(db))
+    response = browser.post("/logout", headers={"Authorization": "Bearer x"})
+    assert response.status_code == 403
+    assert browser.get("/").status_code == 200  # still signed in
+
+
+def test_the_json_api_still_takes_its_token(make_client, db):
+    from tests.security.world import build
+
+    world = build(db)
+    db.commit()
+    api = make_client()
+    response = api.get("/api/v1/rounds", headers={"Authorization": f"Bearer {world.api_token}"})
+    assert response.status_code == 200
