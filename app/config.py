@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     mail_from: str = "Tripartite <no-reply@tripartite.example>"
     #: The site's address: links inside emails and invitations are built from it, and requests
-    #: naming another host are refused (see ``trusted_hosts``).
-    base_url: str = "http://127.0.0.1:8000"
+    #: naming another host are refused (see ``trusted_hosts``). Empty: the address ``tripartite
+    #: serve`` listens on (``http://host:port``), as ``make run`` serves it.
+    base_url: str = ""
     #: Other host names the site answers to (comma-separated), besides ``base_url``'s.
     allowed_hosts: str = ""
     #: Serve ``/bench/ceiling`` (a pre-rendered page of a given size) for bench/ scripts only.
@@ -80,11 +81,15 @@ class Settings(BaseSettings):
         """The host names requests may name (``Host``): ``base_url``'s, those listed in
         ``allowed_hosts``, and, when ``base_url`` is on this machine (the default, for ``make
         run``), every name of this machine and ``testserver`` (the test client's)."""
-        own = normal_host(urlsplit(self.base_url).hostname or "")
+        own = normal_host(urlsplit(self.site_url()).hostname or "")
         names = {own, *(normal_host(name) for name in self.allowed_hosts.split(","))}
         if own in LOCAL_HOSTS:
             names |= LOCAL_HOSTS
         return frozenset(name for name in names if name)
+
+    def site_url(self) -> str:
+        """The site's address, without a trailing slash."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -272,4 +272,4 @@ def safe_next(url: str | None, default: str = "/") -> str:
 def absolute_url(settings: Any, path: str) -> str:
     """A link for outside the site (an email, an invitation to pass on): the configured
     ``TRIPARTITE_BASE_URL`` and a path, never the request's host."""
-    return f"{str(settings.base_url).rstrip('/')}/{path.lstrip('/')}"
+    return f"{settings.site_url()}/{path.lstrip('/')}"

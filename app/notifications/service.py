@@ -210,7 +210,7 @@ def queue_emails(db: Session, settings: Settings, now: datetime) -> int:
     queued = 0
     for user_id, items in by_user.items():
         email, preference, digest_sent_at, language = meta[user_id]
-        link = f"{settings.base_url.rstrip('/')}/notifications"
+        link = f"{settings.site_url()}/notifications"
         if preference == "digest":
             if digest_sent_at is not None and now - digest_sent_at < timedelta(hours=24):
                 continue
