@@ -87,3 +87,18 @@ def test_x_forwarded_for_from_the_trusted_proxy_names_the_client(make_client_wit
     # another client behind the same proxy is not locked out by the first one's failures
     neighbour = {"X-Forwarded-For": "198.51.100.20"}
     assert attempt(second, cheap_user(db).email, factories.PASSWORD, **neighbour).status_code == 303
+
+
+def test_several_trusted_proxies_each_name_the_client(make_client_with, db):
+    """``trusted_proxy`` may list several proxies (or a network): from any of them,
+    ``X-Forwarded-For`` names the client, and ``X-Forwarded-Proto`` says it came over https."""
+    browser = make_client_with(trusted_proxy="10.0.0.1, testclient")
+    someone = cheap_user(db)
+    forwarded = {"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https"}
+    assert attempt(browser, someone.email, **forwarded).status_code == 401
+    assert addresses(db, someone.email) == ["203.0.113.5"]
+    signed_in = attempt(browser, someone.email, factories.PASSWORD, **forwarded)
+    assert signed_in.status_code == 303
+    cookies = signed_in.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("tripartite_session="))
+    assert "secure" in session.lower()  # for https only, as the client's connection was
