@@ -40,10 +40,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        # behind the configured reverse proxy, its X-Forwarded-For/-Proto give the client's
-        # address and https (so redirects stay on https); from anyone else they are ignored
-        proxy_headers=bool(settings.trusted_proxy),
-        forwarded_allow_ips=settings.trusted_proxy or None,
+        # the app reads the configured proxy's X-Forwarded-For/-Proto itself (app/main.py);
+        # uvicorn would otherwise believe them from 127.0.0.1 by default
+        proxy_headers=False,
         log_level="info",
     )
 

@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     allowed_hosts: str = ""
     #: Serve ``/bench/ceiling`` (a pre-rendered page of a given size) for bench/ scripts only.
     bench_endpoints: bool = False
-    #: Address of a reverse proxy whose ``X-Forwarded-For`` is trusted; empty trusts none.
+    #: Address of a reverse proxy whose ``X-Forwarded-For`` is trusted (several: separated by
+    #: commas, or a network such as ``10.0.0.0/24``); empty trusts none.
     trusted_proxy: str = ""
 
     def trusted_hosts(self) -> frozenset[str]:

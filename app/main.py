@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, Operationa
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import models  # noqa: F401 (every table known to the mapper, whatever a page imports)
 from app.accounts import routes as account_routes
@@ -92,6 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.resolved_database_url(), pool_size=settings.export_concurrency
     )
     app.state.export_slots = ExportSlots(settings.export_concurrency)
+    if settings.trusted_proxy:
+        # from the configured proxy alone, X-Forwarded-For and -Proto give the client's address
+        # (request.client, which sign-in limits count) and https (redirects stay on it)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The pages are HTML for people; the OpenAPI schema documents the JSON API alone.
     for router in (

@@ -5,7 +5,6 @@ import csv
 import io
 from fractions import Fraction
 
-from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -15,6 +14,7 @@ from app.summaries.tally import PositionFact, tally
 from app.vocabulary import Group, PlatformRole, RoundStatus, Stance, Weighting
 from tests import factories
 from tests.factories import signed_in
+from tests.helpers import soup
 
 stances = st.lists(st.sampled_from(list(Stance)), max_size=4)
 rounds = st.fixed_dictionaries({g: stances for g in Group})
@@ -112,7 +112,7 @@ def test_every_output_gives_the_same_figures(make_client, db, by_group, weightin
     assert next(row[1] for row in sheet if row[0] == "Fingerprint") == exported["fingerprint"]
 
     # the page: counts per group, and the tally as displayed (one decimal)
-    page = BeautifulSoup(observer.get(f"/rounds/{round_.id}/summary").text, "html.parser")
+    page = soup(observer.get(f"/rounds/{round_.id}/summary").text)
     for g, by_stance in counts.items():
         responded = sum(by_stance.values())
         for s, n in by_stance.items():

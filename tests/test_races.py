@@ -38,6 +38,7 @@ from app.rounds.models import (
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus
 from tests import factories
 from tests.conftest import _fresh_url, text_of
+from tests.helpers import days_ahead
 from tests.live import LiveApp, at_once, served_world, submit
 from tests.security.world import World
 
@@ -238,10 +239,6 @@ def _rows(db: Session, model: Any, **equal: Any) -> int:
     return int(db.scalar(select(func.count()).select_from(model).filter_by(**equal)) or 0)
 
 
-def _future() -> str:
-    return (utcnow() + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")
-
-
 def _new_comment(db: Session, world: World) -> dict[str, Any]:
     round_ = db.get_one(Round, world.ids["round"])
     author = world.people["government_rep"]
@@ -365,7 +362,7 @@ RACES: dict[str, list[Race]] = {
             lambda made, tab: {
                 "title": f"Round from tab {tab}",
                 "brief": "More.",
-                "closes_at": _future(),
+                "closes_at": days_ahead(),
                 "weighting": "1:1:1",
                 "organisations": made["organisations"],
             },
@@ -382,7 +379,7 @@ RACES: dict[str, list[Race]] = {
             lambda made, tab: {
                 "title": "Round two",
                 "brief": "Revised.",
-                "closes_at": _future(),
+                "closes_at": days_ahead(),
                 "paragraphs": ["One.", "Two."],
             },
             _closed_round,
@@ -437,7 +434,7 @@ RACES: dict[str, list[Race]] = {
             "moderator",
             "/rounds/{round}/signoff",
             lambda made, tab: {
-                "signoff_deadline": _future(),
+                "signoff_deadline": days_ahead(),
                 **{k: made["people"][v] for k, v in SPOKESPEOPLE.items()},
             },
             lambda db, world: {**_closed_round(db, world), "people": _people(world)},

@@ -2,15 +2,19 @@
 equal-weight tally of support for an amendment, who may propose and support, and what changed
 between two drafts. Pure: no FastAPI, SQLAlchemy or database imports.
 
-**Paragraphs** (``split_paragraphs``). A draft text is markdown; its paragraphs are the blocks
-separated by blank lines, except that:
+**Paragraphs** (``split_paragraphs``). A draft text is markdown, read as CommonMark blocks
+(markdown-it); its paragraphs are the blocks separated by blank lines, except that:
 
 - a heading (``# Article 3``, or a line underlined with ``===``/``---``) is kept with the block
   that follows it, so that "Article 3" and its text are one paragraph (a heading with nothing
   after it is a paragraph of its own);
 - a list stays one paragraph, even with blank lines between its items or indented lines
-  continuing an item;
-- a fenced code block (```` ``` ```` or ``~~~``) stays whole, blank lines included.
+  continuing an item (as CommonMark counts them in the item), and a list following a list;
+- a fenced code block (```` ``` ```` or ``~~~``) stays whole, blank lines included, and so does
+  an indented one.
+
+Blocks with no blank line between them are one paragraph. Trailing spaces and runs of blank
+lines are folded, except inside code blocks.
 
 **Support for an amendment** (``amendment_tally``). Among the round's invited organisations of
 each group, the share that supports the amendment (an organisation counts once, however many
@@ -32,6 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from markdown_it import MarkdownIt
+
 from app.errors import Conflict, DomainError
 from app.i18n import N_
 from app.i18n import gettext as _
@@ -45,68 +51,101 @@ MAX_PARAGRAPHS = 200
 AMENDMENT_MAX = PARAGRAPH_MAX
 REASON_MAX = 2_000
 
-_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
-_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
-_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_INDENTED = re.compile(r"^(?: {2,}|\t)\S")
+#: How a draft text is read into blocks: CommonMark, as it is rendered (HTML shown as text,
+#: tables on), so that the paragraphs are cut where the page shows blocks.
+_BLOCKS = MarkdownIt("commonmark", {"html": False}).enable("table").disable("inline")
+_LISTS = {"bullet_list", "ordered_list"}
+_VERBATIM = {"fence", "code_block"}
 
 
 # -- splitting --------------------------------------------------------------------------------
 
 
-def _raw_blocks(text: str) -> list[list[str]]:
-    """Runs of lines separated by blank lines (blank lines inside a fenced block kept)."""
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        opening = _FENCE.match(line)
-        if fence is None and opening:
-            fence = opening.group(1)[0] * 3
-        elif fence is not None and line.strip().startswith(fence):
-            fence = None
-            current.append(line)
-            continue
-        if fence is None and not line.strip():
-            if current:
-                blocks.append(current)
-                current = []
-            continue
-        current.append(line.rstrip() if fence is None else line)
-    if current:
-        blocks.append(current)
-    return blocks
+@dataclass(frozen=True)
+class _Block:
+    """A top-level CommonMark block: lines ``start`` to ``end`` (excluded) of the text."""
+
+    start: int
+    end: int
+    kind: str  # the opening token's type ("paragraph" for text no token covers)
 
 
-def _is_heading(block: list[str]) -> bool:
-    if all(_HEADING.match(line) for line in block):
-        return True
-    return len(block) == 2 and bool(_SETEXT_UNDERLINE.match(block[1])) and bool(block[0].strip())
+def _blocks(lines: list[str]) -> tuple[list[_Block], set[int]]:
+    """The text's top-level blocks in order (trailing blank lines left out; lines no token
+    covers, such as link reference definitions, kept as blocks of their own), and the lines
+    inside code blocks, which are kept as written."""
+    blocks: list[_Block] = []
+    verbatim: set[int] = set()
+    for token in _BLOCKS.parse("\n".join(lines)):
+        if token.map is None:
+            continue
+        start, end = token.map
+        if token.type in _VERBATIM:
+            verbatim.update(range(start, end))
+        if token.level == 0 and token.nesting >= 0:
+            blocks.append(_Block(start, end, token.type.removesuffix("_open")))
+    covered = {n for block in blocks for n in range(block.start, block.end)}
+    run: list[int] = []
+    for n, line in enumerate([*lines, ""]):
+        if n not in covered and line.strip():
+            run.append(n)
+        elif run:
+            blocks.append(_Block(run[0], run[-1] + 1, "paragraph"))
+            run = []
+    trimmed: list[_Block] = []
+    for block in sorted(blocks, key=lambda block: block.start):
+        end = block.end
+        while end > block.start and not lines[end - 1].strip():
+            end -= 1
+        if end > block.start:
+            trimmed.append(_Block(block.start, end, block.kind))
+    return trimmed, verbatim
+
+
+def _groups(blocks: list[_Block]) -> list[list[_Block]]:
+    """Blocks with no blank line between them, together."""
+    groups: list[list[_Block]] = []
+    for block in blocks:
+        if groups and groups[-1][-1].end == block.start:
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    return groups
+
+
+def _text(lines: list[str], start: int, end: int, verbatim: set[int]) -> str:
+    """Lines ``start`` to ``end`` as one paragraph: trailing spaces and runs of blank lines
+    folded, except in code blocks."""
+    kept: list[str] = []
+    for n in range(start, end):
+        line = lines[n] if n in verbatim else lines[n].rstrip()
+        if line or n in verbatim or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def split_paragraphs(text: str) -> list[str]:
     """The paragraphs of a markdown draft text, in order (see the module's docstring)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs: list[str] = []
-    headings: list[str] = []
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    blocks, verbatim = _blocks(lines)
+    spans: list[list[int]] = []  # [first line, last line + 1] of each paragraph
+    headings: list[_Block] = []
     in_list = False
-    for block in _raw_blocks(text):
-        joined = "\n".join(block)
-        starts_list = bool(_LIST_ITEM.match(block[0]))
-        if paragraphs and in_list and not headings and (starts_list or _INDENTED.match(block[0])):
-            paragraphs[-1] += "\n\n" + joined
+    for group in _groups(blocks):
+        starts_list = group[0].kind in _LISTS
+        if spans and in_list and not headings and starts_list:
+            spans[-1][1] = group[-1].end  # a list that goes on after a list: the same one
             continue
-        if _is_heading(block):
-            headings.append(joined)
+        if all(block.kind == "heading" for block in group):
+            headings += group
             in_list = False
             continue
-        paragraphs.append("\n\n".join([*headings, joined]))
+        spans.append([(headings or group)[0].start, group[-1].end])
         headings = []
         in_list = starts_list
     if headings:
-        paragraphs.append("\n\n".join(headings))
-    return paragraphs
+        spans.append([headings[0].start, headings[-1].end])
+    return [_text(lines, start, end, verbatim) for start, end in spans]
 
 
 def check_draft(text: str) -> list[str]:

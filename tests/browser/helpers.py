@@ -45,3 +45,9 @@ def sign_in(page: Page, email: str, password: str) -> None:
             for c in page.context.cookies()
             if c["name"] not in ("tripartite_lang", "tripartite_tz")
         ]
+
+
+def round_url(live_server: Any, status: str) -> str:
+    """The path of the demo's round in this status ("open", "published"...)."""
+    round_ = next(r for r in live_server.demo["rounds"] if r["status"] == status)
+    return str(round_["url"]).removeprefix(live_server.base_url)

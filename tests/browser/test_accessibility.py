@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import round_url, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -44,11 +44,6 @@ def in_language(page: Page, live_server: Any, language: str) -> None:
     page.context.add_cookies(
         [{"name": "tripartite_lang", "value": language, "url": live_server.base_url}]
     )
-
-
-def round_url(live_server: Any, status: str) -> str:
-    round_ = next(r for r in live_server.demo["rounds"] if r["status"] == status)
-    return str(round_["url"]).removeprefix(live_server.base_url)
 
 
 def check(page: Page, path: str, language: str) -> None:

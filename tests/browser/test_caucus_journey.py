@@ -8,26 +8,20 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import round_url, sign_in
 from tests.browser.test_accessibility import axe_violations
 
 pytestmark = pytest.mark.browser
 
 
-def open_round(live_server: Any) -> str:
-    round_ = next(r for r in live_server.demo["rounds"] if r["status"] == "open")
-    return str(round_["url"]).removeprefix(live_server.base_url)
-
-
 def test_two_unions_talk_endorse_and_publish_their_groups_statement(
     live_server, new_context
 ) -> None:
-    url = open_round(live_server)
+    url = round_url(live_server, "open")
     atuc = new_context().new_page()
     nudw = new_context().new_page()
     sign_in(atuc, "focal@atuc.example", live_server.password)
@@ -73,7 +67,7 @@ def test_two_unions_talk_endorse_and_publish_their_groups_statement(
 
 
 def test_the_caucus_works_without_javascript(live_server, new_context) -> None:
-    url = open_round(live_server)
+    url = round_url(live_server, "open")
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, "rep@cawu.example", live_server.password)
     page.goto(f"{url}/caucus/workers")
@@ -91,7 +85,7 @@ def test_the_caucus_works_without_javascript(live_server, new_context) -> None:
 
 
 def test_caucus_and_officers_pages_have_no_violations(live_server, new_context) -> None:
-    url = open_round(live_server)
+    url = round_url(live_server, "open")
     member = new_context(bypass_csp=True).new_page()
     sign_in(member, "rep@mwsu.example", live_server.password)
     member.goto(f"{url}/caucus/workers")

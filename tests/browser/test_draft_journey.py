@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import round_url, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def round_url(live_server: Any, status: str) -> str:
-    round_ = next(r for r in live_server.demo["rounds"] if r["status"] == status)
-    return str(round_["url"]).removeprefix(live_server.base_url)
 
 
 def test_an_amendment_to_paragraph_3_is_supported_and_the_tally_updates_live(

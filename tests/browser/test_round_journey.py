@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import round_url, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def open_round(live_server: Any) -> str:
-    round_ = next(r for r in live_server.demo["rounds"] if r["status"] == "open")
-    return str(round_["url"]).removeprefix(live_server.base_url)
-
-
 def test_post_reply_and_see_another_groups_comment_live(live_server, new_context) -> None:
-    url = open_round(live_server)
+    url = round_url(live_server, "open")
     union = new_context().new_page()
     ministry = new_context().new_page()
     sign_in(union, "rep@nudw.example", live_server.password)
@@ -61,7 +55,7 @@ def test_post_reply_and_see_another_groups_comment_live(live_server, new_context
 
 
 def test_posting_works_without_javascript(live_server, new_context) -> None:
-    url = open_round(live_server)
+    url = round_url(live_server, "open")
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, "rep@aap.example", live_server.password)
     page.goto(url)

@@ -5,12 +5,13 @@ page receiving them live, nor either page reloaded, opens a dialog or runs injec
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import round_url, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,14 +53,6 @@ DOM_CHECK = """() => {
 }"""
 
 
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/$"))
-
-
 def watch(page: Page) -> list[str]:
     """Dialogs the page opens (each dismissed) and page errors, as they happen."""
     seen: list[str] = []
@@ -79,8 +72,7 @@ def assert_inert(page: Page, seen: list[str], where: str) -> None:
 
 
 def test_payloads_never_run_in_the_browser(live_server: Any, new_context: Any) -> None:
-    url = str(next(r for r in live_server.demo["rounds"] if r["status"] == "open")["url"])
-    url = url.removeprefix(live_server.base_url)
+    url = round_url(live_server, "open")
     tag = uuid.uuid4().hex[:6]
     author, reader = new_context().new_page(), new_context().new_page()
     seen_by_author, seen_by_reader = watch(author), watch(reader)

@@ -5,7 +5,6 @@ import io
 from datetime import timedelta
 from urllib.parse import quote
 
-from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from typer.testing import CliRunner
@@ -19,6 +18,7 @@ from app.vocabulary import Group, PlatformRole, RoundStatus, Stance
 from tests import factories
 from tests.conftest import text_of
 from tests.factories import CountryYear, signed_in
+from tests.helpers import soup
 
 YEAR = CountryYear.YEAR
 
@@ -64,7 +64,7 @@ def test_the_report_page_shows_each_rounds_summary_figures(make_client, db):
     expected = summaries_of(db, world)
     page = observer(make_client, db).get(path(world.country))
     assert page.status_code == 200
-    html = BeautifulSoup(page.text, "html.parser")
+    html = soup(page.text)
     for g in Group:
         invited = sum(s["groups"][g.value]["invited"] for s in expected.values())
         responded = sum(s["groups"][g.value]["responded"] for s in expected.values())
@@ -159,7 +159,7 @@ def test_an_open_round_is_counted_but_its_tally_waits_for_the_close(make_client,
     factories.position(db, open_round, orgs[Group.WORKERS], rep, Stance.OPPOSE)
     page = observer(make_client, db).get(path("Ardenia", now.year))
     assert page.status_code == 200
-    html = BeautifulSoup(page.text, "html.parser")
+    html = soup(page.text)
     assert html.select_one('[data-total-responded="workers"]').text == "1"
     assert html.select_one(f'table[data-round="{open_round.id}"] [data-tally]') is None
     assert "has not closed yet" in text_of(page.text)

@@ -4,12 +4,10 @@ out of a caucus is tested from every role in tests/security/test_caucus_isolatio
 
 import json
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bs4 import BeautifulSoup
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.caucus.models import (
@@ -26,12 +24,7 @@ from app.rounds.models import Round, RoundInvitation
 from app.vocabulary import Group, PlatformRole, RoundStatus
 from tests import factories
 from tests.conftest import text_of
-
-HTMX = {"HX-Request": "true"}
-
-
-def soup(html):
-    return BeautifulSoup(html, "html.parser")
+from tests.helpers import HTMX, counted_queries, soup
 
 
 @dataclass
@@ -481,22 +474,6 @@ def test_drafting_tells_the_groups_own_people_only(make_client, db):
 
 
 # -- a constant number of queries ------------------------------------------------------------
-
-
-@contextmanager
-def counted_queries(db):
-    engine = db.get_bind().engine
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def busy_caucus(db, world, messages, statements):

@@ -5,7 +5,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import func, select, update
 
 from app.comments.models import Comment
@@ -15,18 +14,8 @@ from app.rounds.rules import column_order
 from app.vocabulary import Group, PlatformRole
 from tests import factories
 from tests.conftest import text_of
-
-HTMX = {"HX-Request": "true"}
-
-
-def signed_in(make_client, db, person):
-    """A browser signed in as ``person``; what the test built so far is committed (to the
-    test's savepoint), so a refusal that rolls back the request does not undo it."""
-    browser = make_client()
-    browser.csrf()
-    browser.cookies.set("tripartite_session", factories.session_cookie(db, person))
-    db.commit()
-    return browser
+from tests.factories import signed_in
+from tests.helpers import HTMX, soup
 
 
 def comment(browser, round_id, body, key="", **kwargs):
@@ -48,10 +37,6 @@ def posted_id(response):
     match = re.search(r"#comment-(\d+)$", response.headers["location"])
     assert match, response.headers["location"]
     return int(match.group(1))
-
-
-def soup(html):
-    return BeautifulSoup(html, "html.parser")
 
 
 def threads(html):

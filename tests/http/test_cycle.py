@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
@@ -17,7 +16,7 @@ from app.vocabulary import Group, PlatformRole, RoundStatus, Stance
 from tests import factories
 from tests.conftest import text_of
 from tests.factories import CountryYear, signed_in
-from tests.http.test_rounds import counted_queries
+from tests.helpers import counted_queries, days_ahead, soup
 
 COUNTRY = "Republic of Ardenia"
 
@@ -30,10 +29,6 @@ def person(make_client, db, role):
     return signed_in(make_client, db, factories.user(db, platform_role=role))
 
 
-def soup(html):
-    return BeautifulSoup(html, "html.parser")
-
-
 # --- subjects on the new-round form -------------------------------------------------------------
 
 
@@ -41,7 +36,7 @@ def new_round_form(consultation_id, **fields):
     return {
         "title": "Reply to the questionnaire on biological hazards",
         "brief": "",
-        "closes_at": (utcnow() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": days_ahead(20),
         "weighting": "1:1:1",
         "kind": "ilo_questionnaire",
         **fields,

@@ -5,15 +5,13 @@ tally; a moderator publishes a revised draft as the next round, which shows what
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from io import BytesIO
 
 import pytest
-from bs4 import BeautifulSoup
 from pypdf import PdfReader
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.comments.models import Comment
@@ -24,9 +22,9 @@ from app.vocabulary import Group, PlatformRole, RoundStatus, Weighting
 from tests import factories
 from tests.conftest import text_of
 from tests.factories import signed_in
+from tests.helpers import HTMX, counted_queries, days_ahead, soup
 from tests.security.xss import PAYLOADS, executable_markup
 
-HTMX = {"HX-Request": "true"}
 DRAFT = """# Article 1
 
 Each agreement covers pensions.
@@ -37,10 +35,6 @@ Pensions are paid in full abroad.
 
 - data is exchanged
 - under safeguards"""
-
-
-def soup(html):
-    return BeautifulSoup(html, "html.parser")
 
 
 @dataclass
@@ -498,7 +492,7 @@ def test_a_moderator_publishes_a_revised_draft_as_the_next_round(make_client, db
     fields = {
         "title": "Round two",
         "brief": "The revised principles.",
-        "closes_at": (utcnow() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": days_ahead(10),
     }
     applied = moderator.submit(
         f"/rounds/{w.round.id}/revise",
@@ -553,7 +547,7 @@ def test_revisions_are_refused_clearly(make_client, db):
     rep = signed_in(make_client, db, w.people["union"])
     assert rep.get(f"/rounds/{w.round.id}/revise").status_code == 403
     moderator = signed_in(make_client, db, w.people["moderator"])
-    future = (utcnow() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    future = days_ahead(10)
     nothing = moderator.submit(
         f"/rounds/{w.round.id}/revise",
         {"title": "T", "brief": "B", "closes_at": future, "paragraphs": ["", " "]},
@@ -585,22 +579,6 @@ def test_a_round_without_a_draft_text_is_revised_from_its_brief(make_client, db)
 
 
 # -- a constant number of queries -----------------------------------------------------------------
-
-
-@contextmanager
-def counted_queries(db):
-    engine = db.get_bind().engine
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.mark.parametrize("viewer", ["union", "moderator"])

@@ -12,10 +12,7 @@ from app.vocabulary import Group, MandateRole, PlatformRole
 from tests import factories
 from tests.conftest import text_of
 from tests.factories import signed_in
-
-
-def local(when):
-    return when.strftime("%Y-%m-%dT%H:%M")
+from tests.helpers import local
 
 
 def moderator_and_round(make_client, db, **options):

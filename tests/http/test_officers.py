@@ -4,7 +4,6 @@ moderator turning that off. Both databases."""
 
 import json
 
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
@@ -14,10 +13,7 @@ from app.rounds.rules import column_order
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus
 from tests import factories
 from tests.conftest import text_of
-
-
-def soup(html):
-    return BeautifulSoup(html, "html.parser")
+from tests.helpers import soup
 
 
 def officers_round(db, **options):

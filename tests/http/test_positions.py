@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from bs4 import BeautifulSoup
 from sqlalchemy import func, select, update
 
 from app.db import utcnow
@@ -12,18 +11,8 @@ from app.rounds.models import Round, RoundInvitation
 from app.vocabulary import Group, PlatformRole, Weighting
 from tests import factories
 from tests.conftest import text_of
-
-HTMX = {"HX-Request": "true"}
-
-
-def signed_in(make_client, db, person):
-    """A browser signed in as ``person``; what the test built so far is committed (to the
-    test's savepoint), so a refusal that rolls back the request does not undo it."""
-    browser = make_client()
-    browser.csrf()
-    browser.cookies.set("tripartite_session", factories.session_cookie(db, person))
-    db.commit()
-    return browser
+from tests.factories import signed_in
+from tests.helpers import HTMX, soup
 
 
 def post(browser, round_id, stance="support", statement="", base_version=0, key="", **kwargs):
@@ -37,10 +26,6 @@ def post(browser, round_id, stance="support", statement="", base_version=0, key=
         },
         **kwargs,
     )
-
-
-def soup(html):
-    return BeautifulSoup(html, "html.parser")
 
 
 def card(html, org):

@@ -1,12 +1,10 @@
 """Consultations and rounds: the moderator's forms, opening and scheduling, the three rotating
 columns, who may see a draft, and a round page whose query count does not grow."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app.db import utcnow
 from app.rounds.models import Consultation, Round, RoundInvitation
@@ -14,25 +12,8 @@ from app.rounds.rules import column_order
 from app.vocabulary import Group, PlatformRole, RoundStatus, Stance
 from tests import factories
 from tests.conftest import text_of
-
-
-def signed_in(make_client, db, person):
-    """A browser signed in as ``person``; what the test built so far is committed (to the
-    test's savepoint), so a refusal that rolls back the request does not undo it."""
-    browser = make_client()
-    browser.csrf()
-    browser.cookies.set("tripartite_session", factories.session_cookie(db, person))
-    db.commit()
-    return browser
-
-
-def soup(html):
-    return BeautifulSoup(html, "html.parser")
-
-
-def local(when):
-    """A ``datetime-local`` form value (read as UTC by the app)."""
-    return when.strftime("%Y-%m-%dT%H:%M")
+from tests.factories import signed_in
+from tests.helpers import counted_queries, local, soup
 
 
 def status_shown(html):
@@ -320,23 +301,6 @@ def test_every_form_carries_the_viewers_own_security_token(make_client, db):
 
 
 # --- a constant number of queries --------------------------------------------------------------
-
-
-@contextmanager
-def counted_queries(db):
-    engine = db.get_bind().engine
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        # the test's own savepoints (commits inside the rolled-back transaction) are not the page's
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def busy_round(db, viewer_org, viewer, per_group, threads, replies_per_thread):

@@ -14,13 +14,12 @@ invalid) means the request got past authorisation: it counts as ``ok`` (PASSED b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from app.db import utcnow
 from tests import factories
+from tests.helpers import days_ahead
 from tests.security.world import ROLES, app_routes, build, clients_for, undone
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
@@ -84,10 +83,6 @@ class Case:
     data: dict[str, Any] = field(default_factory=dict)
     path: str | None = None  # a concrete path instead of the template (the static mount)
     why: str = ""
-
-
-def _future(days: int = 14) -> str:
-    return (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
 
 DEFAULT_PARAMS = {
@@ -367,7 +362,7 @@ def fill(value: Any, world: Any) -> Any:
         "{plain_email}": world.people["plain"].email,
         "{password}": factories.PASSWORD,
         "{invitation_token}": world.invitation_token,
-        "{future}": _future(),
+        "{future}": days_ahead(),
         **{f"{{{key}}}": str(v) for key, v in world.ids.items()},
         **{f"{{{key}}}": str(person.id) for key, person in world.people.items()},
     }

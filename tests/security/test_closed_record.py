@@ -23,7 +23,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,6 +42,7 @@ from app.summaries.summary import fingerprint
 from app.vocabulary import Group, MandateRole, RoundStatus
 from tests import factories
 from tests.conftest import text_of
+from tests.helpers import soup
 from tests.security.world import app_routes
 
 MARK = f"zq{uuid.uuid4().hex[:10]}late"
@@ -303,7 +303,7 @@ def test_no_participant_write_changes_the_record_once_the_round_is_closed(make_c
     # and the flag is not offered: no link on the page, no form at its address
     flag = f"/rounds/{world.round_id}/comments/{world.ids['target']}/flag"
     for name in ("workers", "employers"):
-        page = BeautifulSoup(browsers[name].get(f"/rounds/{world.round_id}").text, "html.parser")
+        page = soup(browsers[name].get(f"/rounds/{world.round_id}").text)
         assert page.select_one('a[href$="/flag"]') is None, name
         form = browsers[name].get(flag)
         assert form.status_code == 409

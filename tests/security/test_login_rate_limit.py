@@ -9,18 +9,11 @@ from sqlalchemy import select
 
 from app.accounts.models import LoginAttempt
 from tests import factories
-from tests.security.world import CHEAP_HASH
+from tests.security.world import cheap_user
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 WRONG = "not the password at all"
-
-
-def person(db):
-    someone = factories.user(db)
-    someone.password_hash = CHEAP_HASH
-    db.flush()
-    return someone
 
 
 def attempt(browser, email, password=WRONG, **headers):
@@ -34,7 +27,7 @@ def addresses(db, email):
 
 
 def test_failures_are_counted_across_two_app_processes(make_client_with, db):
-    someone = person(db)
+    someone = cheap_user(db)
     limits = {"login_max_failures_per_account": 3, "login_max_failures_per_address": 100}
     first, second = make_client_with(**limits), make_client_with(**limits)
     assert first.app is not second.app
@@ -52,7 +45,7 @@ def test_failures_are_counted_across_two_app_processes(make_client_with, db):
 def test_the_per_address_limit_holds_across_processes_and_accounts(make_client_with, db):
     limits = {"login_max_failures_per_account": 100, "login_max_failures_per_address": 3}
     first, second = make_client_with(**limits), make_client_with(**limits)
-    targets = [person(db) for _ in range(4)]
+    targets = [cheap_user(db) for _ in range(4)]
     for browser, target in zip((first, second, first), targets, strict=False):
         assert attempt(browser, target.email).status_code == 401
     # a fourth account, from the same address, through the other process: refused
@@ -65,12 +58,12 @@ def test_x_forwarded_for_is_ignored_unless_from_the_trusted_proxy(make_client_wi
     limits = {"login_max_failures_per_account": 100, "login_max_failures_per_address": 3}
     for trusted in ("", "10.0.0.1"):  # none, or a proxy that is not the peer
         browser = make_client_with(trusted_proxy=trusted, **limits)
-        someone = person(db)
+        someone = cheap_user(db)
         for n in range(3):
             forged = {"X-Forwarded-For": f"203.0.113.{n}"}
             assert attempt(browser, someone.email, **forged).status_code == 401
         assert set(addresses(db, someone.email)) == {"testclient"}  # the peer's own address
-        other = person(db)
+        other = cheap_user(db)
         spoofed = attempt(
             browser, other.email, factories.PASSWORD, **{"X-Forwarded-For": "198.51.100.7"}
         )
@@ -85,7 +78,7 @@ def test_x_forwarded_for_from_the_trusted_proxy_names_the_client(make_client_wit
     limits = {"login_max_failures_per_account": 100, "login_max_failures_per_address": 2}
     settings = {"trusted_proxy": "testclient", **limits}
     first, second = make_client_with(**settings), make_client_with(**settings)
-    someone = person(db)
+    someone = cheap_user(db)
     attacker = {"X-Forwarded-For": "1.1.1.1, 203.0.113.9"}  # first entry forged by the client
     assert attempt(first, someone.email, **attacker).status_code == 401
     assert attempt(second, someone.email, **attacker).status_code == 401
@@ -93,4 +86,19 @@ def test_x_forwarded_for_from_the_trusted_proxy_names_the_client(make_client_wit
     assert attempt(first, someone.email, factories.PASSWORD, **attacker).status_code == 429
     # another client behind the same proxy is not locked out by the first one's failures
     neighbour = {"X-Forwarded-For": "198.51.100.20"}
-    assert attempt(second, person(db).email, factories.PASSWORD, **neighbour).status_code == 303
+    assert attempt(second, cheap_user(db).email, factories.PASSWORD, **neighbour).status_code == 303
+
+
+def test_several_trusted_proxies_each_name_the_client(make_client_with, db):
+    """``trusted_proxy`` may list several proxies (or a network): from any of them,
+    ``X-Forwarded-For`` names the client, and ``X-Forwarded-Proto`` says it came over https."""
+    browser = make_client_with(trusted_proxy="10.0.0.1, testclient")
+    someone = cheap_user(db)
+    forwarded = {"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https"}
+    assert attempt(browser, someone.email, **forwarded).status_code == 401
+    assert addresses(db, someone.email) == ["203.0.113.5"]
+    signed_in = attempt(browser, someone.email, factories.PASSWORD, **forwarded)
+    assert signed_in.status_code == 303
+    cookies = signed_in.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("tripartite_session="))
+    assert "secure" in session.lower()  # for https only, as the client's connection was

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from app.accounts.two_factor import current_code
 from app.db import utcnow
 from tests import factories
 from tests.factories import signed_in
+from tests.helpers import soup
 from tests.security.world import CHEAP_HASH, app_routes
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
@@ -119,7 +119,7 @@ def _state(db: Session, person: User) -> tuple[Any, ...]:
 
 def _error_beside(html: str, field_name: str) -> str:
     """The error shown beside the field (the app's field macro links them)."""
-    page = BeautifulSoup(html, "html.parser")
+    page = soup(html)
     box = page.find(id=f"f-{field_name}-error")
     assert box is not None, f"no error beside {field_name}"
     return box.get_text(" ", strip=True)

@@ -13,17 +13,10 @@ from app.accounts.models import UserSession
 from app.api import tokens
 from app.vocabulary import Group, PlatformRole
 from tests import factories
-from tests.security.world import CHEAP_HASH
+from tests.security.world import cheap_user
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 SESSION = "tripartite_session"
-
-
-def person(db):
-    someone = factories.user(db)
-    someone.password_hash = CHEAP_HASH
-    db.flush()
-    return someone
 
 
 def set_cookies(response) -> dict[str, SimpleCookie]:
@@ -51,7 +44,7 @@ def attributes(response, name: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("secure", [False, True])
 def test_cookies_are_http_only_same_site_and_secure_behind_https(make_client_with, db, secure):
-    someone = person(db)
+    someone = cheap_user(db)
     # a Secure cookie comes back only over HTTPS
     browser = make_client_with(
         base_url=f"http{'s' if secure else ''}://testserver", cookie_secure=secure
@@ -76,7 +69,7 @@ def test_cookies_are_http_only_same_site_and_secure_behind_https(make_client_wit
 def test_a_planted_session_is_not_adopted_at_sign_in(make_client, db):
     """Session fixation: a cookie planted in the victim's browser (made up, or the attacker's
     own live session) is replaced at sign-in and the planted one stops working."""
-    victim, attacker = person(db), person(db)
+    victim, attacker = cheap_user(db), cheap_user(db)
     planted = factories.session_cookie(db, attacker)
     browser = make_client()
     browser.csrf()
@@ -94,7 +87,7 @@ def test_a_planted_session_is_not_adopted_at_sign_in(make_client, db):
 
 
 def test_a_password_change_replaces_this_browsers_session_too(make_client, db):
-    someone = person(db)
+    someone = cheap_user(db)
     browser = make_client()
     browser.sign_in(someone.email, factories.PASSWORD)
     before = browser.cookies[SESSION]
@@ -110,7 +103,7 @@ def test_a_password_change_replaces_this_browsers_session_too(make_client, db):
 
 
 def test_sign_out_ends_the_session_on_the_server(make_client, db):
-    someone = person(db)
+    someone = cheap_user(db)
     browser = make_client()
     browser.sign_in(someone.email, factories.PASSWORD)
     token = browser.cookies[SESSION]
@@ -125,7 +118,7 @@ def test_sign_out_ends_the_session_on_the_server(make_client, db):
 
 
 def test_only_a_hash_of_the_session_token_is_stored(make_client, db):
-    someone = person(db)
+    someone = cheap_user(db)
     browser = make_client()
     browser.sign_in(someone.email, factories.PASSWORD)
     token = browser.cookies[SESSION]

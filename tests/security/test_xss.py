@@ -18,9 +18,8 @@ from app.db import utcnow
 from app.rounds.models import GroupSignoff, Round, RoundInvitation
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Stance
 from tests import factories
+from tests.helpers import HTMX, days_ahead
 from tests.security.xss import PAYLOADS, executable_markup, marked, marker, plain_marked, scan
-
-HTMX = {"HX-Request": "true"}
 
 
 class Pages:
@@ -300,7 +299,7 @@ def test_consultation_and_round_titles_and_briefs(make_client, db):
     for i, round_id in rounds.items():
         if i % 3 == 0:
             pages.check(f"round {i}", moderator.get(f"/rounds/{round_id}"))
-    deadline = (utcnow() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    deadline = days_ahead(10)
     for i in range(1, len(PAYLOADS), 8):  # and through the form, opened (which notifies)
         made = moderator.submit(
             f"/consultations/{holder.consultation_id}/rounds",

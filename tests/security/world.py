@@ -41,6 +41,15 @@ def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(credentials, "_DUMMY_HASH", CHEAP_HASHER.hash("no account has this"))
 
 
+def cheap_user(db: Session) -> Any:
+    """A person whose password (``factories.PASSWORD``) checks fast: for signing in through the
+    form (with the ``cheap_passwords`` fixture)."""
+    someone = factories.user(db)
+    someone.password_hash = CHEAP_HASH
+    db.flush()
+    return someone
+
+
 def app_routes(app: Any) -> list[tuple[str, str]]:
     """Every (method, path template) the application answers, HEAD aside; a mount counts as
     ``GET /prefix``."""

@@ -7,6 +7,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from app.drafts.rules import (
     ADDED,
@@ -70,6 +73,41 @@ GOV, WORK, EMP = Group.GOVERNMENT, Group.WORKERS, Group.EMPLOYERS
 )
 def test_split_paragraphs(text, paragraphs):
     assert split_paragraphs(text) == paragraphs
+
+
+#: Lines a draft text is made of: markdown's block markers and some text, loose or indented.
+LINES = st.one_of(
+    st.sampled_from(
+        ["", "", "", "Text.", "# Heading", "Heading", "===", "---", "- item", "* item", "1. item"]
+        + ["2) item", "  continued", "    code", "\tcode", "```", "~~~", "> quote", "[r]: /x"]
+        + ["| a | b |", "|---|---|", "<div>", "  - nested", "   ```", "\x0c", " "]
+    ),
+    st.text(alphabet=" \t-*+#>`~=|.)1aZ\u00a0", max_size=8),
+)
+
+
+def words_before(lines, line):
+    return len(" ".join(lines[:line]).split())
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(st.lists(LINES, max_size=25))
+def test_paragraphs_keep_the_text_and_never_cut_a_code_block_or_a_list(lines):
+    text = "\n".join(lines)
+    paragraphs = split_paragraphs(text)
+    # joined again, the paragraphs are the text (whitespace aside), and none is empty
+    assert "\n\n".join(paragraphs).split() == text.split()
+    assert all(p.strip() for p in paragraphs)
+    # where each paragraph ends, counted in words of the text
+    ends, count = set(), 0
+    for paragraph in paragraphs[:-1]:
+        count += len(paragraph.split())
+        ends.add(count)
+    # CommonMark's own top-level fenced blocks and lists (read as the page renders them)
+    for token in MarkdownIt("commonmark", {"html": False}).enable("table").parse(text):
+        if token.level == 0 and token.type in ("fence", "bullet_list_open", "ordered_list_open"):
+            first, last = (words_before(lines, line) for line in token.map)
+            assert not any(first < end < last for end in ends), (token.type, token.map)
 
 
 def test_the_demo_brief_is_two_paragraphs_its_list_whole():
