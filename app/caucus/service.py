@@ -87,7 +87,7 @@ def enter(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucu
         select(CaucusInvitation.id)
         .where(
             CaucusInvitation.round_id == Round.id,
-            CaucusInvitation.group_name == group.value,
+            CaucusInvitation.group_name == group,
             CaucusInvitation.revoked_at.is_(None),
         )
         .exists()
@@ -111,9 +111,7 @@ def enter(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucu
     ).one_or_none()
     if row is None:
         raise _no_such_page()
-    status = round_rules.effective_status(
-        RoundStatus(row.status), row.opens_at, row.closes_at, utcnow()
-    )
+    status = round_rules.effective_status(row.status, row.opens_at, row.closes_at, utcnow())
     invited = read(
         db,
         select(Organisation.id, Organisation.name, Organisation.group_name)
@@ -121,7 +119,7 @@ def enter(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucu
         .where(RoundInvitation.round_id == round_id)
         .order_by(Organisation.name),
     ).all()
-    groups = {r.id: Group(r.group_name) for r in invited}
+    groups = {r.id: r.group_name for r in invited}
     access = rules.access(viewer, group, groups, status, bool(row.moderators_invited))
     if access is rules.Access.NONE:
         raise _no_such_page()
@@ -133,7 +131,7 @@ def enter(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucu
         access,
         rules.member_mandates(viewer, group, groups),
         bool(row.moderators_invited),
-        tuple((r.id, r.name) for r in invited if r.group_name == group.value),
+        tuple((r.id, r.name) for r in invited if r.group_name == group),
     )
 
 
@@ -163,7 +161,7 @@ def lock_writable(db: Session, round_id: int) -> Round:
     status again."""
     round_ = lock_round(db, round_id)
     status = round_rules.effective_status(
-        RoundStatus(round_.status), round_.opens_at, round_.closes_at, utcnow()
+        round_.status, round_.opens_at, round_.closes_at, utcnow()
     )
     try:
         rules.require_writable(status)
@@ -201,7 +199,7 @@ def posts(db: Session, caucus: Caucus, *, after: int = 0) -> tuple[list[PostView
         .outerjoin(Organisation, Organisation.id == CaucusPost.organisation_id)
         .where(
             CaucusPost.round_id == caucus.round.id,
-            CaucusPost.group_name == caucus.group.value,
+            CaucusPost.group_name == caucus.group,
             CaucusPost.id > after,
         )
         .order_by(CaucusPost.id.desc())
@@ -237,7 +235,7 @@ def post(
         select(CaucusPost)
         .where(
             CaucusPost.round_id == round_id,
-            CaucusPost.group_name == caucus.group.value,
+            CaucusPost.group_name == caucus.group,
             CaucusPost.author_id == viewer.user_id,
         )
         .order_by(CaucusPost.id.desc())
@@ -248,7 +246,7 @@ def post(
         return latest  # the same message sent twice: a double click or a retry
     message = CaucusPost(
         round_id=round_id,
-        group_name=caucus.group.value,
+        group_name=caucus.group,
         author_id=viewer.user_id,
         organisation_id=speaking.organisation_id,
         body=body,
@@ -299,7 +297,7 @@ def set_moderators_invited(
     row = db.scalar(
         select(CaucusInvitation).where(
             CaucusInvitation.round_id == round_id,
-            CaucusInvitation.group_name == caucus.group.value,
+            CaucusInvitation.group_name == caucus.group,
         )
     )
     now = utcnow()
@@ -307,7 +305,7 @@ def set_moderators_invited(
         if row is not None and row.revoked_at is None:
             return
         if row is None:
-            row = CaucusInvitation(round_id=round_id, group_name=caucus.group.value)
+            row = CaucusInvitation(round_id=round_id, group_name=caucus.group)
             db.add(row)
         row.invited_by_id, row.created_at, row.revoked_at = viewer.user_id, now, None
     else:
@@ -329,7 +327,7 @@ def group_members(db: Session, round_id: int, group: Group) -> list[int]:
         .join(User, User.id == Mandate.user_id)
         .where(
             RoundInvitation.round_id == round_id,
-            Organisation.group_name == group.value,
+            Organisation.group_name == group,
             Mandate.revoked_at.is_(None),
             User.is_active.is_(True),
         )

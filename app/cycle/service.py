@@ -41,9 +41,7 @@ def require_reader(viewer: Viewer) -> None:
 def _held(now: datetime) -> Any:
     """Rounds that have opened (a draft never has; a scheduled round once its time came)."""
     return (
-        (Round.status != RoundStatus.DRAFT.value)
-        & Round.opens_at.is_not(None)
-        & (Round.opens_at <= now)
+        (Round.status != RoundStatus.DRAFT) & Round.opens_at.is_not(None) & (Round.opens_at <= now)
     )
 
 
@@ -198,7 +196,7 @@ def year_view(db: Session, country: str, year: int, now: datetime) -> YearView:
             r.number,
             r.title,
             r.kind,
-            effective_status(RoundStatus(r.status), r.opens_at, r.closes_at, now),
+            effective_status(r.status, r.opens_at, r.closes_at, now),
             r.opens_at,
             r.closes_at,
         )
@@ -229,7 +227,7 @@ def _participation_and_postings(db: Session, rounds: dict[int, YearRound]) -> li
         .where(RoundInvitation.round_id.in_(ids))
         .group_by(RoundInvitation.round_id, Organisation.group_name),
     ):
-        invited[r.round_id][Group(r.group_name)] = int(r.n)
+        invited[r.round_id][r.group_name] = int(r.n)
     changes: dict[int, list[datetime | None]] = defaultdict(list)
     for e in read(
         db,
@@ -252,7 +250,7 @@ def _participation_and_postings(db: Session, rounds: dict[int, YearRound]) -> li
         .join(Organisation, Organisation.id == Position.organisation_id)
         .where(Position.round_id.in_(ids)),
     ):
-        group = Group(p.group_name)
+        group = p.group_name
         responded[p.round_id][group] += 1
         postings.append(rules.Posting(group, p.created_at, rounds[p.round_id].announced_deadline))
     for round_id, item in rounds.items():

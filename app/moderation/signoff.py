@@ -55,7 +55,7 @@ def candidates(db: Session, round_id: int) -> dict[Group, list[Candidate]]:
         .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
         .where(
             RoundInvitation.round_id == round_id,
-            Mandate.role == MandateRole.FOCAL_POINT.value,
+            Mandate.role == MandateRole.FOCAL_POINT,
             User.is_active.is_(True),
         )
         .order_by(Organisation.name, User.name),
@@ -63,8 +63,8 @@ def candidates(db: Session, round_id: int) -> dict[Group, list[Candidate]]:
     found: dict[Group, list[Candidate]] = {group: [] for group in Group}
     for r in rows:
         if mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now):
-            found[Group(r.group_name)].append(
-                Candidate(r.id, r.name, r.organisation_id, r.organisation, Group(r.group_name))
+            found[r.group_name].append(
+                Candidate(r.id, r.name, r.organisation_id, r.organisation, r.group_name)
             )
     return found
 
@@ -79,7 +79,7 @@ def request(
     """The moderator names a spokesperson per group and the sign-off deadline."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.CLOSED.value or not round_.outcome:
+    if round_.status != RoundStatus.CLOSED or not round_.outcome:
         raise DomainError(
             _(
                 "Sign-off is asked for once the round is closed with its outcome, "
@@ -107,11 +107,11 @@ def request(
                 % {"group": GROUP_IN_SENTENCE[group]},
                 field=f"spokesperson_{group.value}",
             )
-        signoff = existing.get(group.value)
+        signoff = existing.get(group)
         if signoff is None:
             signoff = GroupSignoff(
                 round_id=round_id,
-                group_name=group.value,
+                group_name=group,
                 spokesperson_id=match.user_id,
                 organisation_id=match.organisation_id,
                 status="requested",
@@ -148,7 +148,7 @@ def decide(
 ) -> GroupSignoff:
     """The spokesperson confirms the draft outcome or files the group's reservation."""
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.CLOSED.value:
+    if round_.status != RoundStatus.CLOSED:
         raise DomainError(
             _("Sign-off is open only between the close and the publication."), status_code=409
         )
@@ -227,8 +227,8 @@ def signoffs(db: Session, round_id: int) -> dict[Group, SignoffView]:
         .where(GroupSignoff.round_id == round_id),
     ).all()
     return {
-        Group(r.group_name): SignoffView(
-            Group(r.group_name),
+        r.group_name: SignoffView(
+            r.group_name,
             r.spokesperson_id,
             r.name,
             r.organisation,

@@ -146,7 +146,7 @@ def queue_reminders(db: Session, now: datetime) -> int:
     count = 0
     for r in db.execute(
         select(Round.id, Round.title, Round.closes_at).where(
-            Round.status == RoundStatus.SCHEDULED.value, Round.opens_at <= now
+            Round.status == RoundStatus.SCHEDULED, Round.opens_at <= now
         )
     ).all():
         count += notify(
@@ -154,7 +154,7 @@ def queue_reminders(db: Session, now: datetime) -> int:
         )
     rounds = db.execute(
         select(Round.id, Round.title, Round.closes_at).where(
-            Round.status == RoundStatus.OPEN.value,
+            Round.status == RoundStatus.OPEN,
             Round.closes_at > now,
             Round.closes_at <= now + REMINDER_BEFORE,
         )

@@ -92,7 +92,7 @@ def people(db: Session, round_id: int, user_id: int | None = None) -> list[Perso
             r.starts_at, r.expires_at, r.revoked_at, now
         ):
             affiliations.append(
-                Affiliation(r.organisation_id, r.organisation, Group(r.group_name), bool(r.invited))
+                Affiliation(r.organisation_id, r.organisation, r.group_name, bool(r.invited))
             )
     return [Person(uid, name, tuple(affs)) for uid, (name, affs) in found.items()]
 
@@ -177,7 +177,7 @@ def save(db: Session, viewer: Viewer, round_id: int, form: OfficersForm) -> None
     open the balanced discussion. Recorded in the audit log."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status == RoundStatus.PUBLISHED.value:
+    if round_.status == RoundStatus.PUBLISHED:
         raise Conflict(_("The round is published: its officers are part of the final record."))
     chosen = _choose(db, round_id, form)
     _replace(db, round_, chosen)

@@ -65,7 +65,7 @@ def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
         Round.kind,
     ).order_by(Round.consultation_id, Round.number)
     if not (viewer.is_admin or viewer.is_moderator):
-        query = query.where(Round.status != RoundStatus.DRAFT.value)
+        query = query.where(Round.status != RoundStatus.DRAFT)
     by_consultation: dict[int, list[RoundRow]] = {}
     for r in db.execute(query):
         by_consultation.setdefault(r.consultation_id, []).append(
@@ -191,7 +191,7 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         number=number,
         title=title,
         brief=brief,
-        weighting=weighting.value,
+        weighting=weighting,
         sealed=draft.sealed,
         closes_at=draft.closes_at,
         kind=kind,
@@ -207,7 +207,7 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         "round",
         round_.id,
         title=title,
-        weighting=weighting.value,
+        weighting=weighting,
         sealed=draft.sealed,
         organisations=sorted(draft.organisation_ids),
         kind=kind,
@@ -221,7 +221,7 @@ def set_invitations(
     """Choose the invited organisations of a draft round (afterwards the list is fixed)."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.DRAFT.value:
+    if round_.status != RoundStatus.DRAFT:
         raise DomainError(
             _("Invitations can be changed only while the round is a draft."), status_code=409
         )
@@ -276,7 +276,7 @@ def missing_groups(db: Session, round_id: int) -> list[Group]:
             .where(RoundInvitation.round_id == round_id)
         )
     )
-    return [group for group in Group if group.value not in invited]
+    return [group for group in Group if group not in invited]
 
 
 def lock_round(db: Session, round_id: int) -> Round:
@@ -317,7 +317,7 @@ def claim_round(db: Session, round_id: int) -> tuple[RoundStatus, bool]:
     ).one_or_none()
     if row is None:
         raise NotFound(_("No such round."))
-    status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
+    status = rules.effective_status(row.status, row.opens_at, row.closes_at, utcnow())
     return status, bool(row.premoderated)
 
 
@@ -330,7 +330,7 @@ def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | 
     """Open a draft round now, or schedule it (it then opens on time by itself)."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.DRAFT.value:
+    if round_.status != RoundStatus.DRAFT:
         # opened a moment ago, perhaps in another tab
         raise DomainError(_("Only a draft round can be opened or scheduled."), status_code=409)
     missing = missing_groups(db, round_id)
@@ -348,13 +348,13 @@ def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | 
     if opens_at is not None:
         if round_.closes_at is not None and opens_at >= round_.closes_at:
             raise DomainError(_("The round must open before its deadline."), field="opens_at")
-        round_.status = RoundStatus.SCHEDULED.value
+        round_.status = RoundStatus.SCHEDULED
         round_.opens_at = opens_at
         record(
             db, viewer.user_id, "round.scheduled", "round", round_id, opens_at=opens_at.isoformat()
         )
     else:
-        round_.status = RoundStatus.OPEN.value
+        round_.status = RoundStatus.OPEN
         round_.opens_at = now
         record(db, viewer.user_id, "round.opened", "round", round_id)
         notifications.notify_round(db, round_id, "round.opened", opened_message(round_))

@@ -21,7 +21,7 @@ from app.rounds import rules
 from app.rounds.models import Consultation, GroupSignoff, Round, RoundInvitation
 from app.summaries.access import Audience, SummaryRefused, summary_audience
 from app.summaries.summary import RoundRecord, StatementFact, summarise
-from app.vocabulary import Group, RoundStatus, Stance, Visibility, Weighting
+from app.vocabulary import RoundStatus, Visibility, Weighting
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def load_header(db: Session, round_id: int) -> RoundHeader:
     ).one_or_none()
     if row is None:
         raise NotFound(_("There is no such round."))
-    status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
+    status = rules.effective_status(row.status, row.opens_at, row.closes_at, utcnow())
     return RoundHeader(
         row.id,
         row.number,
@@ -75,7 +75,7 @@ def load_header(db: Session, round_id: int) -> RoundHeader:
         row.consultation_id,
         row.consultation_title,
         status,
-        Weighting(row.weighting),
+        row.weighting,
         row.sealed,
         row.closes_at,
         row.closed_at,
@@ -99,7 +99,7 @@ def audience_for(header: RoundHeader, viewer: Viewer | None) -> Audience:
 
 def load_record(db: Session, header: RoundHeader) -> RoundRecord:
     invited = {
-        Group(r.group_name): r.n
+        r.group_name: r.n
         for r in read(
             db,
             select(Organisation.group_name, func.count().label("n"))
@@ -109,7 +109,7 @@ def load_record(db: Session, header: RoundHeader) -> RoundRecord:
         )
     }
     positions = tuple(
-        StatementFact(Group(r.group_name), r.name, Stance(r.stance), r.statement, r.created_at)
+        StatementFact(r.group_name, r.name, r.stance, r.statement, r.created_at)
         for r in read(
             db,
             select(
@@ -123,9 +123,9 @@ def load_record(db: Session, header: RoundHeader) -> RoundRecord:
             .where(Position.round_id == header.id),
         )
     )
-    visible = Comment.visibility == Visibility.VISIBLE.value
+    visible = Comment.visibility == Visibility.VISIBLE
     comments = {
-        Group(r.group_name): (int(r.visible or 0), int(r.total - (r.visible or 0)))
+        r.group_name: (int(r.visible or 0), int(r.total - (r.visible or 0)))
         for r in read(
             db,
             select(
@@ -139,7 +139,7 @@ def load_record(db: Session, header: RoundHeader) -> RoundRecord:
         )
     }
     reservations = tuple(
-        (Group(r.group_name), r.reservation)
+        (r.group_name, r.reservation)
         for r in read(
             db,
             select(GroupSignoff.group_name, GroupSignoff.reservation)
