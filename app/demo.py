@@ -23,6 +23,7 @@ from app.drafts.demo import add_demo_draft
 from app.organisations.models import Mandate, Organisation
 from app.positions.models import Position, PositionVersion
 from app.rounds.models import Consultation, GroupSignoff, Round, RoundBrief, RoundInvitation
+from app.rounds.queries import invited_organisations
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Stance
 
 COUNTRY = "Republic of Ardenia"
@@ -183,12 +184,7 @@ def describe(db: Session, password: str, base_url: str) -> dict[str, Any]:
         )
     rounds: list[dict[str, Any]] = []
     for round_ in db.scalars(select(Round).order_by(Round.id)).all():
-        invited = db.execute(
-            select(Organisation.name, Organisation.group_name)
-            .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
-            .where(RoundInvitation.round_id == round_.id)
-            .order_by(Organisation.name)
-        ).all()
+        invited = db.execute(invited_organisations(round_.id)).all()
         rounds.append(
             {
                 "id": round_.id,

@@ -25,29 +25,26 @@ from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
 from app.rounds import rules as round_rules
-from app.rounds.models import Consultation, Round, RoundInvitation
+from app.rounds.models import Round
+from app.rounds.queries import (
+    RoundHeader,
+    header_of,
+    invited_mandates,
+    invited_organisations,
+    round_headers,
+)
 from app.rounds.service import lock_round
-from app.vocabulary import Group, RoundStatus
+from app.vocabulary import Group
 
 #: The newest messages a caucus page shows.
 POSTS_SHOWN = 200
 
 
 @dataclass(frozen=True)
-class CaucusRound:
-    id: int
-    number: int
-    title: str
-    consultation_id: int
-    consultation_title: str
-    status: RoundStatus
-
-
-@dataclass(frozen=True)
 class Caucus:
     """A group's caucus in a round, as one viewer may use it."""
 
-    round: CaucusRound
+    round: RoundHeader
     group: Group
     access: rules.Access
     #: The viewer's mandates from the group's invited organisations (members only).
@@ -93,40 +90,17 @@ def enter(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucu
         .exists()
         .label("moderators_invited")
     )
-    row = read(
-        db,
-        select(
-            Round.id,
-            Round.number,
-            Round.title,
-            Round.status,
-            Round.opens_at,
-            Round.closes_at,
-            Round.consultation_id,
-            Consultation.title.label("consultation_title"),
-            invited_moderators,
-        )
-        .join(Consultation, Consultation.id == Round.consultation_id)
-        .where(Round.id == round_id),
-    ).one_or_none()
+    row = read(db, round_headers(invited_moderators).where(Round.id == round_id)).one_or_none()
     if row is None:
         raise _no_such_page()
-    status = round_rules.effective_status(row.status, row.opens_at, row.closes_at, utcnow())
-    invited = read(
-        db,
-        select(Organisation.id, Organisation.name, Organisation.group_name)
-        .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
-        .where(RoundInvitation.round_id == round_id)
-        .order_by(Organisation.name),
-    ).all()
+    header = header_of(row, utcnow())
+    invited = read(db, invited_organisations(round_id)).all()
     groups = {r.id: r.group_name for r in invited}
-    access = rules.access(viewer, group, groups, status, bool(row.moderators_invited))
+    access = rules.access(viewer, group, groups, header.status, bool(row.moderators_invited))
     if access is rules.Access.NONE:
         raise _no_such_page()
     return Caucus(
-        CaucusRound(
-            row.id, row.number, row.title, row.consultation_id, row.consultation_title, status
-        ),
+        header,
         group,
         access,
         rules.member_mandates(viewer, group, groups),
@@ -321,16 +295,9 @@ def group_members(db: Session, round_id: int, group: Group) -> list[int]:
     the only ones told about the caucus's activity."""
     now = utcnow()
     rows = db.execute(
-        select(Mandate.user_id, Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at)
-        .join(RoundInvitation, RoundInvitation.organisation_id == Mandate.organisation_id)
+        invited_mandates(round_id)
         .join(Organisation, Organisation.id == Mandate.organisation_id)
-        .join(User, User.id == Mandate.user_id)
-        .where(
-            RoundInvitation.round_id == round_id,
-            Organisation.group_name == group,
-            Mandate.revoked_at.is_(None),
-            User.is_active.is_(True),
-        )
+        .where(Organisation.group_name == group)
     )
     return sorted(
         {r.user_id for r in rows if mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now)}

@@ -17,8 +17,8 @@ from app.i18n import N_, Labels
 from app.moderation import rules
 from app.organisations.models import Organisation
 from app.positions.models import Position
-from app.rounds.models import Consultation, Round, RoundInvitation
-from app.rounds.rules import effective_status
+from app.rounds.models import Round, RoundInvitation
+from app.rounds.queries import header_of, round_headers
 from app.vocabulary import Group, RoundStatus, Visibility
 
 BUCKETS = ["open", "closing_soon", "scheduled", "draft", "closed", "published"]
@@ -70,21 +70,9 @@ class QueueItem:
 def dashboard(db: Session) -> tuple[dict[str, list[DashboardRound]], list[QueueItem]]:
     now = utcnow()
     rounds: dict[int, DashboardRound] = {}
-    for r in read(
-        db,
-        select(
-            Round.id,
-            Round.title,
-            Round.status,
-            Round.opens_at,
-            Round.closes_at,
-            Consultation.title.label("consultation"),
-        )
-        .join(Consultation, Consultation.id == Round.consultation_id)
-        .order_by(Round.closes_at),
-    ):
-        status = effective_status(r.status, r.opens_at, r.closes_at, now)
-        rounds[r.id] = DashboardRound(r.id, r.title, r.consultation, status, r.closes_at)
+    for r in read(db, round_headers().order_by(Round.closes_at)):
+        h = header_of(r, now)
+        rounds[h.id] = DashboardRound(h.id, h.title, h.consultation_title, h.status, h.closes_at)
     participation = read(
         db,
         (

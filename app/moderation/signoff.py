@@ -20,7 +20,8 @@ from app.i18n import gettext as _
 from app.moderation.rules import GROUP_IN_SENTENCE
 from app.notifications import service as notifications
 from app.organisations.models import Mandate, Organisation
-from app.rounds.models import GroupSignoff, Round, RoundInvitation
+from app.rounds.models import GroupSignoff, Round
+from app.rounds.queries import invited_only
 from app.rounds.rules import RoundRuleError, clean_text
 from app.rounds.service import lock_round, require_moderator
 from app.vocabulary import Group, MandateRole, RoundStatus
@@ -38,8 +39,7 @@ class Candidate:
 def candidates(db: Session, round_id: int) -> dict[Group, list[Candidate]]:
     """Focal points of the round's invited organisations, by group."""
     now = utcnow()
-    rows = read(
-        db,
+    people = (
         select(
             User.id,
             User.name,
@@ -52,14 +52,10 @@ def candidates(db: Session, round_id: int) -> dict[Group, list[Candidate]]:
         )
         .join(Mandate, Mandate.user_id == User.id)
         .join(Organisation, Organisation.id == Mandate.organisation_id)
-        .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
-        .where(
-            RoundInvitation.round_id == round_id,
-            Mandate.role == MandateRole.FOCAL_POINT,
-            User.is_active.is_(True),
-        )
-        .order_by(Organisation.name, User.name),
-    ).all()
+        .where(Mandate.role == MandateRole.FOCAL_POINT, User.is_active.is_(True))
+        .order_by(Organisation.name, User.name)
+    )
+    rows = read(db, invited_only(people, round_id)).all()
     found: dict[Group, list[Candidate]] = {group: [] for group in Group}
     for r in rows:
         if mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now):

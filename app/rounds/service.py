@@ -21,30 +21,15 @@ from app.notifications import service as notifications
 from app.organisations.models import Organisation
 from app.rounds import rules
 from app.rounds.models import Consultation, Round, RoundInvitation
+from app.rounds.queries import RoundHeader, header_of, invited_only, round_headers
 from app.vocabulary import Group, RoundStatus, Weighting
-
-
-@dataclass
-class RoundRow:
-    id: int
-    number: int
-    title: str
-    status: RoundStatus
-    closes_at: datetime | None
-    kind: str = "general"
 
 
 @dataclass
 class ConsultationRow:
     id: int
     title: str
-    rounds: list[RoundRow] = field(default_factory=list)
-
-
-def _status(
-    row_status: str, opens_at: datetime | None, closes_at: datetime | None, now: datetime
-) -> RoundStatus:
-    return rules.effective_status(RoundStatus(row_status), opens_at, closes_at, now)
+    rounds: list[RoundHeader] = field(default_factory=list)
 
 
 def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
@@ -54,30 +39,12 @@ def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
     organisation's invitations first in mind (the page marks them).
     """
     now = utcnow()
-    query = select(
-        Round.id,
-        Round.number,
-        Round.title,
-        Round.status,
-        Round.opens_at,
-        Round.closes_at,
-        Round.consultation_id,
-        Round.kind,
-    ).order_by(Round.consultation_id, Round.number)
+    query = round_headers().order_by(Round.consultation_id, Round.number)
     if not (viewer.is_admin or viewer.is_moderator):
         query = query.where(Round.status != RoundStatus.DRAFT)
-    by_consultation: dict[int, list[RoundRow]] = {}
+    by_consultation: dict[int, list[RoundHeader]] = {}
     for r in db.execute(query):
-        by_consultation.setdefault(r.consultation_id, []).append(
-            RoundRow(
-                r.id,
-                r.number,
-                r.title,
-                _status(r.status, r.opens_at, r.closes_at, now),
-                r.closes_at,
-                r.kind,
-            )
-        )
+        by_consultation.setdefault(r.consultation_id, []).append(header_of(r, now))
     consultations = db.execute(
         select(Consultation.id, Consultation.title).order_by(
             Consultation.created_at.desc(), Consultation.id.desc()
@@ -269,13 +236,7 @@ _INVITE_MISSING = {
 
 
 def missing_groups(db: Session, round_id: int) -> list[Group]:
-    invited = set(
-        db.scalars(
-            select(Organisation.group_name)
-            .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
-            .where(RoundInvitation.round_id == round_id)
-        )
-    )
+    invited = set(db.scalars(invited_only(select(Organisation.group_name), round_id)))
     return [group for group in Group if group not in invited]
 
 
