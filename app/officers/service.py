@@ -46,10 +46,7 @@ def officers(db: Session, round_id: int) -> list[Officer]:
         .outerjoin(Organisation, Organisation.id == RoundOfficer.organisation_id)
         .where(RoundOfficer.round_id == round_id),
     ).all()
-    found = [
-        Officer(OfficerRole(r.role), r.name, r.user_id, r.organisation_id, r.organisation)
-        for r in rows
-    ]
+    found = [Officer(r.role, r.name, r.user_id, r.organisation_id, r.organisation) for r in rows]
     return sorted(found, key=lambda o: _ROLE_ORDER.index(o.role))
 
 
@@ -201,13 +198,13 @@ def _replace(db: Session, round_: Round, chosen: dict[OfficerRole, Officer | Non
         for row in db.scalars(select(RoundOfficer).where(RoundOfficer.round_id == round_.id))
     }
     for role, officer in chosen.items():
-        row = existing.get(role.value)
+        row = existing.get(role)
         if officer is None:
             if row is not None:
                 db.delete(row)
             continue
         if row is None:
-            row = RoundOfficer(round_id=round_.id, role=role.value)
+            row = RoundOfficer(round_id=round_.id, role=role)
             db.add(row)
         row.user_id = officer.user_id
         row.name = officer.name

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, stored_vocabulary, utcnow
+from app.officers.rules import OfficerRole
 from app.organisations.models import Organisation
 from app.vocabulary import Group, RoundStatus, Weighting, sql_in
 
@@ -109,7 +110,7 @@ class RoundOfficer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
-    role: Mapped[str] = mapped_column(String(30))
+    role: Mapped[OfficerRole] = mapped_column(stored_vocabulary(OfficerRole, 30))
     #: The person, when they have an account; else only the name.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     name: Mapped[str] = mapped_column(String(200))
