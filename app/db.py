@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, TypeVarTuple, overload
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, Executable, MetaData, Result, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Enum,
+    Executable,
+    MetaData,
+    Result,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
+from sqlalchemy.sql.selectable import TypedReturnsRows
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -49,9 +60,42 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def stored_vocabulary(vocabulary: type[StrEnum], length: int) -> Enum:
+    """A column of one of the domain's closed vocabularies (app.vocabulary): read as the enum,
+    stored as its value in a ``VARCHAR(length)``, exactly the strings written before it was
+    typed. The table's named CHECK constraint (created by the migrations) stays the database's
+    guard; here an unknown string is refused before it is sent."""
+    return Enum(
+        vocabulary,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _vocabulary_attributes_hold_members(mapper: Mapper[Any], class_: type[Any]) -> None:
+    """A vocabulary attribute set to a string (``status="open"``) holds the enum member at
+    once, as one loaded from the database does: the domain rules compare members by identity.
+    An unknown string is refused there and then."""
+    for prop in mapper.column_attrs:
+        vocabulary = getattr(prop.columns[0].type, "enum_class", None)
+        if vocabulary is not None:
+            event.listen(getattr(class_, prop.key), "set", _as_member(vocabulary), retval=True)
+
+
+def _as_member(vocabulary: type[StrEnum]) -> Callable[..., Any]:
+    def convert(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+        return vocabulary(value) if isinstance(value, str) else value
+
+    return convert
 
 
 def make_engine(url: str, *, pool_size: int = 8) -> Engine:
@@ -156,8 +200,26 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 DbSession = Annotated[Session, Depends(get_session)]
 
 
-def read(db: Session, statement: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
+_Columns = TypeVarTuple("_Columns")
+
+
+@overload
+def read(
+    db: Session, statement: TypedReturnsRows[*_Columns], params: dict[str, Any] | None = None
+) -> Result[*_Columns]: ...
+
+
+@overload
+def read(
+    db: Session, statement: Executable, params: dict[str, Any] | None = None
+) -> Result[*tuple[Any, ...]]: ...
+
+
+def read(
+    db: Session, statement: Executable, params: dict[str, Any] | None = None
+) -> Result[*tuple[Any, ...]]:
     """Core execution of a column select on a hot read path: the same transaction, without the
     ORM layer (measured here: 31 µs instead of 85 µs a query). Hot paths build their statement
-    once, at import, with ``bindparam`` placeholders filled by ``params``."""
+    once, at import, with ``bindparam`` placeholders filled by ``params``. The rows are typed as the
+    select's columns (``select(Round.id, Round.title)`` gives ``Result[int, str]``)."""
     return db.connection().execute(statement, params or {})

@@ -23,6 +23,7 @@ from app.drafts.demo import add_demo_draft
 from app.organisations.models import Mandate, Organisation
 from app.positions.models import Position, PositionVersion
 from app.rounds.models import Consultation, GroupSignoff, Round, RoundBrief, RoundInvitation
+from app.rounds.queries import invited_organisations
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Stance
 
 COUNTRY = "Republic of Ardenia"
@@ -109,7 +110,7 @@ def load(db: Session, password: str) -> None:
     people: dict[str, User] = {}
     for name, email, role in PLATFORM_PEOPLE:
         people[email] = User(
-            email=email, name=name, password_hash=password_hash, platform_role=role.value
+            email=email, name=name, password_hash=password_hash, platform_role=role
         )
         if two_factor_required(role):
             # moderators and administrators sign in with a second factor: the demo's share a
@@ -119,7 +120,7 @@ def load(db: Session, password: str) -> None:
     db.add_all(people.values())
     organisations = []
     for demo in ORGANISATIONS:
-        organisation = Organisation(name=demo.name, group_name=demo.group.value, country=COUNTRY)
+        organisation = Organisation(name=demo.name, group_name=demo.group, country=COUNTRY)
         organisations.append(organisation)
         db.add(organisation)
         for person, mandate_role, local in (
@@ -134,7 +135,7 @@ def load(db: Session, password: str) -> None:
                 Mandate(
                     user=user,
                     organisation=organisation,
-                    role=mandate_role.value,
+                    role=mandate_role,
                     starts_at=utcnow(),
                 )
             )
@@ -183,12 +184,7 @@ def describe(db: Session, password: str, base_url: str) -> dict[str, Any]:
         )
     rounds: list[dict[str, Any]] = []
     for round_ in db.scalars(select(Round).order_by(Round.id)).all():
-        invited = db.execute(
-            select(Organisation.name, Organisation.group_name)
-            .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
-            .where(RoundInvitation.round_id == round_.id)
-            .order_by(Organisation.name)
-        ).all()
+        invited = db.execute(invited_organisations(round_.id)).all()
         rounds.append(
             {
                 "id": round_.id,
@@ -310,7 +306,7 @@ def _demo_round(
         number=1 if closed else 2,
         title=demo.title,
         brief=demo.brief,
-        status=demo.status.value,
+        status=demo.status,
         opens_at=opens,
         closes_at=closes,
         closed_at=closes if closed else None,
@@ -334,7 +330,7 @@ def _demo_round(
         position = Position(
             round_id=round_.id,
             organisation_id=org.id,
-            stance=stance.value,
+            stance=stance,
             statement=statement,
             statement_html=markdown.render(statement),
             created_by_id=author,
@@ -349,7 +345,7 @@ def _demo_round(
             PositionVersion(
                 position_id=position.id,
                 version=1,
-                stance=stance.value,
+                stance=stance,
                 statement=statement,
                 author_id=author,
                 created_at=at,
@@ -388,12 +384,12 @@ def _demo_signoff(
     files the reservation the outcome mentions."""
     focal = {
         m.organisation_id: m.user_id
-        for m in db.scalars(select(Mandate).where(Mandate.role == MandateRole.FOCAL_POINT.value))
+        for m in db.scalars(select(Mandate).where(Mandate.role == MandateRole.FOCAL_POINT))
     }
     round_.signoff_deadline = (round_.closed_at or utcnow()) + timedelta(days=1)
     record(db, moderator.id, "round.signoff_requested", "round", round_.id)
     for group in Group:
-        org = next(o for o in organisations if o.group_name == group.value)
+        org = next(o for o in organisations if o.group_name == group)
         reservation = (
             "The workers' group does not accept any transition period: fees must end on day one."
             if group is Group.WORKERS
@@ -402,7 +398,7 @@ def _demo_signoff(
         db.add(
             GroupSignoff(
                 round_id=round_.id,
-                group_name=group.value,
+                group_name=group,
                 spokesperson_id=focal[org.id],
                 organisation_id=org.id,
                 status="reservation" if reservation else "confirmed",

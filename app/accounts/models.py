@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.db import Base, stored_vocabulary, utcnow
 from app.vocabulary import PlatformRole, sql_in
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     #: admin, moderator or observer; None for people who speak only through a mandate.
-    platform_role: Mapped[str | None] = mapped_column(String(20))
+    platform_role: Mapped[PlatformRole | None] = mapped_column(stored_vocabulary(PlatformRole, 20))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deactivated_at: Mapped[datetime | None]

@@ -21,7 +21,7 @@ from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
 from app.text_rules import clean_line, one_line
-from app.vocabulary import Group, MandateRole, PlatformRole
+from app.vocabulary import PlatformRole
 
 #: A person's name, as the users table holds it.
 NAME_MAX = 200
@@ -177,14 +177,14 @@ def viewer_for_token(db: Session, token: str) -> SignedIn | None:
             row.mandate_id,
             row.organisation_id,
             row.organisation_name,
-            Group(row.group_name),
-            MandateRole(row.role),
+            row.group_name,
+            row.role,
         )
         for row in rows
         if row.mandate_id is not None
         and rules.mandate_is_active(row.starts_at, row.expires_at, row.revoked_at, now)
     )
-    role = PlatformRole(first.platform_role) if first.platform_role else None
+    role = first.platform_role
     must_enrol = rules.two_factor_required(role) and first.totp_enabled_at is None
     return SignedIn(
         Viewer(first.user_id, first.name, first.email, role, speaking), first.id, must_enrol
@@ -292,7 +292,7 @@ def create_platform_user(
         email=email,
         name=name,
         password_hash=hash_password(password),
-        platform_role=role.value,
+        platform_role=role,
     )
     db.add(user)
     db.flush()

@@ -64,7 +64,7 @@ def add_demo_caucus(db: Session, round_id: int) -> None:
         db.add(
             CaucusPost(
                 round_id=round_id,
-                group_name=Group.WORKERS.value,
+                group_name=Group.WORKERS,
                 author_id=author.id,
                 organisation_id=organisation_of[author.id],
                 body=body,
@@ -75,7 +75,7 @@ def add_demo_caucus(db: Session, round_id: int) -> None:
     drafter = person("focal@atuc.example")
     statement = GroupStatement(
         round_id=round_id,
-        group_name=Group.WORKERS.value,
+        group_name=Group.WORKERS,
         text=STATEMENT,
         text_html=markdown.render(STATEMENT),
         created_by_id=drafter.id,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base, stored_vocabulary, utcnow
 from app.vocabulary import Group, sql_in
 
 
@@ -23,7 +23,7 @@ class CaucusPost(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
-    group_name: Mapped[str] = mapped_column(String(20))
+    group_name: Mapped[Group] = mapped_column(stored_vocabulary(Group, 20))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     body: Mapped[str] = mapped_column(Text)
@@ -42,7 +42,7 @@ class CaucusInvitation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
-    group_name: Mapped[str] = mapped_column(String(20))
+    group_name: Mapped[Group] = mapped_column(stored_vocabulary(Group, 20))
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
@@ -60,7 +60,7 @@ class GroupStatement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
-    group_name: Mapped[str] = mapped_column(String(20))
+    group_name: Mapped[Group] = mapped_column(stored_vocabulary(Group, 20))
     text: Mapped[str] = mapped_column(Text)
     text_html: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -25,29 +25,26 @@ from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
 from app.rounds import rules as round_rules
-from app.rounds.models import Consultation, Round, RoundInvitation
+from app.rounds.models import Round
+from app.rounds.queries import (
+    RoundHeader,
+    header_of,
+    invited_mandates,
+    invited_organisations,
+    round_headers,
+)
 from app.rounds.service import lock_round
-from app.vocabulary import Group, RoundStatus
+from app.vocabulary import Group
 
 #: The newest messages a caucus page shows.
 POSTS_SHOWN = 200
 
 
 @dataclass(frozen=True)
-class CaucusRound:
-    id: int
-    number: int
-    title: str
-    consultation_id: int
-    consultation_title: str
-    status: RoundStatus
-
-
-@dataclass(frozen=True)
 class Caucus:
     """A group's caucus in a round, as one viewer may use it."""
 
-    round: CaucusRound
+    round: RoundHeader
     group: Group
     access: rules.Access
     #: The viewer's mandates from the group's invited organisations (members only).
@@ -87,53 +84,28 @@ def enter(db: Session, viewer: Viewer, round_id: int, group_value: str) -> Caucu
         select(CaucusInvitation.id)
         .where(
             CaucusInvitation.round_id == Round.id,
-            CaucusInvitation.group_name == group.value,
+            CaucusInvitation.group_name == group,
             CaucusInvitation.revoked_at.is_(None),
         )
         .exists()
         .label("moderators_invited")
     )
-    row = read(
-        db,
-        select(
-            Round.id,
-            Round.number,
-            Round.title,
-            Round.status,
-            Round.opens_at,
-            Round.closes_at,
-            Round.consultation_id,
-            Consultation.title.label("consultation_title"),
-            invited_moderators,
-        )
-        .join(Consultation, Consultation.id == Round.consultation_id)
-        .where(Round.id == round_id),
-    ).one_or_none()
+    row = read(db, round_headers(invited_moderators).where(Round.id == round_id)).one_or_none()
     if row is None:
         raise _no_such_page()
-    status = round_rules.effective_status(
-        RoundStatus(row.status), row.opens_at, row.closes_at, utcnow()
-    )
-    invited = read(
-        db,
-        select(Organisation.id, Organisation.name, Organisation.group_name)
-        .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
-        .where(RoundInvitation.round_id == round_id)
-        .order_by(Organisation.name),
-    ).all()
-    groups = {r.id: Group(r.group_name) for r in invited}
-    access = rules.access(viewer, group, groups, status, bool(row.moderators_invited))
+    header = header_of(row, utcnow())
+    invited = read(db, invited_organisations(round_id)).all()
+    groups = {r.id: r.group_name for r in invited}
+    access = rules.access(viewer, group, groups, header.status, bool(row.moderators_invited))
     if access is rules.Access.NONE:
         raise _no_such_page()
     return Caucus(
-        CaucusRound(
-            row.id, row.number, row.title, row.consultation_id, row.consultation_title, status
-        ),
+        header,
         group,
         access,
         rules.member_mandates(viewer, group, groups),
         bool(row.moderators_invited),
-        tuple((r.id, r.name) for r in invited if r.group_name == group.value),
+        tuple((r.id, r.name) for r in invited if r.group_name == group),
     )
 
 
@@ -156,7 +128,7 @@ def lock_writable(db: Session, round_id: int) -> Round:
     status again."""
     round_ = lock_round(db, round_id)
     status = round_rules.effective_status(
-        RoundStatus(round_.status), round_.opens_at, round_.closes_at, utcnow()
+        round_.status, round_.opens_at, round_.closes_at, utcnow()
     )
     rules.require_writable(status)
     return round_
@@ -191,7 +163,7 @@ def posts(db: Session, caucus: Caucus, *, after: int = 0) -> tuple[list[PostView
         .outerjoin(Organisation, Organisation.id == CaucusPost.organisation_id)
         .where(
             CaucusPost.round_id == caucus.round.id,
-            CaucusPost.group_name == caucus.group.value,
+            CaucusPost.group_name == caucus.group,
             CaucusPost.id > after,
         )
         .order_by(CaucusPost.id.desc())
@@ -224,7 +196,7 @@ def post(
         select(CaucusPost)
         .where(
             CaucusPost.round_id == round_id,
-            CaucusPost.group_name == caucus.group.value,
+            CaucusPost.group_name == caucus.group,
             CaucusPost.author_id == viewer.user_id,
         )
         .order_by(CaucusPost.id.desc())
@@ -235,7 +207,7 @@ def post(
         return latest  # the same message sent twice: a double click or a retry
     message = CaucusPost(
         round_id=round_id,
-        group_name=caucus.group.value,
+        group_name=caucus.group,
         author_id=viewer.user_id,
         organisation_id=speaking.organisation_id,
         body=body,
@@ -286,7 +258,7 @@ def set_moderators_invited(
     row = db.scalar(
         select(CaucusInvitation).where(
             CaucusInvitation.round_id == round_id,
-            CaucusInvitation.group_name == caucus.group.value,
+            CaucusInvitation.group_name == caucus.group,
         )
     )
     now = utcnow()
@@ -294,7 +266,7 @@ def set_moderators_invited(
         if row is not None and row.revoked_at is None:
             return
         if row is None:
-            row = CaucusInvitation(round_id=round_id, group_name=caucus.group.value)
+            row = CaucusInvitation(round_id=round_id, group_name=caucus.group)
             db.add(row)
         row.invited_by_id, row.created_at, row.revoked_at = viewer.user_id, now, None
     else:
@@ -310,16 +282,9 @@ def group_members(db: Session, round_id: int, group: Group) -> list[int]:
     the only ones told about the caucus's activity."""
     now = utcnow()
     rows = db.execute(
-        select(Mandate.user_id, Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at)
-        .join(RoundInvitation, RoundInvitation.organisation_id == Mandate.organisation_id)
+        invited_mandates(round_id)
         .join(Organisation, Organisation.id == Mandate.organisation_id)
-        .join(User, User.id == Mandate.user_id)
-        .where(
-            RoundInvitation.round_id == round_id,
-            Organisation.group_name == group.value,
-            Mandate.revoked_at.is_(None),
-            User.is_active.is_(True),
-        )
+        .where(Organisation.group_name == group)
     )
     return sorted(
         {r.user_id for r in rows if mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now)}

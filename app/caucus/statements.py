@@ -94,7 +94,7 @@ def _statement_views(db: Session, condition: object) -> list[StatementView]:
         if view is None:
             view = views[r.id] = StatementView(
                 r.id,
-                Group(r.group_name),
+                r.group_name,
                 r.text,
                 r.text_html,
                 r.creator,
@@ -110,8 +110,7 @@ def statements(db: Session, caucus: Caucus) -> tuple[StatementView | None, list[
     """The group's draft statement (if any) and its published ones, newest first."""
     found = _statement_views(
         db,
-        (GroupStatement.round_id == caucus.round.id)
-        & (GroupStatement.group_name == caucus.group.value),
+        (GroupStatement.round_id == caucus.round.id) & (GroupStatement.group_name == caucus.group),
     )
     draft = next((s for s in found if s.published_at is None), None)
     published = sorted(
@@ -127,7 +126,7 @@ def _statement(db: Session, caucus: Caucus, statement_id: int | None) -> GroupSt
     if (
         statement is None
         or statement.round_id != caucus.round.id
-        or statement.group_name != caucus.group.value
+        or statement.group_name != caucus.group
     ):
         raise NotFound(_("There is no such statement in this caucus."))
     return statement
@@ -174,7 +173,7 @@ def save_statement(
     existing = db.scalar(
         select(GroupStatement.id).where(
             GroupStatement.round_id == round_id,
-            GroupStatement.group_name == caucus.group.value,
+            GroupStatement.group_name == caucus.group,
             GroupStatement.published_at.is_(None),
         )
     )
@@ -184,7 +183,7 @@ def save_statement(
         )
     statement = GroupStatement(
         round_id=round_id,
-        group_name=caucus.group.value,
+        group_name=caucus.group,
         text=text,
         text_html=markdown.render(text),
         created_by_id=viewer.user_id,

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base, stored_vocabulary, utcnow
 from app.vocabulary import Visibility, sql_in
 
 
@@ -37,7 +37,9 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(10))
-    visibility: Mapped[str] = mapped_column(String(20), default=Visibility.VISIBLE.value)
+    visibility: Mapped[Visibility] = mapped_column(
+        stored_vocabulary(Visibility, 20), default=Visibility.VISIBLE
+    )
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     moderated_at: Mapped[datetime | None]

@@ -101,7 +101,7 @@ def post(
         organisation_id=speaking.organisation_id,
         body=body,
         body_html=html,
-        visibility=visibility.value,
+        visibility=visibility,
         idempotency_key=key,
         created_at=utcnow(),
         language=i18n.text_language(language),
@@ -155,8 +155,8 @@ def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str)
         comment.body_html = markdown.render(body)
         comment.edited_at = utcnow()
         round_.version += 1
-        if rules.edit_awaits_approval(round_.premoderated, Visibility(comment.visibility)):
-            comment.visibility = Visibility.PENDING.value
+        if rules.edit_awaits_approval(round_.premoderated, comment.visibility):
+            comment.visibility = Visibility.PENDING
             record(
                 db,
                 viewer.user_id,
@@ -219,7 +219,7 @@ def _posting_state(
     if not rows:
         raise NotFound(_("No such round."))
     first = rows[0]
-    status = effective_status(RoundStatus(first.status), first.opens_at, first.closes_at, utcnow())
+    status = effective_status(first.status, first.opens_at, first.closes_at, utcnow())
     invited = [r.organisation_id for r in rows if r.organisation_id is not None]
     return _PostingState(
         status, invited, first.repeat_id if key is not None else None, first.nth_latest

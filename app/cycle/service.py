@@ -21,7 +21,8 @@ from app.i18n import gettext as _
 from app.organisations.models import Organisation
 from app.positions.models import Position
 from app.rounds.models import Consultation, Round, RoundInvitation
-from app.rounds.rules import column_order, effective_status
+from app.rounds.queries import header_of, round_headers
+from app.rounds.rules import column_order
 from app.summaries.service import load_header, round_summary
 from app.vocabulary import Group, RoundStatus
 
@@ -41,9 +42,7 @@ def require_reader(viewer: Viewer) -> None:
 def _held(now: datetime) -> Any:
     """Rounds that have opened (a draft never has; a scheduled round once its time came)."""
     return (
-        (Round.status != RoundStatus.DRAFT.value)
-        & Round.opens_at.is_not(None)
-        & (Round.opens_at <= now)
+        (Round.status != RoundStatus.DRAFT) & Round.opens_at.is_not(None) & (Round.opens_at <= now)
     )
 
 
@@ -124,20 +123,7 @@ def check_country_and_year(db: Session, country: str, year: int) -> None:
 def _rounds_of_year(country: str, year: int, now: datetime) -> Select[*tuple[Any, ...]]:
     start, end = rules.year_bounds(year)
     return (
-        select(
-            Round.id,
-            Round.number,
-            Round.title,
-            Round.kind,
-            Round.status,
-            Round.opens_at,
-            Round.closes_at,
-            Round.closed_at,
-            Round.published_at,
-            Round.consultation_id,
-            Consultation.title.label("consultation"),
-        )
-        .join(Consultation, Consultation.id == Round.consultation_id)
+        round_headers()
         .where(
             Consultation.country == country,
             _held(now),
@@ -191,18 +177,18 @@ def year_view(db: Session, country: str, year: int, now: datetime) -> YearView:
     (six queries, whatever the number of rounds)."""
     check_country_and_year(db, country, year)
     rounds = {
-        r.id: YearRound(
-            r.id,
-            r.consultation_id,
-            r.consultation,
-            r.number,
-            r.title,
-            r.kind,
-            effective_status(RoundStatus(r.status), r.opens_at, r.closes_at, now),
-            r.opens_at,
-            r.closes_at,
+        h.id: YearRound(
+            h.id,
+            h.consultation_id,
+            h.consultation_title,
+            h.number,
+            h.title,
+            h.kind,
+            h.status,
+            h.opens_at,
+            h.closes_at,
         )
-        for r in read(db, _rounds_of_year(country, year, now))
+        for h in (header_of(r, now) for r in read(db, _rounds_of_year(country, year, now)))
     }
     postings = _participation_and_postings(db, rounds) if rounds else []
     last = last_opened_at(db, country, now)
@@ -229,7 +215,7 @@ def _participation_and_postings(db: Session, rounds: dict[int, YearRound]) -> li
         .where(RoundInvitation.round_id.in_(ids))
         .group_by(RoundInvitation.round_id, Organisation.group_name),
     ):
-        invited[r.round_id][Group(r.group_name)] = int(r.n)
+        invited[r.round_id][r.group_name] = int(r.n)
     changes: dict[int, list[datetime | None]] = defaultdict(list)
     for e in read(
         db,
@@ -252,7 +238,7 @@ def _participation_and_postings(db: Session, rounds: dict[int, YearRound]) -> li
         .join(Organisation, Organisation.id == Position.organisation_id)
         .where(Position.round_id.in_(ids)),
     ):
-        group = Group(p.group_name)
+        group = p.group_name
         responded[p.round_id][group] += 1
         postings.append(rules.Posting(group, p.created_at, rounds[p.round_id].announced_deadline))
     for round_id, item in rounds.items():
@@ -282,7 +268,7 @@ def annual_report(db: Session, country: str, year: int, now: datetime) -> rules.
         rounds.append(
             rules.ReportRound(
                 id=r.id,
-                consultation=r.consultation,
+                consultation=r.consultation_title,
                 number=r.number,
                 title=r.title,
                 kind=r.kind,

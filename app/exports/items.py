@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, select, type_coerce
+from sqlalchemy import Connection, DateTime, String, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -55,15 +55,21 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, DateTime())
 
 
+def _stored(column: Any) -> Any:
+    """A vocabulary column (group, stance, visibility) as the string stored, which the export
+    writes as it is, without its conversion to the enum on every row."""
+    return type_coerce(column, String())
+
+
 def position_rows(conn: Connection, round_id: int) -> Iterator[list[Row]]:
     author = aliased(User)
     result = conn.execute(
         select(
             Position.id,
-            Organisation.group_name,
+            _stored(Organisation.group_name),
             Organisation.name,
             author.name.label("author"),
-            Position.stance,
+            _stored(Position.stance),
             Position.statement,
             _raw(Position.created_at),
             _raw(Position.updated_at),
@@ -117,13 +123,13 @@ def comment_rows(conn: Connection, round_id: int, audience: Audience) -> Iterato
     result = conn.execute(
         select(
             Comment.id,
-            Organisation.group_name,
+            _stored(Organisation.group_name),
             Organisation.name,
             User.name.label("author"),
             Comment.body,
             _raw(Comment.created_at),
             _raw(Comment.edited_at),
-            Comment.visibility,
+            _stored(Comment.visibility),
             Comment.parent_id,
             Comment.position_id,
             Comment.moderation_reason,

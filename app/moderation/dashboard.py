@@ -17,8 +17,8 @@ from app.i18n import N_, Labels
 from app.moderation import rules
 from app.organisations.models import Organisation
 from app.positions.models import Position
-from app.rounds.models import Consultation, Round, RoundInvitation
-from app.rounds.rules import effective_status
+from app.rounds.models import Round, RoundInvitation
+from app.rounds.queries import header_of, round_headers
 from app.vocabulary import Group, RoundStatus, Visibility
 
 BUCKETS = ["open", "closing_soon", "scheduled", "draft", "closed", "published"]
@@ -70,21 +70,9 @@ class QueueItem:
 def dashboard(db: Session) -> tuple[dict[str, list[DashboardRound]], list[QueueItem]]:
     now = utcnow()
     rounds: dict[int, DashboardRound] = {}
-    for r in read(
-        db,
-        select(
-            Round.id,
-            Round.title,
-            Round.status,
-            Round.opens_at,
-            Round.closes_at,
-            Consultation.title.label("consultation"),
-        )
-        .join(Consultation, Consultation.id == Round.consultation_id)
-        .order_by(Round.closes_at),
-    ):
-        status = effective_status(RoundStatus(r.status), r.opens_at, r.closes_at, now)
-        rounds[r.id] = DashboardRound(r.id, r.title, r.consultation, status, r.closes_at)
+    for r in read(db, round_headers().order_by(Round.closes_at)):
+        h = header_of(r, now)
+        rounds[h.id] = DashboardRound(h.id, h.title, h.consultation_title, h.status, h.closes_at)
     participation = read(
         db,
         (
@@ -107,8 +95,8 @@ def dashboard(db: Session) -> tuple[dict[str, list[DashboardRound]], list[QueueI
     )
     for p in participation:
         if p.round_id in rounds:
-            rounds[p.round_id].invited[Group(p.group_name)] = int(p.invited)
-            rounds[p.round_id].posted[Group(p.group_name)] = int(p.posted)
+            rounds[p.round_id].invited[p.group_name] = int(p.invited)
+            rounds[p.round_id].posted[p.group_name] = int(p.posted)
     for f in read(
         db,
         select(Comment.round_id, func.count(func.distinct(Flag.comment_id)).label("n"))
@@ -121,7 +109,7 @@ def dashboard(db: Session) -> tuple[dict[str, list[DashboardRound]], list[QueueI
     for c in read(
         db,
         select(Comment.round_id, func.count(Comment.id).label("n"))
-        .where(Comment.visibility == Visibility.PENDING.value)
+        .where(Comment.visibility == Visibility.PENDING)
         .group_by(Comment.round_id),
     ):
         if c.round_id in rounds:
@@ -153,7 +141,7 @@ def _queue(db: Session) -> list[QueueItem]:
         .join(Round, Round.id == Comment.round_id)
         .join(User, User.id == Comment.author_id)
         .join(Organisation, Organisation.id == Comment.organisation_id)
-        .where((Comment.id.in_(flagged)) | (Comment.visibility == Visibility.PENDING.value))
+        .where((Comment.id.in_(flagged)) | (Comment.visibility == Visibility.PENDING))
         .order_by(Comment.id)
         .limit(200),
     ).all()
@@ -164,9 +152,9 @@ def _queue(db: Session) -> list[QueueItem]:
             r.title,
             r.name,
             r.organisation,
-            Group(r.group_name),
+            r.group_name,
             r.body[:400],
-            Visibility(r.visibility),
+            r.visibility,
             r.moderation_reason,
             r.edited_at,
             rules.seen_fingerprint(r.body_html),

@@ -51,7 +51,7 @@ def close(db: Session, viewer: Viewer, round_id: int, outcome: str) -> Round:
     round_.closed_at = round_.closes_at if deadline_passed else now
     if not deadline_passed:
         round_.closes_at = now
-    round_.status = RoundStatus.CLOSED.value
+    round_.status = RoundStatus.CLOSED
     round_.outcome = text
     round_.version += 1
     record(
@@ -77,7 +77,7 @@ def write_outcome(db: Session, viewer: Viewer, round_id: int, outcome: str) -> R
     """Revise the outcome of a closed round before it is published."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.CLOSED.value:
+    if round_.status != RoundStatus.CLOSED:
         raise DomainError(
             _("The outcome can be revised only while the round is closed and not yet published."),
             status_code=409,
@@ -105,7 +105,7 @@ def extend(
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
     now = utcnow()
-    status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
+    status = effective_status(round_.status, round_.opens_at, round_.closes_at, now)
     new = rules.check_extend(status, round_.closes_at, closes_at, now)
     why = rules.clean_reason(reason, required=False)
     before = _state(round_)
@@ -130,11 +130,11 @@ def reopen(
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
     now = utcnow()
-    status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
+    status = effective_status(round_.status, round_.opens_at, round_.closes_at, now)
     why = rules.clean_reason(reason, required=True)
     new = rules.check_reopen(status, closes_at, now)
     before = _state(round_)
-    round_.status = RoundStatus.OPEN.value
+    round_.status = RoundStatus.OPEN
     round_.closes_at = new
     round_.closed_at = None
     round_.version += 1
@@ -158,7 +158,7 @@ def publish(db: Session, viewer: Viewer, round_id: int) -> Round:
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
     now = utcnow()
-    status = effective_status(RoundStatus(round_.status), round_.opens_at, round_.closes_at, now)
+    status = effective_status(round_.status, round_.opens_at, round_.closes_at, now)
     if status is RoundStatus.CLOSED and round_.status != RoundStatus.CLOSED.value:
         raise Conflict(_("Close the round with its outcome before publishing it."))
     rules.check_publish(status, round_.outcome)
@@ -168,7 +168,7 @@ def publish(db: Session, viewer: Viewer, round_id: int) -> Round:
         raise Conflict(blocked)
     silent = [g.value for g in Group if decided.get(g, "requested") == "requested"]
     before = _state(round_)
-    round_.status = RoundStatus.PUBLISHED.value
+    round_.status = RoundStatus.PUBLISHED
     round_.published_at = now
     round_.version += 1
     record(

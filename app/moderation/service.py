@@ -40,7 +40,7 @@ def _reason(text: str, *, required: bool) -> str:
 def check_flaggable(round_: Round | None) -> Round:
     """The round, if its comments may be flagged now (its effective status: a deadline that
     passed closes it)."""
-    if round_ is None or round_.status == RoundStatus.DRAFT.value:
+    if round_ is None or round_.status == RoundStatus.DRAFT:
         raise NotFound(_("There is no such round."))
     rules.check_flaggable(current_status(round_))
     return round_
@@ -107,10 +107,10 @@ def flag(
             Flag.comment_id == comment_id, Flag.resolved_at.is_(None)
         )
     )
-    if comment.visibility == Visibility.VISIBLE.value and rules.should_hide_pending_review(
+    if comment.visibility == Visibility.VISIBLE and rules.should_hide_pending_review(
         organisations, threshold
     ):
-        comment.visibility = Visibility.HIDDEN.value
+        comment.visibility = Visibility.HIDDEN
         comment.moderation_reason = rules.HIDDEN_PENDING_REVIEW  # stored in English
         comment.moderated_at = utcnow()
         comment.moderated_by_id = None
@@ -149,11 +149,11 @@ def hide(
     if reason_code not in rules.HIDE_REASONS:
         raise DomainError(_("Choose a reason from the list."), field="reason_code")
     extra = _reason(note, required=reason_code == "other")
-    if comment.visibility == Visibility.HIDDEN.value and comment.moderated_by_id is not None:
+    if comment.visibility == Visibility.HIDDEN and comment.moderated_by_id is not None:
         raise Conflict(_("This comment is already hidden."))
     before = comment.visibility
     label = rules.HIDE_REASONS.english(reason_code)  # stored in English, shown translated
-    comment.visibility = Visibility.HIDDEN.value
+    comment.visibility = Visibility.HIDDEN
     comment.moderation_reason = f"{label}: {extra}" if extra else label
     comment.moderated_by_id = viewer.user_id
     comment.moderated_at = utcnow()
@@ -180,12 +180,12 @@ def restore(
     require_moderator(viewer)
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
-    if comment.visibility != Visibility.HIDDEN.value:
+    if comment.visibility != Visibility.HIDDEN:
         raise Conflict(_("This comment is not hidden."))
     _check_seen(comment, seen)
     why = _reason(note, required=False)
     previous = comment.moderation_reason
-    comment.visibility = Visibility.VISIBLE.value
+    comment.visibility = Visibility.VISIBLE
     comment.moderation_reason = None
     comment.moderated_by_id = viewer.user_id
     comment.moderated_at = utcnow()
@@ -218,8 +218,8 @@ def dismiss_flags(
     flags = _resolve_flags(db, viewer, comment_id, "dismissed")
     if flags == 0:
         raise Conflict(_("This comment has no open flags."))
-    if comment.visibility == Visibility.HIDDEN.value and comment.moderated_by_id is None:
-        comment.visibility = Visibility.VISIBLE.value
+    if comment.visibility == Visibility.HIDDEN and comment.moderated_by_id is None:
+        comment.visibility = Visibility.VISIBLE
         comment.moderation_reason = None
         comment.moderated_by_id = viewer.user_id
         comment.moderated_at = utcnow()
@@ -242,10 +242,10 @@ def approve(db: Session, viewer: Viewer, round_id: int, comment_id: int, seen: s
     require_moderator(viewer)
     lock_round(db, round_id)
     comment = _comment(db, round_id, comment_id)
-    if comment.visibility != Visibility.PENDING.value:
+    if comment.visibility != Visibility.PENDING:
         raise Conflict(_("This comment is not awaiting approval."))
     _check_seen(comment, seen)
-    comment.visibility = Visibility.VISIBLE.value
+    comment.visibility = Visibility.VISIBLE
     comment.moderated_by_id = viewer.user_id
     comment.moderated_at = utcnow()
     _touch(db, round_id)

@@ -20,7 +20,8 @@ from app.i18n import gettext as _
 from app.moderation.rules import GROUP_IN_SENTENCE
 from app.notifications import service as notifications
 from app.organisations.models import Mandate, Organisation
-from app.rounds.models import GroupSignoff, Round, RoundInvitation
+from app.rounds.models import GroupSignoff, Round
+from app.rounds.queries import invited_only
 from app.rounds.rules import clean_text
 from app.rounds.service import lock_round, require_moderator
 from app.vocabulary import Group, MandateRole, RoundStatus
@@ -38,8 +39,7 @@ class Candidate:
 def candidates(db: Session, round_id: int) -> dict[Group, list[Candidate]]:
     """Focal points of the round's invited organisations, by group."""
     now = utcnow()
-    rows = read(
-        db,
+    people = (
         select(
             User.id,
             User.name,
@@ -52,19 +52,15 @@ def candidates(db: Session, round_id: int) -> dict[Group, list[Candidate]]:
         )
         .join(Mandate, Mandate.user_id == User.id)
         .join(Organisation, Organisation.id == Mandate.organisation_id)
-        .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
-        .where(
-            RoundInvitation.round_id == round_id,
-            Mandate.role == MandateRole.FOCAL_POINT.value,
-            User.is_active.is_(True),
-        )
-        .order_by(Organisation.name, User.name),
-    ).all()
+        .where(Mandate.role == MandateRole.FOCAL_POINT, User.is_active.is_(True))
+        .order_by(Organisation.name, User.name)
+    )
+    rows = read(db, invited_only(people, round_id)).all()
     found: dict[Group, list[Candidate]] = {group: [] for group in Group}
     for r in rows:
         if mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now):
-            found[Group(r.group_name)].append(
-                Candidate(r.id, r.name, r.organisation_id, r.organisation, Group(r.group_name))
+            found[r.group_name].append(
+                Candidate(r.id, r.name, r.organisation_id, r.organisation, r.group_name)
             )
     return found
 
@@ -79,7 +75,7 @@ def request(
     """The moderator names a spokesperson per group and the sign-off deadline."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.CLOSED.value or not round_.outcome:
+    if round_.status != RoundStatus.CLOSED or not round_.outcome:
         raise DomainError(
             _(
                 "Sign-off is asked for once the round is closed with its outcome, "
@@ -107,11 +103,11 @@ def request(
                 % {"group": GROUP_IN_SENTENCE[group]},
                 field=f"spokesperson_{group.value}",
             )
-        signoff = existing.get(group.value)
+        signoff = existing.get(group)
         if signoff is None:
             signoff = GroupSignoff(
                 round_id=round_id,
-                group_name=group.value,
+                group_name=group,
                 spokesperson_id=match.user_id,
                 organisation_id=match.organisation_id,
                 status="requested",
@@ -148,7 +144,7 @@ def decide(
 ) -> GroupSignoff:
     """The spokesperson confirms the draft outcome or files the group's reservation."""
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.CLOSED.value:
+    if round_.status != RoundStatus.CLOSED:
         raise DomainError(
             _("Sign-off is open only between the close and the publication."), status_code=409
         )
@@ -224,8 +220,8 @@ def signoffs(db: Session, round_id: int) -> dict[Group, SignoffView]:
         .where(GroupSignoff.round_id == round_id),
     ).all()
     return {
-        Group(r.group_name): SignoffView(
-            Group(r.group_name),
+        r.group_name: SignoffView(
+            r.group_name,
             r.spokesperson_id,
             r.name,
             r.organisation,

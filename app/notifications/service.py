@@ -24,7 +24,8 @@ from app.i18n import ngettext
 from app.notifications.models import Notification, OutboxEmail
 from app.organisations.models import Mandate
 from app.positions.models import Position
-from app.rounds.models import Round, RoundInvitation
+from app.rounds.models import Round
+from app.rounds.queries import invited_mandates
 from app.text_rules import one_line
 from app.vocabulary import RoundStatus
 
@@ -72,16 +73,7 @@ def round_members(db: Session, round_id: int, *, without_position: bool = False)
     """People holding an active mandate from an organisation invited to the round (optionally
     only those whose organisation has not posted its position)."""
     now = utcnow()
-    query = (
-        select(Mandate.user_id, Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at)
-        .join(RoundInvitation, RoundInvitation.organisation_id == Mandate.organisation_id)
-        .join(User, User.id == Mandate.user_id)
-        .where(
-            RoundInvitation.round_id == round_id,
-            Mandate.revoked_at.is_(None),
-            User.is_active.is_(True),
-        )
-    )
+    query = invited_mandates(round_id)
     if without_position:
         answered = select(Position.organisation_id).where(Position.round_id == round_id)
         query = query.where(Mandate.organisation_id.not_in(answered))
@@ -146,7 +138,7 @@ def queue_reminders(db: Session, now: datetime) -> int:
     count = 0
     for r in db.execute(
         select(Round.id, Round.title, Round.closes_at).where(
-            Round.status == RoundStatus.SCHEDULED.value, Round.opens_at <= now
+            Round.status == RoundStatus.SCHEDULED, Round.opens_at <= now
         )
     ).all():
         count += notify(
@@ -154,7 +146,7 @@ def queue_reminders(db: Session, now: datetime) -> int:
         )
     rounds = db.execute(
         select(Round.id, Round.title, Round.closes_at).where(
-            Round.status == RoundStatus.OPEN.value,
+            Round.status == RoundStatus.OPEN,
             Round.closes_at > now,
             Round.closes_at <= now + REMINDER_BEFORE,
         )

@@ -40,10 +40,7 @@ def officers(db: Session, round_id: int) -> list[Officer]:
         .outerjoin(Organisation, Organisation.id == RoundOfficer.organisation_id)
         .where(RoundOfficer.round_id == round_id),
     ).all()
-    found = [
-        Officer(OfficerRole(r.role), r.name, r.user_id, r.organisation_id, r.organisation)
-        for r in rows
-    ]
+    found = [Officer(r.role, r.name, r.user_id, r.organisation_id, r.organisation) for r in rows]
     return sorted(found, key=lambda o: _ROLE_ORDER.index(o.role))
 
 
@@ -86,7 +83,7 @@ def people(db: Session, round_id: int, user_id: int | None = None) -> list[Perso
             r.starts_at, r.expires_at, r.revoked_at, now
         ):
             affiliations.append(
-                Affiliation(r.organisation_id, r.organisation, Group(r.group_name), bool(r.invited))
+                Affiliation(r.organisation_id, r.organisation, r.group_name, bool(r.invited))
             )
     return [Person(uid, name, tuple(affs)) for uid, (name, affs) in found.items()]
 
@@ -171,7 +168,7 @@ def save(db: Session, viewer: Viewer, round_id: int, form: OfficersForm) -> None
     open the balanced discussion. Recorded in the audit log."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status == RoundStatus.PUBLISHED.value:
+    if round_.status == RoundStatus.PUBLISHED:
         raise Conflict(_("The round is published: its officers are part of the final record."))
     chosen = _choose(db, round_id, form)
     _replace(db, round_, chosen)
@@ -195,13 +192,13 @@ def _replace(db: Session, round_: Round, chosen: dict[OfficerRole, Officer | Non
         for row in db.scalars(select(RoundOfficer).where(RoundOfficer.round_id == round_.id))
     }
     for role, officer in chosen.items():
-        row = existing.get(role.value)
+        row = existing.get(role)
         if officer is None:
             if row is not None:
                 db.delete(row)
             continue
         if row is None:
-            row = RoundOfficer(round_id=round_.id, role=role.value)
+            row = RoundOfficer(round_id=round_.id, role=role)
             db.add(row)
         row.user_id = officer.user_id
         row.name = officer.name

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.db import Base, stored_vocabulary, utcnow
 from app.vocabulary import Group, MandateRole, PlatformRole, sql_in
 
 if TYPE_CHECKING:
@@ -23,13 +23,13 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    group_name: Mapped[str] = mapped_column(String(20))
+    group_name: Mapped[Group] = mapped_column(stored_vocabulary(Group, 20))
     country: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def group(self) -> Group:
-        return Group(self.group_name)
+        return self.group_name
 
 
 class Mandate(Base):
@@ -44,7 +44,7 @@ class Mandate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[MandateRole] = mapped_column(stored_vocabulary(MandateRole, 20))
     starts_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

@@ -68,7 +68,7 @@ def has_active_focal_point(db: Session, organisation_id: int, now: datetime) -> 
     mandates = db.execute(
         select(Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at).where(
             Mandate.organisation_id == organisation_id,
-            Mandate.role == MandateRole.FOCAL_POINT.value,
+            Mandate.role == MandateRole.FOCAL_POINT,
             Mandate.revoked_at.is_(None),
         )
     ).all()
@@ -113,7 +113,7 @@ def register_organisation(
     taken = Conflict(_("An organisation with this name is already registered."), field="name")
     if db.scalar(select(exists().where(func.lower(Organisation.name) == name.lower()))):
         raise taken
-    organisation = Organisation(name=name, group_name=parsed_group.value, country=country)
+    organisation = Organisation(name=name, group_name=parsed_group, country=country)
     try:
         with db.begin_nested():  # registered in another tab at the same moment
             db.add(organisation)
@@ -359,7 +359,7 @@ def accept_invitation(
     now = utcnow()
     invitation.accepted_at = now
     if invitation.organisation_id is None:
-        user.platform_role = invitation.role
+        user.platform_role = PlatformRole(invitation.role)
         record(
             db, user.id, "invitation.accepted", "invitation", invitation.id, role=invitation.role
         )

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base, stored_vocabulary, utcnow
 from app.vocabulary import Stance, sql_in
 
 
@@ -24,7 +24,7 @@ class Position(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    stance: Mapped[str] = mapped_column(String(30))
+    stance: Mapped[Stance] = mapped_column(stored_vocabulary(Stance, 30))
     statement: Mapped[str] = mapped_column(Text, default="")
     #: The statement rendered to sanitised HTML once, at write time.
     statement_html: Mapped[str] = mapped_column(Text, default="")
@@ -49,7 +49,7 @@ class PositionVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
     version: Mapped[int]
-    stance: Mapped[str] = mapped_column(String(30))
+    stance: Mapped[Stance] = mapped_column(stored_vocabulary(Stance, 30))
     statement: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,9 +29,7 @@ def invited_organisation_ids(db: Session, round_id: int) -> list[int]:
 
 
 def current_status(round_: Round) -> RoundStatus:
-    return rules.effective_status(
-        RoundStatus(round_.status), round_.opens_at, round_.closes_at, utcnow()
-    )
+    return rules.effective_status(round_.status, round_.opens_at, round_.closes_at, utcnow())
 
 
 class StalePosition(Conflict):
@@ -100,7 +98,7 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
         position = Position(
             round_id=round_id,
             organisation_id=speaking.organisation_id,
-            stance=stance.value,
+            stance=stance,
             statement=statement,
             statement_html=html,
             version=1,
@@ -116,7 +114,7 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
         if data.base_version != position.version:
             raise StalePosition(position)
         position.version += 1
-        position.stance = stance.value
+        position.stance = stance
         position.statement = statement
         position.statement_html = html
         position.last_edited_by_id = viewer.user_id
@@ -126,7 +124,7 @@ def post(db: Session, viewer: Viewer, round_id: int, data: PositionInput) -> Pos
         PositionVersion(
             position_id=position.id,
             version=position.version,
-            stance=stance.value,
+            stance=stance,
             statement=statement,
             author_id=viewer.user_id,
             created_at=now,

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.db import Base, stored_vocabulary, utcnow
+from app.officers.rules import OfficerRole
 from app.organisations.models import Organisation
 from app.vocabulary import Group, RoundStatus, Weighting, sql_in
 
@@ -51,8 +52,12 @@ class Round(Base):
     brief: Mapped[str] = mapped_column(Text, default="")
     #: The language the brief is written in; versions in other languages are RoundBriefs.
     brief_language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
-    status: Mapped[str] = mapped_column(String(20), default=RoundStatus.DRAFT.value)
-    weighting: Mapped[str] = mapped_column(String(10), default=Weighting.EQUAL.value)
+    status: Mapped[RoundStatus] = mapped_column(
+        stored_vocabulary(RoundStatus, 20), default=RoundStatus.DRAFT
+    )
+    weighting: Mapped[Weighting] = mapped_column(
+        stored_vocabulary(Weighting, 10), default=Weighting.EQUAL
+    )
     sealed: Mapped[bool] = mapped_column(default=False)
     premoderated: Mapped[bool] = mapped_column(default=False)
     opens_at: Mapped[datetime | None]
@@ -105,7 +110,7 @@ class RoundOfficer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
-    role: Mapped[str] = mapped_column(String(30))
+    role: Mapped[OfficerRole] = mapped_column(stored_vocabulary(OfficerRole, 30))
     #: The person, when they have an account; else only the name.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     name: Mapped[str] = mapped_column(String(200))
@@ -143,7 +148,7 @@ class GroupSignoff(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
-    group_name: Mapped[str] = mapped_column(String(20))
+    group_name: Mapped[Group] = mapped_column(stored_vocabulary(Group, 20))
     spokesperson_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     status: Mapped[str] = mapped_column(String(20), default="requested")

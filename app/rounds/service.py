@@ -21,30 +21,15 @@ from app.notifications import service as notifications
 from app.organisations.models import Organisation
 from app.rounds import rules
 from app.rounds.models import Consultation, Round, RoundInvitation
+from app.rounds.queries import RoundHeader, header_of, invited_only, round_headers
 from app.vocabulary import Group, RoundStatus, Weighting
-
-
-@dataclass
-class RoundRow:
-    id: int
-    number: int
-    title: str
-    status: RoundStatus
-    closes_at: datetime | None
-    kind: str = "general"
 
 
 @dataclass
 class ConsultationRow:
     id: int
     title: str
-    rounds: list[RoundRow] = field(default_factory=list)
-
-
-def _status(
-    row_status: str, opens_at: datetime | None, closes_at: datetime | None, now: datetime
-) -> RoundStatus:
-    return rules.effective_status(RoundStatus(row_status), opens_at, closes_at, now)
+    rounds: list[RoundHeader] = field(default_factory=list)
 
 
 def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
@@ -54,30 +39,12 @@ def visible_consultations(db: Session, viewer: Viewer) -> list[ConsultationRow]:
     organisation's invitations first in mind (the page marks them).
     """
     now = utcnow()
-    query = select(
-        Round.id,
-        Round.number,
-        Round.title,
-        Round.status,
-        Round.opens_at,
-        Round.closes_at,
-        Round.consultation_id,
-        Round.kind,
-    ).order_by(Round.consultation_id, Round.number)
+    query = round_headers().order_by(Round.consultation_id, Round.number)
     if not (viewer.is_admin or viewer.is_moderator):
-        query = query.where(Round.status != RoundStatus.DRAFT.value)
-    by_consultation: dict[int, list[RoundRow]] = {}
+        query = query.where(Round.status != RoundStatus.DRAFT)
+    by_consultation: dict[int, list[RoundHeader]] = {}
     for r in db.execute(query):
-        by_consultation.setdefault(r.consultation_id, []).append(
-            RoundRow(
-                r.id,
-                r.number,
-                r.title,
-                _status(r.status, r.opens_at, r.closes_at, now),
-                r.closes_at,
-                r.kind,
-            )
-        )
+        by_consultation.setdefault(r.consultation_id, []).append(header_of(r, now))
     consultations = db.execute(
         select(Consultation.id, Consultation.title).order_by(
             Consultation.created_at.desc(), Consultation.id.desc()
@@ -182,7 +149,7 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         number=number,
         title=title,
         brief=brief,
-        weighting=weighting.value,
+        weighting=weighting,
         sealed=draft.sealed,
         closes_at=draft.closes_at,
         kind=kind,
@@ -198,7 +165,7 @@ def create_round(db: Session, viewer: Viewer, consultation_id: int, draft: Round
         "round",
         round_.id,
         title=title,
-        weighting=weighting.value,
+        weighting=weighting,
         sealed=draft.sealed,
         organisations=sorted(draft.organisation_ids),
         kind=kind,
@@ -212,7 +179,7 @@ def set_invitations(
     """Choose the invited organisations of a draft round (afterwards the list is fixed)."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.DRAFT.value:
+    if round_.status != RoundStatus.DRAFT:
         raise DomainError(
             _("Invitations can be changed only while the round is a draft."), status_code=409
         )
@@ -260,14 +227,8 @@ _INVITE_MISSING = {
 
 
 def missing_groups(db: Session, round_id: int) -> list[Group]:
-    invited = set(
-        db.scalars(
-            select(Organisation.group_name)
-            .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
-            .where(RoundInvitation.round_id == round_id)
-        )
-    )
-    return [group for group in Group if group.value not in invited]
+    invited = set(db.scalars(invited_only(select(Organisation.group_name), round_id)))
+    return [group for group in Group if group not in invited]
 
 
 def lock_round(db: Session, round_id: int) -> Round:
@@ -308,7 +269,7 @@ def claim_round(db: Session, round_id: int) -> tuple[RoundStatus, bool]:
     ).one_or_none()
     if row is None:
         raise NotFound(_("No such round."))
-    status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
+    status = rules.effective_status(row.status, row.opens_at, row.closes_at, utcnow())
     return status, bool(row.premoderated)
 
 
@@ -321,7 +282,7 @@ def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | 
     """Open a draft round now, or schedule it (it then opens on time by itself)."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.DRAFT.value:
+    if round_.status != RoundStatus.DRAFT:
         # opened a moment ago, perhaps in another tab
         raise DomainError(_("Only a draft round can be opened or scheduled."), status_code=409)
     missing = missing_groups(db, round_id)
@@ -339,13 +300,13 @@ def open_round(db: Session, viewer: Viewer, round_id: int, opens_at: datetime | 
     if opens_at is not None:
         if round_.closes_at is not None and opens_at >= round_.closes_at:
             raise DomainError(_("The round must open before its deadline."), field="opens_at")
-        round_.status = RoundStatus.SCHEDULED.value
+        round_.status = RoundStatus.SCHEDULED
         round_.opens_at = opens_at
         record(
             db, viewer.user_id, "round.scheduled", "round", round_id, opens_at=opens_at.isoformat()
         )
     else:
-        round_.status = RoundStatus.OPEN.value
+        round_.status = RoundStatus.OPEN
         round_.opens_at = now
         record(db, viewer.user_id, "round.opened", "round", round_id)
         notifications.notify_round(db, round_id, "round.opened", opened_message(round_))

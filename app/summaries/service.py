@@ -3,8 +3,6 @@ round's size, turned into the plain RoundRecord that the pure summary is compute
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -18,71 +16,18 @@ from app.i18n import gettext as _
 from app.organisations.models import Organisation
 from app.positions.models import Position
 from app.rounds import rules
-from app.rounds.models import Consultation, GroupSignoff, Round, RoundInvitation
+from app.rounds.models import GroupSignoff, Round
+from app.rounds.queries import RoundHeader, header_of, invited_only, round_headers
 from app.summaries.access import Audience, summary_audience
 from app.summaries.summary import RoundRecord, StatementFact, summarise
-from app.vocabulary import Group, RoundStatus, Stance, Visibility, Weighting
-
-
-@dataclass(frozen=True)
-class RoundHeader:
-    id: int
-    number: int
-    title: str
-    consultation_id: int
-    consultation_title: str
-    status: RoundStatus
-    weighting: Weighting
-    sealed: bool
-    closes_at: datetime | None
-    closed_at: datetime | None
-    published_at: datetime | None
-    outcome: str | None
-    #: "general" or a subject of C144 art. 5(1): shown on the page and the PDF, never in the
-    #: summary's data (its JSON and fingerprint are a contract)
-    kind: str = "general"
+from app.vocabulary import Visibility
 
 
 def load_header(db: Session, round_id: int) -> RoundHeader:
-    row = read(
-        db,
-        select(
-            Round.id,
-            Round.number,
-            Round.title,
-            Round.consultation_id,
-            Consultation.title.label("consultation_title"),
-            Round.status,
-            Round.opens_at,
-            Round.closes_at,
-            Round.closed_at,
-            Round.published_at,
-            Round.weighting,
-            Round.sealed,
-            Round.outcome,
-            Round.kind,
-        )
-        .join(Consultation, Consultation.id == Round.consultation_id)
-        .where(Round.id == round_id),
-    ).one_or_none()
+    row = read(db, round_headers().where(Round.id == round_id)).one_or_none()
     if row is None:
         raise NotFound(_("There is no such round."))
-    status = rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow())
-    return RoundHeader(
-        row.id,
-        row.number,
-        row.title,
-        row.consultation_id,
-        row.consultation_title,
-        status,
-        Weighting(row.weighting),
-        row.sealed,
-        row.closes_at,
-        row.closed_at,
-        row.published_at,
-        row.outcome,
-        row.kind,
-    )
+    return header_of(row, utcnow())
 
 
 def audience_for(header: RoundHeader, viewer: Viewer | None) -> Audience:
@@ -96,17 +41,16 @@ def audience_for(header: RoundHeader, viewer: Viewer | None) -> Audience:
 
 def load_record(db: Session, header: RoundHeader) -> RoundRecord:
     invited = {
-        Group(r.group_name): r.n
+        r.group_name: r.n
         for r in read(
             db,
-            select(Organisation.group_name, func.count().label("n"))
-            .join(RoundInvitation, RoundInvitation.organisation_id == Organisation.id)
-            .where(RoundInvitation.round_id == header.id)
-            .group_by(Organisation.group_name),
+            invited_only(
+                select(Organisation.group_name, func.count().label("n")), header.id
+            ).group_by(Organisation.group_name),
         )
     }
     positions = tuple(
-        StatementFact(Group(r.group_name), r.name, Stance(r.stance), r.statement, r.created_at)
+        StatementFact(r.group_name, r.name, r.stance, r.statement, r.created_at)
         for r in read(
             db,
             select(
@@ -120,9 +64,9 @@ def load_record(db: Session, header: RoundHeader) -> RoundRecord:
             .where(Position.round_id == header.id),
         )
     )
-    visible = Comment.visibility == Visibility.VISIBLE.value
+    visible = Comment.visibility == Visibility.VISIBLE
     comments = {
-        Group(r.group_name): (int(r.visible or 0), int(r.total - (r.visible or 0)))
+        r.group_name: (int(r.visible or 0), int(r.total - (r.visible or 0)))
         for r in read(
             db,
             select(
@@ -136,7 +80,7 @@ def load_record(db: Session, header: RoundHeader) -> RoundRecord:
         )
     }
     reservations = tuple(
-        (Group(r.group_name), r.reservation)
+        (r.group_name, r.reservation)
         for r in read(
             db,
             select(GroupSignoff.group_name, GroupSignoff.reservation)
