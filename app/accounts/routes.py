@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import text, update
 
-from app import i18n
+from app import csrf, i18n
 from app.accounts import rules, service, two_factor
 from app.accounts.deps import SESSION_COOKIE, CurrentViewer, OptionalViewer
 from app.accounts.models import User
@@ -116,7 +116,7 @@ def login(
     if old:
         service.end_session(db, old)
     pending = user.totp_enabled_at is not None
-    token = service.start_session(
+    started = service.start_session(
         db, user, settings, request.headers.get("user-agent", ""), two_factor_pending=pending
     )
     db.commit()
@@ -125,7 +125,7 @@ def login(
         response = see_other(request, target + (f"?next={quote(next)}" if next else ""))
     else:
         response = see_other(request, safe_next(next))
-    _set_session_cookie(request, response, token)
+    _set_session_cookie(request, response, started.cookie)
     _remember_preferences(response, user)
     return response
 
@@ -166,7 +166,7 @@ def two_factor_sign_in(
     full = service.start_session(db, user, settings, request.headers.get("user-agent", ""))
     db.commit()
     response = see_other(request, safe_next(next))
-    _set_session_cookie(request, response, full)
+    _set_session_cookie(request, response, full.cookie)
     _remember_preferences(response, user)
     return response
 
@@ -241,13 +241,15 @@ def two_factor_confirm(
         return _password_refused(request, db, user, error.field or "code", error)
     # sessions opened with the password alone end here; this browser gets a new one
     service.revoke_all_sessions(db, user.id)
-    token = service.start_session(
+    started = service.start_session(
         db, user, _settings(request), request.headers.get("user-agent", "")
     )
     db.commit()
-    # answered with the page (not a redirect): the recovery codes are shown this once
+    # answered with the page (not a redirect): the recovery codes are shown this once; its
+    # forms carry the new session's token
+    csrf.session_renewed(request, started.csrf_token)
     response = _two_factor_page(request, db, user, recovery_codes=codes)
-    _set_session_cookie(request, response, token)
+    _set_session_cookie(request, response, started.cookie)
     return response
 
 
@@ -377,12 +379,13 @@ def change_password(
         response.headers.update(error.headers or {})  # Retry-After, once the limit is met
         return response
     user_id = viewer.user_id
-    token = service.start_session(
+    started = service.start_session(
         db, db.get_one(User, user_id), settings, request.headers.get("user-agent", "")
     )
     db.commit()
+    csrf.session_renewed(request, started.csrf_token)  # the page's forms carry the new token
     response = render(request, "accounts/account.html", {"errors": {}, "done": True})
-    _set_session_cookie(request, response, token)
+    _set_session_cookie(request, response, started.cookie)
     return response
 
 
@@ -433,10 +436,10 @@ def accept_invitation(
     if old:
         service.end_session(db, old)
     pending = user.totp_enabled_at is not None  # an existing account with a second factor
-    session_token = service.start_session(
+    started = service.start_session(
         db, user, settings, request.headers.get("user-agent", ""), two_factor_pending=pending
     )
     db.commit()
     response = see_other(request, "/login/two-factor" if pending else "/")
-    _set_session_cookie(request, response, session_token)
+    _set_session_cookie(request, response, started.cookie)
     return response

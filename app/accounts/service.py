@@ -83,6 +83,14 @@ def authenticate(db: Session, email: str, password: str, address: str, settings:
     return user
 
 
+@dataclass(frozen=True)
+class NewSession:
+    #: the value of the session cookie (only its hash is stored)
+    cookie: str
+    #: the token the session's forms carry (app/csrf.py): drawn anew with every session
+    csrf_token: str
+
+
 def start_session(
     db: Session,
     user: User,
@@ -90,22 +98,23 @@ def start_session(
     user_agent: str = "",
     *,
     two_factor_pending: bool = False,
-) -> str:
-    """A new server-side session (a fresh token at every sign-in); returns the cookie value.
-    A session waiting for the second factor lasts ten minutes and opens no page."""
+) -> NewSession:
+    """A new server-side session (a fresh token at every sign-in). A session waiting for the
+    second factor lasts ten minutes and opens no page."""
     token, token_hash = new_token()
+    csrf_token = secrets.token_urlsafe(16)
     lasts = timedelta(minutes=10) if two_factor_pending else timedelta(hours=settings.session_hours)
     db.add(
         UserSession(
             token_hash=token_hash,
             user_id=user.id,
-            csrf_token=secrets.token_urlsafe(16),
+            csrf_token=csrf_token,
             expires_at=utcnow() + lasts,
             user_agent=user_agent[:300] or None,
             two_factor_pending=two_factor_pending,
         )
     )
-    return token
+    return NewSession(token, csrf_token)
 
 
 def end_session(db: Session, token: str) -> None:
@@ -131,11 +140,14 @@ class SignedIn:
     #: A moderator or administrator who has not set up two-factor sign-in yet: every page
     #: but the set-up sends them there.
     must_enrol: bool = False
+    #: The token the session's forms carry (app/csrf.py).
+    csrf_token: str = ""
 
 
 _LIVE_SESSION = (
     select(
         UserSession.id,
+        UserSession.csrf_token,
         User.id.label("user_id"),
         User.name,
         User.email,
@@ -187,7 +199,10 @@ def viewer_for_token(db: Session, token: str) -> SignedIn | None:
     role = PlatformRole(first.platform_role) if first.platform_role else None
     must_enrol = rules.two_factor_required(role) and first.totp_enabled_at is None
     return SignedIn(
-        Viewer(first.user_id, first.name, first.email, role, speaking), first.id, must_enrol
+        Viewer(first.user_id, first.name, first.email, role, speaking),
+        first.id,
+        must_enrol,
+        first.csrf_token,
     )
 
 
