@@ -18,6 +18,7 @@ from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import gettext as _
 from app.organisations import service as organisations
+from app.recorder import Recording
 from app.rounds import service as rounds
 from app.web import render, safe_next, see_other, url_path
 
@@ -94,15 +95,18 @@ def login_form(request: Request, viewer: OptionalViewer, next: str = "") -> Resp
 def login(
     request: Request,
     db: DbSession,
+    recorder: Recording,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     settings = _settings(request)
     try:
-        user = service.authenticate(db, email, password, client_address(request), settings)
+        user = service.authenticate(
+            db, email, password, client_address(request), settings, recorder
+        )
     except DomainError as error:
-        db.commit()  # the failed attempt counts towards the rate limit
+        db.rollback()  # the failed attempt is kept all the same (the recorder's)
         headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else {}
         response = render(
             request,
@@ -142,6 +146,7 @@ def two_factor_form(request: Request, db: DbSession, next: str = "") -> Response
 def two_factor_sign_in(
     request: Request,
     db: DbSession,
+    recorder: Recording,
     code: Annotated[str, Form(max_length=40)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
@@ -151,9 +156,9 @@ def two_factor_sign_in(
     if user is None or token is None:
         return see_other(request, url_path(request, "login"))
     try:
-        two_factor.verify_second_factor(db, user, code, client_address(request), settings)
+        two_factor.verify_second_factor(db, user, code, client_address(request), settings, recorder)
     except DomainError as error:
-        db.commit()  # the failed attempt counts towards the rate limit
+        db.rollback()  # the failed attempt is kept all the same (the recorder's)
         response = render(
             request,
             "accounts/two_factor.html",
@@ -206,9 +211,10 @@ def _two_factor_page(
 def _password_refused(
     request: Request, db: DbSession, user: User, field: str, error: DomainError
 ) -> Response:
-    """The two-factor page again with the refusal beside ``field``; the failed attempt is
-    kept (it counts towards the sign-in limits)."""
-    db.commit()
+    """The two-factor page again with the refusal beside ``field``; nothing is changed (a
+    wrong password is kept all the same by the recorder: it counts towards the sign-in
+    limits)."""
+    db.rollback()
     response = _two_factor_page(
         request, db, user, errors={field: error.message}, status_code=error.status_code
     )
@@ -229,13 +235,14 @@ def two_factor_confirm(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
+    recorder: Recording,
     code: Annotated[str, Form(max_length=40)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
     try:
         codes = two_factor.confirm_enrolment(
-            db, user, code, password, _settings(request), client_address(request)
+            db, user, code, password, _settings(request), client_address(request), recorder
         )
     except DomainError as error:
         return _password_refused(request, db, user, error.field or "code", error)
@@ -258,6 +265,7 @@ def two_factor_new_codes(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
+    recorder: Recording,
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
@@ -265,7 +273,13 @@ def two_factor_new_codes(
         if user.totp_enabled_at is None:
             raise DomainError(_("Two-factor sign-in is not on."), field="recovery_password")
         service.reverify_password(
-            db, user, password, _settings(request), client_address(request), "recovery_password"
+            db,
+            user,
+            password,
+            _settings(request),
+            client_address(request),
+            "recovery_password",
+            recorder,
         )
     except DomainError as error:
         return _password_refused(request, db, user, "recovery_password", error)
@@ -279,11 +293,14 @@ def two_factor_off(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
+    recorder: Recording,
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
     try:
-        two_factor.turn_off(db, user, password, _settings(request), client_address(request))
+        two_factor.turn_off(
+            db, user, password, _settings(request), client_address(request), recorder
+        )
     except DomainError as error:
         return _password_refused(request, db, user, "password", error)
     db.commit()
@@ -360,16 +377,23 @@ def change_password(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
+    recorder: Recording,
     current_password: Annotated[str, Form(max_length=256)] = "",
     new_password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     settings = _settings(request)
     try:
         service.change_password(
-            db, viewer.user_id, current_password, new_password, settings, client_address(request)
+            db,
+            viewer.user_id,
+            current_password,
+            new_password,
+            settings,
+            recorder,
+            client_address(request),
         )
     except DomainError as error:
-        db.commit()  # a wrong current password counts towards the sign-in limits
+        db.rollback()  # a wrong current password is kept all the same (the recorder's)
         response = render(
             request,
             "accounts/account.html",
@@ -403,6 +427,7 @@ def show_invitation(request: Request, db: DbSession, token: str) -> Response:
 def accept_invitation(
     request: Request,
     db: DbSession,
+    recorder: Recording,
     token: Annotated[str, Form(max_length=100)] = "",
     name: Annotated[str, Form(max_length=1000)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
@@ -416,12 +441,14 @@ def accept_invitation(
             name=name,
             password=password,
             settings=settings,
+            recorder=recorder,
             address=client_address(request),
         )
     except DomainError as error:
         if error.status_code == 410:
             raise  # taken up in another browser a moment ago: the link's own page says so
-        return render(
+        db.rollback()  # a wrong password is kept all the same (the recorder's)
+        response = render(
             request,
             "accounts/accept.html",
             {
@@ -432,6 +459,8 @@ def accept_invitation(
             },
             status_code=error.status_code,
         )
+        response.headers.update(error.headers or {})  # Retry-After, once the limit is met
+        return response
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         service.end_session(db, old)

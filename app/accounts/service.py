@@ -20,6 +20,7 @@ from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
+from app.recorder import Recorder
 from app.text_rules import TextRefused, clean_line, one_line
 from app.vocabulary import Group, MandateRole, PlatformRole
 
@@ -47,8 +48,11 @@ def _recent_failures(
     )
 
 
-def authenticate(db: Session, email: str, password: str, address: str, settings: Settings) -> User:
-    """The user whose credentials these are; every attempt is recorded for rate limiting."""
+def authenticate(
+    db: Session, email: str, password: str, address: str, settings: Settings, recorder: Recorder
+) -> User:
+    """The user whose credentials these are; every attempt is recorded for rate limiting (by
+    the recorder: a refused attempt counts although its request is rolled back)."""
     email = normalise_email(email)
     now = utcnow()
     limits = rules.LoginLimits(
@@ -77,7 +81,7 @@ def authenticate(db: Session, email: str, password: str, address: str, settings:
     user = db.scalar(select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active
-    db.add(LoginAttempt(email=email, address=address, attempted_at=now, succeeded=ok))
+    recorder.add(LoginAttempt(email=email, address=address, attempted_at=now, succeeded=ok))
     if not ok or user is None:
         raise DomainError(_("The email or password is not right."), field="password")
     return user
@@ -207,11 +211,17 @@ def viewer_for_token(db: Session, token: str) -> SignedIn | None:
 
 
 def reverify_password(
-    db: Session, user: User, password: str, settings: Settings, address: str, field: str
+    db: Session,
+    user: User,
+    password: str,
+    settings: Settings,
+    address: str,
+    field: str,
+    recorder: Recorder,
 ) -> None:
     """A signed-in person proves their password again (changing it, turning two-factor off):
     failures count towards the same limits as sign-in, so a stolen session cannot be used to
-    guess the password. The caller commits, failure included."""
+    guess the password (the recorder keeps them, whatever becomes of the request)."""
     now = utcnow()
     window = timedelta(seconds=settings.login_window_seconds)
     wait = rules.login_retry_after(
@@ -230,19 +240,27 @@ def reverify_password(
             retry_after=wait,
         )
     ok = verify_password(user.password_hash, password)
-    db.add(LoginAttempt(email=user.email, address=address, attempted_at=now, succeeded=ok))
+    recorder.add(LoginAttempt(email=user.email, address=address, attempted_at=now, succeeded=ok))
     if not ok:
         raise DomainError(_("That is not your current password."), field=field)
 
 
 def change_password(
-    db: Session, user_id: int, current: str, new: str, settings: Settings, address: str = ""
+    db: Session,
+    user_id: int,
+    current: str,
+    new: str,
+    settings: Settings,
+    recorder: Recorder,
+    address: str = "",
 ) -> None:
     """Change a password; every session of the account is revoked (the caller signs in anew)."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFound(_("No such account."))
-    reverify_password(db, user, current, settings, address or "unknown", "current_password")
+    reverify_password(
+        db, user, current, settings, address or "unknown", "current_password", recorder
+    )
     problem = rules.password_problem(new, min_length=settings.password_min_length, email=user.email)
     if problem:
         raise DomainError(problem, field="new_password")
