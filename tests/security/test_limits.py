@@ -31,6 +31,11 @@ def test_a_ten_megabyte_body_answers_413(make_client, db):
         # the same without a Content-Length (chunked): counted as it arrives
         chunked = rep.post(path, content=iter([body[:1000], body[1000:]]), headers=FORM)
         assert chunked.status_code == 413, (path, chunked.status_code)
+        # and as multipart (a form with a file), chunked
+        large = multipart({"csrftoken": token, "body": "x" * TEN_MB})
+        parts = iter([large["content"][:1000], large["content"][1000:]])  # type: ignore[index]
+        sent = rep.post(path, content=parts, headers=large["headers"])
+        assert sent.status_code == 413, (path, sent.status_code)
     assert rep.get(f"/rounds/{round_.id}").status_code == 200
 
 
