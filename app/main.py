@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import quote
 
 import anyio.to_thread
-from asgi_csrf import asgi_csrf
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -17,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Scope, Send
+from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import models  # noqa: F401 (every table known to the mapper, whatever a page imports)
@@ -29,6 +27,8 @@ from app.audit import routes as audit_routes
 from app.caucus import routes as caucus_routes
 from app.comments import routes as comment_routes
 from app.config import Settings
+from app.csrf import BrowserTokens, FormExpired
+from app.csrf import check as csrf_check
 from app.cycle import routes as cycle_routes
 from app.db import make_engine, make_sessionmaker
 from app.drafts import routes as draft_routes
@@ -37,7 +37,6 @@ from app.exports.stream import ExportSlots
 from app.i18n import N_, Labels, LanguageMiddleware
 from app.i18n import gettext as _
 from app.middleware import (
-    BearerOnlyOnApiMiddleware,
     BodyLimitMiddleware,
     FormBodyMiddleware,
     IdRangeMiddleware,
@@ -53,12 +52,9 @@ from app.rounds import brief_routes
 from app.rounds import routes as round_routes
 from app.rounds.visibility import hide_unreadable_round
 from app.summaries import routes as summary_routes
-from app.web import HTMX_FILE, STATIC_DIR, is_htmx, templates
+from app.web import STATIC_DIR, is_htmx, templates
 
 log = logging.getLogger("tripartite")
-
-#: Form posts checked for a CSRF token even when the browser sends no cookie (login CSRF).
-ALWAYS_PROTECT = {"/login", "/login/two-factor", "/invitations/accept"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -98,7 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # (request.client, which sign-in limits count) and https (redirects stay on it)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # The pages are HTML for people; the OpenAPI schema documents the JSON API alone.
+    # The pages are HTML for people; the OpenAPI schema documents the JSON API alone. Every
+    # unsafe request to them carries its page's CSRF token (app/csrf.py), checked first; the
+    # JSON API (read-only, authenticated by bearer token) is not checked.
     for router in (
         account_routes.router,
         organisation_routes.router,
@@ -119,7 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a round the viewer may not read (a draft) is a 404 at every address under it
         names_a_round = any("{round_id}" in getattr(r, "path", "") for r in router.routes)
         guard = [Depends(hide_unreadable_round)] if names_a_round else []
-        app.include_router(router, include_in_schema=False, dependencies=guard)
+        app.include_router(
+            router, include_in_schema=False, dependencies=[Depends(csrf_check), *guard]
+        )
     app.include_router(api_routes.router)
     app.include_router(api_routes.schema_router)
     if settings.bench_endpoints:
@@ -145,17 +145,9 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
     """The app wrapped in its protective middleware: what servers and tests run."""
     settings = settings or Settings()
     app = create_app(settings)
-    protected = asgi_csrf(
-        app,
-        signing_secret=settings.resolved_secret_key(),
-        always_protect=ALWAYS_PROTECT,
-        cookie_secure=settings.cookie_secure,
-        cookie_samesite="Lax",
-        send_csrf_failed=_csrf_failed,
-    )
-    # a bearer header outside the JSON API would switch the CSRF check off: it is removed there
-    bearer_on_api_only = BearerOnlyOnApiMiddleware(protected)
-    readable = FormBodyMiddleware(bearer_on_api_only)  # bodies asgi-csrf cannot read: 4xx
+    # each browser's CSRF token for the pages it is shown (the check is csrf.check, above)
+    tokens = BrowserTokens(app, settings.resolved_secret_key(), secure=settings.cookie_secure)
+    readable = FormBodyMiddleware(tokens)  # forms that are not UTF-8: 400
     limited = BodyLimitMiddleware(IdRangeMiddleware(readable), settings.max_body_bytes)
     # only the site's own host names get in (links are relative or built from base_url)
     hosted = TrustedHostMiddleware(limited, settings.trusted_hosts(), exempt={"/healthz"})
@@ -164,28 +156,6 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
     outer = LanguageMiddleware(headed)  # every answer, error pages included, in its language
     outer.fastapi_app = app  # type: ignore[attr-defined]
     return outer
-
-
-async def _csrf_failed(scope: Scope, send: Send, _message_id: Any) -> None:
-    body = templates.get_template("errors/error.html").render(
-        title=_("This form has expired"),
-        message=_(
-            "This form could not be accepted because its security token is missing or out "
-            "of date. Go back, reload the page and send it again."
-        ),
-        viewer=None,
-        csrftoken="",
-        role_labels={},
-        htmx_file=HTMX_FILE,
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [(b"content-type", b"text/html; charset=utf-8")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body.encode()})
 
 
 def _wants_json(request: Request) -> bool:
@@ -250,6 +220,18 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers = {} if request.method == "GET" else {"HX-Redirect": target}
             return Response(status_code=204, headers=headers)
         return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(FormExpired)
+    async def form_expired(request: Request, _exc: FormExpired) -> Response:
+        return error_response(
+            request,
+            403,
+            _("This form has expired"),
+            _(
+                "This form could not be accepted because its security token is missing or out "
+                "of date. Go back, reload the page and send it again."
+            ),
+        )
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:

@@ -1,4 +1,4 @@
-"""ASGI middleware: request body cap, form bodies the CSRF check can read, id range, headers."""
+"""ASGI middleware: request body cap, form bodies in UTF-8, id range, host names, headers."""
 
 from __future__ import annotations
 
@@ -6,13 +6,19 @@ import logging
 import re
 from collections.abc import Collection
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from python_multipart import MultipartParser
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.config import normal_host
 from app.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 log = logging.getLogger("tripartite")
 
@@ -90,10 +96,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 class FormBodyMiddleware:
-    """Refuse, with a 4xx page, the bodies the CSRF check (asgi-csrf 0.11) would crash on with a
-    500: any ``multipart/form-data`` body (it calls python-multipart with an argument that
-    library no longer takes) and URL-encoded bodies that are not UTF-8. The app's own forms
-    are URL-encoded UTF-8 and nothing posts multipart."""
+    """Refuse (400) a form whose text is not UTF-8: a URL-encoded body, or a text field of a
+    ``multipart/form-data`` one (a file's bytes are its own). Either is read whole before the
+    app sees it (BodyLimitMiddleware, outside, caps it: 413), then handed on as it came."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -104,12 +109,7 @@ class FormBodyMiddleware:
             return
         content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
         kind = content_type.split(b";", 1)[0].strip().lower()
-        if kind == b"multipart/form-data":
-            await _refuse(
-                send, 415, _("Not accepted"), _("Forms are sent URL-encoded; this one was not.")
-            )
-            return
-        if kind != b"application/x-www-form-urlencoded":
+        if kind not in (b"application/x-www-form-urlencoded", b"multipart/form-data"):
             await self.app(scope, receive, send)
             return
         messages: list[Message] = []
@@ -122,9 +122,11 @@ class FormBodyMiddleware:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
+        if not (
+            _text_fields_are_utf8(content_type, body)
+            if kind == b"multipart/form-data"
+            else _is_utf8(body)
+        ):
             await _refuse(
                 send, 400, _("Bad request"), _("What you sent could not be read (not UTF-8).")
             )
@@ -134,6 +136,74 @@ class FormBodyMiddleware:
             return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class _TextFields:
+    """Reads a multipart body: whether every part without a file name is UTF-8."""
+
+    def __init__(self) -> None:
+        self.utf8 = True
+        self._header = b""
+        self._value = b""
+        self._file = False
+        self._data = bytearray()
+
+    def callbacks(self) -> MultipartCallbacks:
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+        }
+
+    def _part_begin(self) -> None:
+        self._file = False
+        self._data = bytearray()
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _header_end(self) -> None:
+        if self._header.strip().lower() == b"content-disposition":
+            self._file = b"filename" in parse_options_header(self._value)[1]
+        self._header = self._value = b""
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if not self._file:
+            self._data += data[start:end]
+
+    def _part_end(self) -> None:
+        if not self._file and not _is_utf8(bytes(self._data)):
+            self.utf8 = False
+
+
+def _text_fields_are_utf8(content_type: bytes, body: bytes) -> bool:
+    """Whether every text field of a multipart body is UTF-8. A body that cannot be read as
+    multipart (no boundary, broken) passes: the app's form parser answers 400 for it."""
+    boundary = parse_options_header(content_type)[1].get(b"boundary")
+    if not boundary:
+        return True
+    fields = _TextFields()
+    try:
+        parser = MultipartParser(boundary, fields.callbacks())
+        parser.write(body)
+        parser.finalize()
+    except (FormParserError, ValueError):
+        return True
+    return fields.utf8
 
 
 async def _refuse(send: Send, status: int, title: str, message: str) -> None:
@@ -266,22 +336,3 @@ class TrustedHostMiddleware:
             _("Bad request"),
             _("This site is not served at the address this request was sent to."),
         )
-
-
-class BearerOnlyOnApiMiddleware:
-    """Token authentication (``Authorization: Bearer``) is the JSON API's alone (``/api/``,
-    read-only). asgi-csrf lets any request carrying such a header through unchecked, so
-    elsewhere the header is removed before the check: a cookie-signed-in form post with a
-    made-up bearer header still needs its CSRF token (and no page reads the header)."""
-
-    def __init__(self, app: ASGIApp, api_prefix: str = "/api/") -> None:
-        self.app = app
-        self.api_prefix = api_prefix
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(self.api_prefix):
-            headers = scope.get("headers") or []
-            if any(name == b"authorization" for name, _value in headers):
-                kept = [(k, v) for k, v in headers if k != b"authorization"]
-                scope = {**scope, "headers": kept}
-        await self.app(scope, receive, send)

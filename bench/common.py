@@ -318,6 +318,18 @@ class Item:
 
 
 _COMMENT_ID = re.compile(r"#comment-(\d+)")
+_CSRF_TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')
+
+
+def page_token(client: httpx.Client, base: str = "") -> str:
+    """The CSRF token of the pages a signed-in client is shown (its session's own)."""
+    page = client.get(base + "/", follow_redirects=True)
+    found = _CSRF_TOKEN.search(page.text)
+    if found is None:
+        raise SystemExit(f"no CSRF token on {base}/ ({page.status_code})")
+    return found.group(1)
+
+
 _BASE_VERSION = re.compile(r'name="base_version" value="(\d+)"')
 
 
@@ -332,6 +344,8 @@ class Representative:
         self.version: int | None = 0
         self.last_comment: int | None = None
         self.seq = 0
+        #: The CSRF token of this client's session (read once signed in).
+        self.csrf = ""
 
     @property
     def email(self) -> str:
@@ -351,6 +365,7 @@ class Representative:
                     },
                 )
                 if response.status_code == 303:
+                    self.csrf = page_token(self.client, base)
                     return
                 error = f"{response.status_code} {response.text[:200]}"
             except httpx.HTTPError as exc:
@@ -375,7 +390,7 @@ class Representative:
 
     def send(self, item: Item, server: int) -> Item:
         base = self.bases[server % len(self.bases)]
-        csrf = self.client.cookies.get("csrftoken") or ""
+        csrf = self.csrf
         if item.kind == "position":
             path = f"/rounds/{ROUND_ID}/positions"
             data = {

@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import free_port  # noqa: E402  (bench/common.py)
+from common import free_port, page_token  # noqa: E402  (bench/common.py)
 
 from app.accounts.credentials import hash_password  # noqa: E402
 from app.db import utcnow  # noqa: E402
@@ -254,7 +254,7 @@ def posting(base: str, seconds: int) -> tuple[float, float, int, int]:
     for i in range(POSTERS):
         client = sign_in(base, f"rep{i + 1}@bench.example")
         cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-        identities.append(f'{{"{cookie}", "{client.cookies["csrftoken"]}"}}')
+        identities.append(f'{{"{cookie}", "{page_token(client)}"}}')
         client.close()
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(POSTING_LUA % ", ".join(identities))

@@ -143,13 +143,50 @@ def settings(migrated_url: str, tmp_path: Path) -> Settings:
     )
 
 
+#: The CSRF token a page's forms carry.
+TOKEN_FIELD = re.compile(r'name="csrftoken" value="([^"]+)"')
+
+
+def page_token(client) -> str:  # type: ignore[no-untyped-def]
+    """The CSRF token of the pages this browser is shown (the signed-in session's own, or,
+    signed out, the one of the browser's ``csrftoken`` cookie), read from a page as a browser
+    has it: the sign-in page, or wherever it sends a signed-in browser."""
+    page = client.get("/login", follow_redirects=True)
+    found = TOKEN_FIELD.search(page.text)
+    assert found, f"no CSRF token on {page.url}: {page.status_code}"
+    return found.group(1)
+
+
+def _cookie_jar(client) -> tuple[tuple[str, str, str], ...]:  # type: ignore[no-untyped-def]
+    return tuple(sorted((c.name, c.value or "", c.domain) for c in client.cookies.jar))
+
+
+def multipart(data: dict[str, object], **headers: str) -> dict[str, object]:
+    """``data`` sent as ``multipart/form-data`` (the keyword arguments of a post): a form with
+    a file field is sent so. Lists are repeated fields; an empty form is an empty body."""
+    boundary = "tripartite-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, values in data.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
+    body = ("".join(parts) + f"--{boundary}--\r\n").encode()
+    content_type = f"multipart/form-data; boundary={boundary}"
+    return {"content": body, "headers": {"content-type": content_type, **headers}}
+
+
 class Browser(TestClient):
     """A TestClient that sends the CSRF token like the app's own forms do."""
 
+    _csrf: tuple[tuple[tuple[str, str, str], ...], str] | None = None
+
     def csrf(self) -> str:
-        if "csrftoken" not in self.cookies:
-            self.get("/login")
-        return str(self.cookies["csrftoken"])
+        """The token of this browser's pages, read again whenever its cookies changed (signing
+        in, out, or a session set by a test: each session has a token of its own)."""
+        if self._csrf is None or self._csrf[0] != _cookie_jar(self):
+            token = page_token(self)
+            self._csrf = (_cookie_jar(self), token)
+        return self._csrf[1]
 
     def submit(self, url: str, data: dict[str, str] | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
         form = {"csrftoken": self.csrf(), **(data or {})}

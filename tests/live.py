@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,9 +30,12 @@ from app.db import make_engine, make_sessionmaker
 from app.main import asgi
 from tests import factories
 from tests.browser.conftest import _free_port
+from tests.conftest import page_token
 from tests.security.world import World, build
 
 STARTUP_SECONDS = 30.0
+#: Each browser's CSRF token, read from a page when the browser is made.
+TOKENS: weakref.WeakKeyDictionary[httpx2.Client, str] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -42,13 +46,14 @@ class LiveApp:
 
     def browser(self, person: User | None = None, *, timeout: float = 60) -> httpx2.Client:
         """A browser of its own (its own connection), signed in as ``person`` when given, with
-        the CSRF cookie the app's forms send back."""
+        the CSRF token its pages carry (``submit`` sends it)."""
         client = httpx2.Client(base_url=self.base_url, follow_redirects=False, timeout=timeout)
         client.get("/login")
         if person is not None:
             with self.sessions() as db:
                 client.cookies.set("tripartite_session", factories.session_cookie(db, person))
                 db.commit()
+        TOKENS[client] = page_token(client)
         return client
 
     def same_person(self, client: httpx2.Client) -> httpx2.Client:
@@ -56,12 +61,15 @@ class LiveApp:
         tab = httpx2.Client(base_url=self.base_url, follow_redirects=False, timeout=60)
         for name, value in client.cookies.items():
             tab.cookies.set(name, value)
+        if client in TOKENS:
+            TOKENS[tab] = TOKENS[client]
         return tab
 
 
 def submit(client: httpx2.Client, path: str, data: dict[str, Any] | None = None) -> Any:
     """A form post with the CSRF token, as the app's own forms send it."""
-    return client.post(path, data={"csrftoken": client.cookies["csrftoken"], **(data or {})})
+    token = TOKENS.get(client) or page_token(client)
+    return client.post(path, data={"csrftoken": token, **(data or {})})
 
 
 @contextmanager

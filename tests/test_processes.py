@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx2
 
 from tests.browser.conftest import _free_port, _healthy, _stop, _tripartite
+from tests.conftest import page_token
 
 
 def _env(url: str, folder: Path) -> dict[str, str]:
@@ -86,7 +87,7 @@ def test_a_comment_posted_in_one_process_appears_live_in_another(fresh_url, tmp_
             data={
                 "body": "Posted through process A",
                 "idempotency_key": key,
-                "csrftoken": writer.cookies["csrftoken"],
+                "csrftoken": page_token(writer),
             },
         )
         assert posted.status_code == 303, posted.text

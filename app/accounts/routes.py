@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import text, update
 
-from app import i18n
+from app import csrf, i18n
 from app.accounts import rules, service, two_factor
 from app.accounts.deps import SESSION_COOKIE, CurrentViewer, OptionalViewer
 from app.accounts.models import User
@@ -18,6 +18,7 @@ from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import gettext as _
 from app.organisations import service as organisations
+from app.recorder import Recording
 from app.rounds import service as rounds
 from app.web import render, safe_next, see_other, url_path
 
@@ -90,15 +91,18 @@ def login_form(request: Request, viewer: OptionalViewer, next: str = "") -> Resp
 def login(
     request: Request,
     db: DbSession,
+    recorder: Recording,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     settings = _settings(request)
     try:
-        user = service.authenticate(db, email, password, client_address(request), settings)
+        user = service.authenticate(
+            db, email, password, client_address(request), settings, recorder
+        )
     except DomainError as error:
-        db.commit()  # the failed attempt counts towards the rate limit
+        db.rollback()  # the failed attempt is kept all the same (the recorder's)
         headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else {}
         response = render(
             request,
@@ -112,7 +116,7 @@ def login(
     if old:
         service.end_session(db, old)
     pending = user.totp_enabled_at is not None
-    token = service.start_session(
+    started = service.start_session(
         db, user, settings, request.headers.get("user-agent", ""), two_factor_pending=pending
     )
     db.commit()
@@ -121,7 +125,7 @@ def login(
         response = see_other(request, target + (f"?next={quote(next)}" if next else ""))
     else:
         response = see_other(request, safe_next(next))
-    _set_session_cookie(request, response, token)
+    _set_session_cookie(request, response, started.cookie)
     _remember_preferences(response, user)
     return response
 
@@ -138,6 +142,7 @@ def two_factor_form(request: Request, db: DbSession, next: str = "") -> Response
 def two_factor_sign_in(
     request: Request,
     db: DbSession,
+    recorder: Recording,
     code: Annotated[str, Form(max_length=40)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
@@ -147,9 +152,9 @@ def two_factor_sign_in(
     if user is None or token is None:
         return see_other(request, url_path(request, "login"))
     try:
-        two_factor.verify_second_factor(db, user, code, client_address(request), settings)
+        two_factor.verify_second_factor(db, user, code, client_address(request), settings, recorder)
     except DomainError as error:
-        db.commit()  # the failed attempt counts towards the rate limit
+        db.rollback()  # the failed attempt is kept all the same (the recorder's)
         response = render(
             request,
             "accounts/two_factor.html",
@@ -162,7 +167,7 @@ def two_factor_sign_in(
     full = service.start_session(db, user, settings, request.headers.get("user-agent", ""))
     db.commit()
     response = see_other(request, safe_next(next))
-    _set_session_cookie(request, response, full)
+    _set_session_cookie(request, response, full.cookie)
     _remember_preferences(response, user)
     return response
 
@@ -202,9 +207,10 @@ def _two_factor_page(
 def _password_refused(
     request: Request, db: DbSession, user: User, field: str, error: DomainError
 ) -> Response:
-    """The two-factor page again with the refusal beside ``field``; the failed attempt is
-    kept (it counts towards the sign-in limits)."""
-    db.commit()
+    """The two-factor page again with the refusal beside ``field``; nothing is changed (a
+    wrong password is kept all the same by the recorder: it counts towards the sign-in
+    limits)."""
+    db.rollback()
     response = _two_factor_page(
         request, db, user, errors={field: error.message}, status_code=error.status_code
     )
@@ -225,25 +231,28 @@ def two_factor_confirm(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
+    recorder: Recording,
     code: Annotated[str, Form(max_length=40)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
     try:
         codes = two_factor.confirm_enrolment(
-            db, user, code, password, _settings(request), client_address(request)
+            db, user, code, password, _settings(request), client_address(request), recorder
         )
     except DomainError as error:
         return _password_refused(request, db, user, error.field or "code", error)
     # sessions opened with the password alone end here; this browser gets a new one
     service.revoke_all_sessions(db, user.id)
-    token = service.start_session(
+    started = service.start_session(
         db, user, _settings(request), request.headers.get("user-agent", "")
     )
     db.commit()
-    # answered with the page (not a redirect): the recovery codes are shown this once
+    # answered with the page (not a redirect): the recovery codes are shown this once; its
+    # forms carry the new session's token
+    csrf.session_renewed(request, started.csrf_token)
     response = _two_factor_page(request, db, user, recovery_codes=codes)
-    _set_session_cookie(request, response, token)
+    _set_session_cookie(request, response, started.cookie)
     return response
 
 
@@ -252,6 +261,7 @@ def two_factor_new_codes(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
+    recorder: Recording,
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
@@ -259,7 +269,13 @@ def two_factor_new_codes(
         if user.totp_enabled_at is None:
             raise DomainError(_("Two-factor sign-in is not on."), field="recovery_password")
         service.reverify_password(
-            db, user, password, _settings(request), client_address(request), "recovery_password"
+            db,
+            user,
+            password,
+            _settings(request),
+            client_address(request),
+            "recovery_password",
+            recorder,
         )
     except DomainError as error:
         return _password_refused(request, db, user, "recovery_password", error)
@@ -273,11 +289,14 @@ def two_factor_off(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
+    recorder: Recording,
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     user = two_factor.user_or_404(db, viewer.user_id)
     try:
-        two_factor.turn_off(db, user, password, _settings(request), client_address(request))
+        two_factor.turn_off(
+            db, user, password, _settings(request), client_address(request), recorder
+        )
     except DomainError as error:
         return _password_refused(request, db, user, "password", error)
     db.commit()
@@ -354,16 +373,23 @@ def change_password(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
+    recorder: Recording,
     current_password: Annotated[str, Form(max_length=256)] = "",
     new_password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     settings = _settings(request)
     try:
         service.change_password(
-            db, viewer.user_id, current_password, new_password, settings, client_address(request)
+            db,
+            viewer.user_id,
+            current_password,
+            new_password,
+            settings,
+            recorder,
+            client_address(request),
         )
     except DomainError as error:
-        db.commit()  # a wrong current password counts towards the sign-in limits
+        db.rollback()  # a wrong current password is kept all the same (the recorder's)
         response = render(
             request,
             "accounts/account.html",
@@ -373,12 +399,13 @@ def change_password(
         response.headers.update(error.headers or {})  # Retry-After, once the limit is met
         return response
     user_id = viewer.user_id
-    token = service.start_session(
+    started = service.start_session(
         db, db.get_one(User, user_id), settings, request.headers.get("user-agent", "")
     )
     db.commit()
+    csrf.session_renewed(request, started.csrf_token)  # the page's forms carry the new token
     response = render(request, "accounts/account.html", {"errors": {}, "done": True})
-    _set_session_cookie(request, response, token)
+    _set_session_cookie(request, response, started.cookie)
     return response
 
 
@@ -396,6 +423,7 @@ def show_invitation(request: Request, db: DbSession, token: str) -> Response:
 def accept_invitation(
     request: Request,
     db: DbSession,
+    recorder: Recording,
     token: Annotated[str, Form(max_length=100)] = "",
     name: Annotated[str, Form(max_length=1000)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
@@ -409,12 +437,14 @@ def accept_invitation(
             name=name,
             password=password,
             settings=settings,
+            recorder=recorder,
             address=client_address(request),
         )
     except DomainError as error:
         if error.status_code == 410:
             raise  # taken up in another browser a moment ago: the link's own page says so
-        return render(
+        db.rollback()  # a wrong password is kept all the same (the recorder's)
+        response = render(
             request,
             "accounts/accept.html",
             {
@@ -425,14 +455,16 @@ def accept_invitation(
             },
             status_code=error.status_code,
         )
+        response.headers.update(error.headers or {})  # Retry-After, once the limit is met
+        return response
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         service.end_session(db, old)
     pending = user.totp_enabled_at is not None  # an existing account with a second factor
-    session_token = service.start_session(
+    started = service.start_session(
         db, user, settings, request.headers.get("user-agent", ""), two_factor_pending=pending
     )
     db.commit()
     response = see_other(request, "/login/two-factor" if pending else "/")
-    _set_session_cookie(request, response, session_token)
+    _set_session_cookie(request, response, started.cookie)
     return response

@@ -20,6 +20,7 @@ from app.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.organisations.models import Mandate, Organisation
+from app.recorder import Recorder
 from app.text_rules import clean_line, one_line
 from app.vocabulary import PlatformRole
 
@@ -47,8 +48,11 @@ def _recent_failures(
     )
 
 
-def authenticate(db: Session, email: str, password: str, address: str, settings: Settings) -> User:
-    """The user whose credentials these are; every attempt is recorded for rate limiting."""
+def authenticate(
+    db: Session, email: str, password: str, address: str, settings: Settings, recorder: Recorder
+) -> User:
+    """The user whose credentials these are; every attempt is recorded for rate limiting (by
+    the recorder: a refused attempt counts although its request is rolled back)."""
     email = normalise_email(email)
     now = utcnow()
     limits = rules.LoginLimits(
@@ -77,10 +81,18 @@ def authenticate(db: Session, email: str, password: str, address: str, settings:
     user = db.scalar(select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active
-    db.add(LoginAttempt(email=email, address=address, attempted_at=now, succeeded=ok))
+    recorder.add(LoginAttempt(email=email, address=address, attempted_at=now, succeeded=ok))
     if not ok or user is None:
         raise DomainError(_("The email or password is not right."), field="password")
     return user
+
+
+@dataclass(frozen=True)
+class NewSession:
+    #: the value of the session cookie (only its hash is stored)
+    cookie: str
+    #: the token the session's forms carry (app/csrf.py): drawn anew with every session
+    csrf_token: str
 
 
 def start_session(
@@ -90,22 +102,23 @@ def start_session(
     user_agent: str = "",
     *,
     two_factor_pending: bool = False,
-) -> str:
-    """A new server-side session (a fresh token at every sign-in); returns the cookie value.
-    A session waiting for the second factor lasts ten minutes and opens no page."""
+) -> NewSession:
+    """A new server-side session (a fresh token at every sign-in). A session waiting for the
+    second factor lasts ten minutes and opens no page."""
     token, token_hash = new_token()
+    csrf_token = secrets.token_urlsafe(16)
     lasts = timedelta(minutes=10) if two_factor_pending else timedelta(hours=settings.session_hours)
     db.add(
         UserSession(
             token_hash=token_hash,
             user_id=user.id,
-            csrf_token=secrets.token_urlsafe(16),
+            csrf_token=csrf_token,
             expires_at=utcnow() + lasts,
             user_agent=user_agent[:300] or None,
             two_factor_pending=two_factor_pending,
         )
     )
-    return token
+    return NewSession(token, csrf_token)
 
 
 def end_session(db: Session, token: str) -> None:
@@ -131,11 +144,14 @@ class SignedIn:
     #: A moderator or administrator who has not set up two-factor sign-in yet: every page
     #: but the set-up sends them there.
     must_enrol: bool = False
+    #: The token the session's forms carry (app/csrf.py).
+    csrf_token: str = ""
 
 
 _LIVE_SESSION = (
     select(
         UserSession.id,
+        UserSession.csrf_token,
         User.id.label("user_id"),
         User.name,
         User.email,
@@ -187,16 +203,25 @@ def viewer_for_token(db: Session, token: str) -> SignedIn | None:
     role = first.platform_role
     must_enrol = rules.two_factor_required(role) and first.totp_enabled_at is None
     return SignedIn(
-        Viewer(first.user_id, first.name, first.email, role, speaking), first.id, must_enrol
+        Viewer(first.user_id, first.name, first.email, role, speaking),
+        first.id,
+        must_enrol,
+        first.csrf_token,
     )
 
 
 def reverify_password(
-    db: Session, user: User, password: str, settings: Settings, address: str, field: str
+    db: Session,
+    user: User,
+    password: str,
+    settings: Settings,
+    address: str,
+    field: str,
+    recorder: Recorder,
 ) -> None:
     """A signed-in person proves their password again (changing it, turning two-factor off):
     failures count towards the same limits as sign-in, so a stolen session cannot be used to
-    guess the password. The caller commits, failure included."""
+    guess the password (the recorder keeps them, whatever becomes of the request)."""
     now = utcnow()
     window = timedelta(seconds=settings.login_window_seconds)
     wait = rules.login_retry_after(
@@ -215,19 +240,27 @@ def reverify_password(
             retry_after=wait,
         )
     ok = verify_password(user.password_hash, password)
-    db.add(LoginAttempt(email=user.email, address=address, attempted_at=now, succeeded=ok))
+    recorder.add(LoginAttempt(email=user.email, address=address, attempted_at=now, succeeded=ok))
     if not ok:
         raise DomainError(_("That is not your current password."), field=field)
 
 
 def change_password(
-    db: Session, user_id: int, current: str, new: str, settings: Settings, address: str = ""
+    db: Session,
+    user_id: int,
+    current: str,
+    new: str,
+    settings: Settings,
+    recorder: Recorder,
+    address: str = "",
 ) -> None:
     """Change a password; every session of the account is revoked (the caller signs in anew)."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFound(_("No such account."))
-    reverify_password(db, user, current, settings, address or "unknown", "current_password")
+    reverify_password(
+        db, user, current, settings, address or "unknown", "current_password", recorder
+    )
     problem = rules.password_problem(new, min_length=settings.password_min_length, email=user.email)
     if problem:
         raise DomainError(problem, field="new_password")

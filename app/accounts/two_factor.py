@@ -26,6 +26,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound, TooManyAttempts
 from app.i18n import gettext as _
+from app.recorder import Recorder
 
 ISSUER = "Tripartite"
 STEP_SECONDS = 30
@@ -107,19 +108,25 @@ def begin_enrolment(db: Session, user: User) -> str:
 
 
 def confirm_enrolment(
-    db: Session, user: User, code: str, password: str, settings: Settings, address: str
+    db: Session,
+    user: User,
+    code: str,
+    password: str,
+    settings: Settings,
+    address: str,
+    recorder: Recorder,
 ) -> list[str]:
     """Turn two-factor sign-in on once the app shows the right code and the person gives their
     password (it changes how they sign in, and ends their other sessions: a session alone,
     perhaps left open on a shared computer, is not enough); the recovery codes. A wrong
-    password counts towards the sign-in limits; the caller commits, failure included."""
+    password counts towards the sign-in limits (the recorder keeps it)."""
     from app.accounts.service import reverify_password
 
     if user.totp_enabled_at is not None:
         raise Conflict(_("Two-factor sign-in is already on for this account."))
     if user.totp_secret is None:
         raise DomainError(_("Start again: open the two-factor page to get a new code."))
-    reverify_password(db, user, password, settings, address, "password")
+    reverify_password(db, user, password, settings, address, "password", recorder)
     step = matching_step(user.totp_secret, code, None, utcnow())
     if step is None:
         raise DomainError(
@@ -135,13 +142,15 @@ def confirm_enrolment(
     return new_recovery_codes(db, user.id)
 
 
-def turn_off(db: Session, user: User, password: str, settings: Settings, address: str) -> None:
+def turn_off(
+    db: Session, user: User, password: str, settings: Settings, address: str, recorder: Recorder
+) -> None:
     from app.accounts.service import reverify_password
 
     role = rules.platform_role_of(user.platform_role)
     if rules.two_factor_required(role):
         raise Forbidden(_("Moderators and administrators must keep two-factor sign-in on."))
-    reverify_password(db, user, password, settings, address, "password")
+    reverify_password(db, user, password, settings, address, "password", recorder)
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
@@ -165,10 +174,11 @@ def pending_user(db: Session, token: str) -> User | None:
 
 
 def verify_second_factor(
-    db: Session, user: User, code: str, address: str, settings: Settings
+    db: Session, user: User, code: str, address: str, settings: Settings, recorder: Recorder
 ) -> None:
-    """Accept a current TOTP code or an unused recovery code; every failure is recorded and
-    counts towards the sign-in limits (so guessing codes is as slow as guessing passwords)."""
+    """Accept a current TOTP code or an unused recovery code; every failure is recorded (by
+    the recorder, whatever becomes of the request) and counts towards the sign-in limits (so
+    guessing codes is as slow as guessing passwords)."""
     now = utcnow()
     window = timedelta(seconds=settings.login_window_seconds)
     failures = db.scalars(
@@ -194,7 +204,7 @@ def verify_second_factor(
     if step is None:
         used_recovery = _use_recovery_code(db, user.id, code, now)
     ok = step is not None or used_recovery
-    db.add(LoginAttempt(email=user.email, address=address, attempted_at=now, succeeded=ok))
+    recorder.add(LoginAttempt(email=user.email, address=address, attempted_at=now, succeeded=ok))
     if not ok:
         raise DomainError(
             _(

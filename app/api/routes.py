@@ -27,6 +27,7 @@ from app.db import DbSession, read, utcnow
 from app.errors import Conflict, NotFound
 from app.organisations.models import Organisation
 from app.positions.models import Position
+from app.recorder import Recording
 from app.rounds import rules
 from app.rounds.models import Consultation, Round, RoundInvitation
 from app.summaries.service import audience_for, load_header, round_summary
@@ -53,8 +54,9 @@ def api_token(
     request: Request,
     db: DbSession,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    recorder: Recording,
 ) -> int:
-    return tokens.authenticate(db, request.headers.get("authorization"))
+    return tokens.authenticate(db, request.headers.get("authorization"), recorder)
 
 
 router = APIRouter(

@@ -15,6 +15,7 @@ from app.accounts.models import ApiToken, User
 from app.audit.service import record
 from app.db import utcnow
 from app.errors import DomainError, NotFound, Unauthorized
+from app.recorder import Recorder
 from app.text_rules import clean_line
 
 PREFIX = "tpt_"
@@ -84,8 +85,9 @@ def listing(db: Session) -> list[TokenRow]:
     return [TokenRow(*r) for r in rows]
 
 
-def authenticate(db: Session, authorization: str | None) -> int:
-    """The id of the active token in an ``Authorization: Bearer`` header, or a 401."""
+def authenticate(db: Session, authorization: str | None, recorder: Recorder) -> int:
+    """The id of the active token in an ``Authorization: Bearer`` header, or a 401. Its last
+    use is noted by the recorder (the request itself only reads)."""
     scheme, _, value = (authorization or "").partition(" ")
     value = value.strip()
     if scheme.lower() != "bearer" or not value:
@@ -106,9 +108,5 @@ def authenticate(db: Session, authorization: str | None) -> int:
         raise Unauthorized("This API token has been revoked.")
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= USE_RESOLUTION:
-        # end the read first: on SQLite a write that opens its own transaction waits its turn,
-        # where a read upgraded to a write could be refused
-        db.commit()
-        db.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-        db.commit()
+        recorder.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
     return int(row.id)

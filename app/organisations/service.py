@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, Gone, NotFound, TooManyAttempts
 from app.i18n import gettext as _
 from app.organisations.models import Invitation, Mandate, Organisation
+from app.recorder import Recorder
 from app.text_rules import clean_line
 from app.vocabulary import Group, MandateRole, PlatformRole
 
@@ -307,7 +308,14 @@ def open_invitation(
 
 
 def accept_invitation(
-    db: Session, token: str, *, name: str, password: str, settings: Settings, address: str = ""
+    db: Session,
+    token: str,
+    *,
+    name: str,
+    password: str,
+    settings: Settings,
+    recorder: Recorder,
+    address: str = "",
 ) -> User:
     """Take up an invitation: a new account sets its password, an existing one proves it.
 
@@ -347,7 +355,7 @@ def accept_invitation(
         from app.accounts.service import authenticate
 
         try:
-            authenticate(db, invitation.email, password, address or "unknown", settings)
+            authenticate(db, invitation.email, password, address or "unknown", settings, recorder)
         except TooManyAttempts:
             raise
         except DomainError:

@@ -13,7 +13,7 @@ from app.rounds.models import Round, RoundInvitation
 from app.rounds.rules import column_order
 from app.vocabulary import Group, PlatformRole
 from tests import factories
-from tests.conftest import text_of
+from tests.conftest import multipart, text_of
 from tests.factories import signed_in
 from tests.helpers import HTMX, soup
 
@@ -57,6 +57,34 @@ def count_comments(db, round_):
 
 
 # --- posting and replying ----------------------------------------------------------------------
+
+
+def test_a_comment_sent_as_multipart_is_posted_as_an_url_encoded_one(make_client, db):
+    """Forms with files send ``multipart/form-data``: the same comment, sent so with the page's
+    token (in the form, or in htmx's header), gets the same answer and is kept the same."""
+    round_, _orgs, reps = factories.three_groups_round(db)
+    workers = signed_in(make_client, db, reps[Group.WORKERS])
+    token = workers.csrf()
+    sent = {"body": "Sent as **multipart**: é, ü.", "idempotency_key": ""}
+    plain = comment(workers, round_.id, sent["body"])
+    as_multipart = workers.post(
+        f"/rounds/{round_.id}/comments", **multipart({"csrftoken": token, **sent})
+    )
+    in_header = workers.post(
+        f"/rounds/{round_.id}/comments", **multipart(sent, **{"x-csrftoken": token})
+    )
+    answers = (plain, as_multipart, in_header)
+    assert [a.status_code for a in answers] == [303] * 3, as_multipart.text
+    kept = [db.get_one(Comment, posted_id(a)) for a in answers]
+    assert {(c.body, c.body_html, c.organisation_id) for c in kept} == {
+        (sent["body"], kept[0].body_html, kept[0].organisation_id)
+    }
+    assert count_comments(db, round_) == 3
+    # the token is checked all the same: without it, or another one, nothing is posted
+    for forged in ({}, {"csrftoken": "forged"}):
+        refused = workers.post(f"/rounds/{round_.id}/comments", **multipart({**forged, **sent}))
+        assert refused.status_code == 403 and "security token" in text_of(refused.text)
+    assert count_comments(db, round_) == 3
 
 
 def test_a_comment_shows_its_author_organisation_and_group(make_client, db):

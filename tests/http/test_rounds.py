@@ -281,7 +281,7 @@ def test_every_form_carries_the_viewers_own_security_token(make_client, db):
     first = factories.comment(db, round_, reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT], "Hi.")
     browsers = [signed_in(make_client, db, reps[g]) for g in (Group.WORKERS, Group.EMPLOYERS)]
     for browser in browsers:
-        token = browser.cookies["csrftoken"]
+        token = browser.csrf()
         for url in (
             f"/rounds/{round_.id}",
             f"/rounds/{round_.id}/comments/{first.id}/reply",

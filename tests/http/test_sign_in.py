@@ -9,7 +9,7 @@ from app.db import utcnow
 from app.organisations.models import Mandate
 from app.vocabulary import Group, MandateRole, PlatformRole
 from tests import factories
-from tests.conftest import text_of
+from tests.conftest import TOKEN_FIELD, text_of
 
 
 def test_health_answers_ok(client):
@@ -173,6 +173,33 @@ def test_login_itself_needs_the_csrf_token(client, db):
     person = factories.user(db)
     fresh = client.post("/login", data={"email": person.email, "password": factories.PASSWORD})
     assert fresh.status_code == 403
+
+
+def test_each_session_has_a_token_of_its_own_and_its_pages_carry_it(client, db):
+    """Signed out, a form carries the browser's token; signed in, the session's: drawn anew at
+    sign-in and at a password change (whose page, answered at once, carries the new one)."""
+    person = factories.user(db)
+    signed_out = client.csrf()
+    client.sign_in(person.email, factories.PASSWORD)
+    first = client.csrf()  # read from the page the sign-in led to
+    live = select(UserSession.csrf_token).where(
+        UserSession.user_id == person.id, UserSession.revoked_at.is_(None)
+    )
+    assert first != signed_out and db.scalars(live).all() == [first]
+    assert client.post("/logout", data={"csrftoken": signed_out}).status_code == 403
+    changed = client.post(
+        "/account/password",
+        data={
+            "csrftoken": first,
+            "current_password": factories.PASSWORD,
+            "new_password": "a brand new passphrase",
+        },
+    )
+    assert changed.status_code == 200
+    carried = set(TOKEN_FIELD.findall(changed.text))
+    assert carried == set(db.scalars(live).all()) == {client.csrf()} != {first}
+    assert client.post("/logout", data={"csrftoken": first}).status_code == 403
+    assert client.post("/logout", data={"csrftoken": client.csrf()}).status_code == 303
 
 
 def test_htmx_requests_carry_the_token_in_a_header(client, db):

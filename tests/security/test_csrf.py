@@ -1,5 +1,6 @@
 """Every state-changing route refuses a request without its CSRF token, or with a wrong one (in
-the form field or in htmx's header), and changes nothing.
+the form field or in htmx's header, URL-encoded or multipart), and changes nothing; with the
+right token, a multipart form gets the answer the URL-encoded one gets.
 
 The routes come from the application's route table (every POST); each is sent by a role the
 authorisation table lets through (tests/security/test_authorisation_matrix.py proves that the
@@ -9,6 +10,8 @@ same request *with* the token gets through), so the token is the only thing miss
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -18,9 +21,9 @@ from sqlalchemy.orm import Session
 import app.models  # noqa: F401 - every table in the metadata
 from app.db import Base
 from tests import factories
-from tests.conftest import text_of
+from tests.conftest import multipart, text_of
 from tests.security.test_authorisation_matrix import TABLE, concrete_path, fill
-from tests.security.world import app_routes, build, clients_for
+from tests.security.world import app_routes, build, clients_for, undone
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -49,8 +52,8 @@ def post_routes(app: Any) -> list[tuple[str, str]]:
 
 def forged_requests(client: Any, path: str, data: dict[str, Any], other: str) -> dict[str, Any]:
     """The ways a forged request comes: no token, a wrong token in the form, a wrong token in
-    the htmx header, a made-up one in both, a bearer header instead. The wrong token
-    (``other``) is a genuine one, of another browser."""
+    the htmx header, a made-up one in both, a bearer header instead, and as multipart forms.
+    The wrong token (``other``) is a genuine one, of another browser."""
     assert other != client.csrf()
     return {
         "no token": client.post(path, data=data),
@@ -71,7 +74,25 @@ def forged_requests(client: Any, path: str, data: dict[str, Any], other: str) ->
         "a made-up bearer header under htmx": client.post(
             path, data=data, headers={"Authorization": "Bearer x", "HX-Request": "true"}
         ),
+        "no token, as multipart": client.post(path, **multipart(data)),
+        "another browser's token, as multipart": client.post(
+            path, **multipart({**data, "csrftoken": other})
+        ),
+        "another browser's token in the header, as multipart": client.post(
+            path, **multipart(data, **{"x-csrftoken": other, "HX-Request": "true"})
+        ),
     }
+
+
+def sent_by(template: str, world: Any) -> tuple[str, str, dict[str, Any]]:
+    """Who sends a request to the route, at which path, with which form: the first role the
+    authorisation table lets through."""
+    case = TABLE.get(("POST", template))
+    if case is None:  # a new route (test_every_route_is_in_the_table names it): still tried
+        return "admin", re.sub(r"\{[^}]+\}", "1", template), {}
+    sender = next(role for role in SENDERS if case.expected[role] == "ok")
+    path = concrete_path(template, case, world)
+    return sender, path, {k: fill(v, world) for k, v in case.data.items()}
 
 
 def test_every_state_changing_route_refuses_a_missing_or_wrong_token(make_client, db):
@@ -84,15 +105,8 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_token(make_client
     before = snapshot(db)
     refused = []
     forged = []
-    for method, template in routes:
-        case = TABLE.get((method, template))
-        if case is None:  # a new route (test_every_route_is_in_the_table names it): still tried
-            sender, data = "admin", {}
-            path = re.sub(r"\{[^}]+\}", "1", template)
-        else:
-            sender = next(role for role in SENDERS if case.expected[role] == "ok")
-            path = concrete_path(template, case, world)
-            data = {k: fill(v, world) for k, v in case.data.items()}
+    for _method, template in routes:
+        sender, path, data = sent_by(template, world)
         forged.append((template, sender, path, data))
         for how, response in forged_requests(clients[sender], path, data, other).items():
             if response.status_code != 403 or "security token" not in text_of(response.text):
@@ -107,6 +121,45 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_token(make_client
             if changed(start, snapshot(db)):
                 culprits.append(f"{template} as {sender}: {changed(start, snapshot(db))}")
         pytest.fail("forged requests changed the database:\n" + "\n".join(culprits))
+
+
+@contextmanager
+def same_cookies(client: Any) -> Iterator[None]:
+    """The browser's cookies as they were before (signing out, or in a new session, changes
+    them; the request is undone)."""
+    cookies = list(client.cookies.jar)
+    try:
+        yield
+    finally:
+        client.cookies.clear()
+        for cookie in cookies:
+            client.cookies.jar.set_cookie(cookie)
+
+
+def test_with_its_token_a_multipart_form_is_answered_as_an_url_encoded_one(make_client, db):
+    """Every state-changing route, sent its form with the right token as ``multipart/form-data``
+    (what a form with a file sends), answers what it answers to the same form URL-encoded:
+    never refused for its token (each request is undone: both meet the same world)."""
+    world = build(db)
+    clients = clients_for(world, make_client, db)
+    routes = post_routes(clients["anonymous"].app.fastapi_app)
+    differ = []
+    for _method, template in routes:
+        sender, path, data = sent_by(template, world)
+        client = clients[sender]
+        form = {"csrftoken": client.csrf(), **data}
+        with undone(db), same_cookies(client):
+            encoded = client.post(path, data=form)
+        with undone(db), same_cookies(client):
+            as_multipart = client.post(path, **multipart(form))
+        if "security token" in text_of(as_multipart.text) or (
+            as_multipart.status_code != encoded.status_code
+        ):
+            differ.append(
+                f"{template} as {sender}: {as_multipart.status_code} as multipart, "
+                f"{encoded.status_code} URL-encoded"
+            )
+    assert not differ, "\n".join(differ)
 
 
 @pytest.mark.parametrize("path", ["/login", "/invitations/accept"])

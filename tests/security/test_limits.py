@@ -10,7 +10,7 @@ import pytest
 
 from app.vocabulary import Group
 from tests import factories
-from tests.conftest import text_of
+from tests.conftest import multipart, text_of
 from tests.security.test_authorisation_matrix import TABLE, concrete_path, fill
 from tests.security.world import app_routes, build, clients_for, undone
 
@@ -31,6 +31,11 @@ def test_a_ten_megabyte_body_answers_413(make_client, db):
         # the same without a Content-Length (chunked): counted as it arrives
         chunked = rep.post(path, content=iter([body[:1000], body[1000:]]), headers=FORM)
         assert chunked.status_code == 413, (path, chunked.status_code)
+        # and as multipart (a form with a file), chunked
+        large = multipart({"csrftoken": token, "body": "x" * TEN_MB})
+        parts = iter([large["content"][:1000], large["content"][1000:]])  # type: ignore[index]
+        sent = rep.post(path, content=parts, headers=large["headers"])
+        assert sent.status_code == 413, (path, sent.status_code)
     assert rep.get(f"/rounds/{round_.id}").status_code == 200
 
 
@@ -52,36 +57,42 @@ def test_a_form_with_a_thousand_fields_answers_400(make_client, db):
     assert posted.status_code == 303
 
 
-def test_bodies_the_csrf_check_cannot_read_answer_4xx_not_500(make_client, db):
-    """multipart/form-data (no form of the app uses it), URL-encoded bytes that are not UTF-8,
-    a multipart type without its boundary: refused, with or without the token in a header."""
+def test_multipart_forms_are_read_and_unreadable_bodies_answer_4xx_not_500(make_client, db):
+    """multipart/form-data (what a form with a file sends) is read like a URL-encoded form, its
+    token in the form or in a header; a multipart body with too many fields, without its
+    boundary or with a text field that is not UTF-8, and URL-encoded bytes that are not UTF-8,
+    are refused with a 400, never a 500."""
     round_, _orgs, reps = factories.three_groups_round(db)
     rep = factories.signed_in(make_client, db, reps[Group.WORKERS])
     token = rep.csrf()
     path = f"/rounds/{round_.id}/comments"
-    multipart = {"csrftoken": (None, token), "body": (None, "Hello.")}
     for headers in ({}, {"x-csrftoken": token}):
-        assert rep.post(path, files=multipart, headers=headers).status_code == 415
-        assert (
-            rep.post(
-                path,
-                files={**multipart, **{f"f{i}": (None, "x") for i in range(1000)}},
-                headers=headers,
-            ).status_code
-            == 415
-        )
+        fields = {"body": "Hello.", **({} if headers else {"csrftoken": token})}
+        assert rep.post(path, **multipart(fields, **headers)).status_code == 303
+        many = {**fields, **{f"f{i}": "x" for i in range(1000)}}
+        assert rep.post(path, **multipart(many, **headers)).status_code == 400
         bare = rep.post(
             path, content=b"xx", headers={"content-type": "multipart/form-data", **headers}
         )
-        assert bare.status_code == 415
+        assert bare.status_code == 400
+        broken = multipart(fields, **headers)
+        broken["content"] = broken["content"].replace(b"Hello.", b"Hello\xff\xfe.")
+        assert rep.post(path, **broken).status_code == 400
         garbled = rep.post(
             path,
             content=b"csrftoken=" + token.encode() + b"&body=\xff\xfe\xfd",
             headers={**FORM, **headers},
         )
         assert garbled.status_code == 400
+    # a file's bytes are its own: only text fields must be UTF-8
+    with_file = rep.post(
+        path,
+        data={"csrftoken": token, "body": "With a file."},
+        files={"attachment": ("notes.bin", b"\xff\xfe\x00binary", "application/octet-stream")},
+    )
+    assert with_file.status_code == 303
     anonymous = make_client()  # without any cookie: the sign-in form is checked all the same
-    assert anonymous.post("/login", files={"email": (None, "a@b.example")}).status_code == 415
+    assert anonymous.post("/login", **multipart({"email": "a@b.example"})).status_code == 403
     assert anonymous.post("/login", content=b"email=\xff", headers=FORM).status_code == 400
 
 
