@@ -118,6 +118,7 @@ def _server_env(folder: Path, port: int) -> dict[str, str]:
         TRIPARTITE_DATA_DIR=str(folder),
         TRIPARTITE_HOST="127.0.0.1",
         TRIPARTITE_PORT=str(port),  # the demo's round URLs are built from these
+        TRIPARTITE_BASE_URL=f"http://127.0.0.1:{port}",  # and invitation links from this
         TRIPARTITE_SECRET_KEY="browser-test-secret",
         TRIPARTITE_DEMO_PASSWORD="browser-demo-password",
         PYTHONUNBUFFERED="1",
