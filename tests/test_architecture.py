@@ -62,9 +62,11 @@ def test_the_template_environment_is_configured_in_app_web_alone():
     assert not wrong, wrong
 
 
-#: Exceptions that are not refusals: signals the app turns into a redirect (to sign in, to set
-#: up two-factor sign-in), and the body-size guard of the middleware (answered 413 there).
-NOT_REFUSALS = {"SignInRequired", "TwoFactorEnrolmentRequired", "BodyTooLarge"}
+#: Exceptions that are not refusals of an action: signals the app turns into a redirect (to sign
+#: in, to set up two-factor sign-in) or into a page of their own before any route runs (a form
+#: whose CSRF token is missing or stale: app.csrf), and the body-size guard of the middleware
+#: (answered 413 there).
+NOT_REFUSALS = {"SignInRequired", "TwoFactorEnrolmentRequired", "BodyTooLarge", "FormExpired"}
 
 
 def test_there_is_one_refusal_type():
