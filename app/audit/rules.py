@@ -378,7 +378,7 @@ def _organisation(value: Any, names: Names) -> str:
 def _changes(d: Mapping[str, Any], names: Names) -> Iterator[Change]:
     before, after = d.get("before"), d.get("after")
     if isinstance(before, Mapping) and isinstance(after, Mapping):
-        for key in before.keys() | after.keys():
+        for key in [*before, *(k for k in after if k not in before)]:
             old, new = before.get(key), after.get(key)
             if old != new:
                 yield Change(

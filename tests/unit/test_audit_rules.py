@@ -52,7 +52,7 @@ def test_the_sentence_is_in_the_readers_language_and_time_zone():
     )
     changes = {c.label: (c.before, c.after) for c in told.changes}
     assert changes["Statut"] == ("ouvert", "clos")
-    assert changes["Échéance"][1] == "02 déc. 2026, 21:11 UTC+01:00"
+    assert changes["Date limite"][1] == "02 déc. 2026, 21:11 UTC+01:00"
 
 
 def test_ids_are_names_and_none_and_booleans_are_words():
