@@ -4,6 +4,7 @@ same partials), the PDF, and the XLSX. No database: the report is a plain value.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -92,8 +93,11 @@ def render_pdf(report: AnnualReport) -> bytes:
     return bytes(weasyprint.HTML(string=report_html(report)).write_pdf())
 
 
-def _date(value: Any) -> str:
-    return value.isoformat() if value is not None else ""
+def _date(value: Any) -> Any:
+    """A time as a spreadsheet's date cell (written in UTC, to the minute); none: empty."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def overview_rows(report: AnnualReport) -> list[list[Any]]:
@@ -205,10 +209,13 @@ def write_xlsx(target: str | Path | IO[bytes], report: AnnualReport) -> None:
     bold = workbook.add_format({"bold": True})
     tally_columns = range(12 + 3 * len(Group), 12 + 3 * len(Group) + len(Stance) + 1)
     share = workbook.add_format({"num_format": "0.0%"})
+    when = workbook.add_format({"num_format": "dd mmm yyyy hh:mm"})
 
     def write(sheet: Any, r: int, row: list[Any], header: bool = False, shares: Any = ()) -> None:
         for c, value in enumerate(row):
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, datetime):
+                sheet.write_datetime(r, c, value, when)
+            elif isinstance(value, bool) or not isinstance(value, int | float):
                 sheet.write_string(
                     r, c, spreadsheet_safe(value), bold if header or c == 0 else None
                 )
