@@ -62,8 +62,12 @@ def get_routes(folder: Path) -> list[str]:
 
 
 def unreadable(text: str) -> list[str]:
-    return [f"{what}: …{m.string[max(0, m.start() - 60) : m.end() + 60]}…"
-            for what, pattern in UNREADABLE.items() for m in [pattern.search(text)] if m]  # fmt: skip
+    found = []
+    for what, pattern in UNREADABLE.items():
+        match = pattern.search(text)
+        if match:
+            found.append(f"{what}: …{text[max(0, match.start() - 60) : match.end() + 60]}…")
+    return found
 
 
 def page_text(html: str) -> str:
