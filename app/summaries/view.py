@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from app import i18n
+from app import i18n, markdown
 from app.i18n import N_, Labels
 from app.rounds.rules import STANCE_LABELS, column_order
 from app.summaries import chart
@@ -61,13 +61,20 @@ def percent(value: float) -> str:
     return i18n.format_percent(value)
 
 
+def _quoted_as_text(group: dict[str, Any]) -> dict[str, Any]:
+    """A group's figures with its quoted excerpts as plain text (an excerpt is cut from the
+    markdown a statement was written in: shown as words, never as ``**`` marks)."""
+    quotes = [q | {"text": markdown.plain_text(q["text"])} for q in group.get("quotes", ())]
+    return group | {"quotes": quotes}
+
+
 def view_context(summary: dict[str, Any]) -> dict[str, Any]:
     order = column_order(summary["round"]["id"])
     bars = chart.bars(summary, order)
     return {
         "summary": summary,
         "order": order,
-        "groups": {g: summary["groups"][g.value] for g in Group},
+        "groups": {g: _quoted_as_text(summary["groups"][g.value]) for g in Group},
         "stances": list(Stance),
         "stance_text": STANCE_TEXT,
         "status_text": STATUS_TEXT,

@@ -280,3 +280,39 @@ def test_xlsx_cells_are_typed_and_labelled_in_words_with_codes_beside(make_clien
     assert "Date limite\u00a0: 16 déc. 2026, 12:00 UTC → 02 déc. 2026, 20:11 UTC" in closed[7]
     for row in audit:
         assert not any(isinstance(v, str) and ("{" in v or "None" in v) for v in row), row
+
+
+def test_the_pdf_and_the_page_print_times_and_markdown_as_a_person_reads_them(make_client, db):
+    round_, orgs, reps = factories.three_groups_round(
+        db, title="Fees review", status=RoundStatus.CLOSED
+    )
+    round_.closed_at = utcnow()
+    factories.position(
+        db,
+        round_,
+        orgs[Group.EMPLOYERS],
+        reps[Group.EMPLOYERS],
+        Stance.SUPPORT_WITH_RESERVATIONS,
+        "We agree **in principle**, if:\n\n- fees end in 2027\n- small firms get help",
+    )
+    factories.draft(db, round_, "Recruitment fees are **banned**.")
+    browser = observer(make_client, db)
+    response = browser.get(f"/rounds/{round_.id}/summary.pdf", headers={"Accept-Language": "fr"})
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "**" not in text
+    assert "We agree in principle, if:" in " ".join(text.split())
+    lines = [line.strip() for line in text.splitlines()]
+    # the bullet list keeps an item per line
+    assert any(line.endswith("fees end in 2027") for line in lines), lines
+    assert any(line.endswith("small firms get help") for line in lines), lines
+    today = utcnow()
+    months = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+              "nov.", "déc."]  # fmt: skip
+    assert f"{today:%d} {months[today.month - 1]} {today:%Y}" in text
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", text)
+    page = browser.get(f"/rounds/{round_.id}/summary")
+    shown = text_of(page.text)
+    assert "**" not in shown
+    assert "Paragraph 1 Recruitment fees are banned" in shown
+    assert "<strong>banned</strong>" in page.text
+    assert f"{today:%d %b %Y}" in shown and not re.search(r"\d{4}-\d\d-\d\dT", shown)
