@@ -221,6 +221,12 @@ SUBJECTS: Mapping[str, str] = {
     "api_token": N_("API token %(id)s"),
 }
 ROUND_NAMED = N_("the round “%(title)s”")
+#: A named round after a preposition, as the language contracts it ("de le tour « … »" is
+#: "du tour « … »" in French): the article belongs to the round's name, the preposition to
+#: the sentence.
+CONTRACTIONS: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "fr": ((" de le tour « ", " du tour « "), (" à le tour « ", " au tour « ")),
+}
 
 #: The labels of the recorded data shown as facts or changes.
 LABELS: Mapping[str, str] = {
@@ -317,6 +323,8 @@ def tell(event: Event, names: Names) -> Told:
     if code == "round.closed.early" and "left" not in values:
         template = SENTENCES["round.closed"]
     sentence = _(template) % (values | {"code": event.action})
+    for long, short in CONTRACTIONS.get(current_language(), ()):
+        sentence = sentence.replace(long, short)
     sentence = sentence[:1].upper() + sentence[1:]
     said = set(_PLACEHOLDER.findall(template))  # data the sentence tells is not repeated
     return Told(sentence, tuple(_changes(d, names)), tuple(_facts(d, names, said)))

@@ -53,6 +53,12 @@ def test_the_sentence_is_in_the_readers_language_and_time_zone():
     changes = {c.label: (c.before, c.after) for c in told.changes}
     assert changes["Statut"] == ("ouvert", "clos")
     assert changes["Date limite"][1] == "02 déc. 2026, 21:11 UTC+01:00"
+    with i18n.speaking("fr"):
+        confirmed = rules.tell(event("signoff.confirmed", group="workers"), NAMES)
+    assert confirmed.sentence == (  # "de le tour" contracted, as French writes it
+        "Elena Rossi a confirmé le résultat du tour « Domestic work fees » pour le groupe des "
+        "travailleurs."
+    )
 
 
 def test_ids_are_names_and_none_and_booleans_are_words():
