@@ -44,6 +44,8 @@ SUBJECT_TYPES = Labels(
         "organisation": N_("organisation"),
         "user": N_("user"),
         "consultation": N_("consultation"),
+        "amendment": N_("amendment"),
+        "api_token": N_("API token"),
     }
 )
 
