@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 
 from app.i18n import N_, current_language, format_datetime, ngettext
 from app.i18n import gettext as _
+from app.markdown import plain_text
 from app.moderation.rules import shown_reason
 from app.officers.rules import ROLE_LABELS as OFFICER_ROLE_LABELS
 from app.officers.rules import OfficerRole
@@ -456,6 +457,8 @@ def format_value(key: str, value: Any, names: Names) -> str:
         return _(_ROLES[value])
     if key == "language" and value in _LANGUAGES:
         return _LANGUAGES[value]
+    if key == "outcome" and isinstance(value, str):
+        return plain_text(value) or _("none")
     if key == "reason" and isinstance(value, str):
         return shown_reason(value) or ""
     if isinstance(value, str):

@@ -130,6 +130,23 @@ def test_a_comments_visibility_change_reads_as_words():
     assert told.facts == (rules.Fact("Reason", "Said in error"),)
 
 
+def test_a_revised_outcome_reads_as_text_old_and_new():
+    told = rules.tell(
+        event(
+            "round.outcome_revised",
+            before="The groups **agree**.",
+            after="The groups agree:\n\n- from 2027",
+            confirmations_reset=True,
+        ),
+        NAMES,
+    )
+    assert told.sentence == "Elena Rossi revised the outcome of the round “Domestic work fees”."
+    assert told.changes == (
+        rules.Change("Outcome", "The groups agree.", "The groups agree:\n• from 2027"),
+    )
+    assert told.facts == (rules.Fact("Confirmations asked again", "yes"),)
+
+
 def test_an_unknown_code_is_said_plainly_with_its_code():
     told = rules.tell(event("round.teleported"), NAMES)
     assert "round.teleported" in told.sentence and "Elena Rossi" in told.sentence
