@@ -323,12 +323,19 @@ def tell(event: Event, names: Names) -> Told:
     template = SENTENCES.get(code, UNKNOWN)
     if code == "round.closed.early" and "left" not in values:
         template = SENTENCES["round.closed"]
-    sentence = _(template) % (values | {"code": event.action})
+    sentence = _(template) % _Blank(values | {"code": event.action})
     for long, short in CONTRACTIONS.get(current_language(), ()):
         sentence = sentence.replace(long, short)
     sentence = sentence[:1].upper() + sentence[1:]
     said = set(_PLACEHOLDER.findall(template))  # data the sentence tells is not repeated
     return Told(sentence, tuple(_changes(d, names)), tuple(_facts(d, names, said)))
+
+
+class _Blank(dict[str, str]):
+    """The values of a sentence; one its event did not record (an older event) is blank."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

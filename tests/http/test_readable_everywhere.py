@@ -46,7 +46,7 @@ UNREADABLE = {
     "raw markdown": re.compile(r"\*\*\S[^*]*\*\*|__\S[^_]*__"),
 }
 #: Machine outputs: their codes and ISO times are the contract.
-MACHINE = re.compile(r"^/api/|^/healthz$|\.json$|\.csv$|/live$|/count$")
+MACHINE = re.compile(r"^/api/|^/healthz$|\.json$|\.csv$")
 #: Pages of the demo that need what the demo does not hold (an invitation's secret token).
 UNREACHABLE = {"/invitations/{token}"}
 

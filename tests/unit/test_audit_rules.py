@@ -223,3 +223,13 @@ def test_no_sentence_shows_codes_dictionaries_or_iso_times():
                 assert "None" not in text and "{'" not in text and "True" not in text, text
                 assert not ISO_MICROSECONDS.search(text), text
                 assert action not in text, text
+
+
+def test_every_sentence_is_written_in_every_language_even_without_its_data():
+    for language in ("en", "fr", "es"):
+        with i18n.speaking(language):
+            for code in rules.SENTENCES:
+                for details in ({}, {"round_id": 5, "organisation_id": 10, "group": "workers"}):
+                    told = rules.tell(event(code, **details), NAMES)
+                    assert told.sentence and "%(" not in told.sentence, (language, code)
+                    assert code not in told.sentence and "None" not in told.sentence
