@@ -300,3 +300,12 @@ def test_the_home_page_query_count_does_not_grow_with_the_rounds(make_client, db
             assert moderator.get("/").status_code == 200
         moderated[n] = len(statements)
     assert moderated[1] == moderated[6], moderated
+
+
+def test_the_deadline_is_written_in_the_readers_time_zone(make_client, db):
+    deadline = (utcnow() + timedelta(days=5)).replace(hour=22, minute=30, second=0, microsecond=0)
+    _round, _orgs, reps = factories.three_groups_round(db, title="Other", closes_at=deadline)
+    browser = signed_in(make_client, db, reps[Group.GOVERNMENT])
+    browser.cookies.set("tripartite_tz", "Asia/Tokyo")  # UTC+9: 22:30 UTC is 07:30 next day
+    text = words(item_for(browser.get("/").text, "Other"))
+    assert "07:30" in text and "22:30" not in text
