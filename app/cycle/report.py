@@ -79,6 +79,7 @@ def context(report: AnnualReport) -> dict[str, Any]:
         "group_names": GROUP_NAMES,
         "pct": percent,
         "convergence_text": convergence_text,
+        "group_state": group_state,
         "convergence_counts": [(k, CONVERGENCE_COUNTS[k]) for k in CONVERGENCE_KINDS],
         **subjects.template_globals(),
     }

@@ -115,6 +115,7 @@ def view_context(summary: dict[str, Any]) -> dict[str, Any]:
         "majorities": [(g, group_state(summary["groups"][g.value])) for g in order],
         "abstentions": summary["raw_counts"].get(Stance.ABSTAIN.value, 0),
         "quote_label": quote_label,
+        "group_state": group_state,
         "chart_bars": bars,
         "chart_height": chart.height(len(bars)),
         "chart_desc": chart.description(summary, order),
