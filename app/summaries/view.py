@@ -55,7 +55,7 @@ QUOTE_ROLE_TEXT = Labels(
     {
         "majority": N_("the group's majority"),
         "dissent": N_("dissent from the group's majority (%(majority)s)"),
-        "divided": N_("the group has no majority stance"),
+        "divided": N_("the group is divided"),
         "abstain": N_("an abstention, not counted in the group's majority"),
     }
 )

@@ -90,6 +90,7 @@ def test_the_tally_and_an_amendment_say_what_their_fractions_are_of(make_client,
     assert rows["Support"][workers] == "1 of 2 organisations that posted a position (50.0%)"
     employers = next(i for i, h in enumerate(headers) if h.startswith("Employers")) - 1
     assert rows["Support"][employers] == "—"  # silent: no fraction at all
+    assert rows["Neutral"][workers] == "0"  # a zero is a zero, not "0 of 2 …"
     # the amendment's support is of the invited organisations, and says so
     tally = page.select_one("#paragraph-1-live .amendment-tally")
     support = {
