@@ -140,3 +140,19 @@ def test_adding_abstentions_changes_responses_but_no_majority(rows, group, extra
             assert after["groups"][g.value]["majority"] == before["groups"][g.value]["majority"]
     assert after["convergence"] == before["convergence"]
     assert after["dissent"] == before["dissent"]
+
+
+def test_the_annual_report_names_an_abstaining_group_as_such():
+    from app.cycle.report import round_row
+    from app.cycle.rules import ReportRound
+    from app.vocabulary import RoundStatus
+
+    summary = summary_of((G, A), (W, A), (W, S), (E, S), (E, OPP))
+    row = ReportRound(
+        7, "Working time", 1, "Night work", "other", RoundStatus.CLOSED,
+        None, None, None, None, summary,
+    )  # fmt: skip
+    cells = round_row(row)
+    assert "Abstained (every organisation that responded abstained)" in cells
+    assert "Support" in cells  # the workers: the one substantive stance
+    assert "Divided (no stance has more than half)" in cells  # the employers
