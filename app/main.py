@@ -27,6 +27,7 @@ from app.audit import routes as audit_routes
 from app.caucus import routes as caucus_routes
 from app.comments import routes as comment_routes
 from app.config import Settings
+from app.confirmations import Confirmations
 from app.csrf import BrowserTokens, FormExpired
 from app.csrf import check as csrf_check
 from app.cycle import routes as cycle_routes
@@ -146,8 +147,11 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
     settings = settings or Settings()
     app = create_app(settings)
     # each browser's CSRF token for the pages it is shown (the check is csrf.check, above)
-    tokens = BrowserTokens(app, settings.resolved_secret_key(), secure=settings.cookie_secure)
-    readable = FormBodyMiddleware(tokens)  # forms that are not UTF-8: 400
+    secret = settings.resolved_secret_key()
+    tokens = BrowserTokens(app, secret, secure=settings.cookie_secure)
+    # what each action did, carried to the page the person sees next (app/confirmations.py)
+    confirmed = Confirmations(tokens, secret, secure=settings.cookie_secure)
+    readable = FormBodyMiddleware(confirmed)  # forms that are not UTF-8: 400
     limited = BodyLimitMiddleware(IdRangeMiddleware(readable), settings.max_body_bytes)
     # only the site's own host names get in (links are relative or built from base_url)
     hosted = TrustedHostMiddleware(limited, settings.trusted_hosts(), exempt={"/healthz"})

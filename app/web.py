@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.datastructures import URL, URLPath
 
-from app import i18n, markdown
+from app import confirmations, i18n, markdown
 from app.accounts.rules import ROLE_LABELS
 from app.caucus.rules import CAUCUS_TITLES, STATEMENT_TITLES
 from app.cycle import subjects
@@ -45,6 +45,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "csrftoken": csrf() if callable(csrf) else "",
         "role_labels": ROLE_LABELS,
         "htmx_file": HTMX_FILE,
+        "confirmation": confirmations.shown(request),
     }
 
 

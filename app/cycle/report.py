@@ -18,7 +18,13 @@ from app.exports.cells import spreadsheet_safe
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
 from app.rounds.rules import ROUND_STATUS_LABELS
-from app.summaries.view import CONVERGENCE_LABELS, GROUP_NAMES, STANCE_TEXT, group_words
+from app.summaries.view import (
+    CONVERGENCE_LABELS,
+    GROUP_NAMES,
+    STANCE_TEXT,
+    group_state,
+    group_words,
+)
 from app.vocabulary import Group, Stance
 
 if TYPE_CHECKING:
@@ -74,6 +80,7 @@ def context(report: AnnualReport) -> dict[str, Any]:
         "group_names": GROUP_NAMES,
         "pct": percent,
         "convergence_text": convergence_text,
+        "group_state": group_state,
         "convergence_counts": [(k, CONVERGENCE_COUNTS[k]) for k in CONVERGENCE_KINDS],
         **subjects.template_globals(),
     }
@@ -169,7 +176,7 @@ def round_row(r: ReportRound) -> list[Any]:
     groups: list[Any] = []
     for g in Group:
         data = summary["groups"][g.value]
-        majority = data["majority"] or "silent"
+        majority = group_state(data)
         groups += [data["invited"], data["responded"], STANCE_TEXT[majority] if r.final else ""]
     tally: list[Any] = (
         [summary["tally"][s.value] for s in Stance] + [summary["not_expressed"]]

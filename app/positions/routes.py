@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.accounts.deps import CurrentViewer
+from app.confirmations import confirm
 from app.db import DbSession
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
@@ -62,7 +63,9 @@ def post_position(
     db.commit()
     url = url_path(request, "rounds.show", round_id=round_id) + "#your-position"
     if not is_htmx(request):
+        confirm(request, _("Your organisation's position is saved."))
         return see_other(request, url)
+    # under htmx the form swapped in says so itself, beside the position
     context = round_page.build(request, db, viewer, round_id, position_saved=True)
     return render(request, "positions/_posted.html", context)
 

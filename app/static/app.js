@@ -37,6 +37,18 @@
 
   document.addEventListener("DOMContentLoaded", unheard);
 
+  // every action answers (app/confirmations.py): under htmx its sentence comes as the
+  // "confirmed" event and is shown where a redirect would have shown it, then read out
+  document.addEventListener("confirmed", function (event) {
+    var flash = document.getElementById("flash");
+    var text = event.detail && event.detail.value;
+    if (!flash || typeof text !== "string") return;
+    var message = document.createElement("p");
+    message.className = "message success";
+    message.textContent = text;
+    flash.replaceChildren(message);
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest ? event.detail.elt.closest("form") : null;
     source = form && form.id && form.contains(document.activeElement)
