@@ -15,7 +15,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from app.i18n import N_, current_language, format_datetime, ngettext
+from app.i18n import LANGUAGES, N_, current_language, format_datetime, ngettext
 from app.i18n import gettext as _
 from app.markdown import plain_text
 from app.moderation.rules import shown_reason
@@ -281,7 +281,6 @@ _ROLES = {
     "focal_point": N_("focal point"),
     "representative": N_("representative"),
 }
-_LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
 #: Data shown in the sentence or the changes, not again as facts; ids named elsewhere.
 _NOT_FACTS = frozenset(
     {
@@ -462,8 +461,8 @@ def format_value(key: str, value: Any, names: Names) -> str:
         return _group(value)
     if key == "role" and value in _ROLES:
         return _(_ROLES[value])
-    if key == "language" and value in _LANGUAGES:
-        return _LANGUAGES[value]
+    if key == "language" and value in LANGUAGES:
+        return LANGUAGES[value]
     if key == "outcome" and isinstance(value, str):
         return plain_text(value) or _("none")
     if key == "reason" and isinstance(value, str):
