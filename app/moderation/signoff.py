@@ -97,7 +97,7 @@ def request(
         if match is None:
             raise DomainError(
                 _(
-                    "Choose the %(group)s's spokesperson among the "
+                    "Choose the spokesperson of the %(group)s among the "
                     "focal points of its invited organisations."
                 )
                 % {"group": GROUP_IN_SENTENCE[group]},
