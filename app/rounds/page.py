@@ -589,6 +589,12 @@ class RoundPage:
     def may_reply(self) -> bool:
         return self.speaking is not None
 
+    @property
+    def owes_position(self) -> bool:
+        """Whether the viewer speaks for an organisation that has not yet posted its position in
+        this open round: the page then leads with that task."""
+        return self.speaking is not None and self.own_position is None
+
 
 _EDITOR = aliased(User)
 _OWN_POSITION = (
