@@ -559,16 +559,21 @@ def request_signoff(
     viewer: CurrentViewer,
     round_id: int,
     signoff_deadline: Annotated[str, Form(max_length=50)] = "",
-    spokesperson_government: Annotated[int | None, Form()] = None,
-    spokesperson_workers: Annotated[int | None, Form()] = None,
-    spokesperson_employers: Annotated[int | None, Form()] = None,
+    # text, not numbers: a choice that is not a person comes back beside its field (the
+    # service refuses it), never as a page about the form's encoding
+    spokesperson_government: Annotated[str, Form(max_length=20)] = "",
+    spokesperson_workers: Annotated[str, Form(max_length=20)] = "",
+    spokesperson_employers: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     guard(db, viewer, "signoff_request", round_id)
-    chosen = {
+    sent = {
         Group.GOVERNMENT: spokesperson_government,
         Group.WORKERS: spokesperson_workers,
         Group.EMPLOYERS: spokesperson_employers,
     }
+    chosen = {group: _person_id(value) for group, value in sent.items()}
+    form = {f"spokesperson_{g.value}": v for g, v in sent.items()}
+    form["signoff_deadline"] = signoff_deadline
     try:
         signoff.request(
             db,
@@ -578,10 +583,25 @@ def request_signoff(
             parse_deadline(signoff_deadline, "signoff_deadline", utcnow()),
         )
     except DomainError as error:
-        return round_page.refused(request, db, viewer, round_id, error, signoff_error=error.message)
+        return round_page.refused(
+            request,
+            db,
+            viewer,
+            round_id,
+            error,
+            signoff_error=error.message,
+            signoff_request_errors={error.field: error.message} if error.field else {},
+            signoff_request_form=form,
+        )
     db.commit()
     confirm(request, _("Sign-off requested from the three groups' spokespersons."))
     return see_other(request, url_path(request, "rounds.show", round_id=round_id))
+
+
+def _person_id(value: str) -> int | None:
+    """A person chosen in a form (their id), or None for anything else."""
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @router.post("/rounds/{round_id}/signoff/decision", name="rounds.signoff_decision")
