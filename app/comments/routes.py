@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -166,7 +167,19 @@ def _post(
         info, parent=None, position_id=position_id, form_id=form_id, paragraph=paragraph
     )
     context.update({"comment": view, "fresh_form": parent_id is None})
+    if parent_id is None and paragraph is None:  # a new thread of the discussion: its count
+        params = _shown_params(request)
+        context["thread_count"] = round_page.thread_count(db, info, viewer, params)
+        context["thread_filtered"] = bool(params.group or params.organisation_id)
     return render(request, "comments/_posted.html", context)
+
+
+def _shown_params(request: Request) -> round_page.DiscussionParams:
+    """The discussion's filters on the page the comment was posted from (htmx says which)."""
+    query = parse_qs(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+    return round_page.discussion_params(
+        group=query.get("group", [""])[0], organisation=query.get("organisation", [""])[0]
+    )
 
 
 @router.post("/rounds/{round_id}/comments", name="comments.post")

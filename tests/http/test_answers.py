@@ -216,3 +216,57 @@ def test_a_lifecycle_form_refused_keeps_what_was_typed(make_client, db):
     assert field_error(page, "f-closes_at")
     assert page.select_one("#f-reason")["value"] == "More time."
     assert db.get(type(round_), round_.id).status is RoundStatus.OPEN
+
+
+# -- the same swap updates counts and states ---------------------------------------------------
+
+
+def test_a_new_comment_goes_under_the_thread_count_which_follows_it(make_client, db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    for n in range(3):
+        factories.comment(db, round_, reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT], f"Nº {n}")
+    workers = signed_in(make_client, db, reps[Group.WORKERS])
+    page = soup(workers.get(f"/rounds/{round_.id}").text)
+    count = page.select_one("#thread-count")
+    assert count.get_text(strip=True) == "3 threads."
+    # where htmx puts a new comment: right under the count, above the threads
+    assert count.find_next_sibling()["id"] == "new-comments"
+    posted = workers.submit(
+        f"/rounds/{round_.id}/comments",
+        {"body": "A fourth view.", "idempotency_key": "k-1"},
+        headers=HTMX,
+    )
+    assert announced(posted) == "Your comment is posted."
+    swapped = soup(posted.text)
+    count = swapped.select_one("#thread-count")
+    assert count["hx-swap-oob"] == "true" and count.get_text(strip=True) == "4 threads."
+    assert "A fourth view." in swapped.select_one("article.comment").get_text()
+
+
+def test_a_new_comment_on_a_filtered_discussion_counts_what_the_filter_shows(make_client, db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    factories.comment(db, round_, reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT], "Theirs.")
+    workers = signed_in(make_client, db, reps[Group.WORKERS])
+    posted = workers.submit(
+        f"/rounds/{round_.id}/comments",
+        {"body": "Ours.", "idempotency_key": "k-2"},
+        headers={
+            **HTMX,
+            "HX-Current-URL": f"http://testserver/rounds/{round_.id}?group=government",
+        },
+    )
+    count = soup(posted.text).select_one("#thread-count")
+    assert count.get_text(strip=True) == "1 thread matching the filter."
+
+
+def test_a_reply_leaves_the_thread_count_alone(make_client, db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    first = factories.comment(db, round_, reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT], "Hi.")
+    workers = signed_in(make_client, db, reps[Group.WORKERS])
+    replied = workers.submit(
+        f"/rounds/{round_.id}/comments/{first.id}/replies",
+        {"body": "Hello.", "idempotency_key": "k-3"},
+        headers=HTMX,
+    )
+    assert announced(replied) == "Your reply is posted."
+    assert soup(replied.text).select_one("#thread-count") is None
