@@ -270,3 +270,35 @@ def test_a_reply_leaves_the_thread_count_alone(make_client, db):
     )
     assert announced(replied) == "Your reply is posted."
     assert soup(replied.text).select_one("#thread-count") is None
+
+
+# -- moderators see what is not public, marked as such ------------------------------------------
+
+
+def test_moderators_see_hidden_and_pending_comments_marked_in_words(make_client, db):
+    round_, orgs, reps, comment, mod = moderator_and_comment(make_client, db)
+    mod.submit(f"/rounds/{round_.id}/comments/{comment.id}/hide", {"reason_code": "spam"})
+    waiting = factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Later.")
+    waiting.visibility = Visibility.PENDING
+    db.commit()
+    paragraph = factories.draft(db, round_, "One.")[0]
+    on_paragraph = factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "On 1.")
+    on_paragraph.paragraph_id = paragraph.id
+    db.commit()
+    page = soup(mod.get(f"/rounds/{round_.id}").text)
+    hidden = page.select_one(f"#comment-{comment.id}")
+    assert "is-hidden" in hidden["class"]  # a style of its own (a dashed edge, not a colour)
+    label = hidden.select_one(".state-label").get_text(strip=True)
+    assert label == "Hidden by a moderator — Spam or advertising"
+    assert "Off the point." in hidden.get_text()  # the moderator still reads it
+    pending = page.select_one(f"#comment-{waiting.id}")
+    assert "is-pending" in pending["class"]
+    assert pending.select_one(".state-label").get_text(strip=True) == "Awaiting approval"
+    on_paragraph.visibility = Visibility.PENDING
+    db.commit()
+    page = soup(mod.get(f"/rounds/{round_.id}").text)
+    marked = page.select_one(f"#paragraph-comments-{paragraph.id} #comment-{on_paragraph.id}")
+    assert marked.select_one(".state-label").get_text(strip=True) == "Awaiting approval"
+    queue = soup(mod.get("/moderation").text)
+    labels = [label.get_text(strip=True) for label in queue.select(".queue .state-label")]
+    assert "Awaiting approval" in labels
