@@ -94,7 +94,7 @@ def save_draft(
             return _edit_page(request, db, viewer, round_id, text, error.message, None, 422)
         return _edit_page(request, db, viewer, round_id, text, None, paragraphs)
     try:
-        paragraphs = service.import_draft(db, viewer, round_id, text)
+        imported = service.import_draft(db, viewer, round_id, text)
     except DomainError as error:
         again = partial(_edit_page, request, db, viewer, round_id, text, error.message)
         return refusal(request, db, error, again)
@@ -104,9 +104,9 @@ def save_draft(
         i18n.ngettext(
             "The draft text is saved: %(num)d numbered paragraph.",
             "The draft text is saved: %(num)d numbered paragraphs.",
-            len(paragraphs),
+            len(imported),
         )
-        % {"num": len(paragraphs)},
+        % {"num": len(imported)},
     )
     return see_other(request, _round_url(request, round_id) + "#draft")
 

@@ -17,9 +17,14 @@ import pytest
 from app.confirmations import COOKIE, unseal
 from tests.helpers import HTMX, soup
 from tests.security.test_authorisation_matrix import TABLE, concrete_path, fill
-from tests.security.world import ROLES, app_routes, build, clients_for, undone
-
-from tests.security.world import cheap_passwords  # noqa: F401 (a fixture)
+from tests.security.world import (
+    ROLES,
+    app_routes,
+    build,
+    cheap_passwords,  # noqa: F401 (a fixture)
+    clients_for,
+    undone,
+)
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
