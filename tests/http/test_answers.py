@@ -301,3 +301,24 @@ def test_moderators_see_hidden_and_pending_comments_marked_in_words(make_client,
     queue = soup(mod.get("/moderation").text)
     labels = [label.get_text(strip=True) for label in queue.select(".queue .state-label")]
     assert "Awaiting approval" in labels
+
+
+def test_a_form_the_app_cannot_read_leads_back_to_where_it_was_sent_from(make_client, db):
+    round_, _orgs, reps = factories.three_groups_round(db)
+    workers = signed_in(make_client, db, reps[Group.WORKERS])
+    page = f"/rounds/{round_.id}?group=workers"
+    garbled = workers.submit(
+        f"/rounds/{round_.id}/positions",
+        {"stance": "support", "base_version": "not a number"},
+        headers={"Referer": f"http://testserver{page}"},
+    )
+    assert garbled.status_code == 422
+    back = soup(garbled.text).find("a", string="Back to the page you were on")
+    assert back is not None and back["href"] == page
+    # another site's page is not offered
+    elsewhere = workers.submit(
+        f"/rounds/{round_.id}/positions",
+        {"stance": "support", "base_version": "not a number"},
+        headers={"Referer": "http://evil.example/phish"},
+    )
+    assert soup(elsewhere.text).find("a", string="Back to the page you were on") is None
