@@ -322,3 +322,15 @@ def test_a_form_the_app_cannot_read_leads_back_to_where_it_was_sent_from(make_cl
         headers={"Referer": "http://evil.example/phish"},
     )
     assert soup(elsewhere.text).find("a", string="Back to the page you were on") is None
+
+
+def test_every_view_of_the_discussion_has_one_place_for_new_comments(make_client, db):
+    from app.rounds.page import THREADS_PER_PAGE
+
+    round_, orgs, reps = factories.three_groups_round(db)
+    for n in range(THREADS_PER_PAGE + 1):
+        factories.comment(db, round_, reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT], f"Nº {n}")
+    workers = signed_in(make_client, db, reps[Group.WORKERS])
+    for query in ("", "?page=2"):
+        page = soup(workers.get(f"/rounds/{round_.id}{query}").text)
+        assert len(page.select("#new-comments")) == 1, query
