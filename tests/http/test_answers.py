@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.comments.models import Comment
@@ -15,7 +16,8 @@ from app.drafts.models import Amendment
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Visibility
 from tests import factories
 from tests.factories import signed_in
-from tests.helpers import HTMX, local, soup
+from tests.helpers import HTMX, days_ahead, local, soup
+from tests.security.world import build, cheap_passwords, clients_for  # noqa: F401 (a fixture)
 
 
 def flash_after(browser, response) -> str:
@@ -334,3 +336,103 @@ def test_every_view_of_the_discussion_has_one_place_for_new_comments(make_client
     for query in ("", "?page=2"):
         page = soup(workers.get(f"/rounds/{round_.id}{query}").text)
         assert len(page.select("#new-comments")) == 1, query
+
+
+#: Each form of the moderation, lifecycle, sign-off, officers, caucus and draft pages, sent
+#: with a field missing or wrong: (role, path with World ids, data, the control refused, a
+#: field that must come back as typed: (control id, value) or None).
+REFUSED_FORMS = [
+    ("moderator", "/rounds/{round}/close", {"outcome": " "}, "f-outcome", None),
+    (
+        "moderator",
+        "/rounds/{closed}/reopen",
+        {"closes_at": "{future}", "reason": ""},
+        "f-reason",
+        ("f-closes_at", "{future}"),
+    ),
+    (
+        "moderator",
+        "/rounds/{round}/extend",
+        {"closes_at": "soon", "reason": "More time."},
+        "f-closes_at",
+        ("f-reason", "More time."),
+    ),
+    (
+        "moderator",
+        "/rounds/{round}/comments/{comment}/hide",
+        {"reason_code": "other", "note": ""},
+        "hide-note-{comment}",
+        None,
+    ),
+    (
+        "rep",
+        "/rounds/{round}/comments/{comment}/flag",
+        {"reason": " "},
+        "flag-reason-{comment}",
+        None,
+    ),
+    (
+        "moderator",
+        "/rounds/{round}/officers",
+        {"chair_user": "99999999", "vice_chair_employers": "{employers_rep}"},
+        "f-chair_user",
+        None,
+    ),
+    ("rep", "/rounds/{round}/caucus/workers/posts", {"body": " "}, "caucus-post-body", None),
+    (
+        "rep",
+        "/rounds/{round}/caucus/workers/statement",
+        {"statement_id": "{statement}", "text": ""},
+        "statement-text",
+        None,
+    ),
+    (
+        "rep",
+        "/rounds/{round}/paragraphs/{paragraph}/amendments",
+        {"text": "", "reason": "Clearer."},
+        "amendment-form-{paragraph}-text",
+        ("amendment-form-{paragraph}-reason", "Clearer."),
+    ),
+    ("moderator", "/rounds/{draft}/draft", {"text": ""}, "draft-text", None),
+    (
+        "moderator",
+        "/rounds/{closed}/revise",
+        {"title": "Round two", "brief": "", "closes_at": "{future}", "paragraphs": ["One."]},
+        "f-brief",
+        ("f-title", "Round two"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "data", "control", "kept"),
+    REFUSED_FORMS,
+    ids=[case[1].split("}/", 1)[-1] for case in REFUSED_FORMS],
+)
+def test_a_refused_form_comes_back_filled_in_with_the_error_beside_the_field(
+    role, path, data, control, kept, make_client, db
+):
+    world = build(db)
+    client = clients_for(world, make_client, db, (role,))[role]
+    future = days_ahead()
+
+    def filled(text: str) -> str:
+        for key, value in world.ids.items():
+            text = text.replace(f"{{{key}}}", str(value))
+        for key, person in world.people.items():
+            text = text.replace(f"{{{key}}}", str(person.id))
+        return text.replace("{future}", future)
+
+    form = {
+        k: [filled(x) for x in v] if isinstance(v, list) else filled(v) for k, v in data.items()
+    }
+    refused = client.submit(filled(path), form)
+    assert refused.status_code == 422, refused.text[:500]
+    page = soup(refused.text)
+    assert "Please check what you sent" not in page.get_text()
+    assert field_error(page, filled(control))
+    if kept:
+        kept_id, value = (filled(x) for x in kept)
+        element = page.select_one(f"#{kept_id}")
+        shown = element.get("value") if element.name == "input" else element.get_text()
+        assert shown == value
