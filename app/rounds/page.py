@@ -110,6 +110,12 @@ class GroupColumn:
     def posted(self) -> int:
         return sum(1 for slot in self.slots if slot.position is not None)
 
+    @property
+    def responded_percent(self) -> str:
+        """The share of invited organisations that responded, as the length of the group's
+        participation bar (0–100, the bar's own units)."""
+        return f"{100 * self.posted / self.invited:.4g}" if self.invited else "0"
+
 
 @dataclass
 class CommentView:
