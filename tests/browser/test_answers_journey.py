@@ -78,3 +78,28 @@ def test_a_moderator_hides_a_comment_and_reads_what_happened(live_server, new_co
     shot(moderator, "3-hidden-confirmed")
     hidden.scroll_into_view_if_needed()
     shot(moderator, "4-hidden-marked")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_an_amendment_proposed_is_confirmed_and_its_form_folds_away(
+    live_server, new_context, javascript
+):
+    url = round_url(live_server, "open")
+    page = new_context(java_script_enabled=javascript).new_page()
+    sign_in(page, "rep@mwsu.example" if javascript else "rep@cawu.example", live_server.password)
+    page.goto(url)
+    paragraph = page.locator("#paragraph-2")
+    paragraph.get_by_text("Propose an amendment to paragraph 2").click()
+    marker = uuid.uuid4().hex[:6]
+    paragraph.get_by_label("Proposed text of paragraph 2").fill(f"A better paragraph ({marker}).")
+    paragraph.get_by_role("button", name="Propose the amendment").click()
+    amendment = page.locator("#paragraph-2-live article.amendment", has_text=marker)
+    expect(amendment).to_be_visible()
+    label = amendment.locator("h5").inner_text().split()[1]  # "Amendment 2.3 proposed by …"
+    expect(page.locator("#flash")).to_have_text(f"Amendment {label} proposed.")
+    # the form is folded away, ready for another amendment (not left open with the old text)
+    expect(page.locator("#paragraph-2 details.draft-action").first).not_to_have_attribute(
+        "open", ""
+    )
+    amendment.scroll_into_view_if_needed()
+    shot(page, f"5-amendment-proposed-{'js' if javascript else 'no-js'}")
