@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
@@ -53,7 +53,7 @@ from app.rounds import brief_routes
 from app.rounds import routes as round_routes
 from app.rounds.visibility import hide_unreadable_round
 from app.summaries import routes as summary_routes
-from app.web import STATIC_DIR, is_htmx, templates
+from app.web import STATIC_DIR, is_htmx, safe_next, templates
 
 log = logging.getLogger("tripartite")
 
@@ -175,7 +175,7 @@ def error_response(
             status_code=status,
             headers=headers,
         )
-    context = {"title": title, "message": message}
+    context = {"title": title, "message": message, "back": _came_from(request)}
     name = "errors/_message.html" if is_htmx(request) else "errors/error.html"
     response = templates.TemplateResponse(
         request, name, context, status_code=status, headers=headers
@@ -184,6 +184,18 @@ def error_response(
         response.headers["HX-Retarget"] = "#flash"
         response.headers["HX-Reswap"] = "innerHTML"
     return response
+
+
+def _came_from(request: Request) -> str | None:
+    """The page of this site a refused form was sent from (its Referer), to go back to: an
+    error page is never a dead end. Only a path of this site; nothing for a plain visit."""
+    if request.method in ("GET", "HEAD"):
+        return None
+    referer = urlsplit(request.headers.get("referer", ""))
+    if not referer.path or referer.netloc != request.url.netloc:
+        return None
+    back = safe_next(referer.path + (f"?{referer.query}" if referer.query else ""), "")
+    return back or None
 
 
 TITLES = Labels(

@@ -14,6 +14,7 @@ from app.accounts import rules, service, two_factor
 from app.accounts.deps import SESSION_COOKIE, CurrentViewer, OptionalViewer
 from app.accounts.models import User
 from app.config import Settings
+from app.confirmations import confirm
 from app.db import DbSession, utcnow
 from app.errors import DomainError
 from app.i18n import gettext as _
@@ -232,6 +233,10 @@ def two_factor_start(request: Request, db: DbSession, viewer: CurrentViewer) -> 
     user = two_factor.user_or_404(db, viewer.user_id)
     two_factor.begin_enrolment(db, user)
     db.commit()
+    confirm(
+        request,
+        _("Two-factor set-up started: scan the code with your app, then enter the code it shows."),
+    )
     return see_other(request, url_path(request, "account.two_factor"))
 
 
@@ -260,6 +265,7 @@ def two_factor_confirm(
     # answered with the page (not a redirect): the recovery codes are shown this once; its
     # forms carry the new session's token
     csrf.session_renewed(request, started.csrf_token)
+    confirm(request, _("Two-factor sign-in is on. Keep your recovery codes somewhere safe."))
     response = _two_factor_page(request, db, user, recovery_codes=codes)
     _set_session_cookie(request, response, started.cookie)
     return response
@@ -290,6 +296,7 @@ def two_factor_new_codes(
         return _password_refused(request, db, user, "recovery_password", error)
     codes = two_factor.new_recovery_codes(db, user.id)
     db.commit()
+    confirm(request, _("New recovery codes are made; the old ones no longer work."))
     return _two_factor_page(request, db, user, recovery_codes=codes)
 
 
@@ -309,6 +316,7 @@ def two_factor_off(
     except DomainError as error:
         return _password_refused(request, db, user, "password", error)
     db.commit()
+    confirm(request, _("Two-factor sign-in is off."))
     return see_other(request, url_path(request, "account.two_factor"))
 
 
@@ -354,6 +362,7 @@ def choose_time_zone(
         )
     db.execute(update(User).where(User.id == viewer.user_id).values(time_zone=time_zone))
     db.commit()
+    confirm(request, _("Times are now shown in %(zone)s.") % {"zone": time_zone})
     response = see_other(request, url_path(request, "account") + "#time-zone")
     response.set_cookie(
         i18n.ZONE_COOKIE, time_zone, max_age=YEAR, samesite="lax", httponly=True, path="/"
@@ -413,6 +422,10 @@ def change_password(
     )
     db.commit()
     csrf.session_renewed(request, started.csrf_token)  # the page's forms carry the new token
+    confirm(
+        request,
+        _("Your password has been changed. Every other sign-in of your account has been ended."),
+    )
     response = render(request, "accounts/account.html", {"errors": {}, "done": True})
     _set_session_cookie(request, response, started.cookie)
     return response
@@ -474,6 +487,7 @@ def accept_invitation(
         db, user, settings, request.headers.get("user-agent", ""), two_factor_pending=pending
     )
     db.commit()
+    confirm(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.name})
     response = see_other(request, "/login/two-factor" if pending else "/")
     _set_session_cookie(request, response, started.cookie)
     return response

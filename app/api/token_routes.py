@@ -9,8 +9,10 @@ from fastapi.responses import Response
 
 from app.accounts.deps import AdminViewer
 from app.api import tokens
+from app.confirmations import confirm
 from app.db import DbSession
 from app.errors import DomainError
+from app.i18n import gettext as _
 from app.web import render, see_other, url_path
 
 router = APIRouter()
@@ -51,10 +53,15 @@ def create_api_token(
     name: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     try:
-        _token, plain = tokens.create(db, name, admin.user_id)
+        token, plain = tokens.create(db, name, admin.user_id)
     except DomainError as error:
         return _page(request, db, name=name, error=error.message, status_code=422)
     db.commit()
+    confirm(
+        request,
+        _("API token “%(name)s” created: copy it now, it is shown only once.")
+        % {"name": token.name},
+    )
     # answered with the page (not a redirect): the token is shown this once and never stored
     response = _page(request, db, issued=plain)
     response.headers["Cache-Control"] = "no-store"
@@ -65,6 +72,10 @@ def create_api_token(
 def revoke_api_token(
     request: Request, db: DbSession, admin: AdminViewer, token_id: int
 ) -> Response:
-    tokens.revoke(db, token_id, admin.user_id)
+    token = tokens.revoke(db, token_id, admin.user_id)
     db.commit()
+    confirm(
+        request,
+        _("API token “%(name)s” revoked: it no longer opens the API.") % {"name": token.name},
+    )
     return see_other(request, url_path(request, "admin.api_tokens"))

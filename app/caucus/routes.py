@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.caucus import service, statements
+from app.confirmations import confirm
 from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import gettext as _
@@ -151,6 +152,7 @@ def post(
             post_errors=errors,
         )
     db.commit()
+    confirm(request, _("Your message is posted to the caucus."))
     base = _base(request, round_id, group)
     if not is_htmx(request):
         return see_other(request, f"{base}#caucus-post-{message.id}")
@@ -179,6 +181,10 @@ def moderators(
     """Let the round's moderators read the caucus (``invite=1``), or stop letting them."""
     service.set_moderators_invited(db, viewer, round_id, group, invite == "1")
     db.commit()
+    if invite == "1":
+        confirm(request, _("The round's moderators can now read this caucus."))
+    else:
+        confirm(request, _("The round's moderators no longer read this caucus."))
     return see_other(request, _base(request, round_id, group) + "#caucus-access")
 
 
@@ -186,6 +192,7 @@ def _statement_done(
     request: Request, db: DbSession, viewer: Viewer, round_id: int, group: str, announce: str
 ) -> Response:
     """After a statement action: the statement's section under htmx, else the page again."""
+    confirm(request, announce)
     if not is_htmx(request):
         return see_other(request, _base(request, round_id, group) + "#group-statement")
     caucus = service.enter(db, viewer, round_id, group)

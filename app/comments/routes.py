@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -12,6 +13,7 @@ from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.comments import service
 from app.comments.models import Comment
+from app.confirmations import confirm
 from app.db import DbSession
 from app.drafts.models import DraftParagraph
 from app.errors import DomainError, NotFound
@@ -20,6 +22,7 @@ from app.positions.models import Position
 from app.positions.service import invited_organisation_ids
 from app.rounds import page as round_page
 from app.rounds import rules
+from app.vocabulary import Visibility
 from app.web import is_htmx, new_key, refusal, render, see_other, url_path
 
 router = APIRouter()
@@ -152,6 +155,7 @@ def _post(
         )
         return refusal(request, db, error, partial(again, on_paragraph), target=f"#{form_id}")
     db.commit()
+    confirm(request, _posted_message(comment, parent_id))
     if not is_htmx(request):
         return see_other(
             request,
@@ -163,7 +167,19 @@ def _post(
         info, parent=None, position_id=position_id, form_id=form_id, paragraph=paragraph
     )
     context.update({"comment": view, "fresh_form": parent_id is None})
+    if parent_id is None and paragraph is None:  # a new thread of the discussion: its count
+        params = _shown_params(request)
+        context["thread_count"] = round_page.thread_count(db, info, viewer, params)
+        context["thread_filtered"] = bool(params.group or params.organisation_id)
     return render(request, "comments/_posted.html", context)
+
+
+def _shown_params(request: Request) -> round_page.DiscussionParams:
+    """The discussion's filters on the page the comment was posted from (htmx says which)."""
+    query = parse_qs(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+    return round_page.discussion_params(
+        group=query.get("group", [""])[0], organisation=query.get("organisation", [""])[0]
+    )
 
 
 @router.post("/rounds/{round_id}/comments", name="comments.post")
@@ -298,6 +314,10 @@ def edit(
         again = partial(_edit_again, request, db, viewer, round_id, comment_id, body, error)
         return refusal(request, db, error, again)
     db.commit()
+    if db.get_one(Comment, comment_id).visibility == Visibility.PENDING:
+        confirm(request, _("Your edit is saved; it will be public once a moderator approves it."))
+    else:
+        confirm(request, _("Your comment is updated."))
     if not is_htmx(request):
         return see_other(
             request,
@@ -307,6 +327,14 @@ def edit(
     return render(
         request, "comments/_comment.html", {"round": info, "comment": comment, "may_reply": True}
     )
+
+
+def _posted_message(comment: Comment, parent_id: int | None) -> str:
+    if comment.visibility == Visibility.PENDING:
+        return _("Your comment is sent; it will be public once a moderator approves it.")
+    if parent_id is not None:
+        return _("Your reply is posted.")
+    return _("Your comment is posted.")
 
 
 def _paragraph(db: DbSession, round_id: int, paragraph_id: int | None) -> tuple[int, int] | None:

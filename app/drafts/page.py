@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -342,3 +342,18 @@ def section(
     organisations: Sequence[tuple[int, str, Group]],
 ) -> DraftSection:
     return DraftSection(db, info, viewer, organisations)
+
+
+def amendment_label(db: Session, amendment_id: int) -> str:
+    """An amendment's label as the round page shows it ("2.1": paragraph 2's first amendment,
+    withdrawn ones aside): for the confirmation of what was done to it."""
+    amendment = db.get_one(Amendment, amendment_id)
+    number = db.get_one(DraftParagraph, amendment.paragraph_id).number
+    before = db.scalar(
+        select(func.count(Amendment.id)).where(
+            Amendment.paragraph_id == amendment.paragraph_id,
+            Amendment.withdrawn_at.is_(None),
+            Amendment.id <= amendment_id,
+        )
+    )
+    return f"{number}.{before or 1}"

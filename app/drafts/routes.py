@@ -13,14 +13,16 @@ from fastapi.responses import Response
 from app import i18n
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
+from app.confirmations import confirm
 from app.db import DbSession, utcnow
 from app.drafts import page as draft_page
 from app.drafts import rules, service
 from app.drafts.models import Amendment, DraftParagraph
 from app.errors import DomainError
+from app.i18n import gettext as _
 from app.rounds import page as round_page
 from app.text_rules import parse_deadline
-from app.web import is_htmx, refusal, render, see_other, url_path
+from app.web import datetime_format, is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -92,11 +94,20 @@ def save_draft(
             return _edit_page(request, db, viewer, round_id, text, error.message, None, 422)
         return _edit_page(request, db, viewer, round_id, text, None, paragraphs)
     try:
-        service.import_draft(db, viewer, round_id, text)
+        imported = service.import_draft(db, viewer, round_id, text)
     except DomainError as error:
         again = partial(_edit_page, request, db, viewer, round_id, text, error.message)
         return refusal(request, db, error, again)
     db.commit()
+    confirm(
+        request,
+        i18n.ngettext(
+            "The draft text is saved: %(num)d numbered paragraph.",
+            "The draft text is saved: %(num)d numbered paragraphs.",
+            len(imported),
+        )
+        % {"num": len(imported)},
+    )
     return see_other(request, _round_url(request, round_id) + "#draft")
 
 
@@ -136,6 +147,8 @@ def propose(
         again = partial(_refused, request, db, viewer, round_id, paragraph_id, amendment=form)
         return refusal(request, db, error, again, target=f"#amendment-form-{paragraph_id}")
     db.commit()
+    label = draft_page.amendment_label(db, amendment.id)
+    confirm(request, _("Amendment %(label)s proposed.") % {"label": label})
     if not is_htmx(request):
         number = db.get_one(DraftParagraph, amendment.paragraph_id).number
         return see_other(request, _round_url(request, round_id) + f"#paragraph-{number}")
@@ -158,6 +171,8 @@ def support(
 
         return refusal(request, db, error, again)
     db.commit()
+    label = draft_page.amendment_label(db, amendment.id)
+    confirm(request, _("Your organisation supports amendment %(label)s.") % {"label": label})
     if not is_htmx(request):
         number = db.get_one(DraftParagraph, amendment.paragraph_id).number
         return see_other(request, _round_url(request, round_id) + f"#paragraph-{number}")
@@ -279,6 +294,14 @@ def revise(
         again = partial(_revise_page, request, db, viewer, round_id, form, errors)
         return refusal(request, db, error, again)
     db.commit()
+    confirm(
+        request,
+        _(
+            "The revised draft is ready as round %(number)s, closing %(date)s. It is a draft "
+            "until you open it."
+        )
+        % {"number": round_.number, "date": datetime_format(round_.closes_at)},
+    )
     return see_other(request, _round_url(request, round_.id) + "#draft")
 
 

@@ -13,6 +13,7 @@ from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.comments.models import Comment
+from app.confirmations import confirm
 from app.cycle import service as cycle_service
 from app.db import DbSession, utcnow
 from app.errors import DomainError, Forbidden
@@ -21,11 +22,12 @@ from app.i18n import gettext as _
 from app.moderation import dashboard, lifecycle, service, signoff
 from app.moderation.rules import (
     FlaggingClosed,
+    shown_reason,
 )
 from app.rounds import page as round_page
 from app.text_rules import parse_deadline
 from app.vocabulary import Group
-from app.web import is_htmx, refusal, render, see_other, url_path
+from app.web import datetime_format, is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -137,15 +139,17 @@ def _act(
     action: str,
     form: dict[str, str],
     do: Callable[[], Any],
+    said: Callable[[Any], str],
 ) -> Response:
     guard(db, viewer, action, round_id)
     try:
-        do()
+        done = do()
     except DomainError as error:
         errors = {error.field or "form": error.message}
         again = partial(_page, request, db, viewer, round_id, action, form, errors)
         return refusal(request, db, error, again)
     db.commit()
+    confirm(request, said(done))
     return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
@@ -178,6 +182,10 @@ def close(
         "close",
         {"outcome": outcome},
         lambda: lifecycle.close(db, viewer, round_id, outcome),
+        lambda round_: (
+            _("Round %(number)s closed. The groups can now be asked to sign off.")
+            % {"number": round_.number}
+        ),
     )
 
 
@@ -197,6 +205,7 @@ def outcome(
         "outcome",
         {"outcome": outcome},
         lambda: lifecycle.write_outcome(db, viewer, round_id, outcome),
+        lambda round_: _("The outcome of round %(number)s is saved.") % {"number": round_.number},
     )
 
 
@@ -219,6 +228,10 @@ def extend(
         form,
         lambda: lifecycle.extend(
             db, viewer, round_id, parse_deadline(closes_at, "closes_at", utcnow()), reason
+        ),
+        lambda round_: (
+            _("Round %(number)s now closes on %(date)s.")
+            % {"number": round_.number, "date": datetime_format(round_.closes_at)}
         ),
     )
 
@@ -243,6 +256,10 @@ def reopen(
         lambda: lifecycle.reopen(
             db, viewer, round_id, parse_deadline(closes_at, "closes_at", utcnow()), reason
         ),
+        lambda round_: (
+            _("Round %(number)s reopened until %(date)s.")
+            % {"number": round_.number, "date": datetime_format(round_.closes_at)}
+        ),
     )
 
 
@@ -256,6 +273,10 @@ def publish(request: Request, db: DbSession, viewer: CurrentViewer, round_id: in
         "publish",
         {},
         lambda: lifecycle.publish(db, viewer, round_id),
+        lambda round_: (
+            _("Round %(number)s published. Its record and summary are now public.")
+            % {"number": round_.number}
+        ),
     )
 
 
@@ -276,11 +297,46 @@ def _moderate(
     comment_id: int,
     action: str,
     do: Callable[[], Any],
+    said: Callable[[Any], str],
+    form: dict[str, str] | None = None,
 ) -> Response:
     guard(db, viewer, f"comment.{action}", round_id)
-    do()  # a refusal (already hidden, not pending, ...) answers its 4xx page, nothing changed
+    try:
+        done = do()
+    except DomainError as error:
+        # the moderator's form again, filled in, the refusal beside its field (no dead end)
+        errors = {error.field or "form": error.message}
+        again = partial(
+            _moderation_page, request, db, viewer, round_id, comment_id, form or {}, errors
+        )
+        return refusal(request, db, error, again)
     db.commit()
+    confirm(request, said(done))
     return _back_to(request, round_id, comment_id)
+
+
+def _moderation_page(
+    request: Request,
+    db: DbSession,
+    viewer: Viewer,
+    round_id: int,
+    comment_id: int,
+    form: dict[str, str],
+    errors: dict[str, str],
+) -> Response:
+    """A comment's moderation forms on a page of their own: where a refused action comes
+    back, filled in, with the refusal beside its field."""
+    info = round_page.load_round(db, round_id, viewer)
+    found = round_page.load_comments(db, info, viewer, Comment.id == comment_id)
+    if not found:
+        raise DomainError(_("There is no such comment in this round."), status_code=404)
+    context = {
+        "round": info,
+        "comment": found[0],
+        "moderation_form": form,
+        "moderation_errors": errors,
+    }
+    return render(request, "moderation/comment.html", context)
 
 
 @router.post("/rounds/{round_id}/comments/{comment_id}/hide", name="comments.hide")
@@ -301,6 +357,11 @@ def hide(
         comment_id,
         "hide",
         lambda: service.hide(db, viewer, round_id, comment_id, reason_code, note),
+        lambda comment: (
+            _("Comment hidden (reason: %(reason)s). Its author and moderators still see it.")
+            % {"reason": shown_reason(comment.moderation_reason)}
+        ),
+        {"action": "hide", "reason_code": reason_code, "note": note},
     )
 
 
@@ -322,6 +383,8 @@ def restore(
         comment_id,
         "restore",
         lambda: service.restore(db, viewer, round_id, comment_id, note, seen),
+        lambda _comment: _("Comment restored: everyone can read it again."),
+        {"action": "restore", "note": note},
     )
 
 
@@ -342,6 +405,7 @@ def approve(
         comment_id,
         "approve",
         lambda: service.approve(db, viewer, round_id, comment_id, seen),
+        lambda _comment: _("Comment approved: it is now public."),
     )
 
 
@@ -364,6 +428,7 @@ def dismiss_flags(
         comment_id,
         "dismiss_flags",
         lambda: service.dismiss_flags(db, viewer, round_id, comment_id, seen),
+        lambda _comment: _("The comment's flags are dismissed; it stays as it is."),
     )
 
 
@@ -379,6 +444,7 @@ def lock(
         comment_id,
         "lock",
         lambda: service.set_locked(db, viewer, round_id, comment_id, True),
+        lambda _comment: _("Thread locked: nobody can reply in it any more."),
     )
 
 
@@ -394,6 +460,7 @@ def unlock(
         comment_id,
         "unlock",
         lambda: service.set_locked(db, viewer, round_id, comment_id, False),
+        lambda _comment: _("Thread unlocked: replies are open again."),
     )
 
 
@@ -408,6 +475,10 @@ def premoderation(
     guard(db, viewer, "premoderation", round_id)
     service.set_premoderation(db, viewer, round_id, on == "1")
     db.commit()
+    if on == "1":
+        confirm(request, _("Pre-moderation is on: new comments wait for a moderator's approval."))
+    else:
+        confirm(request, _("Pre-moderation is off: new comments are public at once."))
     return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
@@ -455,6 +526,7 @@ def flag(
 
         return refusal(request, db, error, again)
     db.commit()
+    confirm(request, _("Comment flagged; a moderator will review it."))
     if not is_htmx(request):
         return _back_to(request, round_id, comment_id)
     context = _flag_context(db, viewer, round_id, comment_id)
@@ -487,16 +559,21 @@ def request_signoff(
     viewer: CurrentViewer,
     round_id: int,
     signoff_deadline: Annotated[str, Form(max_length=50)] = "",
-    spokesperson_government: Annotated[int | None, Form()] = None,
-    spokesperson_workers: Annotated[int | None, Form()] = None,
-    spokesperson_employers: Annotated[int | None, Form()] = None,
+    # text, not numbers: a choice that is not a person comes back beside its field (the
+    # service refuses it), never as a page about the form's encoding
+    spokesperson_government: Annotated[str, Form(max_length=20)] = "",
+    spokesperson_workers: Annotated[str, Form(max_length=20)] = "",
+    spokesperson_employers: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     guard(db, viewer, "signoff_request", round_id)
-    chosen = {
+    sent = {
         Group.GOVERNMENT: spokesperson_government,
         Group.WORKERS: spokesperson_workers,
         Group.EMPLOYERS: spokesperson_employers,
     }
+    chosen = {group: _person_id(value) for group, value in sent.items()}
+    form = {f"spokesperson_{g.value}": v for g, v in sent.items()}
+    form["signoff_deadline"] = signoff_deadline
     try:
         signoff.request(
             db,
@@ -506,9 +583,25 @@ def request_signoff(
             parse_deadline(signoff_deadline, "signoff_deadline", utcnow()),
         )
     except DomainError as error:
-        return round_page.refused(request, db, viewer, round_id, error, signoff_error=error.message)
+        return round_page.refused(
+            request,
+            db,
+            viewer,
+            round_id,
+            error,
+            signoff_error=error.message,
+            signoff_request_errors={error.field: error.message} if error.field else {},
+            signoff_request_form=form,
+        )
     db.commit()
+    confirm(request, _("Sign-off requested from the three groups' spokespersons."))
     return see_other(request, url_path(request, "rounds.show", round_id=round_id))
+
+
+def _person_id(value: str) -> int | None:
+    """A person chosen in a form (their id), or None for anything else."""
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @router.post("/rounds/{round_id}/signoff/decision", name="rounds.signoff_decision")
@@ -521,7 +614,7 @@ def decide_signoff(
     reservation: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     try:
-        signoff.decide(db, viewer, round_id, decision, reservation)
+        decided = signoff.decide(db, viewer, round_id, decision, reservation)
     except DomainError as error:
         return round_page.refused(
             request,
@@ -533,4 +626,8 @@ def decide_signoff(
             signoff_errors={error.field or "form": error.message},
         )
     db.commit()
+    if decided.status == "confirmed":
+        confirm(request, _("Your group's confirmation of the outcome is recorded."))
+    else:
+        confirm(request, _("Your group's reservation is recorded."))
     return see_other(request, url_path(request, "rounds.show", round_id=round_id) + "#outcome")

@@ -33,8 +33,8 @@ def _check_seen(comment: Comment, seen: str) -> None:
     rules.check_seen(comment.body_html, seen)
 
 
-def _reason(text: str, *, required: bool) -> str:
-    return rules.clean_reason(text, required=required)
+def _reason(text: str, *, required: bool, field: str = "reason") -> str:
+    return rules.clean_reason(text, required=required, field=field)
 
 
 def check_flaggable(round_: Round | None) -> Round:
@@ -148,7 +148,7 @@ def hide(
     comment = _comment(db, round_id, comment_id)
     if reason_code not in rules.HIDE_REASONS:
         raise DomainError(_("Choose a reason from the list."), field="reason_code")
-    extra = _reason(note, required=reason_code == "other")
+    extra = _reason(note, required=reason_code == "other", field="note")
     if comment.visibility == Visibility.HIDDEN and comment.moderated_by_id is not None:
         raise Conflict(_("This comment is already hidden."))
     before = comment.visibility
@@ -183,7 +183,7 @@ def restore(
     if comment.visibility != Visibility.HIDDEN:
         raise Conflict(_("This comment is not hidden."))
     _check_seen(comment, seen)
-    why = _reason(note, required=False)
+    why = _reason(note, required=False, field="note")
     previous = comment.moderation_reason
     comment.visibility = Visibility.VISIBLE
     comment.moderation_reason = None

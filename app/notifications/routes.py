@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentViewer
 from app.accounts.models import User
+from app.confirmations import confirm
 from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import gettext as _
@@ -46,6 +47,7 @@ def count(db: DbSession, viewer: CurrentViewer) -> Response:
 def read_all(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
     service.mark_all_read(db, viewer.user_id)
     db.commit()
+    confirm(request, _("All your notifications are marked as read."))
     return see_other(request, url_path(request, "notifications.index"))
 
 
@@ -72,4 +74,5 @@ def preference(
 
         return refusal(request, db, error, again)
     db.commit()
+    confirm(request, _("Your e-mail preference is saved."))
     return see_other(request, url_path(request, "notifications.index"))

@@ -10,8 +10,10 @@ from fastapi.responses import Response
 
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
+from app.confirmations import confirm
 from app.db import DbSession
 from app.errors import DomainError
+from app.i18n import gettext as _
 from app.officers import service
 from app.officers.rules import OfficerRole
 from app.rounds import page as round_page
@@ -79,4 +81,5 @@ def save(
         again = partial(_form_page, request, db, viewer, round_id, form, errors)
         return refusal(request, db, error, again)
     db.commit()
+    confirm(request, _("The round's officers are saved."))
     return see_other(request, url_path(request, "rounds.show", round_id=round_id) + "#officers")

@@ -15,6 +15,7 @@ from app.accounts.deps import AdminViewer, CurrentViewer
 from app.accounts.models import User
 from app.accounts.rules import may_manage_mandates, may_name_first_focal_point
 from app.config import Settings
+from app.confirmations import confirm
 from app.db import DbSession, utcnow
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
@@ -113,6 +114,11 @@ def register_organisation(
             request, db, error, partial(_organisations_page, request, db, form=form, errors=errors)
         )
     db.commit()
+    confirm(
+        request,
+        _("%(organisation)s is registered. Invitation sent to %(email)s.")
+        % {"organisation": name, "email": issued.invitation.email},
+    )
     return _organisations_page(
         request,
         db,
@@ -218,6 +224,7 @@ def invite(
         again = partial(_organisation_page, request, db, viewer, organisation_id)
         return refusal(request, db, error, partial(again, form=form, errors=errors))
     db.commit()
+    confirm(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
     return _organisation_page(
         request,
         db,
@@ -251,6 +258,12 @@ def revoke_mandate(
     if mandate.organisation_id != organisation_id:
         raise NotFound(_("No such mandate in this organisation."))
     db.commit()
+    person = db.get_one(User, mandate.user_id)
+    confirm(
+        request,
+        _("The mandate of %(name)s is revoked: they no longer speak for the organisation.")
+        % {"name": person.name},
+    )
     return see_other(
         request, url_path(request, "organisations.show", organisation_id=organisation_id)
     )
@@ -262,6 +275,11 @@ def cancel_invitation(
 ) -> Response:
     invitation = service.cancel_invitation(db, viewer, invitation_id)
     db.commit()
+    confirm(
+        request,
+        _("The invitation to %(email)s is cancelled: its link no longer works.")
+        % {"email": invitation.email},
+    )
     if invitation.organisation_id is None:
         return see_other(request, url_path(request, "admin.people"))
     return see_other(
@@ -320,6 +338,7 @@ def invite_platform_user(
             request, db, error, partial(_people_page, request, db, form=form, errors=errors)
         )
     db.commit()
+    confirm(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
     return _people_page(
         request,
         db,
@@ -340,13 +359,19 @@ def deactivate(
     user_id: int,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    accounts.deactivate(db, admin, user_id, reason)
+    person = accounts.deactivate(db, admin, user_id, reason)
     db.commit()
+    confirm(
+        request,
+        _("The account of %(name)s is deactivated: they can no longer sign in.")
+        % {"name": person.name},
+    )
     return see_other(request, url_path(request, "admin.people"))
 
 
 @router.post("/admin/people/{user_id}/reactivate", name="admin.people.reactivate")
 def reactivate(request: Request, db: DbSession, admin: AdminViewer, user_id: int) -> Response:
-    accounts.reactivate(db, admin, user_id)
+    person = accounts.reactivate(db, admin, user_id)
     db.commit()
+    confirm(request, _("The account of %(name)s is active again.") % {"name": person.name})
     return see_other(request, url_path(request, "admin.people"))

@@ -62,10 +62,10 @@ def post_position(
         return refusal(request, db, error, again, target="#your-position")
     db.commit()
     url = url_path(request, "rounds.show", round_id=round_id) + "#your-position"
+    confirm(request, _("Your organisation's position is saved."))
     if not is_htmx(request):
-        confirm(request, _("Your organisation's position is saved."))
         return see_other(request, url)
-    # under htmx the form swapped in says so itself, beside the position
+    # under htmx the form swapped in says so itself, beside the position (and the status region)
     context = round_page.build(request, db, viewer, round_id, position_saved=True)
     return render(request, "positions/_posted.html", context)
 

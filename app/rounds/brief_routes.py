@@ -10,8 +10,10 @@ from fastapi.responses import Response
 from app import i18n
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
+from app.confirmations import confirm
 from app.db import DbSession
 from app.errors import DomainError
+from app.i18n import gettext as _
 from app.rounds import briefs
 from app.web import render, see_other, url_path
 
@@ -75,6 +77,11 @@ def save_brief_version(
             status_code=422,
         )
     db.commit()
+    name = i18n.LANGUAGES[language]
+    if brief.strip():
+        confirm(request, _("The brief in %(language)s is saved.") % {"language": name})
+    else:
+        confirm(request, _("The brief in %(language)s is removed.") % {"language": name})
     return see_other(request, url_path(request, "rounds.briefs", round_id=round_id))
 
 
@@ -88,4 +95,9 @@ def brief_language(
 ) -> Response:
     briefs.set_original_language(db, viewer, round_id, original_language)
     db.commit()
+    confirm(
+        request,
+        _("The brief's original language is now %(language)s.")
+        % {"language": i18n.LANGUAGES[original_language]},
+    )
     return see_other(request, url_path(request, "rounds.briefs", round_id=round_id))

@@ -301,17 +301,7 @@ def _discussion(
     page: int,
 ) -> Discussion:
     own_or_visible = shown_to(viewer)
-    roots = (
-        select(Comment.id, Organisation.group_name)
-        .join(Organisation, Organisation.id == Comment.organisation_id)
-        .where(Comment.round_id == info.id, Comment.parent_id.is_(None), own_or_visible)
-        .where(Comment.paragraph_id.is_(None))  # paragraph comments sit under their paragraph
-        .order_by(Comment.id)
-    )
-    if group is not None:
-        roots = roots.where(Organisation.group_name == group.value)
-    if organisation_id is not None:
-        roots = roots.where(Comment.organisation_id == organisation_id)
+    roots = _roots(info, own_or_visible, group, organisation_id)
     root_rows = [(r.id, Group(r.group_name)) for r in read(db, roots)]
     openings_first = info.social_partners_first  # the social partners open: app.officers.rules
     ids = (
@@ -323,6 +313,31 @@ def _discussion(
     page_ids = ids[start : start + THREADS_PER_PAGE]
     threads = load_threads(db, info, viewer, page_ids, own_or_visible)
     return Discussion(mode, group, organisation_id, page, threads, len(ids))
+
+
+def _roots(
+    info: RoundInfo, condition: Any, group: Group | None, organisation_id: int | None
+) -> Any:
+    """The discussion's threads (their top-level comments) the viewer sees, filtered."""
+    roots = (
+        select(Comment.id, Organisation.group_name)
+        .join(Organisation, Organisation.id == Comment.organisation_id)
+        .where(Comment.round_id == info.id, Comment.parent_id.is_(None), condition)
+        .where(Comment.paragraph_id.is_(None))  # paragraph comments sit under their paragraph
+        .order_by(Comment.id)
+    )
+    if group is not None:
+        roots = roots.where(Organisation.group_name == group.value)
+    if organisation_id is not None:
+        roots = roots.where(Comment.organisation_id == organisation_id)
+    return roots
+
+
+def thread_count(db: Session, info: RoundInfo, viewer: Viewer, params: DiscussionParams) -> int:
+    """How many threads the discussion shows the viewer, as filtered: the count a new comment
+    changes (swapped with it)."""
+    roots = _roots(info, shown_to(viewer), params.group, params.organisation_id).subquery()
+    return int(db.scalar(select(func.count()).select_from(roots)) or 0)
 
 
 def load_threads(

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from app import i18n
 from app.accounts.deps import CurrentViewer
 from app.comments.models import Comment
+from app.confirmations import confirm
 from app.cycle.page import brief_from_template
 from app.db import DbSession, read, utcnow
 from app.errors import DomainError, NotFound
@@ -21,7 +23,7 @@ from app.rounds import rules, service
 from app.rounds.models import Consultation, Round
 from app.text_rules import parse_deadline
 from app.vocabulary import RoundStatus, Weighting
-from app.web import is_htmx, refusal, render, see_other, url_path
+from app.web import datetime_format, is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
 
@@ -53,6 +55,7 @@ def create_consultation(
         again = partial(render, request, "rounds/new_consultation.html", context)
         return refusal(request, db, error, again)
     db.commit()
+    confirm(request, _("Consultation “%(title)s” created.") % {"title": consultation.title})
     return see_other(
         request, url_path(request, "consultations.show", consultation_id=consultation.id)
     )
@@ -165,6 +168,11 @@ def create_round(
 
         return refusal(request, db, error, again)
     db.commit()
+    confirm(
+        request,
+        _("Round %(number)s created as a draft: only moderators see it until it is opened.")
+        % {"number": round_.number},
+    )
     return see_other(request, url_path(request, "rounds.show", round_id=round_.id))
 
 
@@ -264,10 +272,24 @@ def open_round(
     opens_at: Annotated[str, Form(max_length=50)] = "",
 ) -> Response:
     try:
-        service.open_round(db, viewer, round_id, parse_deadline(opens_at, "opens_at", utcnow()))
+        round_ = service.open_round(
+            db, viewer, round_id, parse_deadline(opens_at, "opens_at", utcnow())
+        )
     except DomainError as error:
         return round_page.refused(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
+    if round_.status is RoundStatus.OPEN:
+        confirm(
+            request,
+            _("Round %(number)s is open: the invited organisations can post until %(date)s.")
+            % {"number": round_.number, "date": datetime_format(round_.closes_at)},
+        )
+    else:
+        confirm(
+            request,
+            _("Round %(number)s will open on %(date)s.")
+            % {"number": round_.number, "date": datetime_format(round_.opens_at)},
+        )
     return see_other(request, url_path(request, "rounds.show", round_id=round_id))
 
 
@@ -284,4 +306,14 @@ def set_invitations(
     except DomainError as error:
         return round_page.refused(request, db, viewer, round_id, error, open_error=error.message)
     db.commit()
+    count = len(set(organisations))
+    confirm(
+        request,
+        i18n.ngettext(
+            "The round now invites %(num)d organisation.",
+            "The round now invites %(num)d organisations.",
+            count,
+        )
+        % {"num": count},
+    )
     return see_other(request, url_path(request, "rounds.show", round_id=round_id))

@@ -359,7 +359,9 @@ def test_statement_actions_with_htmx_swap_the_statement_section(make_client, db)
     assert drafted.status_code == 200
     section = soup(drafted.text).select_one("#group-statement")
     assert section is not None and "<html" not in drafted.text
-    assert section["data-announce"] == "The draft statement is saved."
+    # said once, in the page's status region (app/confirmations.py), and shown beside it
+    assert json.loads(drafted.headers["HX-Trigger"])["confirmed"] == "The draft statement is saved."
+    assert "The draft statement is saved." in text_of(str(section))
     hidden = {i["name"]: i["value"] for i in section.select("#statement-form input[type=hidden]")}
     assert hidden["seen"] == fingerprint("Joint text.")
     endorse = section.select_one("form[action$='/statement/endorse']")
@@ -383,7 +385,7 @@ def test_statement_actions_with_htmx_swap_the_statement_section(make_client, db)
         headers=HTMX,
     )
     assert published.status_code == 200
-    assert "published" in soup(published.text).select_one("#group-statement")["data-announce"]
+    assert "published" in json.loads(published.headers["HX-Trigger"])["confirmed"]
 
 
 def test_revising_the_draft_withdraws_its_endorsements(make_client, db):

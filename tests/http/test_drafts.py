@@ -4,6 +4,7 @@ tally; a moderator publishes a revised draft as the next round, which shows what
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -357,16 +358,19 @@ def test_the_plenary_weighting_counts_the_government_twice(make_client, db):
     assert amendment.id
 
 
-def test_proposing_under_htmx_swaps_the_paragraph_and_empties_the_form(make_client, db):
+def test_proposing_under_htmx_swaps_the_paragraph_and_folds_the_form_away(make_client, db):
     w = world(db)
     second = paragraphs(db, w.round.id)[1]
     union = signed_in(make_client, db, w.people["union"])
     response = propose(union, w.round.id, second.id, "Periods add up, everywhere.", headers=HTMX)
     assert response.status_code == 200 and "<html" not in response.text
+    assert json.loads(response.headers["HX-Trigger"])["confirmed"] == "Amendment 2.1 proposed."
     page = soup(response.text)
     assert page.select_one("#paragraph-2-live h5").text.startswith("Amendment 2.1")
-    fresh = page.select_one(f"#amendment-form-{second.id}")
-    assert fresh["hx-swap-oob"] == "true"
+    # the form is closed (folded in its "Propose an amendment"), emptied for the next one
+    folded = page.select_one(f"#amendment-details-{second.id}")
+    assert folded["hx-swap-oob"] == "true" and not folded.has_attr("open")
+    fresh = folded.select_one(f"#amendment-form-{second.id}")
     assert fresh.select_one("textarea[name=text]").text == second.text
 
 

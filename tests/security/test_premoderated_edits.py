@@ -201,7 +201,7 @@ def test_an_edit_is_seen_by_no_one_but_its_author_and_moderators_before_approval
     assert mark in queue
     item = re.search(rf"<li[^>]*>(?:(?!</li>).)*{mark}(?:(?!</li>).)*</li>", queue, re.S)
     assert item is not None and "(edited)" in text_of(item.group(0))
-    assert "awaiting approval" in text_of(item.group(0))
+    assert "Awaiting approval" in text_of(item.group(0))
     # a moderator approves the text they read, not one edited since
     seen = seen_in_form(mod.get(round_url).text, comment_id, "approve")
     again = author.submit(f"{round_url}/comments/{comment_id}/edit", {"body": f"Later: {mark}"})
