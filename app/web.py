@@ -26,6 +26,7 @@ from app.errors import DomainError
 from app.moderation.rules import (
     GROUP_IN_SENTENCE,
     HIDE_REASONS,
+    dismiss_flags_refusal,
     group_list,
     seen_fingerprint,
     shown_reason,
@@ -175,6 +176,7 @@ templates.env.globals.update(
     hide_reasons=HIDE_REASONS,
     moderation_reason=shown_reason,
     seen_fingerprint=seen_fingerprint,
+    dismiss_flags_refusal=dismiss_flags_refusal,
     group_in_sentence=GROUP_IN_SENTENCE,
     group_list=group_list,
     caucus_titles=CAUCUS_TITLES,
