@@ -21,6 +21,7 @@ from starlette.datastructures import URL, URLPath
 from app import confirmations, i18n, markdown
 from app.accounts.rules import ROLE_LABELS
 from app.caucus.rules import CAUCUS_TITLES, STATEMENT_TITLES
+from app.caucus.rules import publish_refusal as statement_publish_refusal
 from app.cycle import subjects
 from app.errors import DomainError
 from app.moderation.rules import (
@@ -177,6 +178,7 @@ templates.env.globals.update(
     moderation_reason=shown_reason,
     seen_fingerprint=seen_fingerprint,
     dismiss_flags_refusal=dismiss_flags_refusal,
+    statement_publish_refusal=statement_publish_refusal,
     group_in_sentence=GROUP_IN_SENTENCE,
     group_list=group_list,
     caucus_titles=CAUCUS_TITLES,

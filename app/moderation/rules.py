@@ -188,12 +188,12 @@ def publish_refusal(
     """Why the round cannot be published now (None: it can): ``status`` is the effective one
     (a passed deadline closes it), ``recorded`` the stored one (the moderator closed it with
     its outcome). The round page offers "Publish" only when None, or shows this reason."""
+    if status is RoundStatus.CLOSED and recorded is not RoundStatus.CLOSED:
+        return Conflict(_("Close the round with its outcome before publishing it."))
     try:
         check_publish(status, outcome)
     except DomainError as refusal:
         return refusal
-    if recorded is not RoundStatus.CLOSED:
-        return Conflict(_("Close the round with its outcome before publishing it."))
     blocked = publication_blocked(signoffs, signoff_deadline, now)
     return Conflict(blocked) if blocked else None
 
