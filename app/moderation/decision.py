@@ -31,6 +31,10 @@ class Waiting:
 @dataclass(frozen=True)
 class DecisionContext:
     closes_at: datetime | None
+    #: When the moderator closed it, and the deadline it had if that was early.
+    closed_at: datetime | None
+    deadline_before_close: datetime | None
+    signoff_deadline: datetime | None
     invited: int
     #: Invited organisations without a position, by group (groups in the fixed order; a group
     #: with none missing is left out).
@@ -74,7 +78,12 @@ def load(db: Session, round_id: int) -> DecisionContext:
             Comment.round_id == round_id, Comment.visibility == Visibility.PENDING.value
         ),
     ).scalar()
-    closes_at = read(db, select(Round.closes_at).where(Round.id == round_id)).scalar()
+    dates = read(
+        db,
+        select(
+            Round.closes_at, Round.closed_at, Round.deadline_before_close, Round.signoff_deadline
+        ).where(Round.id == round_id),
+    ).one()
     asked = signoff.signoffs(db, round_id)
     missing = [
         Waiting(group, view.spokesperson, view.organisation)
@@ -82,7 +91,10 @@ def load(db: Session, round_id: int) -> DecisionContext:
         if view.status == "requested"
     ]
     return DecisionContext(
-        closes_at,
+        dates.closes_at,
+        dates.closed_at,
+        dates.deadline_before_close,
+        dates.signoff_deadline,
         len(invited),
         silent,
         int(flags or 0),

@@ -114,6 +114,8 @@ def test_publish_is_shown_disabled_with_its_reason_until_every_group_signed_off(
     page = soup(moderator.get(f"/rounds/{round_.id}").text)
     request = page.select_one('[aria-labelledby="signoff-request-heading"]')
     assert request.select_one("details.signoff-change form") is not None
+    assert "Closed at its deadline" in text_of(str(request))
+    assert "Answers are due by" in text_of(str(request))
     missing = text_of(str(request.select_one(".missing-signoffs")))
     assert all(voices[g].name in missing for g in Group)
 
