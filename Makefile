@@ -3,12 +3,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install install-dev clean translations
+.PHONY: run demo-reset test lint install install-dev clean translations
 
 run: $(VENV)/.installed  ## Run the app on SQLite with the demo (http://127.0.0.1:8000)
 	$(BIN)/tripartite db upgrade
 	$(BIN)/tripartite demo
 	$(BIN)/tripartite serve
+
+demo-reset: $(VENV)/.installed  ## Start over: empty the database (every table and its data), then load a fresh demo
+	$(BIN)/tripartite demo --reset
 
 test: $(VENV)/.installed-dev  ## Run the whole test suite (SQLite, and PostgreSQL when reachable)
 	$(BIN)/pytest

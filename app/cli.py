@@ -81,11 +81,26 @@ def demo(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the demo as one JSON object.")
     ] = False,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset",
+            help="Start over: drop every table and all the data in the database, recreate "
+            "them, then load a fresh demo.",
+        ),
+    ] = False,
 ) -> None:
-    """Load the demo into an empty database (does nothing if it holds data) and print the logins."""
+    """Load the demo into an empty database (does nothing if it holds data, unless --reset) and
+    print the logins."""
     from app import demo as demo_data
 
     settings = Settings()
+    if reset:
+        from app.migrate import reset as reset_database
+
+        reset_database(settings.resolved_database_url())
+        if not as_json:
+            typer.echo(f"Database emptied and recreated: {_display_url(settings)}")
     with _session(settings) as db:
         loaded = demo_data.database_is_empty(db)
         if loaded:
@@ -97,7 +112,14 @@ def demo(
     if as_json:
         typer.echo(json.dumps(description, indent=2))
         return
-    typer.echo("Demo loaded." if loaded else "The database already holds data; demo not loaded.")
+    if loaded:
+        typer.echo("Demo loaded.")
+    else:
+        typer.echo(
+            "The database already holds data; demo not loaded. To start over with a fresh "
+            "demo (this deletes everything in the database), run `make demo-reset` or "
+            "`.venv/bin/tripartite demo --reset` from the project folder."
+        )
     typer.echo(f"Every demo account's password: {settings.demo_password}")
     for account in description["accounts"]:
         where = f"{account['organisation']} ({account['group']})" if account["organisation"] else ""
@@ -106,7 +128,8 @@ def demo(
     if secrets:
         typer.echo(
             "The moderator and the administrator also sign in with a two-factor code: add the "
-            f"key {secrets.pop()} to an authenticator app, or run `tripartite demo-code`."
+            f"key {secrets.pop()} to an authenticator app, or run `.venv/bin/tripartite demo-code` "
+            "(from the project folder) for the current code."
         )
 
 

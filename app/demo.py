@@ -183,15 +183,22 @@ def describe(db: Session, password: str, base_url: str) -> dict[str, Any]:
             }
         )
     rounds: list[dict[str, Any]] = []
+    responded: dict[int, set[int]] = {}
+    for p in db.execute(select(Position.round_id, Position.organisation_id)):
+        responded.setdefault(p.round_id, set()).add(p.organisation_id)
     for round_ in db.scalars(select(Round).order_by(Round.id)).all():
         invited = db.execute(invited_organisations(round_.id)).all()
+        posted = responded.get(round_.id, set())
         rounds.append(
             {
                 "id": round_.id,
                 "title": round_.title,
                 "status": round_.status,
                 "url": f"{base_url}/rounds/{round_.id}",
-                "organisations": [{"name": o.name, "group": o.group_name} for o in invited],
+                "organisations": [
+                    {"name": o.name, "group": o.group_name, "responded": o.id in posted}
+                    for o in invited
+                ],
             }
         )
     return {"password": password, "accounts": accounts, "rounds": rounds}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, create_engine, inspect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,3 +29,40 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+#: The functions of the schema itself (not an extension's): dropped with its tables on reset.
+_OWN_FUNCTIONS = """
+SELECT p.oid::regprocedure::text FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = current_schema()
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+"""
+
+
+def reset(url: str) -> None:
+    """Start over (``tripartite demo --reset``): every table of the database dropped with all
+    its data (its triggers and, on PostgreSQL, the schema's own functions with it), then the
+    schema built again by the migrations. The audit log's append-only triggers refuse to
+    delete rows one by one; dropping the tables is the one way to empty it."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            quote = connection.dialect.identifier_preparer.quote
+            if connection.dialect.name == "sqlite":
+                # outside a transaction, before the first statement: in force for the drops
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            names = inspect(connection).get_table_names()
+            if connection.dialect.name == "postgresql":
+                if names:
+                    tables = ", ".join(quote(name) for name in names)
+                    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {tables} CASCADE")
+                for (function,) in connection.exec_driver_sql(_OWN_FUNCTIONS).all():
+                    connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function} CASCADE")
+            else:
+                for name in names:
+                    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}")
+            connection.commit()
+    finally:
+        engine.dispose()
+    upgrade(url, "head")

@@ -64,11 +64,18 @@ templates.env.globals["time_zones"] = i18n.time_zones
 templates.env.auto_reload = False  # no stat() per include: restart to see template changes
 
 
-def datetime_format(value: datetime | date | None, fmt: str = "") -> str:
+def datetime_format(value: datetime | date | str | None, fmt: str = "") -> str:
     """Dates in the reader's language; ``fmt`` "%d %b %Y" (any date-only format) drops the
-    time. Never raises (see ``i18n.format_datetime``)."""
-    if value is None:
+    time. An ISO 8601 text (a summary's ``generated_at``) is read as the time it says. Never
+    raises (see ``i18n.format_datetime``)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        text = value
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return text
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(), tzinfo=UTC)
     return i18n.format_datetime(value, with_time="%H" in fmt or not fmt)
@@ -190,6 +197,7 @@ templates.env.filters.update(
     time_left=time_left,
     markup=trusted_html,
     markdown=markdown_filter,
+    plain_text=markdown.plain_text,
     bdi=isolated,
     oob=out_of_band,
     path_segment=path_segment,

@@ -57,9 +57,90 @@ def test_demo_json_contract(fresh_url, tmp_path):
         for name in names:
             held = {a["role"] for a in demo["accounts"] if a["organisation"] == name}
             assert held == {"focal_point", "representative"}
+    for round_ in demo["rounds"]:
+        assert set(round_) == {"id", "title", "status", "url", "organisations"}
+        for organisation in round_["organisations"]:
+            assert set(organisation) == {"name", "group", "responded"}
+            assert isinstance(organisation["responded"], bool)
     # a second run loads nothing new and describes the same demo
     again = json.loads(runner.invoke(cli, ["demo", "--json"], env=env).output)
     assert again["accounts"] == demo["accounts"]
+    assert again["rounds"] == demo["rounds"]
+
+
+def test_the_demo_says_which_organisations_answered_and_keeps_one_that_has_not(fresh_url, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    env = _env(fresh_url, tmp_path)
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    demo = json.loads(runner.invoke(cli, ["demo", "--json"], env=env).output)
+    engine = create_engine(fresh_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT p.round_id, o.name FROM positions p "
+                "JOIN organisations o ON o.id = p.organisation_id"
+            )
+        )
+        posted = {(round_id, name) for round_id, name in rows}
+    engine.dispose()
+    for round_ in demo["rounds"]:
+        for organisation in round_["organisations"]:
+            assert organisation["responded"] == ((round_["id"], organisation["name"]) in posted)
+    # a representative whose organisation has not answered the open round (the home page's
+    # to-do list and the browser journeys start from them)
+    open_round = next(r for r in demo["rounds"] if r["status"] == "open")
+    silent = {o["name"] for o in open_round["organisations"] if not o["responded"]}
+    answered = {o["name"] for o in open_round["organisations"] if o["responded"]}
+    assert silent and answered
+    assert any(
+        a["role"] == "representative" and a["organisation"] in silent for a in demo["accounts"]
+    )
+
+
+def test_demo_reset_starts_over_with_a_fresh_demo(fresh_url, tmp_path):
+    env = _env(fresh_url, tmp_path)
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    assert "Demo loaded." in runner.invoke(cli, ["demo"], env=env).output
+    added = runner.invoke(
+        cli,
+        [
+            "create-admin",
+            "--email",
+            "extra@x.example",
+            "--name",
+            "Extra",
+            "--password",
+            "extra admin pass 2026",
+        ],
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    # without --reset, data already there is kept, politely, and the way to start over is said
+    kept = runner.invoke(cli, ["demo"], env=env)
+    assert kept.exit_code == 0
+    assert "already holds data; demo not loaded" in kept.output
+    assert "make demo-reset" in kept.output and "tripartite demo --reset" in kept.output
+    before = json.loads(runner.invoke(cli, ["demo", "--json"], env=env).output)
+    assert "extra@x.example" in {a["email"] for a in before["accounts"]}
+    reset = runner.invoke(cli, ["demo", "--reset"], env=env)
+    assert reset.exit_code == 0, reset.output
+    assert "Demo loaded." in reset.output
+    after = json.loads(runner.invoke(cli, ["demo", "--reset", "--json"], env=env).output)
+    assert "extra@x.example" not in {a["email"] for a in after["accounts"]}
+    assert [a["email"] for a in after["accounts"]] == [
+        a["email"] for a in before["accounts"] if a["email"] != "extra@x.example"
+    ]
+    assert [r["title"] for r in after["rounds"]] == [r["title"] for r in before["rounds"]]
+
+
+def test_the_demo_tells_the_two_factor_command_that_works_from_the_project_folder(
+    fresh_url, tmp_path
+):
+    env = _env(fresh_url, tmp_path)
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    output = runner.invoke(cli, ["demo"], env=env).output
+    assert "`.venv/bin/tripartite demo-code`" in output
 
 
 def test_demo_accounts_sign_in_with_the_shared_password(fresh_url, tmp_path):

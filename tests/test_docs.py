@@ -21,6 +21,13 @@ def test_the_demo_password_default_is_in_the_readme():
     assert Settings().demo_password in README
 
 
+def test_the_readme_says_how_to_start_over_with_a_fresh_demo_and_the_makefile_does_it():
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    assert "make demo-reset" in README and "tripartite demo --reset" in README
+    recipe = makefile.split("\ndemo-reset:", 1)[1].split("\n\n", 1)[0]
+    assert "tripartite demo --reset" in recipe
+
+
 def test_the_committed_summary_schemas_are_the_ones_the_app_publishes():
     import json
     from pathlib import Path

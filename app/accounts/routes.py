@@ -14,12 +14,13 @@ from app.accounts import rules, service, two_factor
 from app.accounts.deps import SESSION_COOKIE, CurrentViewer, OptionalViewer
 from app.accounts.models import User
 from app.config import Settings
-from app.db import DbSession
+from app.db import DbSession, utcnow
 from app.errors import DomainError
 from app.i18n import gettext as _
 from app.organisations import service as organisations
 from app.recorder import Recording
 from app.rounds import service as rounds
+from app.todo import page as todo
 from app.web import render, safe_next, see_other, url_path
 
 router = APIRouter()
@@ -77,7 +78,15 @@ def health(db: DbSession) -> Response:
 
 @router.get("/", name="home")
 def home(request: Request, db: DbSession, viewer: CurrentViewer) -> Response:
-    return render(request, "home.html", {"consultations": rounds.visible_consultations(db, viewer)})
+    return render(
+        request,
+        "home.html",
+        {
+            "todo": todo.items(db, viewer),
+            "now": utcnow(),
+            "consultations": rounds.visible_consultations(db, viewer),
+        },
+    )
 
 
 @router.get("/login", name="login")

@@ -280,7 +280,9 @@ def deactivate(db: Session, actor: Viewer, user_id: int, reason: str) -> User:
     if user.id == actor.user_id:
         raise DomainError(_("You cannot deactivate your own account."))
     if not user.is_active:
-        raise DomainError(_("%(name)s's account is already deactivated.") % {"name": user.name})
+        raise DomainError(
+            _("The account of %(name)s is already deactivated.") % {"name": user.name}
+        )
     user.is_active = False
     user.deactivated_at = utcnow()
     revoke_all_sessions(db, user.id)

@@ -89,8 +89,10 @@ class GroupSummary(Strict):
     responded: int
     stances: PerStanceCount
     majority: StanceName | Literal["divided"] | None = Field(
-        description="The stance of more than half the group's responding organisations, "
-        '"divided" when none has, null when the group is silent.'
+        description="The substantive stance of more than half the group's organisations that "
+        "took one (an abstention counts as a response but never forms a majority, so this is "
+        'never "abstain"), "divided" when no stance has a majority (including a group whose '
+        "responding organisations all abstained), null when the group is silent."
     )
     statements: list[Statement]
     quotes: list[Quote] = Field(

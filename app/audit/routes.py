@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 
 from app.accounts.deps import CurrentViewer
 from app.accounts.models import User
+from app.audit import rules
 from app.audit.models import AuditEvent
 from app.audit.service import shared
 from app.db import DbSession, read
@@ -23,6 +24,8 @@ from app.exports import stream
 from app.exports.cells import spreadsheet_safe
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
+from app.organisations.models import Organisation
+from app.rounds.models import Round
 from app.web import render
 
 router = APIRouter()
@@ -41,6 +44,8 @@ SUBJECT_TYPES = Labels(
         "organisation": N_("organisation"),
         "user": N_("user"),
         "consultation": N_("consultation"),
+        "amendment": N_("amendment"),
+        "api_token": N_("API token"),
     }
 )
 
@@ -101,23 +106,34 @@ def audit_log(
         )
     rows = read(db, query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     events = [
+        rules.Event(
+            action=r.action,
+            actor=r.actor,
+            subject_type=r.subject_type,
+            subject_id=r.subject_id,
+            at=r.at,
+            details=_details(r.details),
+        )
+        for r in rows[:PAGE_SIZE]
+    ]
+    names = _names(db, events)
+    shown = [
         {
             "id": r.id,
             "at": r.at,
-            "actor": r.actor or _("the system"),
+            "told": rules.tell(e, names),
             "action": r.action,
-            "subject": _subject(r.subject_type, r.subject_id),
             "subject_type": r.subject_type,
             "subject_id": r.subject_id,
-            "details": json.loads(r.details or "{}"),
+            "raw": r.details or "{}",
         }
-        for r in rows[:PAGE_SIZE]
+        for r, e in zip(rows, events, strict=False)
     ]
     return render(
         request,
         "audit/index.html",
         {
-            "events": events,
+            "events": shown,
             "has_more": len(rows) > PAGE_SIZE,
             "page": page,
             "subject_types": SUBJECT_TYPES,
@@ -130,12 +146,32 @@ def audit_log(
     )
 
 
-def _subject(subject_type: str, subject_id: int | None) -> str:
-    """The subject ("round 12") in the reader's language (a type without a label: its code)."""
-    name = SUBJECT_TYPES[subject_type] if subject_type in SUBJECT_TYPES else subject_type
-    if not subject_id:
-        return name
-    return _("%(type)s %(id)s") % {"type": name, "id": subject_id}
+def _details(raw: str | None) -> dict[str, Any]:
+    try:
+        details = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return details if isinstance(details, dict) else {}
+
+
+def _names(db: DbSession, events: list[rules.Event]) -> rules.Names:
+    """The names every event of the page mentions: one query per kind, whatever the rows."""
+    users, organisations, rounds = rules.wanted(events)
+    return rules.Names(
+        users=_by_id(db, select(User.id, User.name).where(User.id.in_(users)), users),
+        organisations=_by_id(
+            db,
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(organisations)),
+            organisations,
+        ),
+        rounds=_by_id(db, select(Round.id, Round.title).where(Round.id.in_(rounds)), rounds),
+    )
+
+
+def _by_id(db: DbSession, query: AnySelect, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {row[0]: row[1] for row in read(db, query).all()}
 
 
 def _csv_chunks(source: stream.ConnectionSource, query: AnySelect) -> Generator[bytes, None, None]:

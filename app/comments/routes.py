@@ -210,6 +210,7 @@ def position_comment_form(
         info, position_id=position_id, form_id=f"comment-form-position-{position_id}"
     )
     context["organisation"] = round_page.organisation_name(db, position.organisation_id)
+    context["autofocus"] = True  # asked for: the cursor goes in it, inline or on its own page
     return render(request, "comments/_form.html", context, page="comments/position.html")
 
 
@@ -220,6 +221,7 @@ def reply_form(
     info, parent = _comment_view(db, viewer, round_id, comment_id)
     _may_post(db, viewer, info)
     context = _form_context(info, parent=parent, form_id=f"reply-form-{comment_id}")
+    context["autofocus"] = True
     return render(request, "comments/_form.html", context, page="comments/reply.html")
 
 

@@ -4,6 +4,7 @@ same partials), the PDF, and the XLSX. No database: the report is a plain value.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -17,7 +18,13 @@ from app.exports.cells import spreadsheet_safe
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
 from app.rounds.rules import ROUND_STATUS_LABELS
-from app.summaries.view import CONVERGENCE_LABELS, GROUP_NAMES, STANCE_TEXT, group_words
+from app.summaries.view import (
+    CONVERGENCE_LABELS,
+    GROUP_NAMES,
+    STANCE_TEXT,
+    group_state,
+    group_words,
+)
 from app.vocabulary import Group, Stance
 
 if TYPE_CHECKING:
@@ -73,6 +80,7 @@ def context(report: AnnualReport) -> dict[str, Any]:
         "group_names": GROUP_NAMES,
         "pct": percent,
         "convergence_text": convergence_text,
+        "group_state": group_state,
         "convergence_counts": [(k, CONVERGENCE_COUNTS[k]) for k in CONVERGENCE_KINDS],
         **subjects.template_globals(),
     }
@@ -92,8 +100,11 @@ def render_pdf(report: AnnualReport) -> bytes:
     return bytes(weasyprint.HTML(string=report_html(report)).write_pdf())
 
 
-def _date(value: Any) -> str:
-    return value.isoformat() if value is not None else ""
+def _date(value: Any) -> Any:
+    """A time as a spreadsheet's date cell (written in UTC, to the minute); none: empty."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def overview_rows(report: AnnualReport) -> list[list[Any]]:
@@ -165,7 +176,7 @@ def round_row(r: ReportRound) -> list[Any]:
     groups: list[Any] = []
     for g in Group:
         data = summary["groups"][g.value]
-        majority = data["majority"] or "silent"
+        majority = group_state(data)
         groups += [data["invited"], data["responded"], STANCE_TEXT[majority] if r.final else ""]
     tally: list[Any] = (
         [summary["tally"][s.value] for s in Stance] + [summary["not_expressed"]]
@@ -205,10 +216,13 @@ def write_xlsx(target: str | Path | IO[bytes], report: AnnualReport) -> None:
     bold = workbook.add_format({"bold": True})
     tally_columns = range(12 + 3 * len(Group), 12 + 3 * len(Group) + len(Stance) + 1)
     share = workbook.add_format({"num_format": "0.0%"})
+    when = workbook.add_format({"num_format": "dd mmm yyyy hh:mm"})
 
     def write(sheet: Any, r: int, row: list[Any], header: bool = False, shares: Any = ()) -> None:
         for c, value in enumerate(row):
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, datetime):
+                sheet.write_datetime(r, c, value, when)
+            elif isinstance(value, bool) or not isinstance(value, int | float):
                 sheet.write_string(
                     r, c, spreadsheet_safe(value), bold if header or c == 0 else None
                 )

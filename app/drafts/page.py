@@ -309,7 +309,7 @@ def amendment_views(
                 r.text,
                 r.reason,
                 r.created_at,
-                tuple(rules.word_diff(paragraph.text, r.text)),
+                tuple(rules.text_diff(paragraph.text, r.text)),
                 rules.amendment_tally(invited, ids, weighting, order),
                 ids,
             )

@@ -41,6 +41,7 @@ from markdown_it import MarkdownIt
 from app.errors import Conflict, DomainError
 from app.i18n import N_
 from app.i18n import gettext as _
+from app.markdown import plain_text
 from app.rounds.rules import clean_text
 from app.summaries.tally import PositionFact, Tally, tally
 from app.vocabulary import Group, RoundStatus, Stance, Weighting
@@ -284,6 +285,13 @@ def word_diff(old: str, new: str) -> list[DiffPiece]:
     return pieces
 
 
+def text_diff(old: str, new: str) -> list[DiffPiece]:
+    """``word_diff`` of two markdown texts as a person reads them: over their plain text
+    (``app.markdown.plain_text``: no ``**`` marks, a list item per line), so that a diff
+    never shows markdown's punctuation."""
+    return word_diff(plain_text(old), plain_text(new))
+
+
 # -- support for an amendment -----------------------------------------------------------------
 
 
@@ -479,7 +487,7 @@ def compare_drafts(previous: Sequence[str], current: Sequence[str]) -> list[Para
         while old or new:
             if old and new and _alike(previous[old[0]], current[new[0]]):
                 i, j = old.pop(0), new.pop(0)
-                diff = tuple(word_diff(previous[i], current[j]))
+                diff = tuple(text_diff(previous[i], current[j]))
                 changes.append(ParagraphChange(CHANGED, j + 1, i + 1, current[j], diff))
             elif old and (not new or len(old) >= len(new)):
                 i = old.pop(0)

@@ -11,16 +11,20 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Connection, select
 
+from app import markdown
 from app.audit.models import AuditEvent
 from app.audit.service import shared
 from app.comments.models import Comment
 from app.exports.cells import spreadsheet_safe
 from app.exports.items import ITEM_COLUMNS, TEXT_COLUMNS, Row, item_rows
+from app.i18n import N_, Labels
+from app.i18n import gettext as _
 from app.summaries.access import Audience
 from app.vocabulary import Group, Stance
 
@@ -85,7 +89,8 @@ def json_chunks(
 
 
 def audit_rows(conn: Connection, round_id: int, audience: Audience) -> Iterator[Row]:
-    """The round's lifecycle events; moderators also get the moderation of its comments."""
+    """The round's lifecycle events; moderators also get the moderation of its comments:
+    (id, at, actor, action, subject_type, subject_id, details as recorded)."""
     from app.accounts.models import User
 
     subject = (AuditEvent.subject_type == "round") & (AuditEvent.subject_id == round_id)
@@ -113,76 +118,236 @@ def audit_rows(conn: Connection, round_id: int, audience: Audience) -> Iterator[
         .order_by(AuditEvent.id)
     )
     for r in result:
-        yield (
-            r.id,
-            r.at.isoformat(),
-            r.name or "system",
-            r.action,
-            r.subject_type,
-            r.subject_id,
-            r.details,
-        )
+        yield (r.id, r.at, r.name, r.action, r.subject_type, r.subject_id, r.details)
+
+
+#: A comment's visibility in words.
+VISIBILITY_TEXT = Labels(
+    {"visible": N_("visible"), "hidden": N_("hidden"), "pending": N_("awaiting approval")}
+)
+
+
+class Percent(float):
+    """A share of the whole (0..1), shown as a percentage."""
+
+
+class Code(str):
+    """A code of the export's vocabulary, written as it is (never translated)."""
+
+
+def _words(labels: Any, value: str | None) -> str:
+    return labels[value] if value in labels else (value or "")
 
 
 def summary_table(summary: dict[str, Any]) -> list[list[Any]]:
-    """The summary's figures as rows (the XLSX summary sheet)."""
+    """The summary's figures as rows (the XLSX summary sheet): labelled in the reader's
+    language, each code in a column of its own (the last), shares as percentages and the
+    time as a date."""
+    from app.summaries.view import CONVERGENCE_LABELS, STANCE_TEXT, STATUS_TEXT
+
+    stance = STANCE_TEXT
+    status = summary["round"]["status"]
+    generated = datetime.fromisoformat(summary["generated_at"])
     rows: list[list[Any]] = [
-        ["Round", summary["round"]["title"]],
-        ["Consultation", summary["round"].get("consultation", "")],
-        ["Status", summary["round"]["status"]],
-        ["Weighting (government:employers:workers)", summary["round"]["weighting"]],
-        ["Generated at", summary["generated_at"]],
-        ["Fingerprint", summary["fingerprint"]],
+        [_("Round"), summary["round"]["title"]],
+        [_("Consultation"), summary["round"].get("consultation", "")],
+        [_("Status"), _words(STATUS_TEXT, status), Code(status)],
+        [
+            _("Weighting (government:employers:workers)"),
+            Code(summary["round"]["weighting"]),
+        ],
+        [_("Generated at"), generated],
+        [_("Fingerprint"), Code(summary["fingerprint"])],
         [],
         [
-            "Group",
-            "Weight",
-            "Invited",
-            "Responded",
-            *[s.value for s in Stance],
-            "Majority",
-            "Comments visible",
-            "Comments hidden",
+            _("Group"),
+            _("Weight"),
+            _("Invited"),
+            _("Responded"),
+            *[stance[s.value] for s in Stance],
+            _("Majority"),
+            _("Comments visible"),
+            _("Comments hidden"),
+            _("Group code"),
+            _("Majority code"),
         ],
     ]
     for g in Group:
         data = summary["groups"][g.value]
         rows.append(
             [
-                g.value,
-                summary["weights"][g.value],
+                g.label,
+                Percent(summary["weights"][g.value]),
                 data["invited"],
                 data["responded"],
                 *[data["stances"][s.value] for s in Stance],
-                data["majority"] or "",
+                _words(stance, data["majority"]),
                 data["comments"]["visible"],
                 data["comments"]["hidden"],
+                Code(g.value),
+                Code(data["majority"] or ""),
             ]
         )
-    rows += [[], ["Stance", "Equal-weight tally (share of the whole)", "Raw count"]]
+    rows += [
+        [],
+        [
+            _("Stance"),
+            _("Equal-weight tally (share of the whole)"),
+            _("Raw count"),
+            _("Stance code"),
+        ],
+    ]
     for s in Stance:
-        rows.append([s.value, summary["tally"][s.value], summary["raw_counts"][s.value]])
-    rows.append(["not expressed", summary["not_expressed"], ""])
+        rows.append(
+            [
+                stance[s.value],
+                Percent(summary["tally"][s.value]),
+                summary["raw_counts"][s.value],
+                Code(s.value),
+            ]
+        )
+    rows.append(
+        [stance["not_expressed"], Percent(summary["not_expressed"]), "", Code("not_expressed")]
+    )
     convergence = summary["convergence"]
     rows += [
         [],
         [
-            "Convergence",
-            convergence["kind"],
-            convergence["stance"] or "",
-            ", ".join(convergence["groups"]),
+            _("Convergence"),
+            CONVERGENCE_LABELS[convergence["kind"]],
+            _words(stance, convergence["stance"]),
+            ", ".join(Group(g).label for g in convergence["groups"]),
+            Code(convergence["kind"]),
+            Code(convergence["stance"] or ""),
         ],
         [],
-        ["Dissent: organisation", "Group", "Stance", "Group majority"],
+        [_("Dissent: organisation"), _("Group"), _("Stance"), _("Group majority")],
         *[
-            [d["organisation"], d["group"], d["stance"], d["group_majority"]]
+            [
+                d["organisation"],
+                Group(d["group"]).label,
+                _words(stance, d["stance"]),
+                _words(stance, d["group_majority"]),
+                Code(d["group"]),
+                Code(d["stance"]),
+                Code(d["group_majority"] or ""),
+            ]
             for d in summary["dissent"]
         ],
         [],
-        ["Outcome", summary["outcome"] or ""],
-        *[["Reservation", r["group"], r["text"]] for r in summary["reservations"]],
+        [_("Outcome"), markdown.plain_text(summary["outcome"])],
+        *[
+            [_("Reservation"), Group(r["group"]).label, r["text"], Code(r["group"])]
+            for r in summary["reservations"]
+        ],
     ]
     return rows
+
+
+#: Readable cell formats: a time to the minute (written in UTC, as the column says), a share
+#: with one decimal.
+DATE_FORMAT = "dd mmm yyyy hh:mm"
+PERCENT_FORMAT = "0.0%"
+#: The item columns written as dates, and those given a column of words after the contract's.
+_TIME_INDEXES = tuple(ITEM_COLUMNS.index(name) for name in ("created_at", "edited_at"))
+_GROUP, _STANCE, _VISIBILITY = (ITEM_COLUMNS.index(n) for n in ("group", "stance", "visibility"))
+
+
+def _utc(value: datetime) -> datetime:
+    """A time for a spreadsheet cell (which has no time zone): in UTC."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _item_words() -> list[str]:
+    return [
+        _("Group (in words)"),
+        _("Stance (in words)"),
+        _("Visibility (in words)"),
+        _("Time zone"),
+    ]
+
+
+def _words_of(item: Row) -> list[str]:
+    from app.rounds.rules import STANCE_LABELS
+
+    group, stance, visibility = item[_GROUP], item[_STANCE], item[_VISIBILITY]
+    return [
+        Group(group).label if group in set(Group) else str(group or ""),
+        STANCE_LABELS[Stance(stance)] if stance in set(Stance) else "",
+        _words(VISIBILITY_TEXT, visibility),
+        "UTC",
+    ]
+
+
+def _audit_columns() -> list[str]:
+    """The columns of old (the codes, where scripts find them), then the event in words."""
+    return [
+        "id",
+        "at",
+        "actor",
+        "action",
+        "subject_type",
+        "subject_id",
+        _("What happened"),
+        _("Changes and details"),
+    ]
+
+
+def told_audit_rows(conn: Connection, round_id: int, audience: Audience) -> list[list[Any]]:
+    """The audit sheet written like the audit log: the sentence, what changed and what else
+    was recorded in words, then the codes. Names loaded once for every event."""
+    from app.accounts.models import User
+    from app.audit import rules
+    from app.organisations.models import Organisation
+    from app.rounds.models import Round
+
+    rows = list(audit_rows(conn, round_id, audience))
+    events = [
+        rules.Event(action, actor, subject_type, subject_id, at, _json_object(details))
+        for _id, at, actor, action, subject_type, subject_id, details in rows
+    ]
+    users, organisations, rounds = rules.wanted(events)
+
+    def named(query: Any, ids: set[int]) -> dict[int, str]:
+        return {row[0]: row[1] for row in conn.execute(query)} if ids else {}
+
+    names = rules.Names(
+        users=named(select(User.id, User.name).where(User.id.in_(users)), users),
+        organisations=named(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(organisations)),
+            organisations,
+        ),
+        rounds=named(select(Round.id, Round.title).where(Round.id.in_(rounds)), rounds),
+    )
+    written: list[list[Any]] = []
+    for row, event in zip(rows, events, strict=True):
+        told = rules.tell(event, names)
+        pair = _("%(label)s: %(value)s")
+        details = [
+            pair % {"label": c.label, "value": f"{c.before} → {c.after}"} for c in told.changes
+        ]
+        details += [pair % {"label": f.label, "value": f.value} for f in told.facts]
+        written.append(
+            [
+                row[0],
+                event.at,
+                event.actor or _("the system"),
+                Code(event.action),
+                Code(event.subject_type),
+                event.subject_id if event.subject_id is not None else "",
+                told.sentence,
+                "\n".join(details),
+            ]
+        )
+    return written
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def write_xlsx(
@@ -194,7 +359,9 @@ def write_xlsx(
     progress: Progress | None = None,
 ) -> None:
     """Sheets: summary, positions, comments, audit. Every cell is written as data (no formula
-    parsing) and text is neutralised as in the CSV."""
+    parsing) and text is neutralised as in the CSV; numbers are numbers (shares with a
+    percentage format), times are dates; labels are in the reader's language, codes in
+    columns of their own."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -208,43 +375,62 @@ def write_xlsx(
         },
     )
     bold = workbook.add_format({"bold": True})
+    when = workbook.add_format({"num_format": DATE_FORMAT})
+    share = workbook.add_format({"num_format": PERCENT_FORMAT})
+    wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
+
+    def cell(sheet: Any, r: int, c: int, value: Any, text_format: Any = None) -> None:
+        if isinstance(value, bool):
+            sheet.write_string(r, c, _("yes") if value else _("no"), text_format)
+        elif isinstance(value, Percent):
+            sheet.write_number(r, c, float(value), share)
+        elif isinstance(value, int | float):
+            sheet.write_number(r, c, value)
+        elif isinstance(value, datetime):
+            sheet.write_datetime(r, c, _utc(value), when)
+        else:
+            sheet.write_string(r, c, spreadsheet_safe(value), text_format)
+
     sheet = workbook.add_worksheet("summary")
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 22)
     for r, row in enumerate(summary_table(summary)):
         for c, value in enumerate(row):
-            if isinstance(value, int | float):
-                sheet.write_number(r, c, value)
-            else:
-                sheet.write_string(r, c, spreadsheet_safe(value), bold if c == 0 else None)
+            cell(sheet, r, c, value, bold if c == 0 else None)
     positions = workbook.add_worksheet("positions")
     comments = workbook.add_worksheet("comments")
     rows_in = {positions.name: 0, comments.name: 0}
+    extra = _item_words()
     for target_sheet in (positions, comments):
-        for c, name in enumerate(ITEM_COLUMNS):
+        for c, name in enumerate([*ITEM_COLUMNS, *extra]):
             target_sheet.write_string(0, c, name, bold)
+        for c in _TIME_INDEXES:
+            target_sheet.set_column(c, c, 18)
         rows_in[target_sheet.name] = 1
     for part in item_rows(conn, round_id, audience):
         for item in part:
             target_sheet = positions if item[0] == "position" else comments
             r = rows_in[target_sheet.name]
-            for c, value in enumerate(_safe_row(item)):
-                if isinstance(value, int):
-                    target_sheet.write_number(r, c, value)
+            values = _safe_row(item)
+            for c in _TIME_INDEXES:
+                if values[c]:
+                    values[c] = datetime.fromisoformat(values[c])
+            for c, value in enumerate([*values, *_words_of(item)]):
+                if isinstance(value, int) or isinstance(value, datetime):
+                    cell(target_sheet, r, c, value)
                 else:
                     target_sheet.write_string(r, c, value)
             rows_in[target_sheet.name] = r + 1
         if progress:
             progress(len(part))
     audit = workbook.add_worksheet("audit")
-    for c, name in enumerate(
-        ["id", "at", "actor", "action", "subject_type", "subject_id", "details"]
-    ):
+    audit.set_column(1, 1, 18)
+    audit.set_column(6, 7, 60)
+    for c, name in enumerate(_audit_columns()):
         audit.write_string(0, c, name, bold)
-    for r, event in enumerate(audit_rows(conn, round_id, audience), start=1):
+    for r, event in enumerate(told_audit_rows(conn, round_id, audience), start=1):
         for c, value in enumerate(event):
-            if isinstance(value, int):
-                audit.write_number(r, c, value)
-            else:
-                audit.write_string(r, c, spreadsheet_safe(value))
+            cell(audit, r, c, value, wrapped if c in (6, 7) else None)
     workbook.close()
 
 

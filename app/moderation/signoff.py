@@ -34,6 +34,8 @@ class Candidate:
     organisation_id: int
     organisation: str
     group: Group
+    #: shown beside the name in the spokesperson picker: two people may share a name
+    email: str = ""
 
 
 def candidates(db: Session, round_id: int) -> dict[Group, list[Candidate]]:
@@ -43,6 +45,7 @@ def candidates(db: Session, round_id: int) -> dict[Group, list[Candidate]]:
         select(
             User.id,
             User.name,
+            User.email,
             Organisation.id.label("organisation_id"),
             Organisation.name.label("organisation"),
             Organisation.group_name,
@@ -60,7 +63,9 @@ def candidates(db: Session, round_id: int) -> dict[Group, list[Candidate]]:
     for r in rows:
         if mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now):
             found[r.group_name].append(
-                Candidate(r.id, r.name, r.organisation_id, r.organisation, r.group_name)
+                Candidate(
+                    r.id, r.name, r.organisation_id, r.organisation, r.group_name, email=r.email
+                )
             )
     return found
 
@@ -90,7 +95,7 @@ def request(
         if match is None:
             raise DomainError(
                 _(
-                    "Choose the %(group)s's spokesperson among the "
+                    "Choose the spokesperson of the %(group)s among the "
                     "focal points of its invited organisations."
                 )
                 % {"group": GROUP_IN_SENTENCE[group]},

@@ -79,6 +79,8 @@ class Person:
     user_id: int
     name: str
     affiliations: tuple[Affiliation, ...] = ()
+    #: shown beside the name in the pickers: two people may share a name
+    email: str = ""
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ def people(db: Session, round_id: int, user_id: int | None = None) -> list[Perso
         select(
             User.id,
             User.name,
+            User.email,
             Mandate.starts_at,
             Mandate.expires_at,
             Mandate.revoked_at,
@@ -76,15 +77,19 @@ def people(db: Session, round_id: int, user_id: int | None = None) -> list[Perso
         query = query.where(User.id == user_id)
     now = utcnow()
     found: dict[int, tuple[str, list[Affiliation]]] = {}
+    emails: dict[int, str] = {}
     for r in read(db, query):
         _name, affiliations = found.setdefault(r.id, (r.name, []))
+        emails[r.id] = r.email
         if r.organisation_id is not None and mandate_is_active(
             r.starts_at, r.expires_at, r.revoked_at, now
         ):
             affiliations.append(
                 Affiliation(r.organisation_id, r.organisation, r.group_name, bool(r.invited))
             )
-    return [Person(uid, name, tuple(affs)) for uid, (name, affs) in found.items()]
+    return [
+        Person(uid, name, tuple(affs), email=emails[uid]) for uid, (name, affs) in found.items()
+    ]
 
 
 @dataclass(frozen=True)

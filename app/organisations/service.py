@@ -171,7 +171,7 @@ def invite(
     )
     if not allowed:
         raise Forbidden(
-            _("Only %(organisation)s's focal point can mandate its representatives.")
+            _("Only the focal point of %(organisation)s can mandate its representatives.")
             % {"organisation": organisation.name}
         )
     name = _clean(name, field="name", label=_("Name"), max_length=NAME_MAX)

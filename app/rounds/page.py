@@ -121,6 +121,12 @@ class GroupColumn:
     def posted(self) -> int:
         return sum(1 for slot in self.slots if slot.position is not None)
 
+    @property
+    def responded_percent(self) -> str:
+        """The share of invited organisations that responded, as the length of the group's
+        participation bar (0–100, the bar's own units)."""
+        return f"{100 * self.posted / self.invited:.4g}" if self.invited else "0"
+
 
 @dataclass
 class CommentView:
@@ -611,6 +617,12 @@ class RoundPage:
     @property
     def may_reply(self) -> bool:
         return self.speaking is not None
+
+    @property
+    def owes_position(self) -> bool:
+        """Whether the viewer speaks for an organisation that has not yet posted its position in
+        this open round: the page then leads with that task."""
+        return self.speaking is not None and self.own_position is None
 
 
 _EDITOR = aliased(User)

@@ -49,6 +49,32 @@
     flash.replaceChildren(message);
   });
 
+  // A link that opens a form (comment on a position, reply, flag, edit) puts the cursor in it,
+  // where it opened: the form is swapped in next to what it answers.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var detail = event.detail || {};
+    var link = detail.elt;
+    var root = event.target;
+    if (!link || link.tagName !== "A" || !root || !root.isConnected || !root.querySelector) return;
+    var form = root.matches("form") ? root : root.querySelector("form");
+    var field = form ? focusable(form) : null;
+    if (field) field.focus();
+  });
+
+  // The same for a form folded in a <details> (propose an amendment, comment on a paragraph):
+  // opening it puts the cursor in its first field.
+  document.addEventListener("click", function (event) {
+    var summary = event.target.closest ? event.target.closest("details.draft-action > summary") : null;
+    if (!summary) return;
+    var details = summary.parentElement;
+    window.setTimeout(function () {
+      if (!details.open) return;
+      var form = details.querySelector("form");
+      var field = form ? focusable(form) : null;
+      if (field) field.focus();
+    }, 0);
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest ? event.detail.elt.closest("form") : null;
     source = form && form.id && form.contains(document.activeElement)

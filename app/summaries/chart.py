@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.i18n import format_percent
+from app.i18n import format_percent, ngettext
 from app.i18n import gettext as _
 from app.rounds.rules import STANCE_LABELS
 from app.vocabulary import Group, Stance
@@ -73,11 +73,12 @@ def bars(summary: dict[str, Any], order: Sequence[Group]) -> list[Bar]:
         shares = [
             (s.value, data["stances"][s.value] / responded if responded else 0.0) for s in Stance
         ]
+        # short enough for the space beside the bar; the chart's description says it in full
         note = (
-            _("%(responded)s of %(invited)s responded")
+            _("%(responded)s of %(invited)s invited responded")
             % {"responded": responded, "invited": data["invited"]}
             if responded
-            else _("silent (0 of %(invited)s)") % {"invited": data["invited"]}
+            else _("silent (0 of %(invited)s invited)") % {"invited": data["invited"]}
         )
         result.append(Bar(g.label, y, _segments(shares), note))
         y += BAR_HEIGHT + ROW_GAP
@@ -112,8 +113,12 @@ def description(summary: dict[str, Any], order: Sequence[Group]) -> str:
             if data["stances"][s.value]
         )
         parts.append(
-            _("%(group)s: %(counts)s of %(responded)s responding.")
-            % {"group": g.label, "counts": counts, "responded": data["responded"]}
+            ngettext(
+                "%(group)s: %(counts)s, of %(num)d organisation that responded.",
+                "%(group)s: %(counts)s, of %(num)d organisations that responded.",
+                data["responded"],
+            )
+            % {"group": g.label, "counts": counts, "num": data["responded"]}
         )
     tally = ", ".join(
         _("%(stance)s %(share)s")

@@ -48,8 +48,9 @@ class RoundRecord:
 
 def convergence(majorities: Mapping[Group, Stance | None]) -> dict[str, Any]:
     """Tripartite consensus (all three majorities equal), bipartite convergence (two, named),
-    or divergence. A divided or silent group agrees with no one."""
-    stances = {g: s for g, s in majorities.items() if s is not None}
+    or divergence. A divided, abstaining or silent group agrees with no one: an abstention is
+    not a stance groups can converge on."""
+    stances = {g: s for g, s in majorities.items() if s is not None and s is not Stance.ABSTAIN}
     for stance in Stance:
         agreeing = [g for g in Group if stances.get(g) is stance]
         if len(agreeing) == 3:
@@ -72,7 +73,8 @@ def convergence(majorities: Mapping[Group, Stance | None]) -> dict[str, Any]:
 def dissent(
     positions: Iterable[StatementFact], majorities: Mapping[Group, Stance | None]
 ) -> list[dict[str, str]]:
-    """Organisations whose stance differs from their group's majority, by name."""
+    """Organisations whose substantive stance differs from their group's majority, by name (an
+    abstaining organisation is not a dissenter)."""
     return [
         {
             "organisation": p.organisation,
@@ -81,7 +83,9 @@ def dissent(
             "group_majority": majority.value,
         }
         for p in sorted(positions, key=lambda p: (p.group.value, p.organisation))
-        if (majority := majorities.get(p.group)) is not None and p.stance is not majority
+        if (majority := majorities.get(p.group)) is not None
+        and p.stance is not majority
+        and p.stance is not Stance.ABSTAIN
     ]
 
 
@@ -103,6 +107,22 @@ def excerpt(text: str, words: int = QUOTE_WORDS) -> str:
     return " ".join(parts) if len(parts) <= words else " ".join(parts[:words]) + " …"
 
 
+#: How a quoted statement stands towards its group, in the order the summary quotes them: the
+#: group's majority first, then dissent (labelled), then the statements of a group with no
+#: majority stance, then abstentions.
+QUOTE_ROLES = ("majority", "dissent", "divided", "abstain")
+
+
+def quote_role(stance: Stance, majority: Stance | None) -> str:
+    """Whether a statement of ``stance`` is its group's majority, a dissent from it, one voice of
+    a group with no majority stance, or an abstention (never a majority nor a dissent)."""
+    if stance is Stance.ABSTAIN:
+        return "abstain"
+    if majority is None or majority is Stance.ABSTAIN:
+        return "divided"
+    return "majority" if stance is majority else "dissent"
+
+
 def quotes(
     positions: Iterable[StatementFact],
     majorities: Mapping[Group, Stance | None],
@@ -111,25 +131,33 @@ def quotes(
 ) -> dict[Group, list[StatementFact]]:
     """The statements the summary's text quotes: the same number for every group that wrote
     any (at most ``per_group``, and no more than the group that wrote fewest), each cut to
-    ``words`` words. A group that wrote nothing is named as such, not quoted. Within a group,
-    dissent is quoted first so that minority views are not crowded out, then the majority, by
+    ``words`` words. A group that wrote nothing is named as such, not quoted. Within a group the
+    statements are chosen in turn from each role (majority, dissent, …) so that minority views
+    are not crowded out, and shown majority first, then dissent (``QUOTE_ROLES``), each role by
     organisation name."""
-    written = {
-        g: sorted(
-            (p for p in positions if p.group is g and p.statement.strip()),
-            key=lambda p: (p.stance is majorities.get(g), p.organisation),
-        )
-        for g in Group
+    written: dict[Group, dict[str, list[StatementFact]]] = {
+        g: {role: [] for role in QUOTE_ROLES} for g in Group
     }
-    counts = [len(w) for w in written.values() if w]
+    for p in sorted(positions, key=lambda p: p.organisation):
+        if p.statement.strip():
+            written[p.group][quote_role(p.stance, majorities.get(p.group))].append(p)
+    counts = [n for w in written.values() if (n := sum(map(len, w.values())))]
     each = min([per_group, *counts])
-    return {
-        g: [
+    chosen: dict[Group, list[StatementFact]] = {}
+    for g in Group:
+        queues = [list(written[g][role]) for role in QUOTE_ROLES]
+        picked: list[StatementFact] = []
+        while len(picked) < each and any(queues):
+            for queue in queues:
+                if queue and len(picked) < each:
+                    picked.append(queue.pop(0))
+        rank = {role: i for i, role in enumerate(QUOTE_ROLES)}
+        picked.sort(key=lambda p: (rank[quote_role(p.stance, majorities.get(g))], p.organisation))
+        chosen[g] = [
             StatementFact(p.group, p.organisation, p.stance, excerpt(p.statement, words))
-            for p in written[g][:each]
+            for p in picked
         ]
-        for g in Group
-    }
+    return chosen
 
 
 def participation(positions: Iterable[StatementFact]) -> list[dict[str, Any]]:

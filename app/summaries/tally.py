@@ -4,6 +4,10 @@ Each group carries its weight whatever its head count: within a group each organ
 posted counts once, so adding organisations with the same stance never changes the group's
 weight. A silent group's weight is "not expressed", never handed to the others. Fractions stay
 exact; only presentation rounds.
+
+An abstention is a response: it counts in ``responded`` and has its share in the tally like any
+stance. It is not a position on the substance, so it never forms a group's majority (nor,
+downstream, a convergence or a dissent).
 """
 
 from __future__ import annotations
@@ -51,11 +55,23 @@ class GroupTally:
         )
 
     @property
+    def substantive(self) -> int:
+        """The organisations that took a stance on the substance: every response but
+        ``abstain``."""
+        return self.responded - self.counts.get(Stance.ABSTAIN, 0)
+
+    @property
+    def abstained(self) -> bool:
+        """Every organisation of the group that responded abstained."""
+        return self.expressed and self.substantive == 0
+
+    @property
     def majority(self) -> Stance | None:
-        """The stance of more than half the group's responding organisations; None if divided
-        (or silent)."""
+        """The substantive stance of more than half the group's organisations that took one
+        (abstentions left out, as majorities of votes cast are); None if the group is divided,
+        abstained or silent. An abstention never forms a majority."""
         for stance, count in self.counts.items():
-            if 2 * count > self.responded:
+            if stance is not Stance.ABSTAIN and 2 * count > self.substantive:
                 return stance
         return None
 

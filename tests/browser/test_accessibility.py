@@ -77,6 +77,7 @@ def test_moderator_pages_have_no_violations(live_server, new_context, language):
     page = new_context(bypass_csp=True).new_page()  # to inject axe-core
     in_language(page, live_server, language)
     sign_in(page, "moderator@tripartite.example", live_server.password)
+    check(page, "/", language)  # the moderator's to-do list
     check(page, "/moderation", language)
     check(page, "/audit", language)
     check(page, round_url(live_server, "open"), language)  # with the moderation controls

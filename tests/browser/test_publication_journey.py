@@ -127,10 +127,10 @@ def test_a_moderator_hides_closes_has_it_signed_off_and_publishes(
     spokespeople = []
     for group in ("government", "workers", "employers"):
         chosen = moderator.locator(f"#spokesperson-{group} option:checked").inner_text()
-        name = chosen.split(" (")[0]
-        spokespeople.append(
-            next(a for a in live_server.demo["accounts"] if a["name"] == name)["email"]
-        )
+        # the picker shows each person's name and email: "Name <email> (Organisation)"
+        found = re.search(r"<([^>]+)>", chosen)
+        assert found is not None, chosen
+        spokespeople.append(account(live_server, found.group(1))["email"])
     deadline = datetime.now(UTC) + timedelta(days=2)
     moderator.fill("#signoff-deadline", deadline.strftime("%Y-%m-%dT%H:%M"))
     moderator.get_by_role("button", name="Ask for sign-off").click()

@@ -139,7 +139,7 @@ def test_a_comment_on_a_position_names_the_position(make_client, db):
     )
     comment_id = posted_id(response)
     shown = soup(workers.get(f"/rounds/{round_.id}").text).select_one(f"#comment-{comment_id}")
-    assert f"on {orgs[Group.EMPLOYERS].name}'s position" in text_of(str(shown))
+    assert f"on the position of {orgs[Group.EMPLOYERS].name}" in text_of(str(shown))
 
 
 def test_replying_to_a_comment_of_another_round_is_refused(make_client, db):

@@ -218,8 +218,8 @@ def test_a_representative_proposes_an_amendment_shown_as_a_readable_diff(make_cl
         r.select_one("th").get_text(strip=True): [td.get_text(" ", strip=True) for td in r("td")]
         for r in region.select(".amendment-tally tbody tr")
     }
-    assert rows["Workers"][1:] == ["Union A", "1 of 2 (50.0%)"]
-    assert rows["Employers"][1:] == ["none", "0 of 1 (0.0%)"]
+    assert rows["Workers"][1:] == ["Union A", "1 of 2 invited organisations (50.0%)"]
+    assert rows["Employers"][1:] == ["none", "0 of 1 invited organisation (0.0%)"]
     # each group's voices on the paragraph
     workers = region.select_one(".voices").get_text(" ", strip=True)
     assert "Union A : proposed 3.1" in workers

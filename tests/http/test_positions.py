@@ -77,8 +77,8 @@ def test_a_representative_posts_the_position_without_javascript(make_client, db)
     # the other organisations have not posted; the participation bar counts one workers' post
     assert "No position yet." in text_of(str(card(page, orgs[Group.EMPLOYERS])))
     participation = text_of(str(soup(page).select_one("#participation")))
-    assert "Workers 1 of 1 organisations posted" in participation
-    assert "Employers 0 of 1 organisations posted" in participation
+    assert "Workers 1 of 1 invited organisation responded" in participation
+    assert "Employers 0 of 1 invited organisation responded" in participation
     # another organisation's representative sees it too
     employers = signed_in(make_client, db, reps[Group.EMPLOYERS])
     other_view = employers.get(f"/rounds/{round_.id}").text

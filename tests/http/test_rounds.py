@@ -249,10 +249,7 @@ def test_the_columns_rotate_from_round_to_round(make_client, db):
         assert sorted(order) == sorted(Group)  # three columns, one per group
         assert tuple(order) == column_order(round_.id)
         # the participation bar and the group filter follow the same order
-        bar = [
-            Group(b["class"][1].removeprefix("group-"))
-            for b in soup(html).select("#participation .badge")
-        ]
+        bar = [Group(b["data-group"]) for b in soup(html).select("#participation [data-group]")]
         assert bar == order
         options = [o["value"] for o in soup(html).select("#filter-group option") if o["value"]]
         assert options == [g.value for g in order]

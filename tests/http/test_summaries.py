@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import jsonschema
 from openpyxl import load_workbook
@@ -219,3 +220,99 @@ def test_the_public_audit_sheet_holds_the_rounds_lifecycle_only(make_client, db)
         )
         actions = {row[3] for row in list(book["audit"].values)[1:]}
         assert actions == expected
+
+
+def test_xlsx_cells_are_typed_and_labelled_in_words_with_codes_beside(make_client, db):
+    from datetime import datetime
+
+    from app.audit.service import record
+
+    round_, _orgs, _reps = closed_round(db)
+    round_.outcome = "The **rise** is agreed.\n\n- in 2027\n- by 5%"
+    chair = factories.user(db, platform_role=PlatformRole.MODERATOR, name="Elena Rossi")
+    record(
+        db,
+        chair.id,
+        "round.closed",
+        "round",
+        round_.id,
+        before={"status": "open", "closes_at": "2026-12-16T12:00:00+00:00"},
+        after={"status": "closed", "closes_at": "2026-12-02T20:11:05.890693+00:00"},
+        early=True,
+    )
+    response = observer(make_client, db).get(
+        f"/rounds/{round_.id}/summary.xlsx", headers={"Accept-Language": "fr"}
+    )
+    book = load_workbook(io.BytesIO(response.content))
+    summary = book["summary"]
+    rows = {row[0].value: row for row in summary.iter_rows() if row and row[0].value}
+    assert rows["Statut"][1].value == "clos" and rows["Statut"][2].value == "closed"
+    generated = rows["Date de génération"][1]
+    assert isinstance(generated.value, datetime) and generated.number_format == "dd mmm yyyy hh:mm"
+    assert rows["Résultat"][1].value == "The rise is agreed.\n• in 2027\n• by 5%"
+    government = rows["Gouvernement"]
+    assert government[1].value == 1 / 3 and government[1].number_format == "0.0%"
+    assert government[9].value == "Soutien" and government[13].value == "support"
+    assert government[12].value == "government"
+    support = next(r for r in summary.iter_rows() if len(r) > 3 and r[3].value == "support")
+    assert support[0].value == "Soutien" and support[1].number_format == "0.0%"
+    assert abs(support[1].value - 1 / 3) < 1e-6
+    positions = [list(r) for r in book["positions"].iter_rows()]
+    header = [c.value for c in positions[0]]
+    assert header[:10] == CONTRACT_COLUMNS  # the contract's columns, then words
+    first = {name: c for name, c in zip(header, positions[1], strict=False)}
+    assert isinstance(first["created_at"].value, datetime)
+    assert first["created_at"].number_format == "dd mmm yyyy hh:mm"
+    assert first["stance"].value == "support" and first["Position (en mots)"].value == "Soutien"
+    audit = [[c.value for c in r] for r in book["audit"].iter_rows()]
+    assert audit[0] == [
+        "id", "at", "actor", "action", "subject_type", "subject_id", "Ce qui s’est passé",
+        "Changements et détails",
+    ]  # fmt: skip
+    closed = next(r for r in audit if r[3] == "round.closed")
+    assert isinstance(closed[1], datetime) and closed[2] == "Elena Rossi"
+    assert re.fullmatch(  # how early: counted from when the event was recorded (now)
+        r"Elena Rossi a clos le tour « Minimum wage review » de manière anticipée, \d+ jours? "
+        r"avant son échéance du 16 déc\. 2026\.",
+        closed[6],
+    )
+    assert "Statut\u00a0: ouvert → clos" in closed[7]
+    assert "Date limite\u00a0: 16 déc. 2026, 12:00 UTC → 02 déc. 2026, 20:11 UTC" in closed[7]
+    for row in audit:
+        assert not any(isinstance(v, str) and ("{" in v or "None" in v) for v in row), row
+
+
+def test_the_pdf_and_the_page_print_times_and_markdown_as_a_person_reads_them(make_client, db):
+    round_, orgs, reps = factories.three_groups_round(
+        db, title="Fees review", status=RoundStatus.CLOSED
+    )
+    round_.closed_at = utcnow()
+    factories.position(
+        db,
+        round_,
+        orgs[Group.EMPLOYERS],
+        reps[Group.EMPLOYERS],
+        Stance.SUPPORT_WITH_RESERVATIONS,
+        "We agree **in principle**, if:\n\n- fees end in 2027\n- small firms get help",
+    )
+    factories.draft(db, round_, "Recruitment fees are **banned**.")
+    browser = observer(make_client, db)
+    response = browser.get(f"/rounds/{round_.id}/summary.pdf", headers={"Accept-Language": "fr"})
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "**" not in text
+    assert "We agree in principle, if:" in " ".join(text.split())
+    lines = [line.strip() for line in text.splitlines()]
+    # the bullet list keeps an item per line
+    assert any(line.endswith("fees end in 2027") for line in lines), lines
+    assert any(line.endswith("small firms get help") for line in lines), lines
+    today = utcnow()
+    months = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+              "nov.", "déc."]  # fmt: skip
+    assert f"{today:%d} {months[today.month - 1]} {today:%Y}" in text
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", text)
+    page = browser.get(f"/rounds/{round_.id}/summary")
+    shown = text_of(page.text)
+    assert "**" not in shown
+    assert "Paragraph 1 Recruitment fees are banned" in shown
+    assert "<strong>banned</strong>" in page.text
+    assert f"{today:%d %b %Y}" in shown and not re.search(r"\d{4}-\d\d-\d\dT", shown)

@@ -10,12 +10,14 @@ from app.errors import DomainError
 from app.summaries import chart
 from app.summaries.access import Audience, summary_audience
 from app.summaries.summary import (
+    QUOTE_ROLES,
     QUOTE_WORDS,
     QUOTES_PER_GROUP,
     RoundRecord,
     StatementFact,
     excerpt,
     participation,
+    quote_role,
     quotes,
     summarise,
     word_shares,
@@ -56,12 +58,46 @@ def test_every_group_is_quoted_the_same_number_of_times_whatever_its_size():
     assert [len(silent_employers[g]) for g in (W, G, E)] == [QUOTES_PER_GROUP] * 2 + [0]
 
 
-def test_dissenting_statements_are_quoted_first():
+def test_the_majority_is_quoted_first_and_dissent_is_not_crowded_out():
     positions = [fact(W, f"Union {i}") for i in range(5)] + [
-        fact(W, "Zeta union", Stance.OPPOSE, "We oppose.")
+        fact(W, "Zeta union", Stance.OPPOSE, "We oppose."),
+        fact(W, "Alpha union", Stance.ABSTAIN, "We abstain."),
     ]
     chosen = quotes(positions, {W: Stance.SUPPORT})
-    assert chosen[W][0].organisation == "Zeta union"
+    # one of each role fits in three quotes: majority first, then dissent, then the abstention
+    assert [(q.organisation, q.stance) for q in chosen[W]] == [
+        ("Union 0", Stance.SUPPORT),
+        ("Zeta union", Stance.OPPOSE),
+        ("Alpha union", Stance.ABSTAIN),
+    ]
+    roles = [quote_role(q.stance, Stance.SUPPORT) for q in chosen[W]]
+    assert roles == ["majority", "dissent", "abstain"]
+    assert sorted(roles, key=QUOTE_ROLES.index) == roles
+
+
+def test_a_dissent_is_quoted_before_a_second_majority_statement():
+    positions = [fact(W, "Union A", Stance.OPPOSE), fact(W, "Union B", Stance.OPPOSE)]
+    positions += [fact(W, "Union C")]
+    two = quotes(positions, {W: Stance.OPPOSE}, per_group=2)
+    assert [q.organisation for q in two[W]] == ["Union A", "Union C"]
+    # when the other groups wrote one statement each, the group's majority is quoted
+    others = [fact(G, "Ministry"), fact(E, "Federation")]
+    one = quotes([*positions, *others], {W: Stance.OPPOSE})
+    assert [q.organisation for q in one[W]] == ["Union A"]
+
+
+@pytest.mark.parametrize(
+    ("stance", "majority", "role"),
+    [
+        (Stance.SUPPORT, Stance.SUPPORT, "majority"),
+        (Stance.OPPOSE, Stance.SUPPORT, "dissent"),
+        (Stance.OPPOSE, None, "divided"),
+        (Stance.ABSTAIN, Stance.SUPPORT, "abstain"),
+        (Stance.ABSTAIN, None, "abstain"),
+    ],
+)
+def test_each_quote_knows_how_it_stands_towards_its_group(stance, majority, role):
+    assert quote_role(stance, majority) == role
 
 
 def test_excerpt_cuts_long_statements_and_keeps_short_ones():

@@ -128,7 +128,10 @@ def test_nobody_posted():
         ([Stance.SUPPORT, Stance.SUPPORT, Stance.OPPOSE, Stance.NEUTRAL], None),
         # a plurality is not a majority
         ([Stance.SUPPORT, Stance.SUPPORT, Stance.OPPOSE, Stance.NEUTRAL, Stance.ABSTAIN], None),
-        ([Stance.ABSTAIN, Stance.ABSTAIN, Stance.ABSTAIN, Stance.NEUTRAL], Stance.ABSTAIN),
+        # abstentions are left out, as in majorities of votes cast; they never form a majority
+        ([Stance.ABSTAIN, Stance.ABSTAIN, Stance.ABSTAIN, Stance.NEUTRAL], Stance.NEUTRAL),
+        ([Stance.ABSTAIN, Stance.ABSTAIN], None),
+        ([Stance.SUPPORT, Stance.ABSTAIN, Stance.OPPOSE], None),
         # a silent group has no majority
         ([], None),
     ],
@@ -254,7 +257,9 @@ def test_a_unanimous_group_growing_changes_nothing_overall(
     assert after.overall == before.overall
     assert after.not_expressed == before.not_expressed
     assert after.groups[group].share(stance) == 1
-    assert after.groups[group].majority is stance
+    # a unanimous group holds its stance as its majority, unless it abstained (not a stance)
+    assert after.groups[group].majority is (None if stance is Stance.ABSTAIN else stance)
+    assert after.groups[group].abstained is (stance is Stance.ABSTAIN)
 
 
 @FAST
