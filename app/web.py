@@ -21,11 +21,13 @@ from starlette.datastructures import URL, URLPath
 from app import confirmations, i18n, markdown
 from app.accounts.rules import ROLE_LABELS
 from app.caucus.rules import CAUCUS_TITLES, STATEMENT_TITLES
+from app.caucus.rules import publish_refusal as statement_publish_refusal
 from app.cycle import subjects
 from app.errors import DomainError
 from app.moderation.rules import (
     GROUP_IN_SENTENCE,
     HIDE_REASONS,
+    dismiss_flags_refusal,
     group_list,
     seen_fingerprint,
     shown_reason,
@@ -182,6 +184,8 @@ templates.env.globals.update(
     hide_reasons=HIDE_REASONS,
     moderation_reason=shown_reason,
     seen_fingerprint=seen_fingerprint,
+    dismiss_flags_refusal=dismiss_flags_refusal,
+    statement_publish_refusal=statement_publish_refusal,
     group_in_sentence=GROUP_IN_SENTENCE,
     group_list=group_list,
     caucus_titles=CAUCUS_TITLES,

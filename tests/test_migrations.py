@@ -1,13 +1,18 @@
 """Alembic owns the schema: a round trip works and the models agree with the migrations."""
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from app.db import Base, make_engine
 from app.migrate import downgrade, upgrade
+from app.rounds.models import Round
 
 
 def _diff(url: str) -> list[object]:
@@ -78,3 +83,49 @@ def test_the_database_enforces_one_of_three_groups(fresh_url):
                 )
             )
     engine.dispose()
+
+
+def test_rounds_closed_early_get_back_the_deadline_the_audit_log_recorded(fresh_url):
+    """Migration 0010 fills ``deadline_before_close`` of rounds closed early (and not reopened
+    since) from the ``before`` of their ``round.closed`` event."""
+    upgrade(fresh_url, "0009")
+    engine = make_engine(fresh_url, pool_size=1)
+    rounds = {1: "closed", 2: "published", 3: "closed", 4: "open"}
+    deadline = "2026-12-16T12:00:00+00:00"
+    closed = json.dumps({"early": True, "before": {"status": "open", "closes_at": deadline}})
+    on_time = json.dumps({"early": False, "before": {"status": "open", "closes_at": deadline}})
+    events = [(1, "round.closed", closed), (2, "round.closed", closed)]
+    events += [(3, "round.closed", on_time), (4, "round.closed", closed)]
+    events += [(4, "round.reopened", "{}")]  # reopened since: no early close stands
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO consultations (id, title, brief, created_at) "
+                "VALUES (1, 'C', 'B', CURRENT_TIMESTAMP)"
+            )
+        )
+        for round_id, status in rounds.items():
+            connection.execute(
+                text(
+                    "INSERT INTO rounds (id, consultation_id, number, title, brief, status, "
+                    "weighting, sealed, premoderated, version, created_at) VALUES (:id, 1, :id, "
+                    "'R', 'B', :status, '1:1:1', false, false, 1, CURRENT_TIMESTAMP)"
+                ),
+                {"id": round_id, "status": status},
+            )
+        for round_id, action, details in events:
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (action, subject_type, subject_id, at, details) "
+                    "VALUES (:action, 'round', :id, CURRENT_TIMESTAMP, :details)"
+                ),
+                {"action": action, "id": round_id, "details": details},
+            )
+    engine.dispose()
+    upgrade(fresh_url)
+    engine = make_engine(fresh_url, pool_size=1)
+    with Session(engine) as session:
+        found = {r.id: r.deadline_before_close for r in session.scalars(select(Round))}
+    engine.dispose()
+    expected = datetime(2026, 12, 16, 12, tzinfo=UTC)
+    assert found == {1: expected, 2: expected, 3: None, 4: None}

@@ -158,12 +158,13 @@ def require_draft(state: StatementState) -> None:
         raise Conflict(_("This statement is published: it can no longer be changed or endorsed."))
 
 
-def require_publishable(state: StatementState) -> None:
-    """A member publishes a draft that at least one organisation of the group endorses;
-    the endorsing organisations sign it, and signatures are closed at publication."""
-    require_draft(state)
-    if state.endorsements < MIN_ENDORSEMENTS:
-        raise DomainError(
+def publish_refusal(published: bool, endorsements: int) -> DomainError | None:
+    """Why a statement cannot be published now (None: it can). The caucus page shows its
+    "Publish" button disabled with this reason; the publication refuses with it."""
+    if published:
+        return Conflict(_("This statement is published: it can no longer be changed or endorsed."))
+    if endorsements < MIN_ENDORSEMENTS:
+        return DomainError(
             _(
                 "At least one organisation of the group must endorse the statement "
                 "before it is published."
@@ -171,3 +172,12 @@ def require_publishable(state: StatementState) -> None:
             field="publish",
             status_code=409,
         )
+    return None
+
+
+def require_publishable(state: StatementState) -> None:
+    """A member publishes a draft that at least one organisation of the group endorses;
+    the endorsing organisations sign it, and signatures are closed at publication."""
+    refusal = publish_refusal(state.published, state.endorsements)
+    if refusal is not None:
+        raise refusal

@@ -12,9 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.db import utcnow
-from app.errors import Conflict, DomainError
 from app.i18n import N_
-from app.i18n import gettext as _
 from app.moderation import rules, signoff
 from app.notifications import service as notifications
 from app.rounds.models import Round
@@ -50,6 +48,7 @@ def close(db: Session, viewer: Viewer, round_id: int, outcome: str) -> Round:
     deadline_passed = round_.closes_at is not None and round_.closes_at <= now
     round_.closed_at = round_.closes_at if deadline_passed else now
     if not deadline_passed:
+        round_.deadline_before_close = round_.closes_at  # shown beside the early close
         round_.closes_at = now
     round_.status = RoundStatus.CLOSED
     round_.outcome = text
@@ -77,11 +76,9 @@ def write_outcome(db: Session, viewer: Viewer, round_id: int, outcome: str) -> R
     """Revise the outcome of a closed round before it is published."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.CLOSED:
-        raise DomainError(
-            _("The outcome can be revised only while the round is closed and not yet published."),
-            status_code=409,
-        )
+    refusal = rules.outcome_refusal(RoundStatus(round_.status))
+    if refusal is not None:
+        raise refusal
     before = round_.outcome
     round_.outcome = _outcome(outcome)
     round_.version += 1
@@ -137,6 +134,7 @@ def reopen(
     round_.status = RoundStatus.OPEN
     round_.closes_at = new
     round_.closed_at = None
+    round_.deadline_before_close = None
     round_.version += 1
     record(
         db,
@@ -159,13 +157,12 @@ def publish(db: Session, viewer: Viewer, round_id: int) -> Round:
     round_ = lock_round(db, round_id)
     now = utcnow()
     status = effective_status(round_.status, round_.opens_at, round_.closes_at, now)
-    if status is RoundStatus.CLOSED and round_.status != RoundStatus.CLOSED.value:
-        raise Conflict(_("Close the round with its outcome before publishing it."))
-    rules.check_publish(status, round_.outcome)
     decided = {g: s.status for g, s in signoff.signoffs(db, round_id).items()}
-    blocked = rules.publication_blocked(decided, round_.signoff_deadline, now)
-    if blocked:
-        raise Conflict(blocked)
+    refusal = rules.publish_refusal(
+        status, RoundStatus(round_.status), round_.outcome, decided, round_.signoff_deadline, now
+    )
+    if refusal is not None:
+        raise refusal
     silent = [g.value for g in Group if decided.get(g, "requested") == "requested"]
     before = _state(round_)
     round_.status = RoundStatus.PUBLISHED

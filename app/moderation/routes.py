@@ -19,7 +19,7 @@ from app.db import DbSession, utcnow
 from app.errors import DomainError, Forbidden
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
-from app.moderation import dashboard, lifecycle, service, signoff
+from app.moderation import dashboard, decision, lifecycle, service, signoff
 from app.moderation.rules import (
     FlaggingClosed,
     shown_reason,
@@ -86,6 +86,10 @@ ACTIONS: dict[str, Labels] = {
 }
 
 
+#: The actions whose page lists what matters before the decision (app.moderation.decision).
+DECIDING = ("close", "publish", "reopen")
+
+
 def guard(db: DbSession, viewer: Viewer, action: str, round_id: int) -> None:
     """Only moderators and admins act on rounds; a crafted attempt is refused and logged."""
     if viewer.may_moderate:
@@ -107,6 +111,11 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     info = round_page.load_round(db, round_id, viewer)
+    now = utcnow()
+    decided = {g: v.status for g, v in signoff.signoffs(db, round_id).items()}
+    refused = getattr(round_page.controls(info, decided, now), action)
+    if refused is not None and not errors:  # said before the click, not after it
+        errors = {"form": refused.message}
     if not form.get("outcome") and action in ("close", "outcome"):
         form = {**form, "outcome": info.outcome or ""}
     return render(
@@ -118,6 +127,10 @@ def _page(
             "labels": ACTIONS[action],
             "form": form,
             "errors": errors,
+            # what matters before closing or publishing: time left, silence, flags, sign-off
+            "decision_context": decision.load(db, round_id) if action in DECIDING else None,
+            "now": now,
+            "blocked": refused is not None,
         },
         status_code=status_code,
     )

@@ -86,20 +86,66 @@ def group_list(groups: Iterable[Group]) -> str:
     return joined
 
 
-def check_close(status: RoundStatus) -> None:
+def close_refusal(status: RoundStatus) -> DomainError | None:
+    """Why an open round cannot be closed now (None: it can). The round page offers "Close"
+    only when this is None; the close refuses with it."""
     if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
-        raise FlaggingClosed(_("This round is already closed."))
+        return FlaggingClosed(_("This round is already closed."))
     if status is not RoundStatus.OPEN:
-        raise Conflict(_("Only an open round can be closed; this one has not opened yet."))
+        return Conflict(_("Only an open round can be closed; this one has not opened yet."))
+    return None
+
+
+def check_close(status: RoundStatus) -> None:
+    _raise(close_refusal(status))
+
+
+def _raise(refusal: DomainError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+def extend_refusal(status: RoundStatus) -> DomainError | None:
+    """Whether the deadline may be moved now, whatever the new date (checked when given)."""
+    if status is RoundStatus.PUBLISHED:
+        return Conflict(_("A published round cannot be extended."))
+    if status is RoundStatus.CLOSED:
+        return Conflict(_("This round is closed: reopen it (with a reason) to extend it."))
+    if status is RoundStatus.DRAFT:
+        return Conflict(_("A draft round's deadline is set when it is opened."))
+    return None
+
+
+def reopen_refusal(status: RoundStatus) -> DomainError | None:
+    if status is RoundStatus.PUBLISHED:
+        return Conflict(_("A published round cannot be reopened: its record is final."))
+    if status is not RoundStatus.CLOSED:
+        return Conflict(_("Only a closed round can be reopened."))
+    return None
+
+
+def outcome_refusal(recorded: RoundStatus) -> DomainError | None:
+    """The outcome is revised while the round is recorded as closed (not yet published)."""
+    if recorded is not RoundStatus.CLOSED:
+        return Conflict(
+            _("The outcome can be revised only while the round is closed and not yet published.")
+        )
+    return None
+
+
+def premoderation_refusal(status: RoundStatus) -> DomainError | None:
+    """Pre-moderation is switched while comments can still be posted: scheduled or open."""
+    if status not in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
+        return Conflict(
+            _("Pre-moderation can be switched only while the round is scheduled or open.")
+        )
+    return None
 
 
 def check_extend(
     status: RoundStatus, current: datetime | None, new: datetime | None, now: datetime
 ) -> datetime:
-    if status is RoundStatus.PUBLISHED:
-        raise Conflict(_("A published round cannot be extended."))
-    if status is RoundStatus.CLOSED:
-        raise Conflict(_("This round is closed: reopen it (with a reason) to extend it."))
+    _raise(extend_refusal(status))
     if new is None:
         raise DomainError(_("Give the new deadline."), field="closes_at")
     if new <= now:
@@ -116,10 +162,7 @@ def check_extend(
 
 
 def check_reopen(status: RoundStatus, new: datetime | None, now: datetime) -> datetime:
-    if status is RoundStatus.PUBLISHED:
-        raise Conflict(_("A published round cannot be reopened: its record is final."))
-    if status is not RoundStatus.CLOSED:
-        raise Conflict(_("Only a closed round can be reopened."))
+    _raise(reopen_refusal(status))
     if new is None or new <= now:
         raise DomainError(_("Give a new deadline in the future."), field="closes_at")
     return new
@@ -132,6 +175,47 @@ def check_publish(status: RoundStatus, outcome: str | None) -> None:
         raise Conflict(_("Close the round before publishing it."))
     if not (outcome or "").strip():
         raise DomainError(_("Write the outcome before publishing."), field="outcome")
+
+
+def publish_refusal(
+    status: RoundStatus,
+    recorded: RoundStatus,
+    outcome: str | None,
+    signoffs: dict[Group, str],
+    signoff_deadline: datetime | None,
+    now: datetime,
+) -> DomainError | None:
+    """Why the round cannot be published now (None: it can): ``status`` is the effective one
+    (a passed deadline closes it), ``recorded`` the stored one (the moderator closed it with
+    its outcome). The round page offers "Publish" only when None, or shows this reason."""
+    if status is RoundStatus.CLOSED and recorded is not RoundStatus.CLOSED:
+        return Conflict(_("Close the round with its outcome before publishing it."))
+    try:
+        check_publish(status, outcome)
+    except DomainError as refusal:
+        return refusal
+    blocked = publication_blocked(signoffs, signoff_deadline, now)
+    return Conflict(blocked) if blocked else None
+
+
+def signoff_request_refusal(
+    recorded: RoundStatus, outcome: str | None, signoffs: dict[Group, str]
+) -> DomainError | None:
+    """The groups are asked to sign off once the round is closed with its outcome, and until
+    every group has answered (then the round is ready to publish)."""
+    if recorded is not RoundStatus.CLOSED or not (outcome or "").strip():
+        return DomainError(
+            _(
+                "Sign-off is asked for once the round is closed with its outcome, "
+                "and before it is published."
+            ),
+            status_code=409,
+        )
+    if signoffs and all(signoffs.get(g, "requested") != "requested" for g in Group):
+        return Conflict(
+            _("Every group has answered the sign-off request: the round can be published.")
+        )
+    return None
 
 
 def silent_groups(posted_by_group: dict[Group, int]) -> list[Group]:
@@ -163,19 +247,31 @@ class FlaggingClosed(Conflict):
     """The round is not open: its comments are not flagged (the page says so; no form)."""
 
 
-def check_flaggable(status: RoundStatus) -> None:
+def flag_refusal(status: RoundStatus) -> FlaggingClosed | None:
     """Participants flag comments while the round is open. Once it is closed (signing off,
     published) its record stands: no flag, and so no automatic hiding, can change it; a
     moderator's explicit action (recorded in the audit log) still can."""
     if status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
-        raise FlaggingClosed(
+        return FlaggingClosed(
             _(
                 "This round is closed: its record stands, and its comments can no longer be "
                 "flagged. A moderator can still act on a comment if it must be."
             )
         )
     if status is not RoundStatus.OPEN:
-        raise FlaggingClosed(_("This round is not open: its comments cannot be flagged."))
+        return FlaggingClosed(_("This round is not open: its comments cannot be flagged."))
+    return None
+
+
+def check_flaggable(status: RoundStatus) -> None:
+    _raise(flag_refusal(status))
+
+
+def dismiss_flags_refusal(open_flags: int) -> DomainError | None:
+    """A comment's flags are dismissed only when it has open ones."""
+    if open_flags <= 0:
+        return Conflict(_("This comment has no open flags."))
+    return None
 
 
 def seen_fingerprint(body_html: str) -> str:

@@ -216,8 +216,9 @@ def dismiss_flags(
     comment = _comment(db, round_id, comment_id)
     _check_seen(comment, seen)
     flags = _resolve_flags(db, viewer, comment_id, "dismissed")
-    if flags == 0:
-        raise Conflict(_("This comment has no open flags."))
+    refusal = rules.dismiss_flags_refusal(flags)  # the page offers it only then (open_flags)
+    if refusal is not None:
+        raise refusal
     if comment.visibility == Visibility.HIDDEN and comment.moderated_by_id is None:
         comment.visibility = Visibility.VISIBLE
         comment.moderation_reason = None
@@ -291,6 +292,9 @@ def set_locked(
 def set_premoderation(db: Session, viewer: Viewer, round_id: int, on: bool) -> Round:
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
+    refusal = rules.premoderation_refusal(current_status(round_))
+    if refusal is not None:
+        raise refusal
     if round_.premoderated == on:
         raise Conflict(
             _("Pre-moderation is already on.") if on else _("Pre-moderation is already off.")

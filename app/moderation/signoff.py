@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -17,7 +17,7 @@ from app.db import read, utcnow
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.moderation.rules import GROUP_IN_SENTENCE
+from app.moderation.rules import GROUP_IN_SENTENCE, signoff_request_refusal
 from app.notifications import service as notifications
 from app.organisations.models import Mandate, Organisation
 from app.rounds.models import GroupSignoff, Round
@@ -80,21 +80,14 @@ def request(
     """The moderator names a spokesperson per group and the sign-off deadline."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status != RoundStatus.CLOSED or not round_.outcome:
-        raise DomainError(
-            _(
-                "Sign-off is asked for once the round is closed with its outcome, "
-                "and before it is published."
-            ),
-            status_code=409,
-        )
+    answered = {s.group_name: s.status for s in db.scalars(_signoffs_of(round_id))}
+    refusal = signoff_request_refusal(RoundStatus(round_.status), round_.outcome, answered)
+    if refusal is not None:
+        raise refusal
     if deadline is None or deadline <= utcnow():
         raise DomainError(_("Give a sign-off deadline in the future."), field="signoff_deadline")
     options = candidates(db, round_id)
-    existing = {
-        s.group_name: s
-        for s in db.scalars(select(GroupSignoff).where(GroupSignoff.round_id == round_id))
-    }
+    existing = {s.group_name: s for s in db.scalars(_signoffs_of(round_id))}
     chosen: list[GroupSignoff] = []
     for group in Group:
         user_id = spokespersons.get(group)
@@ -142,6 +135,10 @@ def request(
         spokespersons={g.value: spokespersons.get(g) for g in Group},
     )
     return chosen
+
+
+def _signoffs_of(round_id: int) -> Select[GroupSignoff]:
+    return select(GroupSignoff).where(GroupSignoff.round_id == round_id)
 
 
 def decide(

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
 from app.i18n import N_, Labels
 from app.i18n import gettext as _
 from app.rounds import rules as round_rules
 from app.rounds.rules import clean_text
-from app.vocabulary import Group
+from app.vocabulary import Group, RoundStatus
 
 NAME_MAX = 200
 SOCIAL_PARTNERS = frozenset({Group.EMPLOYERS, Group.WORKERS})
@@ -191,3 +191,11 @@ def balanced_ids(
             openings[group] = item_id
     head = [openings[g] for g in opening_order(order) if g in openings]
     return head + round_rules.balanced_ids(rest, order)
+
+
+def change_refusal(status: RoundStatus) -> DomainError | None:
+    """The officers are named or changed until the round is published (the round page offers
+    "Change the officers" only then; the form refuses with this)."""
+    if status is RoundStatus.PUBLISHED:
+        return Conflict(_("The round is published: its officers are part of the final record."))
+    return None

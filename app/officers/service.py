@@ -12,8 +12,7 @@ from app.accounts.models import User
 from app.accounts.rules import Viewer, mandate_is_active
 from app.audit.service import record
 from app.db import read, utcnow
-from app.errors import Conflict, DomainError
-from app.i18n import gettext as _
+from app.errors import DomainError
 from app.officers import rules
 from app.officers.rules import Affiliation, Officer, OfficerRole, Person
 from app.organisations.models import Mandate, Organisation
@@ -173,8 +172,9 @@ def save(db: Session, viewer: Viewer, round_id: int, form: OfficersForm) -> None
     open the balanced discussion. Recorded in the audit log."""
     require_moderator(viewer)
     round_ = lock_round(db, round_id)
-    if round_.status == RoundStatus.PUBLISHED:
-        raise Conflict(_("The round is published: its officers are part of the final record."))
+    refusal = rules.change_refusal(RoundStatus(round_.status))
+    if refusal is not None:
+        raise refusal
     chosen = _choose(db, round_id, form)
     _replace(db, round_, chosen)
     round_.social_partners_first = form.social_partners_first

@@ -63,6 +63,9 @@ class Round(Base):
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: The deadline a round closed early had (its ``closes_at`` then becomes the close); None
+    #: for a round that closed at its deadline, or was reopened since.
+    deadline_before_close: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(Text)
     #: After it, publication no longer waits for groups that have not signed off.

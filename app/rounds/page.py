@@ -18,12 +18,13 @@ from app import i18n, markdown
 from app.accounts.models import User
 from app.accounts.rules import Speaking, Viewer
 from app.caucus import statements as caucus_statements
-from app.comments.models import Comment
+from app.comments.models import Comment, Flag
 from app.db import read, utcnow
 from app.drafts import page as drafts_page
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import gettext as _
-from app.moderation import signoff
+from app.moderation import decision, signoff
+from app.moderation import rules as moderation_rules
 from app.officers import rules as officer_rules
 from app.officers import service as officers_service
 from app.organisations.models import Organisation
@@ -62,6 +63,16 @@ class RoundInfo:
     kind: str = "general"
     #: In the balanced discussion, the social partners' opening statements come first.
     social_partners_first: bool = True
+    #: When it closed, and the deadline it had if it closed early (shown beside each other).
+    closed_at: datetime | None = None
+    deadline_before_close: datetime | None = None
+    #: The status as stored (``status`` is the one that holds now: a passed deadline closes
+    #: the round before a moderator records its close with the outcome).
+    recorded_status: RoundStatus | None = None
+
+    @property
+    def closed_early(self) -> bool:
+        return self.deadline_before_close is not None
 
     @property
     def is_open(self) -> bool:
@@ -142,6 +153,8 @@ class CommentView:
     language: str | None = None
     #: The draft paragraph it comments on (app.drafts shows those under their paragraph).
     paragraph_id: int | None = None
+    #: Flags no moderator has resolved yet (a moderator dismisses them only when there are).
+    open_flags: int = 0
 
 
 @dataclass
@@ -179,6 +192,8 @@ _ROUND = (
         Round.brief_language,
         Round.kind,
         Round.social_partners_first,
+        Round.closed_at,
+        Round.deadline_before_close,
         select(RoundBrief.brief)
         .where(RoundBrief.round_id == Round.id, RoundBrief.language == bindparam("language"))
         .scalar_subquery()
@@ -227,6 +242,9 @@ def _round_info(row: Any, viewer: Viewer) -> RoundInfo:
         brief_in_reader_language=brief.in_reader_language,
         kind=row.kind,
         social_partners_first=row.social_partners_first,
+        closed_at=row.closed_at,
+        deadline_before_close=row.deadline_before_close,
+        recorded_status=RoundStatus(row.status),
     )
 
 
@@ -380,6 +398,7 @@ def load_comments(
             Organisation.name.label("organisation"),
             Organisation.group_name,
             position_org.name.label("position_org"),
+            _OPEN_FLAGS,
         )
         .join(User, User.id == Comment.author_id)
         .join(Organisation, Organisation.id == Comment.organisation_id)
@@ -410,9 +429,19 @@ def load_comments(
             language=r.language,
             paragraph_id=r.paragraph_id,
             show_body=_may_read_text(viewer, r),
+            open_flags=int(r.open_flags or 0) if viewer.may_moderate else 0,
         )
         for r in rows
     ]
+
+
+_OPEN_FLAGS = (
+    select(func.count(Flag.id))
+    .where(Flag.comment_id == Comment.id, Flag.resolved_at.is_(None))
+    .correlate(Comment)
+    .scalar_subquery()
+    .label("open_flags")
+)
 
 
 def _may_read_text(viewer: Viewer, row: Any) -> bool:
@@ -809,12 +838,17 @@ def build(
     info = loaded.info
     data = RoundPage(db, loaded, viewer, fragments.round_facts(db, info), params)
     own = data.own_position
+    decided = (
+        {g: v.status for g, v in data.signoffs.items()} if info.status is RoundStatus.CLOSED else {}
+    )
+    allowed = controls(info, decided, utcnow())
     context: dict[str, Any] = {
         "page": data,
         "round": info,
+        "controls": allowed,
         "may_reply": data.may_reply,
         # flags while the round is open only: once closed, its record stands
-        "may_flag": data.member_of is not None and info.is_open,
+        "may_flag": data.member_of is not None and allowed.flag is None,
         "round_path": url_path(request, "rounds.show", round_id=info.id),
         "stances": list(Stance),
         "stance_labels": rules.STANCE_LABELS,
@@ -837,8 +871,9 @@ def build(
     if info.status is RoundStatus.DRAFT and viewer.may_moderate:
         context["all_organisations"] = organisations_by_group(db)
     if info.status is RoundStatus.CLOSED and info.outcome:
-        if viewer.may_moderate:
+        if viewer.may_moderate and allowed.signoff_request is None:
             context["signoff_candidates"] = signoff.candidates(db, info.id)
+            context["decision_context"] = decision.load(db, info.id)
         context["my_signoff"] = next(
             (s for s in data.signoffs.values() if s.spokesperson_id == viewer.user_id), None
         )
@@ -847,6 +882,42 @@ def build(
         request, data, {**base_context(request), **context}, regions or tuple(fragments.PARTIALS)
     )
     return context
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What the viewer may do on the round now: each action's refusal, or None when it would
+    succeed. The same rules (``*_refusal`` in app.moderation.rules and app.officers.rules) are
+    what the actions themselves refuse with, so the page offers exactly what the server
+    accepts; a refusal worth explaining is shown, in words, beside a disabled control."""
+
+    close: DomainError | None
+    extend: DomainError | None
+    reopen: DomainError | None
+    outcome: DomainError | None
+    publish: DomainError | None
+    premoderation: DomainError | None
+    signoff_request: DomainError | None
+    officers: DomainError | None
+    flag: DomainError | None
+
+
+def controls(info: RoundInfo, signoffs: dict[Group, str], now: datetime) -> Controls:
+    status = info.status
+    recorded = info.recorded_status or status
+    return Controls(
+        close=moderation_rules.close_refusal(recorded),
+        extend=moderation_rules.extend_refusal(status),
+        reopen=moderation_rules.reopen_refusal(status),
+        outcome=moderation_rules.outcome_refusal(recorded),
+        publish=moderation_rules.publish_refusal(
+            status, recorded, info.outcome, signoffs, info.signoff_deadline, now
+        ),
+        premoderation=moderation_rules.premoderation_refusal(status),
+        signoff_request=moderation_rules.signoff_request_refusal(recorded, info.outcome, signoffs),
+        officers=officer_rules.change_refusal(status),
+        flag=moderation_rules.flag_refusal(status),
+    )
 
 
 def refused(

@@ -81,6 +81,10 @@ def test_moderator_pages_have_no_violations(live_server, new_context, language):
     check(page, "/moderation", language)
     check(page, "/audit", language)
     check(page, round_url(live_server, "open"), language)  # with the moderation controls
+    # the confirmation pages list what matters before deciding (time left, silent organisations)
+    check(page, round_url(live_server, "open") + "/close", language)
+    # (the published round's: the decision context, and the refusal said before the click)
+    check(page, round_url(live_server, "published") + "/publish", language)
 
 
 def test_the_keyboard_alone_posts_a_comment(live_server, new_context) -> None:
