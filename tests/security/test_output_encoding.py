@@ -32,6 +32,8 @@ UNESCAPED_IN_TEMPLATES = {
     ("positions/history.html", "version.statement|markdown"): "the markdown filter sanitises",
     ("summaries/_findings.html", "summary.outcome|markdown"): "the markdown filter sanitises",
     ("drafts/_draft.html", "p.text|markdown"): "the markdown filter sanitises",
+    ("drafts/_summary.html", "p.text|markdown"): "the markdown filter sanitises",
+    ("summaries/report.html", "s.statement|markdown"): "the markdown filter sanitises",
     ("drafts/edit.html", "paragraph|markdown"): "the markdown filter sanitises",
     ("caucus/_post.html", "message.body_html|markup"): "sanitised when written",
     ("caucus/_statement.html", "draft.text_html|markup"): "sanitised when written",
