@@ -37,6 +37,18 @@ EVENT = "confirmed"
 MAX_AGE = 120
 
 
+#: First-strong isolate and pop directional isolate: a name in a confirmation keeps its own
+#: direction (an Arabic name in an English sentence), as ``<bdi>`` does on a page.
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(name: object) -> str:
+    """A name (a person's, an organisation's, a title) to put in a confirmation: isolated from
+    the sentence around it. Pages show it in ``<bdi>``; app.js's text keeps the isolates."""
+    text = str(name).replace(FSI, "").replace(PDI, "")
+    return f"{FSI}{text}{PDI}"
+
+
 def confirm(request: Request, message: str) -> None:
     """Say what the action did; shown once, however the answer travels."""
     request.scope[_OUTGOING] = message

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.datastructures import URL, URLPath
 
@@ -112,6 +112,16 @@ def isolated(value: object) -> Markup:
     return Markup("<bdi>%s</bdi>") % ("" if value is None else value)
 
 
+_FSI, _PDI = confirmations.FSI, confirmations.PDI
+_ISOLATED = re.compile(f"{_FSI}([^{_FSI}{_PDI}]*){_PDI}")
+
+
+def confirmation_html(text: str) -> Markup:
+    """A confirmation, escaped, its isolated names (``confirmations.isolate``) in ``<bdi>``."""
+    escaped = _ISOLATED.sub(r"<bdi>\1</bdi>", str(escape(text)))
+    return Markup(escaped.replace(_FSI, "").replace(_PDI, ""))
+
+
 def trusted_html(value: str | None) -> Markup:
     """HTML that was sanitised when it was written (``*_html`` columns) — never raw input."""
     return Markup(value or "")
@@ -199,6 +209,7 @@ templates.env.filters.update(
     markdown=markdown_filter,
     plain_text=markdown.plain_text,
     bdi=isolated,
+    confirmation=confirmation_html,
     oob=out_of_band,
     path_segment=path_segment,
 )

@@ -14,7 +14,7 @@ from app.accounts import rules, service, two_factor
 from app.accounts.deps import SESSION_COOKIE, CurrentViewer, OptionalViewer
 from app.accounts.models import User
 from app.config import Settings
-from app.confirmations import confirm
+from app.confirmations import confirm, isolate
 from app.db import DbSession, utcnow
 from app.errors import DomainError
 from app.i18n import gettext as _
@@ -487,7 +487,7 @@ def accept_invitation(
         db, user, settings, request.headers.get("user-agent", ""), two_factor_pending=pending
     )
     db.commit()
-    confirm(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.name})
+    confirm(request, _("Welcome, %(name)s: your account is ready.") % {"name": isolate(user.name)})
     response = see_other(request, "/login/two-factor" if pending else "/")
     _set_session_cookie(request, response, started.cookie)
     return response

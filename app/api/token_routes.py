@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.accounts.deps import AdminViewer
 from app.api import tokens
-from app.confirmations import confirm
+from app.confirmations import confirm, isolate
 from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import gettext as _
@@ -60,7 +60,7 @@ def create_api_token(
     confirm(
         request,
         _("API token “%(name)s” created: copy it now, it is shown only once.")
-        % {"name": token.name},
+        % {"name": isolate(token.name)},
     )
     # answered with the page (not a redirect): the token is shown this once and never stored
     response = _page(request, db, issued=plain)
@@ -76,6 +76,7 @@ def revoke_api_token(
     db.commit()
     confirm(
         request,
-        _("API token “%(name)s” revoked: it no longer opens the API.") % {"name": token.name},
+        _("API token “%(name)s” revoked: it no longer opens the API.")
+        % {"name": isolate(token.name)},
     )
     return see_other(request, url_path(request, "admin.api_tokens"))

@@ -15,7 +15,7 @@ from app.accounts.deps import AdminViewer, CurrentViewer
 from app.accounts.models import User
 from app.accounts.rules import may_manage_mandates, may_name_first_focal_point
 from app.config import Settings
-from app.confirmations import confirm
+from app.confirmations import confirm, isolate
 from app.db import DbSession, utcnow
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
@@ -117,7 +117,7 @@ def register_organisation(
     confirm(
         request,
         _("%(organisation)s is registered. Invitation sent to %(email)s.")
-        % {"organisation": name, "email": issued.invitation.email},
+        % {"organisation": isolate(name), "email": issued.invitation.email},
     )
     return _organisations_page(
         request,
@@ -262,7 +262,7 @@ def revoke_mandate(
     confirm(
         request,
         _("The mandate of %(name)s is revoked: they no longer speak for the organisation.")
-        % {"name": person.name},
+        % {"name": isolate(person.name)},
     )
     return see_other(
         request, url_path(request, "organisations.show", organisation_id=organisation_id)
@@ -364,7 +364,7 @@ def deactivate(
     confirm(
         request,
         _("The account of %(name)s is deactivated: they can no longer sign in.")
-        % {"name": person.name},
+        % {"name": isolate(person.name)},
     )
     return see_other(request, url_path(request, "admin.people"))
 
@@ -373,5 +373,5 @@ def deactivate(
 def reactivate(request: Request, db: DbSession, admin: AdminViewer, user_id: int) -> Response:
     person = accounts.reactivate(db, admin, user_id)
     db.commit()
-    confirm(request, _("The account of %(name)s is active again.") % {"name": person.name})
+    confirm(request, _("The account of %(name)s is active again.") % {"name": isolate(person.name)})
     return see_other(request, url_path(request, "admin.people"))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app import i18n
 from app.accounts.deps import CurrentViewer
 from app.comments.models import Comment
-from app.confirmations import confirm
+from app.confirmations import confirm, isolate
 from app.cycle.page import brief_from_template
 from app.db import DbSession, read, utcnow
 from app.errors import DomainError, NotFound
@@ -55,7 +55,9 @@ def create_consultation(
         again = partial(render, request, "rounds/new_consultation.html", context)
         return refusal(request, db, error, again)
     db.commit()
-    confirm(request, _("Consultation “%(title)s” created.") % {"title": consultation.title})
+    confirm(
+        request, _("Consultation “%(title)s” created.") % {"title": isolate(consultation.title)}
+    )
     return see_other(
         request, url_path(request, "consultations.show", consultation_id=consultation.id)
     )

@@ -85,3 +85,15 @@ def test_a_position_posted_without_javascript_is_confirmed_on_the_round_page(mak
     assert flash is not None and "position is saved" in flash.text
     flash = soup(workers.get(f"/rounds/{round_.id}").text).select_one("#flash")
     assert flash is not None and "position is saved" not in flash.text
+
+
+def test_names_in_a_confirmation_keep_their_direction_and_are_escaped():
+    from app.confirmations import isolate
+    from app.web import confirmation_html
+
+    text = f"The account of {isolate('<b>ليلى</b>')} is active again."
+    assert str(confirmation_html(text)) == (
+        "The account of <bdi>&lt;b&gt;ليلى&lt;/b&gt;</bdi> is active again."
+    )
+    # a stray isolate typed into a name neither opens nor closes anything
+    assert str(confirmation_html(isolate("a\u2069b") + " \u2068x")) == "<bdi>ab</bdi> x"

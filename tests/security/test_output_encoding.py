@@ -71,6 +71,10 @@ MARKUP_IN_CODE = {
     ("web.py", "return Markup(html)"): "out_of_band: a rendered template, unchanged",
     (
         "web.py",
+        'return Markup(escaped.replace(_FSI, "").replace(_PDI, ""))',
+    ): "confirmation_html: escaped text, <bdi> around its isolated names",
+    (
+        "web.py",
         "return Markup(html[: found.end()] + ' hx-swap-oob=\"true\"' + html[found.end() :])",
     ): "out_of_band: a rendered template, one attribute added after its first tag's name",
     ("accounts/two_factor.py", "return Markup(svg)"): "a QR code segno draws from our own data",
