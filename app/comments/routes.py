@@ -166,7 +166,8 @@ def _post(
     context = _form_context(
         info, parent=None, position_id=position_id, form_id=form_id, paragraph=paragraph
     )
-    context.update({"comment": view, "fresh_form": parent_id is None})
+    # whoever just posted speaks in this round: their new comment offers Reply like the rest
+    context.update({"comment": view, "fresh_form": parent_id is None, "may_reply": True})
     if parent_id is None and paragraph is None:  # a new thread of the discussion: its count
         params = _shown_params(request)
         context["thread_count"] = round_page.thread_count(db, info, viewer, params)

@@ -100,7 +100,7 @@ def test_from_the_to_do_list_to_a_published_summary(
     moderator.get_by_role("link", name="Close early with an outcome").click()
     context = moderator.locator(".decision-context")
     expect(context).to_contain_text("left")
-    expect(context).to_contain_text("have not posted")
+    expect(context).to_contain_text("Not posted yet")
     snap(moderator, "4-moderator-close-page", javascript)
     moderator.fill("#f-outcome", f"Riders are presumed employees ({tag}).")
     moderator.get_by_role("button", name="Close the round now").click()
