@@ -62,6 +62,25 @@ def _display_url(settings: Settings) -> str:
     return url.split("@")[-1] if "@" in url else url
 
 
+def _may_start_over(settings: Settings) -> bool:
+    """Whether ``demo --reset`` may drop everything: the database has no tables of ours yet, is
+    empty, or holds the demo. A production database is never emptied by a mistyped command."""
+    from sqlalchemy import inspect
+
+    from app import demo as demo_data
+    from app.db import make_engine
+
+    engine = make_engine(settings.resolved_database_url(), pool_size=1)
+    try:
+        with engine.connect() as connection:
+            if "users" not in inspect(connection).get_table_names():
+                return True
+    finally:
+        engine.dispose()
+    with _session(settings) as db:
+        return demo_data.database_is_empty(db) or demo_data.holds_the_demo(db)
+
+
 @contextmanager
 def _session(settings: Settings) -> Iterator[Session]:
     """A write session on the configured database, its engine disposed however the block ends."""
@@ -97,6 +116,15 @@ def demo(
     settings = Settings()
     if reset:
         from app.migrate import reset as reset_database
+
+        if not _may_start_over(settings):
+            typer.echo(
+                "This database holds data that is not the demo's: `demo --reset` only starts "
+                "a demo database over, and it has deleted nothing. To use the demo, point "
+                "TRIPARTITE_DATABASE_URL at another database.",
+                err=True,
+            )
+            raise typer.Exit(1)
 
         reset_database(settings.resolved_database_url())
         if not as_json:

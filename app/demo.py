@@ -100,8 +100,18 @@ No. 144 requires, on fair recruitment, the portability of social security, and t
 protection of migrant domestic and agricultural workers."""
 
 
+#: The demo's moderator: present in every database the demo filled.
+DEMO_MODERATOR = "moderator@tripartite.example"
+
+
 def database_is_empty(db: Session) -> bool:
     return not db.scalar(select(exists().where(User.id.is_not(None))))
+
+
+def holds_the_demo(db: Session) -> bool:
+    """Whether this database was filled by ``tripartite demo`` (its moderator's account is
+    there): the only kind of database ``demo --reset`` may empty."""
+    return bool(db.scalar(select(exists().where(User.email == DEMO_MODERATOR))))
 
 
 def load(db: Session, password: str) -> None:

@@ -134,6 +134,23 @@ def test_demo_reset_starts_over_with_a_fresh_demo(fresh_url, tmp_path):
     assert [r["title"] for r in after["rounds"]] == [r["title"] for r in before["rounds"]]
 
 
+def test_demo_reset_never_empties_a_database_that_is_not_the_demo(fresh_url, tmp_path):
+    env = _env(fresh_url, tmp_path)
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    made = runner.invoke(
+        cli,
+        ["create-admin", "--email", "chief@ministry.example", "--name", "Chief"]
+        + ["--password", "a production admin pass"],
+        env=env,
+    )
+    assert made.exit_code == 0, made.output
+    refused = runner.invoke(cli, ["demo", "--reset"], env=env)
+    assert refused.exit_code == 1
+    assert "deleted nothing" in refused.output
+    kept = json.loads(runner.invoke(cli, ["demo", "--json"], env=env).output)
+    assert [a["email"] for a in kept["accounts"]] == ["chief@ministry.example"]
+
+
 def test_the_demo_tells_the_two_factor_command_that_works_from_the_project_folder(
     fresh_url, tmp_path
 ):

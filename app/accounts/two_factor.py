@@ -47,7 +47,7 @@ def matching_step(secret: str, code: str, last_step: int | None, now: datetime) 
     """The time step a six-digit code belongs to (now, or one step either side for clock
     drift), if it was not used before."""
     code = "".join(code.split())
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     step = int(now.timestamp()) // STEP_SECONDS

@@ -29,7 +29,7 @@ Small = Annotated[str, Form(max_length=100)]
 
 def _id(value: str) -> int | None:
     value = value.strip()
-    return int(value) if value.isdigit() and len(value) <= 9 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _base(request: Request, round_id: int, group: str) -> str:

@@ -288,8 +288,13 @@ def word_diff(old: str, new: str) -> list[DiffPiece]:
 def text_diff(old: str, new: str) -> list[DiffPiece]:
     """``word_diff`` of two markdown texts as a person reads them: over their plain text
     (``app.markdown.plain_text``: no ``**`` marks, a list item per line), so that a diff
-    never shows markdown's punctuation."""
-    return word_diff(plain_text(old), plain_text(new))
+    never shows markdown's punctuation. A change the plain text cannot show (a link's
+    address, emphasis, a heading's level) is shown over the markdown itself, so that an
+    amendment never reads as no change."""
+    before, after = plain_text(old), plain_text(new)
+    if before == after and old != new:
+        return word_diff(old, new)
+    return word_diff(before, after)
 
 
 # -- support for an amendment -----------------------------------------------------------------

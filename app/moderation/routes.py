@@ -614,7 +614,7 @@ def request_signoff(
 def _person_id(value: str) -> int | None:
     """A person chosen in a form (their id), or None for anything else."""
     value = value.strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 @router.post("/rounds/{round_id}/signoff/decision", name="rounds.signoff_decision")

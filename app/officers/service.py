@@ -137,7 +137,7 @@ class OfficersRefused(DomainError):
 
 def _user_id(value: str) -> int | None:
     value = value.strip()
-    return int(value) if value.isdigit() and len(value) <= 9 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _person(db: Session, round_id: int, value: str) -> Person | None:

@@ -813,7 +813,7 @@ def discussion_params(
     return DiscussionParams(
         "balanced" if order == "balanced" else "chronological",
         Group(group) if group in {g.value for g in Group} else None,
-        int(text) if text.isdigit() and len(text) <= 9 else None,
+        int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None,
         max(page, 1),
     )
 

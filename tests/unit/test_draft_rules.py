@@ -33,6 +33,7 @@ from app.drafts.rules import (
     paragraph_voices,
     revised_paragraphs,
     split_paragraphs,
+    text_diff,
     word_diff,
 )
 from app.errors import DomainError
@@ -353,3 +354,14 @@ def test_the_revision_boxes_become_paragraphs():
     with pytest.raises(DomainError) as nothing:
         revised_paragraphs(["", " "])
     assert nothing.value.field == "paragraphs"
+
+
+def test_a_text_diff_reads_as_plain_text_yet_never_hides_a_change():
+    pieces = text_diff("Workers **must** be paid.", "Workers **shall** be paid.")
+    assert "".join(p.text for p in pieces if p.kind != "delete") == "Workers shall be paid."
+    assert not any("**" in p.text for p in pieces)
+    # only the link's address changed: the plain texts agree, the markdown shows the change
+    pieces = text_diff("See [the Act](http://a.example).", "See [the Act](http://b.example).")
+    assert {p.kind for p in pieces} >= {"delete", "insert"}
+    assert any("b.example" in p.text for p in pieces if p.kind == "insert")
+    assert all(p.kind == "equal" for p in text_diff("Same **text**.", "Same **text**."))

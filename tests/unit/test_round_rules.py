@@ -333,3 +333,11 @@ def test_posting_wait():
     assert posting_wait(now - POSTING_WINDOW, now) == 0
     assert posting_wait(now - POSTING_WINDOW + timedelta(seconds=30), now) == 31
     assert posting_wait(now, now) == int(POSTING_WINDOW.total_seconds()) + 1
+
+
+@pytest.mark.parametrize("typed", ["²", "①", "٣", "12a", "1234567890"])
+def test_a_filter_that_is_not_an_ascii_number_is_no_filter(typed):
+    from app.rounds.page import discussion_params
+
+    assert discussion_params(organisation=typed).organisation_id is None
+    assert discussion_params(organisation="42").organisation_id == 42
