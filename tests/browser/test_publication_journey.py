@@ -41,8 +41,20 @@ def open_new_round(page: Page, tag: str) -> str:
     return page.url.split("#")[0]
 
 
-def account(live_server: Any, email: str) -> dict[str, Any]:
-    return next(a for a in live_server.demo["accounts"] if a["email"] == email)
+def ask_for_signoff(moderator: Page) -> list[str]:
+    """As the moderator on a closed round's page: ask the groups' proposed spokespersons to
+    sign off within two days; their emails."""
+    spokespeople = []
+    for group in ("government", "workers", "employers"):
+        chosen = moderator.locator(f"#spokesperson-{group} option:checked").inner_text()
+        # the picker shows each person's name and email: "Name <email> (Organisation)"
+        found = re.search(r"<([^>]+)>", chosen)
+        assert found is not None, chosen
+        spokespeople.append(found.group(1))
+    deadline = datetime.now(UTC) + timedelta(days=2)
+    moderator.fill("#signoff-deadline", deadline.strftime("%Y-%m-%dT%H:%M"))
+    moderator.get_by_role("button", name="Ask for sign-off").click()
+    return spokespeople
 
 
 @JS
@@ -124,16 +136,7 @@ def test_a_moderator_hides_closes_has_it_signed_off_and_publishes(
     moderator.get_by_role("button", name="Close the round now").click()
     expect(moderator.locator("#outcome")).to_contain_text(tag)
 
-    spokespeople = []
-    for group in ("government", "workers", "employers"):
-        chosen = moderator.locator(f"#spokesperson-{group} option:checked").inner_text()
-        # the picker shows each person's name and email: "Name <email> (Organisation)"
-        found = re.search(r"<([^>]+)>", chosen)
-        assert found is not None, chosen
-        spokespeople.append(account(live_server, found.group(1))["email"])
-    deadline = datetime.now(UTC) + timedelta(days=2)
-    moderator.fill("#signoff-deadline", deadline.strftime("%Y-%m-%dT%H:%M"))
-    moderator.get_by_role("button", name="Ask for sign-off").click()
+    spokespeople = ask_for_signoff(moderator)
     for email in spokespeople:
         voice = new_context(**context).new_page()
         sign_in(voice, email, live_server.password)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.helpers import sign_in
-from tests.browser.test_publication_journey import MODERATOR, account, open_new_round
+from tests.browser.test_publication_journey import MODERATOR, ask_for_signoff, open_new_round
 
 pytestmark = pytest.mark.browser
 JS = pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -112,15 +111,7 @@ def test_from_the_to_do_list_to_a_published_summary(
     item = todo_item(moderator, tag)
     expect(item).to_contain_text("ask each group's spokesperson to sign it off")
     item.get_by_role("link", name="Ask for sign-off").click()
-    spokespeople = []
-    for group in ("government", "workers", "employers"):
-        chosen = moderator.locator(f"#spokesperson-{group} option:checked").inner_text()
-        found = re.search(r"<([^>]+)>", chosen)
-        assert found is not None, chosen
-        spokespeople.append(account(live_server, found.group(1))["email"])
-    deadline = datetime.now(UTC) + timedelta(days=2)
-    moderator.fill("#signoff-deadline", deadline.strftime("%Y-%m-%dT%H:%M"))
-    moderator.get_by_role("button", name="Ask for sign-off").click()
+    spokespeople = ask_for_signoff(moderator)
     confirmed(moderator, "Sign-off requested")
     expect(moderator.get_by_role("button", name="Ask for sign-off")).to_have_count(0)
     snap(moderator, "6-moderator-signoff-asked", javascript)
