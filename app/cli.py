@@ -43,6 +43,10 @@ def serve(
         # the app reads the configured proxy's X-Forwarded-For/-Proto itself (app/main.py);
         # uvicorn would otherwise believe them from 127.0.0.1 by default
         proxy_headers=False,
+        # the C event loop and HTTP parser where installed (they are dependencies)
+        loop="auto",
+        http="auto",
+        access_log=settings.access_log,
         log_level="info",
     )
 

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     #: Address and port ``tripartite serve`` listens on.
     host: str = "127.0.0.1"
     port: int = 8000
+    #: One log line per request from ``tripartite serve`` (off by default: the proxy in front
+    #: logs requests, and the line costs a sixth of a small request's time).
+    access_log: bool = False
     #: Folder for the SQLite file and the generated secret key.
     data_dir: Path = Path("var")
     #: SQLAlchemy URL; empty means a SQLite file ``tripartite.db`` in ``data_dir``.
