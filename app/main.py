@@ -49,8 +49,10 @@ from app.notifications import routes as notification_routes
 from app.officers import routes as officer_routes
 from app.organisations import routes as organisation_routes
 from app.positions import routes as position_routes
+from app.quick_reads import QuickReads
 from app.rounds import brief_routes
 from app.rounds import routes as round_routes
+from app.rounds.poll import UnchangedPolls
 from app.rounds.visibility import hide_unreadable_round
 from app.summaries import routes as summary_routes
 from app.web import STATIC_DIR, is_htmx, safe_next, templates
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.threadpool_size
         yield
+        await app.state.quick_reads.close()
         engine.dispose()
         app.state.export_engine.dispose()
 
@@ -85,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # the health check and unchanged live polls, read on the event loop (app/quick_reads.py)
+    app.state.quick_reads = QuickReads(settings.resolved_database_url())
     # downloads read on connections of their own, a few at a time (app/exports/stream.py)
     app.state.export_engine = make_engine(
         settings.resolved_database_url(), pool_size=settings.export_concurrency
@@ -152,7 +157,9 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
     # what each action did, carried to the page the person sees next (app/confirmations.py)
     confirmed = Confirmations(tokens, secret, secure=settings.cookie_secure)
     readable = FormBodyMiddleware(confirmed)  # forms that are not UTF-8: 400
-    limited = BodyLimitMiddleware(IdRangeMiddleware(readable), settings.max_body_bytes)
+    # a live poll of a round that has not changed: 204 at once (app/rounds/poll.py)
+    polled = UnchangedPolls(readable, app.state.quick_reads)
+    limited = BodyLimitMiddleware(IdRangeMiddleware(polled), settings.max_body_bytes)
     # only the site's own host names get in (links are relative or built from base_url)
     hosted = TrustedHostMiddleware(limited, settings.trusted_hosts(), exempt={"/healthz"})
     # outermost: the answers of the limits above (413, 404 for impossible ids) get them too

@@ -15,13 +15,14 @@ request's transaction may be holding that place.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends
 from sqlalchemy import Executable
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.db import Base, DbSession
 
@@ -53,22 +54,27 @@ class Recorder:
             write(db)
 
 
-def request_recorder(db: DbSession) -> Iterator[Recorder]:
+async def request_recorder(db: DbSession) -> AsyncIterator[Recorder]:
     """The request's recorder; what it holds is committed when the route is done, whatever
     the route did (its exit runs before the answer is sent: the dependency's scope is the
-    route's, see ``Recording``)."""
+    route's, see ``Recording``). Async: a request that records nothing takes no worker
+    thread for it; the writes, when there are any, are made in one."""
     recorder = Recorder()
     try:
         yield recorder
     finally:
         if recorder.pending:
-            try:
-                db.rollback()  # the route's own work is over (committed, or not to be)
-                recorder.write(db)
-                db.commit()
-            except SQLAlchemyError:
-                db.rollback()
-                log.exception("could not record what a request had to keep")
+            await run_in_threadpool(_write, db, recorder)
+
+
+def _write(db: Session, recorder: Recorder) -> None:
+    try:
+        db.rollback()  # the route's own work is over (committed, or not to be)
+        recorder.write(db)
+        db.commit()
+    except SQLAlchemyError:
+        db.rollback()
+        log.exception("could not record what a request had to keep")
 
 
 #: A route's (or a dependency's) recorder: one per request, written when the route is done.

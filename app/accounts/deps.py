@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.rules import Viewer
 from app.accounts.service import SignedIn, viewer_for_token
@@ -31,27 +33,38 @@ ENROLMENT_PATHS = frozenset(
 )
 
 
-def current_signed_in(request: Request, db: DbSession) -> SignedIn | None:
+async def current_signed_in(request: Request, db: DbSession) -> SignedIn | None:
+    """The person behind the session cookie, looked up once per request. Without a cookie
+    nothing is read (no worker thread either); with one, the lookup runs in a worker thread."""
     token = request.cookies.get(SESSION_COOKIE)
-    if token and isinstance(db.bind, Engine) and db.bind.dialect.name == "postgresql":
-        # one round trip instead of BEGIN, SELECT, COMMIT (the route's writes, if any, get a
-        # transaction of their own below)
-        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    signed = viewer_for_token(db, token) if token else None
-    # End this read transaction now: the route runs in another worker thread, and a connection
-    # held while waiting for one would starve the pool under load.
-    db.commit()
+    signed = await run_in_threadpool(_look_up, db, token) if token else None
     request.state.viewer = signed.viewer if signed else None
     return signed
 
 
-def optional_viewer(
+def _look_up(db: Session, token: str) -> SignedIn | None:
+    if isinstance(db.bind, Engine) and db.bind.dialect.name == "postgresql":
+        # one round trip instead of BEGIN, SELECT, COMMIT (the route's writes, if any, get a
+        # transaction of their own below)
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    signed = viewer_for_token(db, token)
+    # End this read transaction now: the route runs in another worker thread, and a connection
+    # held while waiting for one would starve the pool under load.
+    db.commit()
+    return signed
+
+
+# The guards below are async on purpose: FastAPI runs a plain ``def`` dependency in a worker
+# thread, and a hop to a thread costs more than these checks (bench/stack.py).
+
+
+async def optional_viewer(
     signed: Annotated[SignedIn | None, Depends(current_signed_in)],
 ) -> Viewer | None:
     return signed.viewer if signed else None
 
 
-def require_viewer(
+async def require_viewer(
     request: Request, signed: Annotated[SignedIn | None, Depends(current_signed_in)]
 ) -> Viewer:
     if signed is None:
@@ -61,7 +74,7 @@ def require_viewer(
     return signed.viewer
 
 
-def require_admin(viewer: Annotated[Viewer, Depends(require_viewer)]) -> Viewer:
+async def require_admin(viewer: Annotated[Viewer, Depends(require_viewer)]) -> Viewer:
     if not viewer.is_admin:
         raise Forbidden(_("This page is for administrators."))
     return viewer
