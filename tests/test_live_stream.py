@@ -108,16 +108,22 @@ def test_a_stream_cut_and_reopened_with_last_event_id_catches_up(
 def test_an_update_never_carries_what_the_reader_may_not_read(
     live: tuple[LiveApp, World],
 ) -> None:
-    """A caucus post of another group, a comment awaiting approval: never on a stream of
-    someone who may not read them (caucus isolation)."""
+    """Another group's caucus post and draft statement, a comment awaiting approval, a hidden
+    comment's text: never on the stream of someone who may not read them (caucus isolation),
+    neither in the catch-up of a page from long ago nor in a later update; their own group sees
+    the public parts the same."""
     app, world = live
     round_id = world.ids["round"]
-    outsider = Reader(
-        app.browser(world.people["government_rep"]),
-        f"/rounds/{round_id}/stream?version={_version(app, round_id)}",
-    )
+    outsider = Reader(app.browser(world.people["employers_rep"]), f"/rounds/{round_id}/stream")
+    insider = Reader(app.browser(world.people["rep"]), f"/rounds/{round_id}/stream")
     try:
-        outsider.next()
+        catch_up = outsider.next()  # version 0: everything since, at once
+        assert catch_up.name == "update"
+        assert "A government comment." in catch_up.data
+        for secret in ("Between us.", "Our draft.", "Pending.", "<p>Hidden.</p>"):
+            assert secret not in catch_up.data, secret
+        assert "Between us." not in insider.next().data  # the caucus has a page of its own
+
         workers = app.browser(world.people["rep"])
         caucus = submit(
             workers,
@@ -125,11 +131,13 @@ def test_an_update_never_carries_what_the_reader_may_not_read(
             {"body": "Workers only: our red line", "idempotency_key": uuid.uuid4().hex},
         )
         assert caucus.status_code in (200, 303), caucus.text
-        _post(app, app.browser(world.people["employers_rep"]), round_id, "A public remark")
+        _post(app, app.browser(world.people["government_rep"]), round_id, "A public remark")
         update = outsider.until("A public remark")
         assert "Workers only" not in update.data
+        assert "Workers only" not in insider.until("A public remark").data
     finally:
         outsider.close()
+        insider.close()
 
 
 def test_streams_are_refused_as_the_round_page_is(live: tuple[LiveApp, World]) -> None:

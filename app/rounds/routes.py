@@ -220,6 +220,7 @@ def more_comments(
     return HTMLResponse(context["fragments"]["threads"], headers={"Vary": "HX-Request"})
 
 
+MAX_ID = 2**31 - 1
 _LIVE_ROW = select(Round.version, Round.status, Round.opens_at, Round.closes_at).where(
     Round.id == bindparam("round_id")
 )
@@ -264,8 +265,8 @@ async def stream(
     db: DbSession,
     viewer: CurrentViewer,
     round_id: int,
-    version: Annotated[int, Query(ge=0, le=2**31)] = 0,
-    after: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    version: int = 0,
+    after: int = 0,
     moderated: Annotated[float, Query(ge=0, le=1e11, allow_inf_nan=False)] = 0,
     last_event_id: Annotated[str, Header(max_length=20)] = "",
 ) -> Response:
@@ -275,6 +276,8 @@ async def stream(
     current = await run_in_threadpool(_readable_version, db, viewer, round_id)
     db.commit()  # as the session lookup: no connection held for the stream's life
     resumed = int(last_event_id) if last_event_id.isdigit() else 0
+    # ids are 32-bit in the database: anything else names nothing newer than what exists
+    version, after, resumed = (min(max(n, 0), MAX_ID) for n in (version, after, resumed))
     state = request.app.state
     renders: live_stream.Renders = state.live_renders
     mark = renders.mark_at(round_id, resumed) if resumed > version else None
