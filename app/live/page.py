@@ -17,7 +17,7 @@ from app.accounts.rules import ROLE_LABELS, Viewer
 from app.comments.models import Comment
 from app.db import read
 from app.rounds import page as round_page
-from app.rounds.fragments import CSRF_PLACEHOLDER
+from app.rounds.fragments import CSRF_PLACEHOLDER, FragmentCache
 from app.web import HTMX_FILE, SSE_FILE, templates
 
 REGIONS = ("participation", "columns", "tally", "outcome")
@@ -45,20 +45,41 @@ def update_context(
     own comments are left out (their page has them already)."""
     context = round_page.build(request, db, viewer, round_id, regions=REGIONS)
     data: round_page.RoundPage = context["page"]
+    # a shared update's comments are the same for every audience that is not moderating (they
+    # are loaded for no one in particular): loaded once per change
+    key = (round_id, data.round.version, after, moderated)
+    shared = viewer.user_id == 0 and not viewer.may_moderate
+    cached = _COMMENTS.get(key) if shared else None
+    if cached is None:
+        cached = _changed_comments(db, data.round, viewer, after, moderated)
+        if shared:
+            _COMMENTS.put(key, cached)
+    context["moderated_comments"], context["new_comments"] = cached
+    context["after"] = max(after, data.last_comment_id)
+    return context
+
+
+def _changed_comments(
+    db: Session, info: round_page.RoundInfo, viewer: Viewer, after: int, moderated: float
+) -> tuple[list[round_page.CommentView], list[round_page.CommentView]]:
     since = since_of(moderated)
     # moderated or edited by someone else since the page was rendered: replaced in place
-    context["moderated_comments"] = round_page.load_comments(
+    replaced = round_page.load_comments(
         db,
-        data.round,
+        info,
         viewer,
         (Comment.moderated_at > since)
         | ((Comment.edited_at > since) & (Comment.author_id != viewer.user_id)),
     )
-    context["new_comments"] = round_page.load_comments(
-        db, data.round, viewer, (Comment.id > after) & (Comment.author_id != viewer.user_id)
+    new = round_page.load_comments(
+        db, info, viewer, (Comment.id > after) & (Comment.author_id != viewer.user_id)
     )
-    context["after"] = max(after, data.last_comment_id)
-    return context
+    return replaced, new
+
+
+_COMMENTS = FragmentCache(max_entries=64)
+_AUTHORS_CACHE = FragmentCache(max_entries=64)
+_STATEMENTS = FragmentCache(max_entries=64)
 
 
 _AUTHORS = (
@@ -116,10 +137,22 @@ def render_update(
     """The update a stream sends, rendered for ``viewer`` (``anyone_like(reader)`` when it is
     shared) with the CSRF placeholder in its forms, never a browser's own token."""
     request = Request({**request.scope, "csrftoken": _placeholder})
-    authors = changed_authors(db, round_id, after, moderated)
     context = update_context(request, db, viewer, round_id, after, moderated)
     now: datetime = context["now"]
-    info: round_page.RoundInfo = context["round"]
+    data: round_page.RoundPage = context["page"]
+    info = data.round
+    # what is the same for every reader of this change, read once for all of them
+    key = (round_id, info.version, after, moderated)
+    authors: frozenset[int] | None = _AUTHORS_CACHE.get(key)
+    if authors is None:
+        authors = changed_authors(db, round_id, after, moderated)
+        _AUTHORS_CACHE.put(key, authors)
+    statements = _STATEMENTS.get((round_id, info.created_at, info.version))
+    if statements is None:
+        statements = data.group_statements  # published: the same for everyone
+        _STATEMENTS.put((round_id, info.created_at, info.version), statements)
+    else:
+        data.__dict__["group_statements"] = statements  # the cached property, filled
     html = templates.get_template("rounds/_live.html").render(
         {
             "viewer": viewer,
