@@ -6,10 +6,12 @@ swaps (``templates/rounds/_live.html``)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -121,14 +123,55 @@ def audience(viewer: Viewer, language: str, zone: str) -> tuple[Any, ...]:
     )
 
 
+#: Between two out-of-band swaps of a streamed update (``part`` in rounds/_live.html).
+PART = "<!--live-part-->"
+_ID = re.compile(r'\sid="([^"]+)"')
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """One out-of-band swap of an update, framed as SSE ``data:`` lines once for every stream:
+    the element it replaces (``key``), a digest of its HTML, and whether it holds a form (the
+    CSRF placeholder each stream replaces with its browser's token)."""
+
+    key: str
+    digest: int
+    framed: str
+    has_form: bool
+
+
 @dataclasses.dataclass(frozen=True)
 class Update:
-    """One rendered update: its HTML (forms carry the CSRF placeholder, each stream puts its
-    browser's token in), where it leaves the page, and who wrote what it carries."""
+    """One rendered update: its out-of-band swaps (forms carry the CSRF placeholder, each stream
+    puts its browser's token in), where it leaves the page, and who wrote what it carries."""
 
-    html: str
+    parts: tuple[Part, ...]
     mark: Mark
     authors: frozenset[int]
+
+    @property
+    def html(self) -> str:
+        return "".join(
+            "".join(line[6:] + "\n" for line in p.framed.splitlines()) for p in self.parts
+        )
+
+
+def parts_of(html: str) -> tuple[Part, ...]:
+    out = []
+    for text in html.split(PART):
+        if not text.strip():
+            continue
+        found = _ID.search(text)
+        framed = "".join(f"data: {line}\n" for line in text.splitlines())
+        out.append(
+            Part(
+                found.group(1) if found else text,
+                hash(text),
+                framed,
+                CSRF_PLACEHOLDER in text,
+            )
+        )
+    return tuple(out)
 
 
 def render_update(
@@ -164,9 +207,12 @@ def render_update(
             "request": request,
             "csrftoken": CSRF_PLACEHOLDER,
             "streamed": True,
+            "part": Markup(PART),
         }
     )
-    return Update(html, Mark(info.version, context["after"], int(now.timestamp())), authors)
+    return Update(
+        parts_of(html), Mark(info.version, context["after"], int(now.timestamp())), authors
+    )
 
 
 def _placeholder() -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from anyio import to_thread
 from fastapi import Request
@@ -56,7 +56,7 @@ class Renders:
         try:
             update = await to_thread.run_sync(render)
             self.count += 1
-            update = Update(update.html, self._canonical(round_id, update.mark), update.authors)
+            update = Update(update.parts, self._canonical(round_id, update.mark), update.authors)
         except BaseException as error:
             future.set_exception(error)
             future.exception()  # retrieved: no "never retrieved" warning when none waited
@@ -102,6 +102,21 @@ class Reader:
     current: int
     #: how long the stream stays open (``Settings.live_stream_seconds``)
     lifetime: float = 300.0
+    #: what this stream last sent of each element: a region that did not change since is not
+    #: sent again (the columns of 60 positions, when a comment is posted)
+    sent: dict[str, int] = field(default_factory=dict)
+
+    def framed(self, update: Update) -> str:
+        """The update's data lines this reader does not have yet, with its browser's token."""
+        chosen = []
+        for part in update.parts:
+            if self.sent.get(part.key) == part.digest:
+                continue
+            self.sent[part.key] = part.digest
+            chosen.append(
+                part.framed.replace(CSRF_PLACEHOLDER, self.token) if part.has_form else part.framed
+            )
+        return "".join(chosen) or "data: \n"
 
 
 def event(name: str, version: int, data: str) -> str:
@@ -134,8 +149,7 @@ async def events(
                 if mark.version <= reader.mark.version:  # read before the change: try later
                     mark = Mark(broker.version(round_id), mark.after, mark.moderated)
                 reader.mark = mark
-                html = update.html.replace(CSRF_PLACEHOLDER, reader.token)
-                yield event(EVENT, mark.version, html)
+                yield f"event: {EVENT}\nid: {mark.version}\n{reader.framed(update)}\n"
                 continue
             await broker.wait(
                 round_id, reader.mark.version, min(HEARTBEAT_SECONDS, ends - loop.time())
