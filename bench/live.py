@@ -143,6 +143,26 @@ async def measure(port: int, tokens: list[str], version: int, pid: int, args: ar
     idle_share = (cpu_seconds(pid) - before) / (time.monotonic() - started)
 
     base = f"http://127.0.0.1:{port}"
+    if os.environ.get("BENCH_PYSPY"):  # a profile of the server while the posts are delivered
+        subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/py-spy"),
+                "record",
+                "-p",
+                str(pid),
+                "-d",
+                "12",
+                "-r",
+                "200",
+                "-f",
+                "raw",
+                "-o",
+                os.environ["BENCH_PYSPY"],
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        await asyncio.sleep(1)
     writer = await asyncio.to_thread(sign_in, base, "rep1@bench.example")
     token = await asyncio.to_thread(page_token, writer, base)
     delays: list[float] = []
@@ -162,6 +182,7 @@ async def measure(port: int, tokens: list[str], version: int, pid: int, args: ar
         assert posted.status_code == 303, posted.text[:300]
         deadline = time.monotonic() + args.wait
         pending = list(readers)
+        mine: list[float] = []
         while pending and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
             still = []
@@ -170,13 +191,18 @@ async def measure(port: int, tokens: list[str], version: int, pid: int, args: ar
                 if arrival is None:
                     still.append(r)
                 else:
-                    delays.append(arrival - sent)
+                    mine.append(arrival - sent)
             pending = still
         # the writer's own sessions never get their own comment back (their page has it)
         own = [r for r in pending if tokens.index(r.token) % REPRESENTATIVES == 0]
         got += len(readers) - len(pending)
         lost += len(pending) - len(own)
-        print(f"  post {n + 1}: {len(readers) - len(pending)} readers got it", flush=True)
+        delays.extend(mine)
+        print(
+            f"  post {n + 1}: {len(mine)} readers got it, p50 {statistics.median(mine) * 1000:.0f}"
+            f" ms, p99 {percentile(mine, 99) * 1000:.0f} ms",
+            flush=True,
+        )
         await asyncio.sleep(1)
     writer.close()
     for r in readers:
