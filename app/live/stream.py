@@ -160,6 +160,20 @@ async def events(
         broker.unwatch(round_id)
 
 
+def at_once(request: Request, db: Session, reader: Reader) -> str:
+    """The stream of a client that cannot hold one open (``live_stream_seconds`` 0): where the
+    round stands, with the catch-up rendered for this reader alone, then the end."""
+    head = f"retry: {RETRY_MILLISECONDS}\n\n"
+    if reader.current <= reader.mark.version:
+        return head + event("version", reader.mark.version, str(reader.mark.version))
+    mark = reader.mark
+    update = live_page.render_update(
+        request, db, reader.viewer, reader.round_id, mark.after, mark.moderated
+    )
+    db.commit()
+    return head + f"event: {EVENT}\nid: {update.mark.version}\n{reader.framed(update)}\n"
+
+
 async def _update_for(
     request: Request,
     renders: Renders,

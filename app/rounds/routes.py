@@ -293,10 +293,14 @@ async def stream(
         current,
         state.settings.live_stream_seconds,
     )
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    if state.settings.live_stream_seconds <= 0:  # what there is now, in one answer
+        body = await run_in_threadpool(live_stream.at_once, request, db, reader)
+        return Response(body, media_type="text/event-stream", headers=headers)
     return StreamingResponse(
         live_stream.events(request, state.live_broker, renders, state.sessionmaker, reader),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        headers=headers,
     )
 
 
