@@ -35,7 +35,7 @@ class Renders:
     """Updates rendered once and shared: one rendering at a time per key (the others wait for
     it), the last few kept for streams that come a little later."""
 
-    def __init__(self, max_entries: int = 512) -> None:
+    def __init__(self, max_entries: int = 256) -> None:
         self._done: OrderedDict[Hashable, Update] = OrderedDict()
         self._running: dict[Hashable, asyncio.Future[Update]] = {}
         self._marks: OrderedDict[tuple[int, int, int], Mark] = OrderedDict()
