@@ -48,6 +48,9 @@ def serve(
         http="auto",
         access_log=settings.access_log,
         log_level="info",
+        # open live-update streams end at once on SIGTERM (app/live/broker.py); any other
+        # response still running after this long is cut, so a stop never hangs
+        timeout_graceful_shutdown=10,
     )
 
 

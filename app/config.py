@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     #: Threads serving requests in each process (database work runs in them).
     threadpool_size: int = 4
+    #: How long one live stream of a round page stays open, in seconds; then the browser opens
+    #: it again (with the last version it got: nothing is missed) and the session is checked
+    #: anew, so a signed-out session's stream ends within this. 0: a stream sends what it has
+    #: and ends (for clients that cannot keep one open, such as the test client).
+    live_stream_seconds: float = 300.0
     #: Downloads (CSV, JSON, XLSX, PDF) prepared at once in each process; more get a 503.
     export_concurrency: int = 2
     #: Comments one account may post within two minutes (a 10-second pace never meets it).

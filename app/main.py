@@ -37,6 +37,9 @@ from app.errors import DomainError
 from app.exports.stream import ExportSlots
 from app.i18n import N_, Labels, LanguageMiddleware
 from app.i18n import gettext as _
+from app.live.broker import Broker, end_streams_on_signals
+from app.live.changes import tell_at_commit
+from app.live.stream import Renders
 from app.middleware import (
     BodyLimitMiddleware,
     FormBodyMiddleware,
@@ -68,8 +71,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.threadpool_size
-        yield
-        await app.state.quick_reads.close()
+        broker: Broker = app.state.live_broker
+        await broker.start()
+        restore = end_streams_on_signals(broker)
+        try:
+            yield
+        finally:
+            restore()
+            await broker.stop()
+            await app.state.quick_reads.close()
         engine.dispose()
         app.state.export_engine.dispose()
 
@@ -95,6 +105,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.resolved_database_url(), pool_size=settings.export_concurrency
     )
     app.state.export_slots = ExportSlots(settings.export_concurrency)
+    # live updates (app/live): which rounds changed, told to the open streams
+    app.state.live_broker = Broker(engine)
+    app.state.live_renders = Renders()
+    if engine.dialect.name == "sqlite":  # PostgreSQL's own trigger notifies at commit
+        tell_at_commit(app.state.sessionmaker, app.state.live_broker)
     if settings.trusted_proxy:
         # from the configured proxy alone, X-Forwarded-For and -Proto give the client's address
         # (request.client, which sign-in limits count) and https (redirects stay on it)

@@ -38,6 +38,8 @@ from app.rounds.rules import ROUND_STATUS_LABELS
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
+#: htmx's extension for server-sent events (the round page's live updates), loaded after htmx
+SSE_FILE = "vendor/htmx-ext-sse-2.2.4.js"
 
 
 def base_context(request: Request) -> dict[str, Any]:
@@ -47,6 +49,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "csrftoken": csrf() if callable(csrf) else "",
         "role_labels": ROLE_LABELS,
         "htmx_file": HTMX_FILE,
+        "sse_file": SSE_FILE,
         "confirmation": confirmations.shown(request),
     }
 

@@ -140,6 +140,9 @@ def settings(migrated_url: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path,
         secret_key="test-secret",
         password_min_length=12,
+        # the test client reads a whole answer: a live stream says where the round stands
+        # and ends (streams are tested served for real, tests/test_live_stream.py)
+        live_stream_seconds=0,
     )
 
 

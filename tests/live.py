@@ -85,8 +85,16 @@ def served(url: str, folder: Path, **changes: Any) -> Iterator[LiveApp]:
         base_url=base_url,
         **changes,
     )
+    outer = asgi(settings)
+    served_app = outer.fastapi_app  # type: ignore[attr-defined]
     server = uvicorn.Server(
-        uvicorn.Config(asgi(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            outer,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=2,  # an open live stream never holds the stop
+        )
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
@@ -99,6 +107,8 @@ def served(url: str, folder: Path, **changes: Any) -> Iterator[LiveApp]:
             time.sleep(0.02)
         yield LiveApp(base_url, engine, make_sessionmaker(engine))
     finally:
+        # open live streams end at once (tripartite serve does it on SIGTERM)
+        served_app.state.live_broker.close_threadsafe()
         server.should_exit = True
         thread.join(timeout=30)
         engine.dispose()

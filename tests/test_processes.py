@@ -15,6 +15,7 @@ import httpx2
 
 from tests.browser.conftest import _free_port, _healthy, _stop, _tripartite
 from tests.conftest import page_token
+from tests.sse import Reader
 
 
 def _env(url: str, folder: Path) -> dict[str, str]:
@@ -96,6 +97,67 @@ def test_a_comment_posted_in_one_process_appears_live_in_another(fresh_url, tmp_
         assert update.status_code == 200
         assert "Posted through process A" in update.text
     finally:
+        for client in clients:
+            client.close()
+        for process in processes:
+            _stop(process)
+
+
+def test_a_comment_posted_in_one_process_reaches_a_stream_open_on_another(fresh_url, tmp_path):
+    """The live stream across processes: on PostgreSQL the database's NOTIFY tells every
+    process; on SQLite each process's watcher reads the versions of the rounds it streams."""
+    env = _env(fresh_url, tmp_path)
+    _cli(["db", "upgrade"], env)
+    demo = json.loads(_cli(["demo", "--json"], env))
+    open_round = next(r for r in demo["rounds"] if r["status"] == "open")
+    round_path = f"/rounds/{open_round['id']}"
+    processes, bases, clients, streams = [], [], [], []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            processes.append(
+                subprocess.Popen(
+                    [*_tripartite(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+            bases.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        while not all(_healthy(f"{b}/healthz") for b in bases):
+            assert time.monotonic() < deadline, "the two servers did not start"
+            time.sleep(0.1)
+        reader = _sign_in(bases[1], "rep@aef.example", demo["password"])
+        clients.append(reader)
+        page = reader.get(round_path).text
+        channel = re.search(r'sse-connect="([^"]+)"', page).group(1).replace("&amp;", "&")
+        assert 'hx-ext="sse"' in page and "/stream?" in channel
+        stream = Reader(reader, channel)  # on process B
+        streams.append(stream)
+        assert stream.status == 200
+        opened = stream.next()
+        assert opened.id is not None
+
+        writer = _sign_in(bases[0], "rep@atuc.example", demo["password"])
+        clients.append(writer)
+        form = writer.get(round_path).text
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+        posted = writer.post(  # through process A
+            f"{round_path}/comments",
+            data={
+                "body": "Streamed across processes",
+                "idempotency_key": key,
+                "csrftoken": page_token(writer),
+            },
+        )
+        assert posted.status_code == 303, posted.text
+        update = stream.until("Streamed across processes")
+        assert update.name == "update" and int(update.id or 0) > int(opened.id)
+    finally:
+        for stream in streams:
+            stream.close()
         for client in clients:
             client.close()
         for process in processes:

@@ -1,23 +1,26 @@
-"""Consultation and round pages, the moderator's forms, and the live-update endpoint."""
+"""Consultation and round pages, the moderator's forms, and the live updates (poll and stream)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
+from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from app import i18n
 from app.accounts.deps import CurrentViewer
-from app.comments.models import Comment
+from app.accounts.rules import Viewer
 from app.confirmations import confirm, isolate
 from app.cycle.page import brief_from_template
 from app.db import DbSession, read, utcnow
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
+from app.live import page as live_page
+from app.live import stream as live_stream
 from app.rounds import page as round_page
 from app.rounds import rules, service
 from app.rounds.models import Consultation, Round
@@ -217,6 +220,25 @@ def more_comments(
     return HTMLResponse(context["fragments"]["threads"], headers={"Vary": "HX-Request"})
 
 
+MAX_ID = 2**31 - 1
+_LIVE_ROW = select(Round.version, Round.status, Round.opens_at, Round.closes_at).where(
+    Round.id == bindparam("round_id")
+)
+
+
+def _readable_version(db: Session, viewer: Viewer, round_id: int) -> int:
+    """The round's version, or a 404 for a round this viewer may not read (a draft): its page
+    is a 404, so are its poll and its stream, whatever version they name."""
+    row = read(db, _LIVE_ROW, {"round_id": round_id}).one_or_none()
+    if row is None or not rules.may_read(
+        viewer,
+        rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow()),
+    ):
+        raise NotFound(_("There is no such round."))
+    version: int = row.version
+    return version
+
+
 @router.get("/rounds/{round_id}/live", name="rounds.live")
 def live(
     request: Request,
@@ -227,42 +249,59 @@ def live(
     after: int = 0,
     moderated: Annotated[float, Query(ge=0, le=1e11, allow_inf_nan=False)] = 0,
 ) -> Response:
-    """Polled every few seconds: 204 when nothing changed (one indexed query), else the new
-    columns, tally, participation and comments as out-of-band swaps. Holds no state in the
-    process, so it is right behind any number of workers."""
-    row = read(
-        db,
-        select(Round.version, Round.status, Round.opens_at, Round.closes_at).where(
-            Round.id == round_id
-        ),
-    ).one_or_none()
-    # a round this viewer may not read (a draft) is answered like one that does not exist,
-    # whatever version the poll names: its page is a 404, so is its poll
-    if row is None or not rules.may_read(
-        viewer,
-        rules.effective_status(RoundStatus(row.status), row.opens_at, row.closes_at, utcnow()),
-    ):
-        raise NotFound(_("There is no such round."))
-    if row.version == version:
+    """Polled where the stream cannot be kept open: 204 when nothing changed (one indexed
+    query), else the new columns, tally, participation and comments as out-of-band swaps (the
+    same update the stream sends). Holds no state in the process, so it is right behind any
+    number of workers."""
+    if _readable_version(db, viewer, round_id) == version:
         return Response(status_code=204)
-    context = round_page.build(
-        request, db, viewer, round_id, regions=("participation", "columns", "tally", "outcome")
-    )
-    data: round_page.RoundPage = context["page"]
-    since = datetime.fromtimestamp(max(moderated - 1, 0), tz=UTC)
-    # moderated or edited by someone else since the page was rendered: replaced in place
-    context["moderated_comments"] = round_page.load_comments(
-        db,
-        data.round,
-        viewer,
-        (Comment.moderated_at > since)
-        | ((Comment.edited_at > since) & (Comment.author_id != viewer.user_id)),
-    )
-    context["new_comments"] = round_page.load_comments(
-        db, data.round, viewer, (Comment.id > after) & (Comment.author_id != viewer.user_id)
-    )
-    context["after"] = max(after, data.last_comment_id)
+    context = live_page.update_context(request, db, viewer, round_id, after, moderated)
     return render(request, "rounds/_live.html", context)
+
+
+@router.get("/rounds/{round_id}/stream", name="rounds.stream")
+async def stream(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    version: int = 0,
+    after: int = 0,
+    moderated: Annotated[float, Query(ge=0, le=1e11, allow_inf_nan=False)] = 0,
+    last_event_id: Annotated[str, Header(max_length=20)] = "",
+) -> Response:
+    """The round's live updates as server-sent events (``app.live.stream``): every event's id
+    is the round's version; a browser reconnecting with ``Last-Event-ID`` gets what it missed at
+    once. Holds no database connection while it waits."""
+    current = await run_in_threadpool(_readable_version, db, viewer, round_id)
+    db.commit()  # as the session lookup: no connection held for the stream's life
+    resumed = int(last_event_id) if last_event_id.isdigit() else 0
+    # ids are 32-bit in the database: anything else names nothing newer than what exists
+    version, after, resumed = (min(max(n, 0), MAX_ID) for n in (version, after, resumed))
+    state = request.app.state
+    renders: live_stream.Renders = state.live_renders
+    mark = renders.mark_at(round_id, resumed) if resumed > version else None
+    if mark is None:
+        mark = live_page.Mark(max(version, resumed), after, int(moderated))
+    csrf = request.scope.get("csrftoken")
+    reader = live_stream.Reader(
+        round_id,
+        viewer,
+        csrf() if callable(csrf) else "",
+        live_page.audience(viewer, i18n.current_language(), i18n.current_zone()),
+        mark,
+        current,
+        state.settings.live_stream_seconds,
+    )
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    if state.settings.live_stream_seconds <= 0:  # what there is now, in one answer
+        body = await run_in_threadpool(live_stream.at_once, request, db, reader)
+        return Response(body, media_type="text/event-stream", headers=headers)
+    return StreamingResponse(
+        live_stream.events(request, state.live_broker, renders, state.sessionmaker, reader),
+        media_type="text/event-stream",
+        headers=headers,
+    )
 
 
 @router.post("/rounds/{round_id}/open", name="rounds.open")

@@ -21,9 +21,9 @@ from app.rounds.models import Round
 from app.vocabulary import RoundStatus
 
 #: Routes that load the round and refuse an unreadable one themselves, on the hot path (the
-#: round page and its live poll): not read twice. tests/security/test_draft_rounds.py checks
+#: round page, its live poll and stream): not read twice. tests/security/test_draft_rounds.py checks
 #: every route under ``/rounds/{round_id}/``, these included.
-CHECKED_BY_THE_ROUTE = frozenset({"rounds.show", "rounds.live"})
+CHECKED_BY_THE_ROUTE = frozenset({"rounds.show", "rounds.live", "rounds.stream"})
 
 _STATUS = select(Round.status, Round.opens_at, Round.closes_at).where(
     Round.id == bindparam("round_id")

@@ -75,6 +75,36 @@
     }, 0);
   });
 
+
+  // Live updates (templates/rounds/_poller.html): while the round's stream of server-sent
+  // events is open, the version poll holds back; when the stream fails (a proxy that drops it,
+  // a browser without EventSource) the poll carries on every 4 s, as before.
+  var streaming = false;
+  document.addEventListener("htmx:sseOpen", function () { streaming = true; });
+  document.addEventListener("htmx:sseError", function () { streaming = false; });
+  document.addEventListener("htmx:sseClose", function () { streaming = false; });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (streaming && elt && elt.id === "poller") event.preventDefault();
+  }, true);
+  // Each update leaves the poller with where the page now stands; a stream opened again
+  // (after a failure) starts from there too, and a comment already shown is never added twice.
+  document.addEventListener("htmx:sseMessage", function () {
+    var channel = document.getElementById("live-channel");
+    var poller = document.getElementById("poller");
+    var poll = poller && poller.getAttribute("hx-get");
+    if (channel && poll && poll.indexOf("/live?") > 0) {
+      channel.setAttribute("sse-connect", poll.replace("/live?", "/stream?"));
+    }
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var detail = event.detail || {};
+    var first = detail.fragment && detail.fragment.firstElementChild;
+    if (first && /^comment-\d+$/.test(first.id || "") && document.getElementById(first.id)) {
+      detail.shouldSwap = false;
+    }
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest ? event.detail.elt.closest("form") : null;
     source = form && form.id && form.contains(document.activeElement)

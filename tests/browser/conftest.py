@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,7 +177,27 @@ def live_server(
     """``tripartite serve`` on a free port over a fresh, migrated SQLite database with the demo."""
     folder = tmp_path_factory.mktemp("browser-server")
     port = _free_port()
+    with _serving(folder, port, _server_env(folder, port)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_live_server(
+    chromium_path: Path, tmp_path_factory: pytest.TempPathFactory, postgres_server: Any
+) -> Iterator[LiveServer]:
+    """The same over PostgreSQL (the live journeys run on both databases)."""
+    from tests.conftest import _fresh_url
+
+    folder = tmp_path_factory.mktemp("browser-server-postgresql")
+    port = _free_port()
     env = _server_env(folder, port)
+    env["TRIPARTITE_DATABASE_URL"] = _fresh_url("postgresql", postgres_server, folder)
+    with _serving(folder, port, env) as server:
+        yield server
+
+
+@contextmanager
+def _serving(folder: Path, port: int, env: dict[str, str]) -> Iterator[LiveServer]:
     _run(["db", "upgrade"], env, folder)
     demo = json.loads(_run(["demo", "--json"], env, folder))
 

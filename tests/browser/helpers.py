@@ -51,3 +51,16 @@ def round_url(live_server: Any, status: str) -> str:
     """The path of the demo's round in this status ("open", "published"...)."""
     round_ = next(r for r in live_server.demo["rounds"] if r["status"] == status)
     return str(round_["url"]).removeprefix(live_server.base_url)
+
+
+def expect_streaming(page: Any) -> None:
+    """The round page's live channel is open: an ``sse-connect`` element naming the round's
+    stream, whose EventSource (htmx's SSE extension) is open."""
+    channel = page.locator("#live-channel[hx-ext='sse'][sse-connect*='/stream?']")
+    expect(channel).to_have_count(1)
+    page.wait_for_function(
+        "() => { const c = document.getElementById('live-channel');"
+        " const s = c && htmx.find('#live-channel') && c['htmx-internal-data'];"
+        " return !!(s && s.sseEventSource && s.sseEventSource.readyState === 1); }",
+        timeout=10_000,
+    )

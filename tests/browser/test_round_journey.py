@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import round_url, sign_in
+from tests.browser.helpers import expect_streaming, round_url, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,9 +21,14 @@ def test_post_reply_and_see_another_groups_comment_live(live_server, new_context
     ministry = new_context().new_page()
     sign_in(union, "rep@nudw.example", live_server.password)
     sign_in(ministry, "rep@interior.example", live_server.password)
+    polls: list[str] = []
+    union.on("request", lambda r: polls.append(r.url) if "/live?" in r.url else None)
     union.goto(url)
     ministry.goto(url)
     union.evaluate("window.__same_page = true")  # a full reload would lose this marker
+    # the live channel is a stream of server-sent events through htmx's extension
+    expect_streaming(union)
+    expect_streaming(ministry)
 
     # post the organisation's position inline
     statement = f"Domestic workers need pension portability too ({uuid.uuid4().hex[:6]})."
@@ -52,6 +57,9 @@ def test_post_reply_and_see_another_groups_comment_live(live_server, new_context
     # and the union's position reached the ministry's columns live as well
     expect(ministry.locator("#columns")).to_contain_text(statement, timeout=10_000)
     assert union.evaluate("window.__same_page === true"), "the page was reloaded"
+    union.wait_for_timeout(4_500)  # longer than the poll's 4 s
+    # the version poll held back while the stream was open (it polled every 4 s before)
+    assert polls == [], polls
 
 
 def test_posting_works_without_javascript(live_server, new_context) -> None:
@@ -77,3 +85,26 @@ def test_posting_works_without_javascript(live_server, new_context) -> None:
     page.locator("textarea").fill("A reply without JavaScript.")
     page.get_by_role("button", name="Post the reply").click()
     expect(page.locator("#threads")).to_contain_text("A reply without JavaScript.")
+
+
+def test_a_comment_reaches_an_open_page_over_the_stream_on_postgresql(
+    postgres_live_server, new_context
+) -> None:
+    """The live journey over PostgreSQL: the stream is fed by LISTEN/NOTIFY."""
+    server = postgres_live_server
+    url = round_url(server, "open")
+    union = new_context(base_url=server.base_url).new_page()
+    ministry = new_context(base_url=server.base_url).new_page()
+    sign_in(union, "rep@nudw.example", server.password)
+    sign_in(ministry, "rep@interior.example", server.password)
+    polls: list[str] = []
+    union.on("request", lambda r: polls.append(r.url) if "/live?" in r.url else None)
+    union.goto(url)
+    ministry.goto(url)
+    expect_streaming(union)
+    live = f"Over PostgreSQL's notifications ({uuid.uuid4().hex[:6]})."
+    ministry.fill("#comment-form-body", live)
+    ministry.get_by_role("button", name="Post the comment").click()
+    expect(union.locator("#new-comments")).to_contain_text(live, timeout=10_000)
+    union.wait_for_timeout(4_500)
+    assert polls == [], polls

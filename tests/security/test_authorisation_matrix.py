@@ -177,6 +177,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/rounds/{round_id}"): Case(page()),
     ("GET", "/rounds/{round_id}/comments"): Case(page()),
     ("GET", "/rounds/{round_id}/live"): Case(page()),
+    ("GET", "/rounds/{round_id}/stream"): Case(page()),
     # a draft round is a 404 for everyone else (tests/security/test_draft_rounds.py)
     ("POST", "/rounds/{round_id}/open"): Case(DRAFT_ONLY, params={"round_id": "draft"}),
     ("POST", "/rounds/{round_id}/invitations"): Case(

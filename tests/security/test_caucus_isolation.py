@@ -240,6 +240,7 @@ def every_output(world: Caucused, app: Any) -> list[str]:
         f"/rounds/{r}?order=balanced",
         f"/rounds/{r}?order=balanced&group=workers",
         f"/rounds/{r}/live?version=0",
+        f"/rounds/{r}/stream?version=0",  # the live stream's catch-up (served: test_live_stream)
         f"/rounds/{r}/comments?page=1",
         f"/rounds/{r}/comments?order=balanced&page=1",
         f"/rounds/{r}/summary",

@@ -78,6 +78,7 @@ MARKUP_IN_CODE = {
         "return Markup(html[: found.end()] + ' hx-swap-oob=\"true\"' + html[found.end() :])",
     ): "out_of_band: a rendered template, one attribute added after its first tag's name",
     ("accounts/two_factor.py", "return Markup(svg)"): "a QR code segno draws from our own data",
+    ("live/page.py", '"part": Markup(PART),'): "a constant HTML comment between a stream's parts",
 }
 #: Columns holding HTML shown unescaped: they may be written only from markdown.render.
 HTML_COLUMNS = ("statement_html", "body_html", "brief_html", "text_html")
