@@ -826,6 +826,7 @@ def build(
     *,
     params: DiscussionParams = DiscussionParams(),
     regions: tuple[str, ...] | None = None,
+    csrf: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """Everything the round page's templates need, from every package that adds to it: the
@@ -833,7 +834,8 @@ def build(
     rendered: the columns, the tally, the discussion, the officers, the caucus links and the
     published group statements, the sign-off), the draft text (app.drafts), the sign-off forms
     (app.moderation.signoff), and the regions from the fragment cache. ``extra`` carries a
-    refused form back, filled in. Routes render it; no template reads the database."""
+    refused form back, filled in; ``csrf`` the token the regions' forms carry (this browser's
+    when None). Routes render it; no template reads the database."""
     loaded = load_round_for(db, round_id, viewer)
     info = loaded.info
     data = RoundPage(db, loaded, viewer, fragments.round_facts(db, info), params)
@@ -879,7 +881,11 @@ def build(
         )
     context.update(extra)
     context["fragments"] = fragments.render(
-        request, data, {**base_context(request), **context}, regions or tuple(fragments.PARTIALS)
+        request,
+        data,
+        {**base_context(request), **context},
+        regions or tuple(fragments.PARTIALS),
+        token=csrf,
     )
     return context
 

@@ -19,7 +19,7 @@ from app.db import DbSession, read, utcnow
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
 from app.rounds import page as round_page
-from app.rounds import rules, service
+from app.rounds import page_cache, rules, service
 from app.rounds.models import Consultation, Round
 from app.text_rules import parse_deadline
 from app.vocabulary import RoundStatus, Weighting
@@ -190,8 +190,7 @@ def show_round(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     params = round_page.discussion_params(order, group, organisation, page)
-    context = round_page.build(request, db, viewer, round_id, params=params)
-    return render(request, "rounds/show.html", context)
+    return page_cache.show(request, db, viewer, round_id, params)
 
 
 @router.get("/rounds/{round_id}/comments", name="rounds.comments")
