@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from app import confirmations, i18n
 from app.accounts.rules import Viewer
 from app.comments.models import Comment
-from app.db import read, utcnow
+from app.db import one_read, read, utcnow
 from app.errors import NotFound
 from app.i18n import gettext as _
 from app.rounds import fragments, rules
@@ -138,11 +138,14 @@ def show(
         context = round_page.build(request, db, viewer, round_id, params=params)
         return render(request, TEMPLATE, context)
     now = utcnow()
+    if not db.in_transaction():
+        one_read(db)  # the session lookup committed: this read alone, one round trip
     state = read(
         db,
         _STATE,
         {"round_id": round_id, "user_id": viewer.user_id, "since": now - rules.COMMENT_EDIT_WINDOW},
     ).one_or_none()
+    db.commit()  # a page rendered below reads in a transaction of its own
     if state is None:
         raise NotFound(_("There is no such round."))
     status = rules.effective_status(RoundStatus(state.status), state.opens_at, state.closes_at, now)
