@@ -109,7 +109,7 @@ def keys(page: round_page.RoundPage) -> dict[str, Hashable]:
     return {
         "participation": (*base, "participation"),
         "tally": (*base, "tally"),
-        "columns": (*base, "columns", member, page.speaking is not None),
+        "columns": (*base, "columns", member, page.speaking is not None, page.params.statements),
         "threads": (
             *base,
             "threads",
