@@ -34,6 +34,8 @@ NAMING_CONVENTION = {
 
 #: Execution option that makes SQLite open the transaction with ``BEGIN IMMEDIATE``.
 WRITE_OPTION = "tripartite_write"
+#: A connection for one read statement alone (``one_read``): no BEGIN round trip first.
+ONE_READ_OPTION = "tripartite_one_read"
 
 
 def utcnow() -> datetime:
@@ -139,7 +141,10 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        options = connection.get_execution_options()
+        if options.get(ONE_READ_OPTION, False):
+            return  # one statement: SQLite's autocommit reads it consistently by itself
+        immediate = options.get(WRITE_OPTION, False)
         if immediate:
             writer.acquire()
             connection.info["holds_writer"] = True
@@ -201,6 +206,16 @@ DbSession = Annotated[Session, Depends(get_session)]
 
 
 _Columns = TypeVarTuple("_Columns")
+
+
+def one_read(db: Session) -> None:
+    """The next statement on ``db`` is a read standing alone (commit right after it): it runs
+    without a BEGIN first (SQLite) or in autocommit (PostgreSQL), one round trip instead of
+    three. The session must hold no transaction yet."""
+    options: dict[str, Any] = {ONE_READ_OPTION: True}
+    if isinstance(db.bind, Engine) and db.bind.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    db.connection(execution_options=options)
 
 
 @overload

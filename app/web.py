@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, cast
@@ -162,9 +164,28 @@ def cached_url_for(context: dict[str, Any], name: str, /, **path_params: Any) ->
     return URL(str(_url_path(request.app.router, name, tuple(sorted(path_params.items())))))
 
 
+_DRAWN: ContextVar[list[str] | None] = ContextVar("tripartite_keys_drawn", default=None)
+
+
 def new_key() -> str:
     """A form's idempotency key: a double click or a retry never posts twice."""
-    return secrets.token_urlsafe(16)
+    key = secrets.token_urlsafe(16)
+    drawn = _DRAWN.get()
+    if drawn is not None:
+        drawn.append(key)
+    return key
+
+
+@contextmanager
+def drawing_keys() -> Iterator[list[str]]:
+    """The idempotency keys drawn meanwhile (a kept page gets fresh ones in their place for
+    each response: app/rounds/page_cache.py)."""
+    drawn: list[str] = []
+    reset = _DRAWN.set(drawn)
+    try:
+        yield drawn
+    finally:
+        _DRAWN.reset(reset)
 
 
 _FIRST_TAG = re.compile(r"<[A-Za-z][\w-]*")

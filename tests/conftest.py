@@ -83,10 +83,13 @@ def _fresh_url(backend: str, postgres: PostgresServer | None, folder: Path) -> s
 
 @pytest.fixture(autouse=True)
 def empty_fragment_cache() -> None:
-    """Each test starts with no cached round regions (ids repeat across rolled-back tests)."""
+    """Each test starts with no cached round regions nor kept round pages (ids repeat across
+    rolled-back tests)."""
+    from app.rounds import page_cache
     from app.rounds.fragments import CACHE
 
     CACHE.clear()
+    page_cache.CACHE.clear()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

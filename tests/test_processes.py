@@ -162,3 +162,62 @@ def test_a_comment_posted_in_one_process_reaches_a_stream_open_on_another(fresh_
             client.close()
         for process in processes:
             _stop(process)
+
+
+def test_a_write_through_one_process_renews_the_page_another_process_keeps(fresh_url, tmp_path):
+    """Each process keeps whole round pages in its own memory, keyed by the round's version in
+    the database: a comment posted through process A is on the page process B serves next, and
+    B answers the ETag it gave before the write with the new page, not 304."""
+    env = _env(fresh_url, tmp_path)
+    _cli(["db", "upgrade"], env)
+    demo = json.loads(_cli(["demo", "--json"], env))
+    open_round = next(r for r in demo["rounds"] if r["status"] == "open")
+    round_path = f"/rounds/{open_round['id']}"
+    processes, bases, clients = [], [], []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            processes.append(
+                subprocess.Popen(
+                    [*_tripartite(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+            bases.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        while not all(_healthy(f"{b}/healthz") for b in bases):
+            assert time.monotonic() < deadline, "the two servers did not start"
+            time.sleep(0.1)
+        reader = _sign_in(bases[1], "rep@aef.example", demo["password"])
+        clients.append(reader)
+        reader.get(round_path)  # the sign-in's confirmation, shown once
+        kept = reader.get(round_path)
+        etag = kept.headers["etag"]
+        assert reader.get(round_path, headers={"If-None-Match": etag}).status_code == 304
+
+        writer = _sign_in(bases[0], "rep@atuc.example", demo["password"])
+        clients.append(writer)
+        form = writer.get(round_path).text
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+        posted = writer.post(
+            f"{round_path}/comments",
+            data={
+                "body": "Kept pages renewed across processes",
+                "idempotency_key": key,
+                "csrftoken": page_token(writer),
+            },
+        )
+        assert posted.status_code == 303, posted.text
+
+        renewed = reader.get(round_path, headers={"If-None-Match": etag})  # process B
+        assert renewed.status_code == 200
+        assert "Kept pages renewed across processes" in renewed.text
+        assert renewed.headers["etag"] != etag
+    finally:
+        for client in clients:
+            client.close()
+        for process in processes:
+            _stop(process)

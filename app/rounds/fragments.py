@@ -109,7 +109,7 @@ def keys(page: round_page.RoundPage) -> dict[str, Hashable]:
     return {
         "participation": (*base, "participation"),
         "tally": (*base, "tally"),
-        "columns": (*base, "columns", member, page.speaking is not None),
+        "columns": (*base, "columns", member, page.speaking is not None, page.params.statements),
         "threads": (
             *base,
             "threads",
@@ -129,11 +129,14 @@ def render(
     page: round_page.RoundPage,
     context: dict[str, Any],
     names: tuple[str, ...] = tuple(PARTIALS),
+    token: str | None = None,
 ) -> dict[str, Markup]:
-    """The named regions: from the cache when possible, else rendered (and kept)."""
+    """The named regions: from the cache when possible, else rendered (and kept); their forms
+    carry ``token`` (this browser's CSRF token when None)."""
     wanted = keys(page)
-    csrf = request.scope.get("csrftoken")
-    token = csrf() if callable(csrf) else ""
+    if token is None:
+        csrf = request.scope.get("csrftoken")
+        token = csrf() if callable(csrf) else ""
     # what else the rendering reads from the request, in every key: the reader's time zone
     # (dates are written in it). Links are paths (never the request's host): nothing else.
     asked = (i18n.current_zone(),)

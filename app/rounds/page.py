@@ -36,6 +36,12 @@ from app.vocabulary import Group, RoundStatus, Stance, Visibility, Weighting
 from app.web import base_context, new_key, refusal, render, url_path
 
 THREADS_PER_PAGE = 30
+#: A page of threads holding more comments than this shows each thread's opening comment, its
+#: replies folded behind a link (the first screen carries the threads, not every reply).
+COMMENTS_UNFOLDED = 30
+#: Columns holding more positions than this show each organisation's stance, the statements
+#: in full on demand (one link).
+STATEMENTS_SHOWN = 12
 
 
 @dataclass
@@ -156,6 +162,14 @@ class CommentView:
     #: Flags no moderator has resolved yet (a moderator dismisses them only when there are).
     open_flags: int = 0
 
+    def descendants(self) -> list[CommentView]:
+        """Every reply under this comment, at any depth, in the order they are shown."""
+        found: list[CommentView] = []
+        for reply in self.replies:
+            found.append(reply)
+            found.extend(reply.descendants())
+        return found
+
 
 @dataclass
 class Discussion:
@@ -165,6 +179,8 @@ class Discussion:
     page: int
     threads: list[CommentView]
     thread_count: int
+    #: the threads' replies are folded (too many comments for one screen; COMMENTS_UNFOLDED)
+    folded: bool = False
 
     @property
     def has_more(self) -> bool:
@@ -317,6 +333,7 @@ def _discussion(
     group: Group | None,
     organisation_id: int | None,
     page: int,
+    whole_threads: bool = False,
 ) -> Discussion:
     own_or_visible = shown_to(viewer)
     roots = _roots(info, own_or_visible, group, organisation_id)
@@ -330,7 +347,9 @@ def _discussion(
     start = (page - 1) * THREADS_PER_PAGE
     page_ids = ids[start : start + THREADS_PER_PAGE]
     threads = load_threads(db, info, viewer, page_ids, own_or_visible)
-    return Discussion(mode, group, organisation_id, page, threads, len(ids))
+    shown = len(threads) + sum(len(t.descendants()) for t in threads)
+    folded = not whole_threads and shown > COMMENTS_UNFOLDED
+    return Discussion(mode, group, organisation_id, page, threads, len(ids), folded)
 
 
 def _roots(
@@ -483,15 +502,28 @@ class DiscussionParams:
     group: Group | None = None
     organisation_id: int | None = None
     page: int = 1
+    #: every thread whole, its replies unfolded (``replies=all``)
+    replies: bool = False
+    #: every position's statement in full in the columns (``statements=all``)
+    statements: bool = False
 
     @property
     def query(self) -> str:
-        parts = [f"order={self.mode}"]
+        """The query string of these choices (chronological, unfiltered, folded: empty)."""
+        parts = [] if self.mode == "chronological" else [f"order={self.mode}"]
         if self.group:
             parts.append(f"group={self.group.value}")
         if self.organisation_id:
             parts.append(f"organisation={self.organisation_id}")
+        if self.replies:
+            parts.append("replies=all")
+        if self.statements:
+            parts.append("statements=all")
         return "&".join(parts)
+
+    def link(self, *more: str) -> str:
+        """``?`` and the query string of these choices with ``more`` (``"page=2"``) after."""
+        return "?" + "&".join(p for p in (self.query, *more) if p)
 
 
 @dataclass(frozen=True)
@@ -563,6 +595,20 @@ class RoundPage:
     def columns(self) -> list[GroupColumn]:
         return self._columns_and_facts[0]
 
+    @property
+    def statements_folded(self) -> bool:
+        """Whether the columns show stances alone (too many statements for the first screen;
+        the link ``statements=all`` shows them in full)."""
+        if self.params.statements:
+            return False
+        shown = sum(
+            1
+            for column in self.columns
+            for slot in column.slots
+            if slot.position is not None and not slot.sealed
+        )
+        return shown > STATEMENTS_SHOWN
+
     @cached_property
     def tally(self) -> Tally | None:
         if not rules.positions_visible(self.round.sealed, self.round.status):
@@ -589,6 +635,7 @@ class RoundPage:
             group=p.group,
             organisation_id=p.organisation_id,
             page=max(p.page, 1),
+            whole_threads=p.replies,
         )
 
     @cached_property
@@ -806,15 +853,19 @@ def discussion_params(
     group: str = "",
     organisation: int | str | None = None,
     page: int = 1,
+    replies: str = "",
+    statements: str = "",
 ) -> DiscussionParams:
-    """The discussion's order, filters and page, from the query string (anything unknown: no
-    filter)."""
+    """The discussion's order, filters and page, and what is unfolded, from the query string
+    (anything unknown: no filter, folded)."""
     text = str(organisation or "")
     return DiscussionParams(
         "balanced" if order == "balanced" else "chronological",
         Group(group) if group in {g.value for g in Group} else None,
         int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None,
         max(page, 1),
+        replies == "all",
+        statements == "all",
     )
 
 
@@ -826,6 +877,7 @@ def build(
     *,
     params: DiscussionParams = DiscussionParams(),
     regions: tuple[str, ...] | None = None,
+    csrf: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """Everything the round page's templates need, from every package that adds to it: the
@@ -833,7 +885,8 @@ def build(
     rendered: the columns, the tally, the discussion, the officers, the caucus links and the
     published group statements, the sign-off), the draft text (app.drafts), the sign-off forms
     (app.moderation.signoff), and the regions from the fragment cache. ``extra`` carries a
-    refused form back, filled in. Routes render it; no template reads the database."""
+    refused form back, filled in; ``csrf`` the token the regions' forms carry (this browser's
+    when None). Routes render it; no template reads the database."""
     loaded = load_round_for(db, round_id, viewer)
     info = loaded.info
     data = RoundPage(db, loaded, viewer, fragments.round_facts(db, info), params)
@@ -879,7 +932,11 @@ def build(
         )
     context.update(extra)
     context["fragments"] = fragments.render(
-        request, data, {**base_context(request), **context}, regions or tuple(fragments.PARTIALS)
+        request,
+        data,
+        {**base_context(request), **context},
+        regions if regions is not None else tuple(fragments.PARTIALS),
+        token=csrf,
     )
     return context
 

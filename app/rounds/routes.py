@@ -22,7 +22,7 @@ from app.i18n import gettext as _
 from app.live import page as live_page
 from app.live import stream as live_stream
 from app.rounds import page as round_page
-from app.rounds import rules, service
+from app.rounds import page_cache, rules, service
 from app.rounds.models import Consultation, Round
 from app.text_rules import parse_deadline
 from app.vocabulary import RoundStatus, Weighting
@@ -191,10 +191,11 @@ def show_round(
     group: str = "",
     organisation: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    replies: Annotated[str, Query(max_length=10)] = "",
+    statements: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    params = round_page.discussion_params(order, group, organisation, page)
-    context = round_page.build(request, db, viewer, round_id, params=params)
-    return render(request, "rounds/show.html", context)
+    params = round_page.discussion_params(order, group, organisation, page, replies, statements)
+    return page_cache.show(request, db, viewer, round_id, params)
 
 
 @router.get("/rounds/{round_id}/comments", name="rounds.comments")
@@ -207,15 +208,25 @@ def more_comments(
     group: str = "",
     organisation: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    replies: Annotated[str, Query(max_length=10)] = "",
+    thread: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> Response:
-    """The next page of threads: a fragment for htmx, the round page without JavaScript."""
+    """The next page of threads (or a page's threads whole, ``replies=all``; or one thread
+    whole, ``thread=``, its replies unfolded in place): a fragment for htmx, the round page
+    without JavaScript."""
     if not is_htmx(request):
         query = request.url.query
         return see_other(
             request,
             url_path(request, "rounds.show", round_id=round_id) + (f"?{query}" if query else ""),
         )
-    params = round_page.discussion_params(order, group, organisation, page)
+    if thread:
+        context = round_page.build(request, db, viewer, round_id, regions=())
+        data: round_page.RoundPage = context["page"]
+        shown = round_page.shown_to(viewer)
+        context["threads"] = round_page.load_threads(db, data.round, viewer, [thread], shown)
+        return render(request, "comments/_one_thread.html", context)
+    params = round_page.discussion_params(order, group, organisation, page, replies)
     context = round_page.build(request, db, viewer, round_id, params=params, regions=("threads",))
     return HTMLResponse(context["fragments"]["threads"], headers={"Vary": "HX-Request"})
 

@@ -243,6 +243,10 @@ def every_output(world: Caucused, app: Any) -> list[str]:
         f"/rounds/{r}/stream?version=0",  # the live stream's catch-up (served: test_live_stream)
         f"/rounds/{r}/comments?page=1",
         f"/rounds/{r}/comments?order=balanced&page=1",
+        # the first screen's folded parts, unfolded (app/rounds/page_cache.py keeps pages)
+        f"/rounds/{r}?replies=all&statements=all",
+        f"/rounds/{r}/comments?replies=all&page=1",
+        f"/rounds/{r}/comments?thread=1",
         f"/rounds/{r}/summary",
         *(f"/rounds/{r}/summary.{fmt}" for fmt in DOWNLOADS),
         "/audit",

@@ -143,6 +143,11 @@ def addresses(app: Any, world: Discussion, comment_id: int) -> list[tuple[str, s
         for name in names:
             path = path.replace(f"{{{name}}}", fill[name])
         found.append((method, path))
+        if method == "GET" and template == "/rounds/{round_id}":
+            found.append((method, f"{path}?replies=all&statements=all"))  # unfolded
+        if method == "GET" and template == "/rounds/{round_id}/comments":
+            found.append((method, f"{path}?thread={comment_id}"))  # one thread, in place
+            found.append((method, f"{path}?replies=all"))
     return found
 
 
