@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,9 +42,10 @@ def post(
 ) -> Comment:
     """A comment on the round, on a position, or a reply.
 
-    Everything is checked first, without locks; then the round is claimed (version bumped,
-    row locked until commit) and its status checked again, so that a close or the deadline
-    racing this post comes either before it (refused) or after it (accepted)."""
+    Everything is checked first, without locks, and the comment written; then the round is
+    claimed (version bumped, row locked until commit) and its status checked again, so that
+    a close or the deadline racing this post comes either before it (refused, the comment
+    rolled back with the rest) or after it (accepted)."""
     key = rules.idempotency_key(idempotency_key)
     state = _posting_state(db, viewer, round_id, key, posting_limit)
     if state.repeat_id is not None:
@@ -87,10 +88,6 @@ def post(
         position = db.get(Position, position_id)
         if position is None or position.round_id != round_id:
             raise DomainError(_("That position is not part of this round."), field="body")
-    html = markdown.render(body)
-    status, premoderated = claim_round(db, round_id)
-    rules.speaker_for(viewer, [speaking.organisation_id], status)
-    visibility = Visibility.PENDING if premoderated else Visibility.VISIBLE
     comment = Comment(
         round_id=round_id,
         position_id=position_id,
@@ -100,8 +97,8 @@ def post(
         author_id=viewer.user_id,
         organisation_id=speaking.organisation_id,
         body=body,
-        body_html=html,
-        visibility=visibility,
+        body_html=markdown.render(body),
+        visibility=_visibility(state.premoderated),
         idempotency_key=key,
         created_at=utcnow(),
         language=i18n.text_language(language),
@@ -117,7 +114,17 @@ def post(
         if repeat is None:
             raise
         return repeat
+    # The claim comes last, just before the commit: the round's row stays locked for that
+    # last step only, not for the insert as well (every post of the round queues on it).
+    status, premoderated = claim_round(db, round_id)
+    rules.speaker_for(viewer, [speaking.organisation_id], status)
+    if premoderated != state.premoderated:  # switched a moment ago: the claim has the say
+        comment.visibility = _visibility(premoderated)
     return comment
+
+
+def _visibility(premoderated: bool) -> Visibility:
+    return Visibility.PENDING if premoderated else Visibility.VISIBLE
 
 
 def _by_key(db: Session, author_id: int, key: str | None) -> Comment | None:
@@ -173,10 +180,46 @@ def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str)
 @dataclass(frozen=True)
 class _PostingState:
     status: RoundStatus
+    premoderated: bool
     invited: list[int]
     repeat_id: int | None
     #: When the author's posting_limit-th latest comment was posted (rate limit).
     limit_reached_at: datetime | None
+
+
+#: The posting path's one read, built once (app.db.read): the round's status, which of the
+#: viewer's organisations it invites, an earlier comment with the same idempotency key, and when
+#: the author's posting_limit-th latest comment was posted.
+_POSTING_STATE = (
+    select(
+        Round.status,
+        Round.opens_at,
+        Round.closes_at,
+        Round.premoderated,
+        RoundInvitation.organisation_id,
+        select(Comment.id)
+        .where(
+            Comment.author_id == bindparam("author_id"),
+            Comment.idempotency_key == bindparam("key", type_=Comment.idempotency_key.type),
+        )
+        .limit(1)
+        .scalar_subquery()
+        .label("repeat_id"),
+        select(Comment.created_at)
+        .where(Comment.author_id == bindparam("author_id"))
+        .order_by(Comment.created_at.desc())
+        .offset(bindparam("skip", type_=Integer()))
+        .limit(1)
+        .scalar_subquery()
+        .label("nth_latest"),
+    )
+    .outerjoin(
+        RoundInvitation,
+        (RoundInvitation.round_id == Round.id)
+        & RoundInvitation.organisation_id.in_(bindparam("organisations", expanding=True)),
+    )
+    .where(Round.id == bindparam("round_id"))
+)
 
 
 def _posting_state(
@@ -184,37 +227,16 @@ def _posting_state(
 ) -> _PostingState:
     """The round's status, which of the viewer's organisations it invites, and an earlier
     comment with the same idempotency key: one query on the posting path."""
-    organisations = [m.organisation_id for m in viewer.mandates] or [-1]
-    repeat = (
-        select(Comment.id)
-        .where(Comment.author_id == viewer.user_id, Comment.idempotency_key == key)
-        .limit(1)
-        .scalar_subquery()
-    )
-    nth_latest = (
-        select(Comment.created_at)
-        .where(Comment.author_id == viewer.user_id)
-        .order_by(Comment.created_at.desc())
-        .offset(max(posting_limit, 1) - 1)
-        .limit(1)
-        .scalar_subquery()
-    )
     rows = read(
         db,
-        select(
-            Round.status,
-            Round.opens_at,
-            Round.closes_at,
-            RoundInvitation.organisation_id,
-            repeat.label("repeat_id"),
-            nth_latest.label("nth_latest"),
-        )
-        .outerjoin(
-            RoundInvitation,
-            (RoundInvitation.round_id == Round.id)
-            & RoundInvitation.organisation_id.in_(organisations),
-        )
-        .where(Round.id == round_id),
+        _POSTING_STATE,
+        {
+            "author_id": viewer.user_id,
+            "key": key,
+            "skip": max(posting_limit, 1) - 1,
+            "organisations": [m.organisation_id for m in viewer.mandates] or [-1],
+            "round_id": round_id,
+        },
     ).all()
     if not rows:
         raise NotFound(_("No such round."))
@@ -222,5 +244,9 @@ def _posting_state(
     status = effective_status(first.status, first.opens_at, first.closes_at, utcnow())
     invited = [r.organisation_id for r in rows if r.organisation_id is not None]
     return _PostingState(
-        status, invited, first.repeat_id if key is not None else None, first.nth_latest
+        status,
+        bool(first.premoderated),
+        invited,
+        first.repeat_id if key is not None else None,
+        first.nth_latest,
     )
