@@ -4,6 +4,9 @@ read as the driver's own tuples (no result rows built and unpacked again for eve
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -59,10 +62,45 @@ def _partitions(conn: Connection, statement: Select[*tuple[Any, ...]]) -> Iterat
         cursor = dbapi.cursor()
         cursor.execute(compiled.string, [params[name] for name in compiled.positiontup or ()])
     try:
-        while part := cursor.fetchmany(PARTITION):
-            yield list(part)
+        yield from _read_ahead(cursor)
     finally:
         cursor.close()
+
+
+def _read_ahead(cursor: Any) -> Iterator[list[Row]]:
+    """The cursor's partitions, fetched by a thread of their own one partition ahead: the
+    database works out the next rows (PostgreSQL in its own process, SQLite without the GIL)
+    while this one is formatted. The thread is stopped and gone before the cursor is closed,
+    however the export ends (finished, failed, or the client gone)."""
+    parts: queue.Queue[list[Row] | BaseException] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set():
+                part = list(cursor.fetchmany(PARTITION))
+                parts.put(part)
+                if not part:
+                    return
+        except BaseException as error:  # noqa: BLE001 (handed to the reader, raised there)
+            parts.put(error)
+
+    thread = threading.Thread(target=fetch, name="export-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            part = parts.get()
+            if isinstance(part, BaseException):
+                raise part
+            if not part:
+                return
+            yield part
+    finally:
+        stop.set()
+        while thread.is_alive():  # a fetch waiting for room in the queue gets it
+            with contextlib.suppress(queue.Empty):
+                parts.get(timeout=0.05)
+        thread.join()
 
 
 def _iso(conn: Connection) -> Any:
