@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py [--backend sqlite|postgresql|both] [--seconds 60]
                                    [--users 100] [--posting-limit 1000000] [--readers 0]
+                                   [--processes N]
 
 For each backend: a fresh database (a SQLite file, or a throwaway PostgreSQL database on
 TRIPARTITE_TEST_POSTGRES_URL's server, dropped at the end) with one open round inviting
@@ -70,8 +71,10 @@ def readers_note(readers: int) -> str | None:
     return f"--readers {readers}: readers over {READERS_STREAM} are not wired in yet"
 
 
-def run(backend: str, seconds: int, users: int, posting_limit: int) -> bool:
-    processes = 2 if backend == "postgresql" else 1
+def run(
+    backend: str, seconds: int, users: int, posting_limit: int, processes: int | None = None
+) -> bool:
+    processes = processes or (2 if backend == "postgresql" else 1)
     print(f"\n== {backend}: {users} users, {processes} process(es), {seconds} s ==", flush=True)
     db = create_database(backend)
     servers = make_servers(db, processes, posting_limit)
@@ -161,6 +164,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--posting-limit", type=int, default=HIGH_POSTING_LIMIT)
     parser.add_argument(
+        "--processes", type=int, default=None, help="servers (default 2 on PostgreSQL, 1 on SQLite)"
+    )
+    parser.add_argument(
         "--readers", type=int, default=0, help="readers on the live channel (not wired in yet)"
     )
     args = parser.parse_args()
@@ -169,7 +175,7 @@ def main() -> None:
         print(note, flush=True)
     ok = True
     for backend in ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]:
-        ok = run(backend, args.seconds, args.users, args.posting_limit) and ok
+        ok = run(backend, args.seconds, args.users, args.posting_limit, args.processes) and ok
     sys.exit(0 if ok else 1)
 
 
