@@ -42,10 +42,9 @@ def post(
 ) -> Comment:
     """A comment on the round, on a position, or a reply.
 
-    Everything is checked first, without locks, and the comment written; then the round is
-    claimed (version bumped, row locked until commit) and its status checked again, so that
-    a close or the deadline racing this post comes either before it (refused, the comment
-    rolled back with the rest) or after it (accepted)."""
+    Everything is checked first, without locks; then the round is claimed (version bumped,
+    row locked until commit) and its status checked again, so that a close or the deadline
+    racing this post comes either before it (refused) or after it (accepted)."""
     key = rules.idempotency_key(idempotency_key)
     state = _posting_state(db, viewer, round_id, key, posting_limit)
     if state.repeat_id is not None:
@@ -88,6 +87,12 @@ def post(
         position = db.get(Position, position_id)
         if position is None or position.round_id != round_id:
             raise DomainError(_("That position is not part of this round."), field="body")
+    html = markdown.render(body)
+    # The claim comes before the insert: the comment's id is drawn under the round's lock, so
+    # ids follow the order of the commits (live pages and the API read "comments after id N").
+    status, premoderated = claim_round(db, round_id)
+    rules.speaker_for(viewer, [speaking.organisation_id], status)
+    visibility = Visibility.PENDING if premoderated else Visibility.VISIBLE
     comment = Comment(
         round_id=round_id,
         position_id=position_id,
@@ -97,8 +102,8 @@ def post(
         author_id=viewer.user_id,
         organisation_id=speaking.organisation_id,
         body=body,
-        body_html=markdown.render(body),
-        visibility=_visibility(state.premoderated),
+        body_html=html,
+        visibility=visibility,
         idempotency_key=key,
         created_at=utcnow(),
         language=i18n.text_language(language),
@@ -114,17 +119,7 @@ def post(
         if repeat is None:
             raise
         return repeat
-    # The claim comes last, just before the commit: the round's row stays locked for that
-    # last step only, not for the insert as well (every post of the round queues on it).
-    status, premoderated = claim_round(db, round_id)
-    rules.speaker_for(viewer, [speaking.organisation_id], status)
-    if premoderated != state.premoderated:  # switched a moment ago: the claim has the say
-        comment.visibility = _visibility(premoderated)
     return comment
-
-
-def _visibility(premoderated: bool) -> Visibility:
-    return Visibility.PENDING if premoderated else Visibility.VISIBLE
 
 
 def _by_key(db: Session, author_id: int, key: str | None) -> Comment | None:
@@ -180,7 +175,6 @@ def edit(db: Session, viewer: Viewer, round_id: int, comment_id: int, body: str)
 @dataclass(frozen=True)
 class _PostingState:
     status: RoundStatus
-    premoderated: bool
     invited: list[int]
     repeat_id: int | None
     #: When the author's posting_limit-th latest comment was posted (rate limit).
@@ -195,7 +189,6 @@ _POSTING_STATE = (
         Round.status,
         Round.opens_at,
         Round.closes_at,
-        Round.premoderated,
         RoundInvitation.organisation_id,
         select(Comment.id)
         .where(
@@ -245,7 +238,6 @@ def _posting_state(
     invited = [r.organisation_id for r in rows if r.organisation_id is not None]
     return _PostingState(
         status,
-        bool(first.premoderated),
         invited,
         first.repeat_id if key is not None else None,
         first.nth_latest,
