@@ -136,8 +136,18 @@ def _make_sqlite_transactional(engine: Engine) -> None:
     # Writers in this process queue on a lock before asking SQLite for its write lock: a thread
     # waiting here wakes the moment the lock is free, where SQLite's own busy handler sleeps in
     # growing steps (the long tail of write latency under load). Other processes still meet
-    # at SQLite's lock, with the busy timeout.
+    # at SQLite's lock, with the busy timeout. The lock is handed on once COMMIT or ROLLBACK
+    # has run (SQLAlchemy's commit and rollback events come before them: a writer let in there
+    # met SQLite's lock still held, and its busy handler's sleeps, on every post under load).
     writer = threading.Lock()
+    holder: list[Any] = [None]  # the DBAPI connection holding ``writer``, if any
+
+    def _release(connection: Any) -> None:
+        # the pool's proxy (what SQLAlchemy hands the dialect) or the driver's own connection
+        dbapi_connection = getattr(connection, "dbapi_connection", connection)
+        if dbapi_connection is not None and holder[0] is dbapi_connection:
+            holder[0] = None
+            writer.release()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
@@ -145,27 +155,38 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         if options.get(ONE_READ_OPTION, False):
             return  # one statement: SQLite's autocommit reads it consistently by itself
         immediate = options.get(WRITE_OPTION, False)
+        dbapi_connection = connection.connection.dbapi_connection
         if immediate:
             writer.acquire()
-            connection.info["holds_writer"] = True
+            holder[0] = dbapi_connection
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
         except BaseException:
-            _release(connection)
+            _release(dbapi_connection)
             raise
 
-    def _release(connection: Any) -> None:
-        if connection.info.pop("holds_writer", False):
-            writer.release()
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
 
-    event.listen(engine, "commit", _release)
-    event.listen(engine, "rollback", _release)
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            _release(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            _release(dbapi_connection)
+
+    setattr(dialect, "do_commit", do_commit)  # noqa: B010 (this engine's dialect only)
+    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
 
     @event.listens_for(engine, "checkin")
-    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    def on_checkin(dbapi_connection: Any, _record: Any) -> None:
         # a connection returned without commit or rollback never keeps the writers waiting
-        if record.info.pop("holds_writer", False):
-            writer.release()
+        _release(dbapi_connection)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -1,7 +1,8 @@
 """Closing-day load: 100 representatives post positions and comments at once (issue 6).
 
     .venv/bin/python bench/load.py [--backend sqlite|postgresql|both] [--seconds 60]
-                                   [--users 100] [--posting-limit 1000000]
+                                   [--users 100] [--posting-limit 1000000] [--readers 0]
+                                   [--processes N]
 
 For each backend: a fresh database (a SQLite file, or a throwaway PostgreSQL database on
 TRIPARTITE_TEST_POSTGRES_URL's server, dropped at the end) with one open round inviting
@@ -22,6 +23,10 @@ write, duplicate or integrity problem.
 The servers run with TRIPARTITE_POSTING_LIMIT=--posting-limit (default 1,000,000: a capacity
 run measures the write path, not the per-account limit of 20 comments in two minutes; give
 --posting-limit 20 to see the default limit's 429s). Only 127.0.0.1 is contacted.
+
+``--readers N`` is the place for issue 16's 1,000 readers holding the round open over the live
+channel: until a stream URL exists (``READERS_STREAM`` below), it only says so and the run
+measures the posters alone.
 """
 
 from __future__ import annotations
@@ -50,9 +55,26 @@ from common import (  # noqa: E402
     table,
 )
 
+#: The live channel readers would hold open (a path with ``{round_id}``), once there is one.
+READERS_STREAM: str | None = None
 
-def run(backend: str, seconds: int, users: int, posting_limit: int) -> bool:
-    processes = 2 if backend == "postgresql" else 1
+
+def readers_note(readers: int) -> str | None:
+    """What becomes of ``--readers``: nothing yet, said out loud."""
+    if readers <= 0:
+        return None
+    if READERS_STREAM is None:
+        return (
+            f"--readers {readers}: no live stream URL yet (READERS_STREAM in bench/load.py); "
+            "measuring the posters alone"
+        )
+    return f"--readers {readers}: readers over {READERS_STREAM} are not wired in yet"
+
+
+def run(
+    backend: str, seconds: int, users: int, posting_limit: int, processes: int | None = None
+) -> bool:
+    processes = processes or (2 if backend == "postgresql" else 1)
     print(f"\n== {backend}: {users} users, {processes} process(es), {seconds} s ==", flush=True)
     db = create_database(backend)
     servers = make_servers(db, processes, posting_limit)
@@ -141,10 +163,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--posting-limit", type=int, default=HIGH_POSTING_LIMIT)
+    parser.add_argument(
+        "--processes", type=int, default=None, help="servers (default 2 on PostgreSQL, 1 on SQLite)"
+    )
+    parser.add_argument(
+        "--readers", type=int, default=0, help="readers on the live channel (not wired in yet)"
+    )
     args = parser.parse_args()
+    note = readers_note(args.readers)
+    if note:
+        print(note, flush=True)
     ok = True
     for backend in ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]:
-        ok = run(backend, args.seconds, args.users, args.posting_limit) and ok
+        ok = run(backend, args.seconds, args.users, args.posting_limit, args.processes) and ok
     sys.exit(0 if ok else 1)
 
 

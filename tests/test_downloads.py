@@ -96,6 +96,9 @@ def _round_csv(body: bytes, world: World) -> None:
 def _round_json(body: bytes, world: World) -> None:
     data = json.loads(body)
     assert len(data["items"]) >= COMMENTS
+    # one item per line, as scripts reading the items line by line have always had them
+    item_lines = [line for line in body.split(b"\n") if line.startswith(b'{"kind"')]
+    assert len(item_lines) == len(data["items"])
 
 
 def _round_xlsx(body: bytes, world: World) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,6 +88,8 @@ def post(
         if position is None or position.round_id != round_id:
             raise DomainError(_("That position is not part of this round."), field="body")
     html = markdown.render(body)
+    # The claim comes before the insert: the comment's id is drawn under the round's lock, so
+    # ids follow the order of the commits (live pages and the API read "comments after id N").
     status, premoderated = claim_round(db, round_id)
     rules.speaker_for(viewer, [speaking.organisation_id], status)
     visibility = Visibility.PENDING if premoderated else Visibility.VISIBLE
@@ -179,42 +181,55 @@ class _PostingState:
     limit_reached_at: datetime | None
 
 
+#: The posting path's one read, built once (app.db.read): the round's status, which of the
+#: viewer's organisations it invites, an earlier comment with the same idempotency key, and when
+#: the author's posting_limit-th latest comment was posted.
+_POSTING_STATE = (
+    select(
+        Round.status,
+        Round.opens_at,
+        Round.closes_at,
+        RoundInvitation.organisation_id,
+        select(Comment.id)
+        .where(
+            Comment.author_id == bindparam("author_id"),
+            Comment.idempotency_key == bindparam("key", type_=Comment.idempotency_key.type),
+        )
+        .limit(1)
+        .scalar_subquery()
+        .label("repeat_id"),
+        select(Comment.created_at)
+        .where(Comment.author_id == bindparam("author_id"))
+        .order_by(Comment.created_at.desc())
+        .offset(bindparam("skip", type_=Integer()))
+        .limit(1)
+        .scalar_subquery()
+        .label("nth_latest"),
+    )
+    .outerjoin(
+        RoundInvitation,
+        (RoundInvitation.round_id == Round.id)
+        & RoundInvitation.organisation_id.in_(bindparam("organisations", expanding=True)),
+    )
+    .where(Round.id == bindparam("round_id"))
+)
+
+
 def _posting_state(
     db: Session, viewer: Viewer, round_id: int, key: str | None, posting_limit: int
 ) -> _PostingState:
     """The round's status, which of the viewer's organisations it invites, and an earlier
     comment with the same idempotency key: one query on the posting path."""
-    organisations = [m.organisation_id for m in viewer.mandates] or [-1]
-    repeat = (
-        select(Comment.id)
-        .where(Comment.author_id == viewer.user_id, Comment.idempotency_key == key)
-        .limit(1)
-        .scalar_subquery()
-    )
-    nth_latest = (
-        select(Comment.created_at)
-        .where(Comment.author_id == viewer.user_id)
-        .order_by(Comment.created_at.desc())
-        .offset(max(posting_limit, 1) - 1)
-        .limit(1)
-        .scalar_subquery()
-    )
     rows = read(
         db,
-        select(
-            Round.status,
-            Round.opens_at,
-            Round.closes_at,
-            RoundInvitation.organisation_id,
-            repeat.label("repeat_id"),
-            nth_latest.label("nth_latest"),
-        )
-        .outerjoin(
-            RoundInvitation,
-            (RoundInvitation.round_id == Round.id)
-            & RoundInvitation.organisation_id.in_(organisations),
-        )
-        .where(Round.id == round_id),
+        _POSTING_STATE,
+        {
+            "author_id": viewer.user_id,
+            "key": key,
+            "skip": max(posting_limit, 1) - 1,
+            "organisations": [m.organisation_id for m in viewer.mandates] or [-1],
+            "round_id": round_id,
+        },
     ).all()
     if not rows:
         raise NotFound(_("No such round."))
@@ -222,5 +237,8 @@ def _posting_state(
     status = effective_status(first.status, first.opens_at, first.closes_at, utcnow())
     invited = [r.organisation_id for r in rows if r.organisation_id is not None]
     return _PostingState(
-        status, invited, first.repeat_id if key is not None else None, first.nth_latest
+        status,
+        invited,
+        first.repeat_id if key is not None else None,
+        first.nth_latest,
     )

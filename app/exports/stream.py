@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import threading
@@ -91,22 +92,37 @@ def chunks(
 async def in_threadpool(
     make: Callable[[], Generator[bytes, None, None]], on_close: Callable[[], None]
 ) -> AsyncIterator[bytes]:
-    """A blocking generator served from worker threads, closed (its connection returned and
-    its slot freed) even when the client goes away in the middle."""
+    """A blocking generator served from worker threads, one chunk ahead: the next chunk is
+    read and written while the one before is being sent (the database, the formatting and
+    the client's reading overlap). Closed (its connection returned and its slot freed) even
+    when the client goes away in the middle."""
     iterator = make()
     done = object()
+
+    def ahead() -> asyncio.Future[object]:
+        return asyncio.ensure_future(run_in_threadpool(next, iterator, done))
+
+    pending: asyncio.Future[object] | None = None
     try:
+        pending = ahead()
         while True:
-            chunk = await run_in_threadpool(next, iterator, done)
+            # shielded: a client going away never interrupts the worker in the middle of a
+            # chunk; the generator is closed below once the worker is done with it
+            chunk = await asyncio.shield(pending)
             if chunk is done:
                 break
             assert isinstance(chunk, bytes)
+            pending = ahead()
             yield chunk
     finally:
         # shielded: when the client goes away this task is being cancelled, and the connection
         # must still be returned from a worker thread, never from the event loop
         with anyio.CancelScope(shield=True):
             try:
+                if pending is not None:
+                    await asyncio.wait([pending])
+                    if not pending.cancelled():
+                        pending.exception()  # raised above already, or moot once the client left
                 await run_in_threadpool(iterator.close)
             finally:
                 on_close()
