@@ -24,24 +24,37 @@ The servers run with TRIPARTITE_POSTING_LIMIT=--posting-limit (default 1,000,000
 run measures the write path, not the per-account limit of 20 comments in two minutes; give
 --posting-limit 20 to see the default limit's 429s). Only 127.0.0.1 is contacted.
 
-``--readers N`` is the place for issue 16's 1,000 readers holding the round open over the live
-channel: until a stream URL exists (``READERS_STREAM`` below), it only says so and the run
-measures the posters alone.
+``--readers N`` (issue 16: 1,000): N people holding the round open over its live stream
+(``/rounds/1/stream``) during the load, from a process of their own (bench/readers.py), as 20
+observers; 50 of them note when each acknowledged comment reaches them. Reported: how many held
+the stream, events and bytes sent, and the delivery delay from a post's acknowledgement to its
+arrival at the probes (p50/p99/max, and how many never arrived).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import time
+import uuid
+from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
     HIGH_POSTING_LIMIT,
+    PASSWORD,
+    ROUND_ID,
+    Database,
+    Item,
     Load,
+    Server,
     check_engine,
     count_rows,
     create_database,
@@ -55,24 +68,126 @@ from common import (  # noqa: E402
     table,
 )
 
-#: The live channel readers would hold open (a path with ``{round_id}``), once there is one.
-READERS_STREAM: str | None = None
+from app.accounts.credentials import hash_password, new_token  # noqa: E402
+from app.accounts.models import User, UserSession  # noqa: E402
+from app.db import utcnow  # noqa: E402
+
+#: Readers that note when each post reaches them (the others only count their events).
+PROBES = 50
+#: Seconds a probe may wait after the load for the last posts to arrive.
+GRACE = 5.0
 
 
-def readers_note(readers: int) -> str | None:
-    """What becomes of ``--readers``: nothing yet, said out loud."""
-    if readers <= 0:
-        return None
-    if READERS_STREAM is None:
-        return (
-            f"--readers {readers}: no live stream URL yet (READERS_STREAM in bench/load.py); "
-            "measuring the posters alone"
+def reader_sessions(url: str, readers: int) -> tuple[list[str], int]:
+    """``readers`` sessions of 20 observers (people who read every round and never post),
+    inserted directly, and the round's version now: what the readers' pages would have."""
+    engine = create_engine(url)
+    now = utcnow()
+    with engine.begin() as db:
+        first = db.execute(text("SELECT coalesce(max(id), 0) + 1 FROM users")).scalar_one()
+        password_hash = hash_password(PASSWORD)
+        db.execute(
+            insert(User),
+            [
+                {
+                    "id": first + n,
+                    "email": f"reader{n}@bench.example",
+                    "name": f"Reader {n}",
+                    "password_hash": password_hash,
+                    "platform_role": "observer",
+                }
+                for n in range(20)
+            ],
         )
-    return f"--readers {readers}: readers over {READERS_STREAM} are not wired in yet"
+        tokens, rows = [], []
+        for n in range(readers):
+            token, token_hash = new_token()
+            tokens.append(token)
+            rows.append(
+                {
+                    "token_hash": token_hash,
+                    "user_id": first + n % 20,
+                    "csrf_token": uuid.uuid4().hex,
+                    "created_at": now,
+                    "last_seen_at": now,
+                    "expires_at": now + timedelta(hours=4),
+                    "two_factor_pending": False,
+                }
+            )
+        db.execute(insert(UserSession), rows)
+        version = db.execute(
+            text("SELECT version FROM rounds WHERE id = :id"), {"id": ROUND_ID}
+        ).scalar_one()
+    engine.dispose()
+    return tokens, int(version)
+
+
+def start_readers(
+    db: Database, servers: list[Server], readers: int, seconds: float
+) -> tuple[subprocess.Popen[bytes], Path]:
+    tokens, version = reader_sessions(db.url, readers)
+    spec = db.folder / "readers.json"
+    out = db.folder / "readers-out.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "ports": [s.port for s in servers],
+                "round_id": ROUND_ID,
+                "version": version,
+                "tokens": tokens,
+                "probes": min(PROBES, readers),
+                "seconds": seconds,
+            }
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve().parent / "readers.py"), str(spec), str(out)]
+    )
+    return process, out
+
+
+def delivery_rows(items: list[Item], out: Path) -> list[tuple[str, str]]:
+    """What the readers saw: how many held the stream, and how long each acknowledged comment
+    took to reach each probe (from its acknowledgement), with those that never did."""
+    result = json.loads(out.read_text())
+    posted = {i.key: i.finished for i in items if i.acked and i.kind in ("comment", "reply")}
+    delays: list[float] = []
+    missed = 0
+    for arrivals in result["probes"]:
+        for key, acked_at in posted.items():
+            arrived = arrivals.get(key)
+            if arrived is None:
+                missed += 1
+            else:
+                delays.append(max(arrived - acked_at, 0.0) * 1000)
+    delays.sort()
+    pairs = len(posted) * len(result["probes"])
+
+    def at(p: float) -> str:
+        return f"{delays[min(int(p * len(delays)), len(delays) - 1)]:,.0f}" if delays else "-"
+
+    return [
+        (
+            "readers",
+            f"{result['connected']:,} of {result['readers']:,} held the stream open; "
+            f"{result['events']:,} events, {result['bytes'] / 1e6:,.1f} MB"
+            + (f"; errors: {', '.join(result['errors'])}" if result["errors"] else ""),
+        ),
+        (
+            "delivery to probes",
+            f"p50 {at(0.5)} ms, p99 {at(0.99)} ms, max {at(1.0)} ms after the acknowledgement "
+            f"({len(delays):,} of {pairs:,} comment x probe pairs; {missed:,} never arrived)",
+        ),
+    ]
 
 
 def run(
-    backend: str, seconds: int, users: int, posting_limit: int, processes: int | None = None
+    backend: str,
+    seconds: int,
+    users: int,
+    posting_limit: int,
+    processes: int | None = None,
+    readers: int = 0,
 ) -> bool:
     processes = processes or (2 if backend == "postgresql" else 1)
     print(f"\n== {backend}: {users} users, {processes} process(es), {seconds} s ==", flush=True)
@@ -85,9 +200,14 @@ def run(
             server.start()
         load = Load([s.base for s in servers], users)
         load.sign_in_all()
+        if readers:
+            watching, out = start_readers(db, servers, readers, seconds + 15 + GRACE)
+            time.sleep(10)  # every reader connected and told where the round stands
         load.start(seconds)
         load.join()
         elapsed = time.monotonic() - load.started
+        if readers:
+            watching.wait(timeout=60)
         for server in servers:
             server.stop()
         items = load.snapshot()
@@ -124,6 +244,8 @@ def run(
             ),
             ("latency, all", latency_row(items)),
         ]
+        if readers:
+            rows += delivery_rows(items, out)
         rows += [(f"latency, {k}", latency_row(v)) for k, v in kinds.items()]
         rows += [
             ("answers by status", ", ".join(f"{k}: {v:,}" for k, v in sorted(by_status.items()))),
@@ -167,15 +289,25 @@ def main() -> None:
         "--processes", type=int, default=None, help="servers (default 2 on PostgreSQL, 1 on SQLite)"
     )
     parser.add_argument(
-        "--readers", type=int, default=0, help="readers on the live channel (not wired in yet)"
+        "--readers",
+        type=int,
+        default=0,
+        help="readers holding the round open over its live stream (bench/readers.py)",
     )
     args = parser.parse_args()
-    note = readers_note(args.readers)
-    if note:
-        print(note, flush=True)
     ok = True
     for backend in ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]:
-        ok = run(backend, args.seconds, args.users, args.posting_limit, args.processes) and ok
+        ok = (
+            run(
+                backend,
+                args.seconds,
+                args.users,
+                args.posting_limit,
+                args.processes,
+                args.readers,
+            )
+            and ok
+        )
     sys.exit(0 if ok else 1)
 
 
