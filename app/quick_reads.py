@@ -113,8 +113,10 @@ class QuickReads:
         return rows[0] if rows else None
 
     async def _rows(
-        self, sql: str, params: Sequence[Any], *, one: bool = False
+        self, sql: str, params: Sequence[Any], *, one: bool = False, wait: float = 5
     ) -> list[tuple[Any, ...]]:
+        """The rows of one query; ``wait``: the longest wait for a pooled connection
+        (PostgreSQL), after which ``psycopg_pool.PoolTimeout`` is raised."""
         self.queries += 1
         if self.dialect == "postgresql":
             if self._pool is None:
@@ -127,7 +129,7 @@ class QuickReads:
                     kwargs={"autocommit": True, "connect_timeout": 5},
                 )
                 await self._pool.open()
-            async with self._pool.connection(timeout=5) as connection:
+            async with self._pool.connection(timeout=wait) as connection:
                 cursor = await connection.execute(sql, params)
                 if one:
                     row = await cursor.fetchone()
@@ -177,7 +179,9 @@ class QuickReads:
         within the last ``rules.COMMENT_EDIT_WINDOW``."""
         since = now - COMMENT_EDIT_WINDOW
         if self.dialect == "postgresql":
-            rows = await self._rows(self._page, (since, round_id, token_hash, now))
+            # the route answers when no connection comes at once (a restarting server: its
+            # 503 promptly, not after the pool's reconnection attempts)
+            rows = await self._rows(self._page, (since, round_id, token_hash, now), wait=0.5)
         else:
             rows = await self._rows(
                 self._page, (_sqlite_time(since), round_id, token_hash, _sqlite_time(now))

@@ -75,8 +75,8 @@ class KeptPages:
         now = utcnow()
         try:
             rows = await self.reads.page(hash_token(token), round_id, now)
-        except Exception:  # unreachable, restarting, a value not read back: the route answers
-            log.warning("kept page door: read failed", exc_info=True)
+        except Exception as error:  # unreachable, restarting, pool busy: the route answers
+            log.warning("kept round page: the door's read failed (%s); the route answers", error)
             return False
         signed = signed_in_from(rows, now)
         if signed is None or signed.must_enrol or signed.viewer.may_moderate:
