@@ -128,6 +128,18 @@ def test_a_kept_page_is_answered_at_the_door_as_the_route_answers_it(world, app_
     assert browser.get(f"{url}?order=balanced&page=1&unknown=x").text and browser.statements == []
     assert balanced.headers["etag"] != first.headers["etag"]
 
+    # another language, another time zone: other pages, each kept and answered at the door
+    browser.client.cookies.set("tripartite_lang", "fr")
+    french = browser.get(url)
+    assert browser.statements and 'lang="fr"' in french.text
+    assert _same_page(browser.get(url).text, french.text) and browser.statements == []
+    browser.client.cookies.set("tripartite_tz", "Asia/Tokyo")
+    tokyo = browser.get(url)
+    assert browser.statements and tokyo.headers["etag"] != french.headers["etag"]
+    assert _same_page(browser.get(url).text, tokyo.text) and browser.statements == []
+    browser.client.cookies.delete("tripartite_tz")
+    browser.client.cookies.delete("tripartite_lang")
+
     # a write to the round (in another process: the database is the only shared state)
     world.execute(update(type(round_)).where(type(round_).id == round_.id).values(version=99))
     world.commit()
