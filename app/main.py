@@ -55,6 +55,7 @@ from app.positions import routes as position_routes
 from app.quick_reads import QuickReads
 from app.rounds import brief_routes
 from app.rounds import routes as round_routes
+from app.rounds.door import KeptPages
 from app.rounds.poll import UnchangedPolls
 from app.rounds.visibility import hide_unreadable_round
 from app.summaries import routes as summary_routes
@@ -168,7 +169,9 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
     app = create_app(settings)
     # each browser's CSRF token for the pages it is shown (the check is csrf.check, above)
     secret = settings.resolved_secret_key()
-    tokens = BrowserTokens(app, secret, secure=settings.cookie_secure)
+    # a kept round page answered from memory after one read (app/rounds/door.py)
+    door = KeptPages(app, app.state.quick_reads)
+    tokens = BrowserTokens(door, secret, secure=settings.cookie_secure)
     # what each action did, carried to the page the person sees next (app/confirmations.py)
     confirmed = Confirmations(tokens, secret, secure=settings.cookie_secure)
     readable = FormBodyMiddleware(confirmed)  # forms that are not UTF-8: 400

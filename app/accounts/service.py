@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -176,7 +178,7 @@ _LIVE_SESSION = (
         UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
         User.is_active.is_(True),
     )
-    .order_by(Mandate.starts_at)
+    .order_by(Mandate.starts_at, Mandate.id)
 )
 
 
@@ -185,6 +187,13 @@ def viewer_for_token(db: Session, token: str) -> SignedIn | None:
     with their active mandates (one query: it runs on every request)."""
     now = utcnow()
     rows = read(db, _LIVE_SESSION, {"token_hash": hash_token(token), "now": now}).all()
+    return signed_in_from(rows, now)
+
+
+def signed_in_from(rows: Sequence[Any], now: datetime) -> SignedIn | None:
+    """The signed-in person from the rows of a live session's query (``_LIVE_SESSION``'s
+    columns, by name, one row per unrevoked mandate in the order they started), or None for
+    no rows. Also used by app/rounds/door.py, which reads the same columns on the event loop."""
     if not rows:
         return None
     first = rows[0]

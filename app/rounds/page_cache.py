@@ -27,7 +27,8 @@ import secrets
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -117,11 +118,6 @@ def _token(request: Request) -> str:
     return csrf() if callable(csrf) else ""
 
 
-def _matches(request: Request, etag: str) -> bool:
-    sent = request.headers.get("if-none-match")
-    return bool(sent) and any(t.strip() == etag for t in sent.split(","))  # type: ignore[union-attr]
-
-
 HEADERS = {"Vary": "HX-Request, Cookie", "Cache-Control": "private, no-cache"}
 
 
@@ -151,12 +147,45 @@ def show(
     status = rules.effective_status(RoundStatus(state.status), state.opens_at, state.closes_at, now)
     if not rules.may_read(viewer, status):
         raise NotFound(_("There is no such round."))
-    key: Hashable = (
+    key = page_key(round_id, state, status, viewer, params)
+    kept: KeptPage | None = CACHE.get(key)
+    if kept is None:
+        kept = _render(request, db, viewer, round_id, params)
+        CACHE.put(key, kept)
+    status_code, headers, body = answer(kept, _token(request), request.headers.get("if-none-match"))
+    if status_code == 304:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+
+
+class PageState(Protocol):
+    """The round's side of a kept page's key (``_STATE``'s columns)."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def status(self) -> RoundStatus: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def recent(self) -> Any: ...
+
+
+def page_key(
+    round_id: int,
+    state: PageState,
+    status: RoundStatus,
+    viewer: Viewer,
+    params: round_page.DiscussionParams,
+) -> Hashable:
+    """Everything that makes the page differ: the same key from the route and from the door in
+    front of it (app/rounds/door.py). ``status`` is the effective one, now."""
+    return (
         round_id,
         state.created_at,
         state.version,
         status.value,
-        state.status,
+        RoundStatus(state.status).value,
         viewer,
         i18n.current_language(),
         i18n.current_zone(),
@@ -164,16 +193,18 @@ def show(
         bool(state.recent),
         int(time.time() // 60),
     )
-    kept: KeptPage | None = CACHE.get(key)
-    if kept is None:
-        kept = _render(request, db, viewer, round_id, params)
-        CACHE.put(key, kept)
-    token = _token(request)
+
+
+def answer(
+    kept: KeptPage, token: str, if_none_match: str | None
+) -> tuple[int, dict[str, str], bytes]:
+    """The status, headers and body of a kept page for this browser: ``304`` (no body) when
+    it holds the page already."""
     etag = kept.etag(token)
     headers = {**HEADERS, "ETag": etag}
-    if _matches(request, etag):
-        return Response(status_code=304, headers=headers)
-    return Response(kept.body(token), media_type="text/html; charset=utf-8", headers=headers)
+    if if_none_match and any(t.strip() == etag for t in if_none_match.split(",")):
+        return 304, headers, b""
+    return 200, headers, kept.body(token)
 
 
 def _render(
