@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts.rules import Viewer
 from app.accounts.service import SignedIn, viewer_for_token
-from app.db import DbSession
+from app.db import DbSession, one_read
 from app.errors import Forbidden
 from app.i18n import gettext as _
 
@@ -43,10 +43,12 @@ async def current_signed_in(request: Request, db: DbSession) -> SignedIn | None:
 
 
 def _look_up(db: Session, token: str) -> SignedIn | None:
-    if isinstance(db.bind, Engine) and db.bind.dialect.name == "postgresql":
-        # one round trip instead of BEGIN, SELECT, COMMIT (the route's writes, if any, get a
-        # transaction of their own below)
-        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    # one statement standing alone: no BEGIN, SELECT, COMMIT round trips on PostgreSQL, and on
+    # SQLite no write lock taken for it on a POST (the route's writes get a transaction of
+    # their own below, which takes it). A session bound to a connection already (the tests')
+    # keeps its transaction.
+    if isinstance(db.bind, Engine):
+        one_read(db)
     signed = viewer_for_token(db, token)
     # End this read transaction now: the route runs in another worker thread, and a connection
     # held while waiting for one would starve the pool under load.
