@@ -160,3 +160,33 @@ def test_a_signed_out_session_is_refused_on_its_next_stream(live: tuple[LiveApp,
     assert submit(rep, "/logout").status_code == 303
     answer = rep.get(path)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_a_stream_opened_on_a_current_page_sends_only_the_regions_that_change(
+    live: tuple[LiveApp, World],
+) -> None:
+    """The page already shows the round at the version it names: the first update after a
+    comment carries the comment, not the positions' columns again; a new position still
+    sends them."""
+    app, world = live
+    round_id = world.ids["round"]
+    reader_browser = app.browser(world.people["other_rep"])
+    writer = app.browser(world.people["government_rep"])
+    version = _version(app, round_id)
+    reader = Reader(reader_browser, f"/rounds/{round_id}/stream?version={version}")
+    try:
+        assert reader.next().id == str(version)
+        _post(app, writer, round_id, "Only the comment is new")
+        update = reader.until("Only the comment is new")
+        assert 'id="columns"' not in update.data
+
+        posted = submit(
+            writer,
+            f"/rounds/{round_id}/positions",
+            {"stance": "oppose", "statement": "A stance streamed", "idempotency_key": "k1"},
+        )
+        assert posted.status_code == 303, posted.text
+        changed = reader.until("A stance streamed")
+        assert 'id="columns"' in changed.data
+    finally:
+        reader.close()
