@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
+from jinja2 import meta
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -19,7 +21,7 @@ from app.accounts.rules import ROLE_LABELS, Viewer
 from app.comments.models import Comment
 from app.db import read
 from app.rounds import page as round_page
-from app.rounds.fragments import CSRF_PLACEHOLDER, FragmentCache
+from app.rounds.fragments import CSRF_PLACEHOLDER, PARTIALS, FragmentCache
 from app.web import HTMX_FILE, SSE_FILE, templates
 
 REGIONS = ("participation", "columns", "tally", "outcome")
@@ -213,6 +215,33 @@ def render_update(
     return Update(
         parts_of(html), Mark(info.version, context["after"], int(now.timestamp())), authors
     )
+
+
+_WARMED = threading.Event()
+_WARMING = threading.Lock()
+
+
+def warm_templates() -> None:
+    """Compile every template an update uses, once per process, before the first update is
+    rendered: dozens of audiences rendering their first comment at once would each compile the
+    comment templates (tens of milliseconds apiece) while the readers wait."""
+    if _WARMED.is_set():
+        return
+    with _WARMING:
+        if _WARMED.is_set():
+            return
+        env = templates.env
+        pending = ["rounds/_live.html", *PARTIALS.values()]
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            env.get_template(name)
+            source = env.loader.get_source(env, name)[0] if env.loader else ""
+            pending.extend(n for n in meta.find_referenced_templates(env.parse(source)) if n)
+        _WARMED.set()
 
 
 def _placeholder() -> str:

@@ -203,6 +203,7 @@ async def _page_regions(
     for_viewer = viewer if viewer.may_moderate else live_page.anyone_like(viewer)
 
     def run() -> Update:
+        live_page.warm_templates()  # the first comment's update waits for no compiling
         db = open_session(sessions, write=False)
         try:
             return live_page.render_update(
@@ -231,6 +232,7 @@ async def _update_for(
 
     def rendering(for_viewer: Viewer) -> Callable[[], Update]:
         def run() -> Update:
+            live_page.warm_templates()
             db = open_session(sessions, write=False)
             try:
                 return live_page.render_update(
