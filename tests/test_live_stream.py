@@ -160,3 +160,89 @@ def test_a_signed_out_session_is_refused_on_its_next_stream(live: tuple[LiveApp,
     assert submit(rep, "/logout").status_code == 303
     answer = rep.get(path)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_a_stream_opened_on_a_current_page_sends_only_the_regions_that_change(
+    live: tuple[LiveApp, World],
+) -> None:
+    """The page already shows the round at the version it names: the first update after a
+    comment carries the comment, not the positions' columns again; a new position still
+    sends them."""
+    app, world = live
+    round_id = world.ids["round"]
+    reader_browser = app.browser(world.people["other_rep"])
+    writer = app.browser(world.people["government_rep"])
+    version = _version(app, round_id)
+    reader = Reader(reader_browser, f"/rounds/{round_id}/stream?version={version}")
+    try:
+        assert reader.next().id == str(version)
+        _post(app, writer, round_id, "Only the comment is new")
+        update = reader.until("Only the comment is new")
+        assert 'id="columns"' not in update.data
+
+        posted = submit(
+            writer,
+            f"/rounds/{round_id}/positions",
+            {"stance": "oppose", "statement": "A stance streamed", "idempotency_key": "k1"},
+        )
+        assert posted.status_code == 303, posted.text
+        changed = reader.until("A stance streamed")
+        assert 'id="columns"' in changed.data
+    finally:
+        reader.close()
+
+
+@pytest.fixture
+def two_of_a_group(migrated_url, tmp_path):  # type: ignore[no-untyped-def]
+    """A round with two workers' organisations invited: one has posted its position, the other
+    (whose name no one else's update may carry) has not."""
+    from app.vocabulary import Group
+    from tests import factories
+
+    def extra(db, world: World) -> None:  # type: ignore[no-untyped-def]
+        posted = factories.organisation(db, Group.WORKERS, name="Posted Workers Union")
+        owing = factories.organisation(db, Group.WORKERS, name="Owing Workers Union")
+        others = [factories.organisation(db, g) for g in (Group.GOVERNMENT, Group.EMPLOYERS)]
+        round_ = factories.consultation_round(db, [posted, owing, *others], title="Two of a group")
+        world.people["posted_rep"] = factories.member(db, posted)
+        world.people["owing_rep"] = factories.member(db, owing)
+        world.people["writer"] = factories.member(db, others[0])
+        factories.position(db, round_, posted, world.people["posted_rep"])
+        world.ids["two_round"] = round_.id
+
+    with served_world(migrated_url, tmp_path, extra) as (app, world):
+        closing = _Closing(app)
+        try:
+            yield closing, world
+        finally:
+            for client in closing.opened:
+                client.close()
+
+
+def test_two_organisations_of_a_group_share_the_update_but_not_their_own_parts(
+    two_of_a_group: tuple[LiveApp, World],
+) -> None:
+    """The comment is rendered once for both organisations' readers; the task box (whose
+    organisation still owes its position) is each organisation's own."""
+    app, world = two_of_a_group
+    round_id = world.ids["two_round"]
+    readers = {
+        name: Reader(app.browser(world.people[name]), f"/rounds/{round_id}/stream?version=0")
+        for name in ("posted_rep", "owing_rep")
+    }
+    try:
+        # opened on a page older than the round: the catch-up carries every part
+        posted = readers["posted_rep"].until('id="round-task"').data
+        owing = readers["owing_rep"].until('id="round-task"').data
+        # the owing organisation's task box is its own (the names themselves are public: the
+        # participation region lists every invited organisation)
+        assert "Owing Workers Union</bdi> has not posted its position" in owing
+        assert "has not posted its position" not in posted
+        # the shared parts are the same text for both: only the own parts differ
+        assert posted.split('id="round-task"')[0] == owing.split('id="round-task"')[0]
+        _post(app, app.browser(world.people["writer"]), round_id, "For both unions")
+        for reader in readers.values():
+            assert "has not posted its position" not in reader.until("For both unions").data
+    finally:
+        for reader in readers.values():
+            reader.close()

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
+from jinja2 import meta
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.accounts.rules import ROLE_LABELS, Viewer
 from app.comments.models import Comment
 from app.db import read
 from app.rounds import page as round_page
-from app.rounds.fragments import CSRF_PLACEHOLDER, FragmentCache
+from app.rounds.fragments import CSRF_PLACEHOLDER, PARTIALS, FragmentCache
 from app.web import HTMX_FILE, SSE_FILE, templates
 
 REGIONS = ("participation", "columns", "tally", "outcome")
@@ -82,6 +85,9 @@ def _changed_comments(
 _COMMENTS = FragmentCache(max_entries=64)
 _AUTHORS_CACHE = FragmentCache(max_entries=64)
 _STATEMENTS = FragmentCache(max_entries=64)
+#: the parts of an update an audience class shares (``render_update``), rendered one at a time
+_SHARED = FragmentCache(max_entries=256)
+_SHARING = threading.Lock()
 
 
 _AUTHORS = (
@@ -196,23 +202,73 @@ def render_update(
         _STATEMENTS.put((round_id, info.created_at, info.version), statements)
     else:
         data.__dict__["group_statements"] = statements  # the cached property, filled
-    html = templates.get_template("rounds/_live.html").render(
-        {
-            "viewer": viewer,
-            "role_labels": ROLE_LABELS,
-            "htmx_file": HTMX_FILE,
-            "sse_file": SSE_FILE,
-            "confirmation": None,
-            **context,
-            "request": request,
-            "csrftoken": CSRF_PLACEHOLDER,
-            "streamed": True,
-            "part": Markup(PART),
-        }
+    template = templates.get_template("rounds/_live.html")
+    values = {
+        "viewer": viewer,
+        "role_labels": ROLE_LABELS,
+        "htmx_file": HTMX_FILE,
+        "sse_file": SSE_FILE,
+        "confirmation": None,
+        **context,
+        "request": request,
+        "csrftoken": CSRF_PLACEHOLDER,
+        "streamed": True,
+        "part": Markup(PART),
+    }
+    # What every organisation of an audience class is shown alike (the state, the regions, the
+    # new and moderated comments, the published statements) is rendered once for the class:
+    # the key holds everything those parts read that differs between readers (their
+    # templates read the viewer's id and moderation, whether they may reply and flag, and the
+    # regions as rendered for them). The organisation's own parts are rendered for it alone.
+    fragments: dict[str, Markup] = context["fragments"]
+    shared_key = (
+        round_id,
+        info.version,
+        after,
+        moderated,
+        i18n.current_language(),
+        i18n.current_zone(),
+        viewer.user_id,
+        viewer.platform_role,
+        viewer.may_moderate,
+        context["may_reply"],
+        context["may_flag"],
+        tuple((name, hash(fragments[name])) for name in REGIONS),
     )
-    return Update(
-        parts_of(html), Mark(info.version, context["after"], int(now.timestamp())), authors
-    )
+    with _SHARING:
+        shared: tuple[Part, ...] | None = _SHARED.get(shared_key)
+        if shared is None:
+            shared = parts_of(template.render({**values, "live_parts": "shared"}))
+            _SHARED.put(shared_key, shared)
+    own = parts_of(template.render({**values, "live_parts": "own"}))
+    return Update(shared + own, Mark(info.version, context["after"], int(now.timestamp())), authors)
+
+
+_WARMED = threading.Event()
+_WARMING = threading.Lock()
+
+
+def warm_templates() -> None:
+    """Compile every template an update uses, once per process, before the first update is
+    rendered: dozens of audiences rendering their first comment at once would each compile the
+    comment templates (tens of milliseconds apiece) while the readers wait."""
+    if _WARMED.is_set():
+        return
+    with _WARMING:
+        if _WARMED.is_set():
+            return
+        env = templates.env
+        pending = ["rounds/_live.html", *PARTIALS.values()]
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            env.get_template(name)
+            source = env.loader.get_source(env, name)[0] if env.loader else ""
+            pending.extend(n for n in meta.find_referenced_templates(env.parse(source)) if n)
+        _WARMED.set()
 
 
 def _placeholder() -> str:

@@ -44,7 +44,16 @@ class Renders:
         #: renderings done (bench and tests read it)
         self.count = 0
 
-    async def get(self, round_id: int, key: Hashable, render: Callable[[], Update]) -> Update:
+    async def get(
+        self,
+        round_id: int,
+        key: Hashable,
+        render: Callable[[], Update],
+        *,
+        canonical: bool = True,
+    ) -> Update:
+        """The update under ``key``, rendered by ``render`` once; ``canonical`` False for a
+        rendering whose mark no stream goes on from (a page's regions, see ``events``)."""
         done = self._done.get(key)
         if done is not None:
             return done
@@ -56,7 +65,9 @@ class Renders:
         try:
             update = await to_thread.run_sync(render)
             self.count += 1
-            update = Update(update.parts, self._canonical(round_id, update.mark), update.authors)
+            if canonical:
+                mark = self._canonical(round_id, update.mark)
+                update = Update(update.parts, mark, update.authors)
         except BaseException as error:
             future.set_exception(error)
             future.exception()  # retrieved: no "never retrieved" warning when none waited
@@ -140,6 +151,10 @@ async def events(
     broker.watch(round_id, reader.current)
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n\n"
+        if not reader.sent and broker.version(round_id) == reader.mark.version:
+            # the page is current: what it shows of each region is what this audience is
+            # shown at this version, so the first update sends only the regions that change
+            await _page_regions(request, renders, sessions, reader)
         if broker.version(round_id) <= reader.mark.version:
             yield event("version", reader.mark.version, str(reader.mark.version))
         while not broker.closed.is_set() and loop.time() < ends:
@@ -174,6 +189,35 @@ def at_once(request: Request, db: Session, reader: Reader) -> str:
     return head + f"event: {EVENT}\nid: {update.mark.version}\n{reader.framed(update)}\n"
 
 
+#: after every comment and moderation there is: an update that carries regions only
+_NO_COMMENTS = 2**31 - 1
+
+
+async def _page_regions(
+    request: Request, renders: Renders, sessions: sessionmaker[Session], reader: Reader
+) -> None:
+    """Record the regions of the reader's page as sent: rendered once per audience and version
+    (for anyone like the reader, as shared updates are) and no comment in it."""
+    viewer = reader.viewer
+    version = reader.mark.version
+    for_viewer = viewer if viewer.may_moderate else live_page.anyone_like(viewer)
+
+    def run() -> Update:
+        live_page.warm_templates()  # the first comment's update waits for no compiling
+        db = open_session(sessions, write=False)
+        try:
+            return live_page.render_update(
+                request, db, for_viewer, reader.round_id, _NO_COMMENTS, _NO_COMMENTS
+            )
+        finally:
+            db.close()
+
+    key = ("page", reader.round_id, version, reader.audience)
+    regions = await renders.get(reader.round_id, key, run, canonical=False)
+    if regions.mark.version == version:  # else the round moved on meanwhile: send it all
+        reader.sent.update((part.key, part.digest) for part in regions.parts)
+
+
 async def _update_for(
     request: Request,
     renders: Renders,
@@ -188,6 +232,7 @@ async def _update_for(
 
     def rendering(for_viewer: Viewer) -> Callable[[], Update]:
         def run() -> Update:
+            live_page.warm_templates()
             db = open_session(sessions, write=False)
             try:
                 return live_page.render_update(
