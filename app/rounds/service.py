@@ -13,7 +13,7 @@ from app import markdown
 from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.cycle import subjects
-from app.db import read, utcnow
+from app.db import utcnow
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.i18n import gettext as _
@@ -260,8 +260,8 @@ def claim_round(db: Session, round_id: int) -> tuple[RoundStatus, bool]:
     the status returned here is the one the post commits against. Returns the effective status
     and whether comments are pre-moderated."""
     rounds = cast(Table, Round.__table__)
-    row = read(
-        db,
+    # through the session (not app.db.read): its live pages are told at commit (app/live/changes)
+    row = db.execute(
         update(rounds)
         .where(rounds.c.id == round_id)
         .values(version=rounds.c.version + 1)
