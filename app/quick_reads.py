@@ -74,7 +74,7 @@ SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how UTCDateTime stores a time on SQLite 
 class QuickReads:
     """This process's reads on the event loop (see the module's docstring)."""
 
-    def __init__(self, database_url: str, pool_size: int = 2) -> None:
+    def __init__(self, database_url: str, pool_size: int = 4) -> None:
         url = make_url(database_url)
         self.dialect = url.get_backend_name()
         self._sqlite: sqlite3.Connection | None = None

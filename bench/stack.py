@@ -48,7 +48,7 @@ def wrk(url: str, seconds: int, cookie: str = "") -> tuple[float, str]:
     if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         raise SystemExit(f"wrk saw error responses on {url}:\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
     return rate, p99.group(1) if p99 else "?"
 
 
