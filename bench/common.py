@@ -321,6 +321,18 @@ _COMMENT_ID = re.compile(r"#comment-(\d+)")
 _CSRF_TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')
 
 
+def sign_in(base: str, email: str) -> httpx.Client:
+    """A client signed in as ``email`` (the bench password) on the server at ``base``."""
+    client = httpx.Client(base_url=base, timeout=30)
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrftoken": client.cookies["csrftoken"]},
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
 def page_token(client: httpx.Client, base: str = "") -> str:
     """The CSRF token of the pages a signed-in client is shown (its session's own)."""
     page = client.get(base + "/", follow_redirects=True)

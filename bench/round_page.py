@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import free_port, page_token  # noqa: E402  (bench/common.py)
+from common import free_port, page_token, sign_in  # noqa: E402  (bench/common.py)
 
 from app.accounts.credentials import hash_password  # noqa: E402
 from app.db import utcnow  # noqa: E402
@@ -204,17 +204,6 @@ def seed(url: str) -> int:
                 )
     engine.dispose()
     return 1
-
-
-def sign_in(base: str, email: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30)
-    client.get("/login")
-    response = client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrftoken": client.cookies["csrftoken"]},
-    )
-    assert response.status_code == 303, response.text
-    return client
 
 
 def wrk(url: str, cookie: str, seconds: int) -> float:

@@ -29,12 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402  (bench/common.py)
-    PASSWORD,
     ROUND_ID,
     create_database,
     free_port,
     make_servers,
     seed,
+    sign_in,
 )
 
 
@@ -50,17 +50,6 @@ def wrk(url: str, seconds: int, cookie: str = "") -> tuple[float, str]:
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
     return rate, p99.group(1) if p99 else "?"
-
-
-def sign_in(base: str, email: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30)
-    client.get("/login")
-    response = client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrftoken": client.cookies["csrftoken"]},
-    )
-    assert response.status_code == 303, response.text
-    return client
 
 
 def bare_server() -> tuple[subprocess.Popen[bytes], str]:

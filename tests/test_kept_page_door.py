@@ -9,70 +9,26 @@ on a connection of its own, not in the test's transaction. Both databases."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.confirmations import seal
-from app.db import make_engine, utcnow
-from app.main import asgi
-from app.migrate import upgrade
+from app.db import utcnow
 from app.models import Mandate, User, UserSession
 from app.vocabulary import PlatformRole, RoundStatus
 from tests import factories
+from tests.committed import (  # noqa: F401 (the fixtures world, app_settings, browsers)
+    Browser,
+    committed_browsers,
+    committed_settings,
+    committed_world,
+)
 
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
-
-
-@pytest.fixture
-def world(fresh_url: str) -> Iterator[Session]:
-    upgrade(fresh_url)
-    engine = make_engine(fresh_url, pool_size=2)
-    with Session(engine, expire_on_commit=False) as db:
-        yield db
-    engine.dispose()
-
-
-@pytest.fixture
-def app_settings(fresh_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=fresh_url, data_dir=tmp_path, secret_key="test-secret")
-
-
-class Browser:
-    """A TestClient (its lifespan running) and the SQL its app's route sent meanwhile."""
-
-    def __init__(self, settings: Settings, cookie: str) -> None:
-        self.app = asgi(settings)
-        self.client = TestClient(self.app, follow_redirects=False)
-        self.client.__enter__()
-        self.client.cookies.set("tripartite_session", cookie)
-        self.statements: list[str] = []
-        engine = self.app.fastapi_app.state.engine  # type: ignore[attr-defined]
-        event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args: object) -> None:
-        self.statements.append(str(args[2]))
-
-    def get(self, url: str, **kwargs: object):  # type: ignore[no-untyped-def]
-        self.statements.clear()
-        return self.client.get(url, **kwargs)  # type: ignore[arg-type]
-
-    def close(self) -> None:
-        self.client.__exit__(None, None, None)
-
-
-@pytest.fixture
-def browsers() -> Iterator[list[Browser]]:
-    made: list[Browser] = []
-    yield made
-    for browser in made:
-        browser.close()
 
 
 def _browser(world: Session, settings: Settings, browsers: list[Browser], person: User) -> Browser:

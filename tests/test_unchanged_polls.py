@@ -6,68 +6,26 @@ the door reads on a connection of its own, not in the test's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import make_engine, utcnow
-from app.main import asgi
-from app.migrate import upgrade
+from app.db import utcnow
 from app.models import Round, UserSession
 from app.vocabulary import PlatformRole, RoundStatus
 from tests import factories
+from tests.committed import (  # noqa: F401 (the fixtures world, app_settings, browsers)
+    Browser,
+    committed_browsers,
+    committed_settings,
+    committed_world,
+)
 
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def world(fresh_url: str) -> Iterator[Session]:
-    upgrade(fresh_url)
-    engine = make_engine(fresh_url, pool_size=2)
-    with Session(engine, expire_on_commit=False) as db:
-        yield db
-    engine.dispose()
-
-
-@pytest.fixture
-def app_settings(fresh_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=fresh_url, data_dir=tmp_path, secret_key="test-secret")
-
-
-class Browser:
-    """A TestClient (its lifespan running) and the SQL its app sent meanwhile."""
-
-    def __init__(self, settings: Settings, cookie: str) -> None:
-        self.app = asgi(settings)
-        self.client = TestClient(self.app, follow_redirects=False)
-        self.client.__enter__()
-        self.client.cookies.set("tripartite_session", cookie)
-        self.statements: list[str] = []
-        engine = self.app.fastapi_app.state.engine  # type: ignore[attr-defined]
-        event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args: object) -> None:
-        self.statements.append(str(args[2]))
-
-    def poll(self, round_id: int, version: object) -> object:
-        self.statements.clear()
-        return self.client.get(f"/rounds/{round_id}/live?version={version}&after=0", headers=HTMX)
-
-    def close(self) -> None:
-        self.client.__exit__(None, None, None)
-
-
-@pytest.fixture
-def browsers(app_settings: Settings) -> Iterator[list[Browser]]:
-    made: list[Browser] = []
-    yield made
-    for browser in made:
-        browser.close()
+def poll(browser: Browser, round_id: int, version: object):  # type: ignore[no-untyped-def]
+    return browser.get(f"/rounds/{round_id}/live?version={version}&after=0", headers=HTMX)
 
 
 def _reader(world: Session, app_settings: Settings, browsers: list[Browser], **round_kw):  # type: ignore[no-untyped-def]
@@ -87,40 +45,40 @@ def test_an_unchanged_poll_is_answered_at_the_door_and_a_change_by_the_route(
     browser, round_ = _reader(world, app_settings, browsers)
 
     version = round_.version
-    unchanged = browser.poll(round_.id, version)
+    unchanged = poll(browser, round_.id, version)
     assert unchanged.status_code == 204
     assert unchanged.content == b""
     assert browser.statements == []  # the ordinary route (and its SQLAlchemy session) never ran
 
     world.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
     world.commit()
-    changed = browser.poll(round_.id, version)
+    changed = poll(browser, round_.id, version)
     assert changed.status_code == 200  # what changed, from the route
     assert browser.statements  # the route read it
 
-    assert browser.poll(round_.id, version + 1).status_code == 204
+    assert poll(browser, round_.id, version + 1).status_code == 204
 
 
 def test_a_revoked_session_is_refused_on_its_very_next_poll(world, app_settings, browsers):
     browser, round_ = _reader(world, app_settings, browsers)
-    assert browser.poll(round_.id, round_.version).status_code == 204
+    assert poll(browser, round_.id, round_.version).status_code == 204
 
     world.execute(update(UserSession).values(revoked_at=utcnow()))
     world.commit()
-    refused = browser.poll(round_.id, round_.version)
+    refused = poll(browser, round_.id, round_.version)
     # the route's answer to a signed-out htmx request: go and sign in
     assert refused.headers.get("hx-redirect", "").startswith("/login")
 
 
 def test_a_draft_round_stays_a_404_for_a_representative(world, app_settings, browsers):
     browser, round_ = _reader(world, app_settings, browsers, status=RoundStatus.DRAFT)
-    assert browser.poll(round_.id, round_.version).status_code == 404
+    assert poll(browser, round_.id, round_.version).status_code == 404
 
 
 def test_what_the_door_cannot_vouch_for_goes_to_the_route(world, app_settings, browsers):
     browser, round_ = _reader(world, app_settings, browsers)
-    assert browser.poll(round_.id, "not-a-number").status_code == 422
-    assert browser.poll(round_.id + 1000, round_.version).status_code == 404
+    assert poll(browser, round_.id, "not-a-number").status_code == 422
+    assert poll(browser, round_.id + 1000, round_.version).status_code == 404
 
     moderator = factories.user(world, platform_role=PlatformRole.MODERATOR)
     moderator.totp_enabled_at = None
@@ -128,5 +86,5 @@ def test_what_the_door_cannot_vouch_for_goes_to_the_route(world, app_settings, b
     world.commit()
     unenrolled = Browser(app_settings, cookie)
     browsers.append(unenrolled)
-    unenrolled.poll(round_.id, round_.version)
+    poll(unenrolled, round_.id, round_.version)
     assert unenrolled.statements  # no second factor yet: the route decides (and sends them on)

@@ -749,7 +749,9 @@ def has_recent_own_comments(db: Session, round_id: int, user_id: int) -> bool:
     return read(db, _RECENT_OWN_COMMENT, params).first() is not None
 
 
-_RECENT_OWN = (
+#: Whether the viewer has comments in the round that look different to them (still editable, or
+#: not yet public): a column of the page's state reads (here and app/rounds/page_cache.py).
+RECENT_OWN = (
     select(Comment.id)
     .where(
         Comment.round_id == Round.id,
@@ -769,7 +771,7 @@ _ANY_OWN = (
 _ROUND_FOR_VIEWER = (
     select(
         *_ROUND.selected_columns,
-        _RECENT_OWN,
+        RECENT_OWN,
         _ANY_OWN,
         Position.id.label("p_id"),
         Position.stance.label("p_stance"),

@@ -37,31 +37,19 @@ from sqlalchemy.orm import Session
 
 from app import confirmations, i18n
 from app.accounts.rules import Viewer
-from app.comments.models import Comment
 from app.db import one_read, read, utcnow
 from app.errors import NotFound
 from app.i18n import gettext as _
 from app.rounds import fragments, rules
 from app.rounds import page as round_page
 from app.rounds.models import Round
-from app.vocabulary import RoundStatus, Visibility
+from app.vocabulary import RoundStatus
 from app.web import base_context, drawing_keys, render, templates
 
 TEMPLATE = "rounds/show.html"
 #: Kept pages (about 50 kB each: 512 of them are some 25 MB).
 CACHE = fragments.FragmentCache(max_entries=512)
 
-_RECENT_OWN = (
-    select(Comment.id)
-    .where(
-        Comment.round_id == Round.id,
-        Comment.author_id == bindparam("user_id"),
-        (Comment.created_at > bindparam("since", type_=Comment.created_at.type))
-        | (Comment.visibility != Visibility.VISIBLE.value),
-    )
-    .exists()
-    .label("recent")
-)
 #: What decides whether a kept page is still the page: one indexed query.
 _STATE = select(
     Round.version,
@@ -69,7 +57,7 @@ _STATE = select(
     Round.opens_at,
     Round.closes_at,
     Round.created_at,
-    _RECENT_OWN,
+    round_page.RECENT_OWN,
 ).where(Round.id == bindparam("round_id"))
 
 

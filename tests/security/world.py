@@ -43,10 +43,11 @@ def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def cheap_user(db: Session) -> Any:
     """A person whose password (``factories.PASSWORD``) checks fast: for signing in through the
-    form (with the ``cheap_passwords`` fixture)."""
+    form (with the ``cheap_passwords`` fixture). Committed (to the test's savepoint): a refused
+    sign-in rolls its request back, and must not undo the person."""
     someone = factories.user(db)
     someone.password_hash = CHEAP_HASH
-    db.flush()
+    db.commit()
     return someone
 
 
