@@ -52,7 +52,7 @@ from app.notifications import routes as notification_routes
 from app.officers import routes as officer_routes
 from app.organisations import routes as organisation_routes
 from app.positions import routes as position_routes
-from app.quick_reads import QuickReads
+from app.quick_reads import HealthCheck, QuickReads
 from app.rounds import brief_routes
 from app.rounds import routes as round_routes
 from app.rounds.door import KeptPages
@@ -142,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(
             router, include_in_schema=False, dependencies=[Depends(csrf_check), *guard]
         )
+    # for load balancers: no session looked up, no CSRF token (answered on the event loop)
+    app.include_router(account_routes.health_router, include_in_schema=False)
     app.include_router(api_routes.router)
     app.include_router(api_routes.schema_router)
     if settings.bench_endpoints:
@@ -176,7 +178,7 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
     confirmed = Confirmations(tokens, secret, secure=settings.cookie_secure)
     readable = FormBodyMiddleware(confirmed)  # forms that are not UTF-8: 400
     # a live poll of a round that has not changed: 204 at once (app/rounds/poll.py)
-    polled = UnchangedPolls(readable, app.state.quick_reads)
+    polled = HealthCheck(UnchangedPolls(readable, app.state.quick_reads), app.state.quick_reads)
     limited = BodyLimitMiddleware(IdRangeMiddleware(polled), settings.max_body_bytes)
     # only the site's own host names get in (links are relative or built from base_url)
     hosted = TrustedHostMiddleware(limited, settings.trusted_hosts(), exempt={"/healthz"})

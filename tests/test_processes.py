@@ -9,6 +9,9 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2
@@ -49,13 +52,37 @@ def _sign_in(base: str, email: str, password: str) -> httpx2.Client:
     return client
 
 
-def test_a_comment_posted_in_one_process_appears_live_in_another(fresh_url, tmp_path):
-    env = _env(fresh_url, tmp_path)
+@dataclass
+class TwoProcesses:
+    """Two `tripartite serve` processes on one database holding the demo."""
+
+    password: str
+    round_path: str  # the demo's open round
+    bases: list[str]
+    clients: list[httpx2.Client] = field(default_factory=list)
+
+    def sign_in(self, process: int, email: str) -> httpx2.Client:
+        client = _sign_in(self.bases[process], email, self.password)
+        self.clients.append(client)
+        return client
+
+    def comment(self, writer: httpx2.Client, body: str) -> None:
+        form = writer.get(self.round_path).text
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+        posted = writer.post(
+            f"{self.round_path}/comments",
+            data={"body": body, "idempotency_key": key, "csrftoken": page_token(writer)},
+        )
+        assert posted.status_code == 303, posted.text
+
+
+@contextmanager
+def two_processes(url: str, folder: Path) -> Iterator[TwoProcesses]:
+    env = _env(url, folder)
     _cli(["db", "upgrade"], env)
     demo = json.loads(_cli(["demo", "--json"], env))
     open_round = next(r for r in demo["rounds"] if r["status"] == "open")
-    round_path = f"/rounds/{open_round['id']}"
-    processes, bases, clients = [], [], []
+    processes, bases = [], []
     try:
         for _ in range(2):
             port = _free_port()
@@ -73,151 +100,67 @@ def test_a_comment_posted_in_one_process_appears_live_in_another(fresh_url, tmp_
         while not all(_healthy(f"{b}/healthz") for b in bases):
             assert time.monotonic() < deadline, "the two servers did not start"
             time.sleep(0.1)
-        reader = _sign_in(bases[1], "rep@aef.example", demo["password"])
-        clients.append(reader)
-        page = reader.get(round_path).text
+        both = TwoProcesses(demo["password"], f"/rounds/{open_round['id']}", bases)
+        try:
+            yield both
+        finally:
+            for client in both.clients:
+                client.close()
+    finally:
+        for process in processes:
+            _stop(process)
+
+
+def test_a_comment_posted_in_one_process_appears_live_in_another(fresh_url, tmp_path):
+    with two_processes(fresh_url, tmp_path) as both:
+        reader = both.sign_in(1, "rep@aef.example")
+        page = reader.get(both.round_path).text
         poll = re.search(r'hx-get="([^"]+/live\?[^"]+)"', page).group(1).replace("&amp;", "&")
         assert reader.get(poll).status_code == 204  # nothing new yet
 
-        writer = _sign_in(bases[0], "rep@atuc.example", demo["password"])
-        clients.append(writer)
-        form = writer.get(round_path).text
-        key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
-        posted = writer.post(
-            f"{round_path}/comments",
-            data={
-                "body": "Posted through process A",
-                "idempotency_key": key,
-                "csrftoken": page_token(writer),
-            },
-        )
-        assert posted.status_code == 303, posted.text
+        both.comment(both.sign_in(0, "rep@atuc.example"), "Posted through process A")
 
         update = reader.get(poll)  # served by process B
         assert update.status_code == 200
         assert "Posted through process A" in update.text
-    finally:
-        for client in clients:
-            client.close()
-        for process in processes:
-            _stop(process)
 
 
 def test_a_comment_posted_in_one_process_reaches_a_stream_open_on_another(fresh_url, tmp_path):
     """The live stream across processes: on PostgreSQL the database's NOTIFY tells every
     process; on SQLite each process's watcher reads the versions of the rounds it streams."""
-    env = _env(fresh_url, tmp_path)
-    _cli(["db", "upgrade"], env)
-    demo = json.loads(_cli(["demo", "--json"], env))
-    open_round = next(r for r in demo["rounds"] if r["status"] == "open")
-    round_path = f"/rounds/{open_round['id']}"
-    processes, bases, clients, streams = [], [], [], []
-    try:
-        for _ in range(2):
-            port = _free_port()
-            processes.append(
-                subprocess.Popen(
-                    [*_tripartite(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            )
-            bases.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 30
-        while not all(_healthy(f"{b}/healthz") for b in bases):
-            assert time.monotonic() < deadline, "the two servers did not start"
-            time.sleep(0.1)
-        reader = _sign_in(bases[1], "rep@aef.example", demo["password"])
-        clients.append(reader)
-        page = reader.get(round_path).text
+    with two_processes(fresh_url, tmp_path) as both:
+        reader = both.sign_in(1, "rep@aef.example")
+        page = reader.get(both.round_path).text
         channel = re.search(r'sse-connect="([^"]+)"', page).group(1).replace("&amp;", "&")
         assert 'hx-ext="sse"' in page and "/stream?" in channel
         stream = Reader(reader, channel)  # on process B
-        streams.append(stream)
-        assert stream.status == 200
-        opened = stream.next()
-        assert opened.id is not None
+        try:
+            assert stream.status == 200
+            opened = stream.next()
+            assert opened.id is not None
 
-        writer = _sign_in(bases[0], "rep@atuc.example", demo["password"])
-        clients.append(writer)
-        form = writer.get(round_path).text
-        key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
-        posted = writer.post(  # through process A
-            f"{round_path}/comments",
-            data={
-                "body": "Streamed across processes",
-                "idempotency_key": key,
-                "csrftoken": page_token(writer),
-            },
-        )
-        assert posted.status_code == 303, posted.text
-        update = stream.until("Streamed across processes")
-        assert update.name == "update" and int(update.id or 0) > int(opened.id)
-    finally:
-        for stream in streams:
+            both.comment(both.sign_in(0, "rep@atuc.example"), "Streamed across processes")
+
+            update = stream.until("Streamed across processes")
+            assert update.name == "update" and int(update.id or 0) > int(opened.id)
+        finally:
             stream.close()
-        for client in clients:
-            client.close()
-        for process in processes:
-            _stop(process)
 
 
 def test_a_write_through_one_process_renews_the_page_another_process_keeps(fresh_url, tmp_path):
     """Each process keeps whole round pages in its own memory, keyed by the round's version in
     the database: a comment posted through process A is on the page process B serves next, and
     B answers the ETag it gave before the write with the new page, not 304."""
-    env = _env(fresh_url, tmp_path)
-    _cli(["db", "upgrade"], env)
-    demo = json.loads(_cli(["demo", "--json"], env))
-    open_round = next(r for r in demo["rounds"] if r["status"] == "open")
-    round_path = f"/rounds/{open_round['id']}"
-    processes, bases, clients = [], [], []
-    try:
-        for _ in range(2):
-            port = _free_port()
-            processes.append(
-                subprocess.Popen(
-                    [*_tripartite(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            )
-            bases.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 30
-        while not all(_healthy(f"{b}/healthz") for b in bases):
-            assert time.monotonic() < deadline, "the two servers did not start"
-            time.sleep(0.1)
-        reader = _sign_in(bases[1], "rep@aef.example", demo["password"])
-        clients.append(reader)
-        reader.get(round_path)  # the sign-in's confirmation, shown once
-        kept = reader.get(round_path)
+    with two_processes(fresh_url, tmp_path) as both:
+        reader = both.sign_in(1, "rep@aef.example")
+        reader.get(both.round_path)  # the sign-in's confirmation, shown once
+        kept = reader.get(both.round_path)
         etag = kept.headers["etag"]
-        assert reader.get(round_path, headers={"If-None-Match": etag}).status_code == 304
+        assert reader.get(both.round_path, headers={"If-None-Match": etag}).status_code == 304
 
-        writer = _sign_in(bases[0], "rep@atuc.example", demo["password"])
-        clients.append(writer)
-        form = writer.get(round_path).text
-        key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
-        posted = writer.post(
-            f"{round_path}/comments",
-            data={
-                "body": "Kept pages renewed across processes",
-                "idempotency_key": key,
-                "csrftoken": page_token(writer),
-            },
-        )
-        assert posted.status_code == 303, posted.text
+        both.comment(both.sign_in(0, "rep@atuc.example"), "Kept pages renewed across processes")
 
-        renewed = reader.get(round_path, headers={"If-None-Match": etag})  # process B
+        renewed = reader.get(both.round_path, headers={"If-None-Match": etag})  # process B
         assert renewed.status_code == 200
         assert "Kept pages renewed across processes" in renewed.text
         assert renewed.headers["etag"] != etag
-    finally:
-        for client in clients:
-            client.close()
-        for process in processes:
-            _stop(process)
