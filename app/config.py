@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     demo_password: str = DEMO_PASSWORD_DEFAULT
     #: Largest request body accepted, in bytes (413 beyond).
     max_body_bytes: int = 1_000_000
+    #: The largest file an attachment may be (bytes); counted as it arrives.
+    attachment_max_bytes: int = 50_000_000
     #: How long a sign-in lasts, in hours.
     session_hours: int = 12
     #: How long an invitation link stays valid, in hours.

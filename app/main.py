@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -59,6 +61,7 @@ from app.rounds.door import KeptPages
 from app.rounds.poll import UnchangedPolls
 from app.rounds.visibility import hide_unreadable_round
 from app.summaries import routes as summary_routes
+from app.documents import routes as document_routes
 from app.web import STATIC_DIR, is_htmx, safe_next, templates
 
 log = logging.getLogger("tripartite")
@@ -134,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_routes.router,
         notification_routes.router,
         summary_routes.router,
+        document_routes.router,
         token_routes.router,
     ):
         # a round the viewer may not read (a draft) is a 404 at every address under it
@@ -165,6 +169,12 @@ def _add_bench_endpoints(app: FastAPI) -> None:
         return Response(pages[size], media_type="text/html")
 
 
+#: The addresses that take a file: their bodies may be as large as an attachment.
+UPLOAD_PATHS = re.compile(r"/rounds/\d+/(attachments|draft/import)|/attachments/\d+/versions")
+#: Room for the form's other fields beside the file.
+UPLOAD_FIELDS_BYTES = 64_000
+
+
 def asgi(settings: Settings | None = None) -> ASGIApp:
     """The app wrapped in its protective middleware: what servers and tests run."""
     settings = settings or Settings()
@@ -179,7 +189,13 @@ def asgi(settings: Settings | None = None) -> ASGIApp:
     readable = FormBodyMiddleware(confirmed)  # forms that are not UTF-8: 400
     # a live poll of a round that has not changed: 204 at once (app/rounds/poll.py)
     polled = HealthCheck(UnchangedPolls(readable, app.state.quick_reads), app.state.quick_reads)
-    limited = BodyLimitMiddleware(IdRangeMiddleware(polled), settings.max_body_bytes)
+    limited = BodyLimitMiddleware(
+        IdRangeMiddleware(polled),
+        settings.max_body_bytes,
+        # a file (and the few fields beside it) may be as large as the attachment limit
+        uploads=UPLOAD_PATHS,
+        upload_max_bytes=settings.attachment_max_bytes + UPLOAD_FIELDS_BYTES,
+    )
     # only the site's own host names get in (links are relative or built from base_url)
     hosted = TrustedHostMiddleware(limited, settings.trusted_hosts(), exempt={"/healthz"})
     # outermost: the answers of the limits above (413, 404 for impossible ids) get them too

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from collections.abc import Collection
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -39,19 +40,40 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimitMiddleware:
-    """Answer 413 to any request whose body is larger than ``max_bytes``."""
+    """Answer 413 to any request whose body is larger than ``max_bytes``; an upload (a POST to
+    a path matching ``uploads``) may carry up to ``upload_max_bytes``. Counted as it arrives:
+    a 2 GB upload is cut off at the limit, never read whole."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        *,
+        uploads: re.Pattern[str] | None = None,
+        upload_max_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads
+        self.upload_max_bytes = upload_max_bytes
+
+    def _limit(self, scope: Scope) -> tuple[int, bool]:
+        if (
+            self.uploads is not None
+            and scope["method"] == "POST"
+            and self.uploads.fullmatch(scope["path"])
+        ):
+            return self.upload_max_bytes, True
+        return self.max_bytes, False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes, upload = self._limit(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._too_large(send, max_bytes, upload)
             return
         received = 0
         started = False
@@ -61,7 +83,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 
@@ -75,21 +97,19 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._too_large(send)
+                await self._too_large(send, max_bytes, upload)
 
-    async def _too_large(self, send: Send) -> None:
-        body = (
-            b"<!doctype html><title>Too large</title><p>What you sent is too large "
-            b"(the limit is %d kB). Shorten it and try again.</p>" % (self.max_bytes // 1000)
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"text/html; charset=utf-8")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _too_large(self, send: Send, max_bytes: int, upload: bool) -> None:
+        if upload:
+            message = _(
+                "The file is too large: the limit is %(size)s MB. Nothing was stored; "
+                "go back and choose a smaller file."
+            ) % {"size": f"{max_bytes / 1_000_000:.0f}"}
+        else:
+            message = _(
+                "What you sent is too large (the limit is %(size)d kB). Shorten it and try again."
+            ) % {"size": max_bytes // 1000}
+        await _refuse(send, 413, _("Too large"), message)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -112,6 +132,9 @@ class FormBodyMiddleware:
         if kind not in (b"application/x-www-form-urlencoded", b"multipart/form-data"):
             await self.app(scope, receive, send)
             return
+        if kind == b"multipart/form-data":
+            await self._multipart(scope, receive, send, content_type)
+            return
         messages: list[Message] = []
         body = b""
         while True:
@@ -122,20 +145,54 @@ class FormBodyMiddleware:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        if not (
-            _text_fields_are_utf8(content_type, body)
-            if kind == b"multipart/form-data"
-            else _is_utf8(body)
-        ):
-            await _refuse(
-                send, 400, _("Bad request"), _("What you sent could not be read (not UTF-8).")
-            )
+        if not _is_utf8(body):
+            await _not_utf8(send)
             return
 
         async def replay() -> Message:
             return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
+
+    async def _multipart(
+        self, scope: Scope, receive: Receive, send: Send, content_type: bytes
+    ) -> None:
+        """A multipart body (it may carry a 50 MB file) is read into a spooled file (memory up
+        to 1 MB, then disk) while its text fields are checked, then handed on in chunks."""
+        fields = _TextFields.for_body(content_type)
+        with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+            ending: Message | None = None
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    ending = message
+                    break
+                chunk = message.get("body", b"")
+                spool.write(chunk)
+                if fields is not None:
+                    fields.write(chunk)
+                if not message.get("more_body", False):
+                    break
+            if fields is not None and not fields.finish():
+                await _not_utf8(send)
+                return
+            spool.seek(0)
+            done = False
+
+            async def replay() -> Message:
+                nonlocal done
+                if done:
+                    return ending if ending is not None else await receive()
+                chunk = spool.read(1 << 16)
+                if len(chunk) < 1 << 16:
+                    done = True
+                return {"type": "http.request", "body": chunk, "more_body": not done}
+
+            await self.app(scope, replay, send)
+
+
+async def _not_utf8(send: Send) -> None:
+    await _refuse(send, 400, _("Bad request"), _("What you sent could not be read (not UTF-8)."))
 
 
 def _is_utf8(body: bytes) -> bool:
@@ -151,10 +208,42 @@ class _TextFields:
 
     def __init__(self) -> None:
         self.utf8 = True
+        self._parser: MultipartParser | None = None
         self._header = b""
         self._value = b""
         self._file = False
         self._data = bytearray()
+
+    @classmethod
+    def for_body(cls, content_type: bytes) -> _TextFields | None:
+        """A reader of a body of this type, fed as it arrives; none without a boundary (the
+        app's form parser answers 400 for such a body)."""
+        boundary = parse_options_header(content_type)[1].get(b"boundary")
+        if not boundary:
+            return None
+        fields = cls()
+        try:
+            fields._parser = MultipartParser(boundary, fields.callbacks())
+        except (FormParserError, ValueError):
+            return None
+        return fields
+
+    def write(self, chunk: bytes) -> None:
+        if self._parser is None:
+            return
+        try:
+            self._parser.write(chunk)
+        except (FormParserError, ValueError):
+            self._parser = None  # unreadable: the app's form parser answers 400
+
+    def finish(self) -> bool:
+        """Whether every text field was UTF-8 (a body that cannot be read passes)."""
+        if self._parser is not None:
+            try:
+                self._parser.finalize()
+            except (FormParserError, ValueError):
+                return True
+        return self.utf8 or self._parser is None
 
     def callbacks(self) -> MultipartCallbacks:
         return {
@@ -188,22 +277,6 @@ class _TextFields:
     def _part_end(self) -> None:
         if not self._file and not _is_utf8(bytes(self._data)):
             self.utf8 = False
-
-
-def _text_fields_are_utf8(content_type: bytes, body: bytes) -> bool:
-    """Whether every text field of a multipart body is UTF-8. A body that cannot be read as
-    multipart (no boundary, broken) passes: the app's form parser answers 400 for it."""
-    boundary = parse_options_header(content_type)[1].get(b"boundary")
-    if not boundary:
-        return True
-    fields = _TextFields()
-    try:
-        parser = MultipartParser(boundary, fields.callbacks())
-        parser.write(body)
-        parser.finalize()
-    except (FormParserError, ValueError):
-        return True
-    return fields.utf8
 
 
 async def _refuse(send: Send, status: int, title: str, message: str) -> None:

@@ -10,6 +10,7 @@ from app.caucus.models import (
 )
 from app.comments.models import Comment, Flag
 from app.db import Base
+from app.documents.models import Attachment, AttachmentVersion
 from app.drafts.models import Amendment, AmendmentSupport, DraftParagraph
 from app.notifications.models import Notification, OutboxEmail
 from app.organisations.models import Invitation, Mandate, Organisation
@@ -25,6 +26,8 @@ from app.rounds.models import (
 
 __all__ = [
     "Amendment",
+    "Attachment",
+    "AttachmentVersion",
     "AmendmentSupport",
     "CaucusInvitation",
     "CaucusPost",

@@ -77,3 +77,16 @@ class Visibility(StrEnum):
 def sql_in(enum: type[StrEnum]) -> str:
     """A CHECK constraint body allowing exactly the enum's values."""
     return ", ".join(f"'{member.value}'" for member in enum)
+
+
+class Place(StrEnum):
+    """What an attachment hangs on, and so who may see and add it."""
+
+    #: The whole consultation (shown on each of its rounds): the draft instrument, studies.
+    CONSULTATION = "consultation"
+    #: One round: its questionnaire, its background papers.
+    ROUND = "round"
+    #: An organisation's position in a round: its position paper.
+    POSITION = "position"
+    #: A group's caucus in a round: seen by the group's members alone.
+    CAUCUS = "caucus"

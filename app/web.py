@@ -202,6 +202,16 @@ def out_of_band(fragment: str) -> Markup:
     return Markup(html[: found.end()] + ' hx-swap-oob="true"' + html[found.end() :])
 
 
+def file_size(size: int) -> str:
+    """A file's size as a reader says it: 840 kB, 12.5 MB (decimal units, in their language)."""
+    from babel.numbers import format_decimal
+
+    if size < 1_000_000:
+        return f"{format_decimal(max(1, round(size / 1000)), locale=i18n.current_language())} kB"
+    amount = format_decimal(size / 1_000_000, format="#,##0.#", locale=i18n.current_language())
+    return f"{amount} MB"
+
+
 def path_segment(value: object) -> str:
     """A value as one segment of a path (a country's name may hold a space or a slash)."""
     return quote(str(value), safe="")
@@ -236,6 +246,7 @@ templates.env.filters.update(
     confirmation=confirmation_html,
     oob=out_of_band,
     path_segment=path_segment,
+    file_size=file_size,
 )
 
 
