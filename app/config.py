@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,8 +43,6 @@ class Settings(BaseSettings):
     demo_password: str = DEMO_PASSWORD_DEFAULT
     #: Largest request body accepted, in bytes (413 beyond).
     max_body_bytes: int = 1_000_000
-    #: The largest file an attachment may be (bytes); counted as it arrives.
-    attachment_max_bytes: int = 50_000_000
     #: How long a sign-in lasts, in hours.
     session_hours: int = 12
     #: How long an invitation link stays valid, in hours.
@@ -87,6 +86,24 @@ class Settings(BaseSettings):
     #: Address of a reverse proxy whose ``X-Forwarded-For`` is trusted (several: separated by
     #: commas, or a network such as ``10.0.0.0/24``); empty trusts none.
     trusted_proxy: str = ""
+    #: Largest attachment accepted, in bytes (a document, a spreadsheet, a scan).
+    attachment_max_bytes: int = 50_000_000
+    #: Where attachments' bytes are kept: ``local`` (files under ``data_dir/files``, one
+    #: machine or a shared folder) or ``s3`` (an S3-compatible store: MinIO, Ceph, AWS S3).
+    file_store: Literal["local", "s3"] = "local"
+    #: The S3-compatible store's address (``https://minio.internal:9000``); empty: AWS S3.
+    s3_endpoint_url: str = ""
+    #: The bucket attachments go in, and a prefix of their keys (``tripartite/``, or empty).
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    #: The store's region (MinIO and Ceph accept the default).
+    s3_region: str = "us-east-1"
+    #: Credentials; empty: boto3's own chain (environment, ``~/.aws``, an instance role).
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    #: Create the bucket when it is missing (tests, a first MinIO); off in production, where
+    #: the bucket is made once with its versioning and replication.
+    s3_create_bucket: bool = False
 
     def trusted_hosts(self) -> frozenset[str]:
         """The host names requests may name (``Host``): ``base_url``'s, those listed in

@@ -1,8 +1,11 @@
 """ops/backup.sh and ops/restore.sh: a dump of the demo restores into an empty database with
-every row, the same summaries, and the audit log still append-only (PostgreSQL only)."""
+every row, the same summaries, and the audit log still append-only (PostgreSQL only); the
+attachments' files on disk come back with it."""
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +17,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.config import Settings
+from app.documents.storage import LocalStore, file_store
 from app.models import Round
 from app.summaries.service import load_header, round_summary
 from tests.conftest import IN_CI, PostgresServer
@@ -77,10 +82,20 @@ def test_a_backup_restores_into_an_empty_database(
         result = runner.invoke(cli, command, env=env)
         assert result.exit_code == 0, result.output
 
+    files = file_store(Settings(data_dir=tmp_path))
+    assert isinstance(files, LocalStore)
+    contents = [os.urandom(3 * 1024 * 1024), b"minutes of the round", b""]
+    kept = [files.put(io.BytesIO(content), max_bytes=10_000_000) for content in contents]
+    (files.tmp / "upload-cut-off").write_bytes(b"half an upload")
+
     dump = tmp_path / "tripartite.dump"
     backup = subprocess.run(
         ["bash", str(ROOT / "ops/backup.sh"), str(dump)],
-        env={"PATH": "/usr/bin:/bin", "TRIPARTITE_DATABASE_URL": source},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TRIPARTITE_DATABASE_URL": source,
+            "TRIPARTITE_DATA_DIR": str(tmp_path),
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -88,15 +103,23 @@ def test_a_backup_restores_into_an_empty_database(
     assert backup.returncode == 0, backup.stderr
     assert dump.stat().st_size > 0
     assert not list(tmp_path.glob(".tripartite.dump.*"))  # no partial file left behind
+    assert (tmp_path / "tripartite.dump.files.tar").stat().st_size > 3 * 1024 * 1024
 
+    restored_data = tmp_path / "restored"
     restore = subprocess.run(
         ["bash", str(ROOT / "ops/restore.sh"), str(dump), target],
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", "TRIPARTITE_DATA_DIR": str(restored_data)},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert restore.returncode == 0, restore.stderr
+
+    # every attachment file is back, whole, and nothing of the temporary folder
+    restored_files = file_store(Settings(data_dir=restored_data))
+    assert all(restored_files.verify(stored.sha256) for stored in kept)
+    back = sorted(p.relative_to(restored_data) for p in restored_data.rglob("*") if p.is_file())
+    assert back == sorted(files.path(s.sha256).relative_to(tmp_path) for s in kept)
 
     counts = _counts(source)
     assert counts["audit_events"] > 0 and counts["comments"] > 0 and counts["positions"] > 0

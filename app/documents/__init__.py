@@ -1,1 +1,1 @@
-"""Documents: attachments, their files and their text."""
+"""Documents attached to rounds, positions and caucus spaces, and the store of their bytes."""
