@@ -43,6 +43,7 @@ def _page(
             "listing": listing,
             "round": listing.round,
             "place_labels": rules.PLACE_LABELS,
+            "kind_labels": rules.KIND_LABELS,
             "form": form or {},
             "errors": errors or {},
             "version_errors": version_errors or {},
