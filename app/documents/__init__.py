@@ -1,0 +1,1 @@
+"""Documents: attachments, their files and their text."""
