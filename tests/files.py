@@ -302,9 +302,12 @@ def pdf_with_javascript() -> bytes:
 
 
 def pdf_with_javascript_in_names() -> bytes:
-    writer = pdf_writer("Hello")
-    writer.add_js("app.alert('hi');")
-    return written(writer)
+    """A script in the catalogue's /Names /JavaScript tree (run when the PDF opens)."""
+    script = action("/JavaScript", JS="app.alert('hi');")
+    tree = DictionaryObject(
+        {NameObject("/Names"): ArrayObject([TextStringObject("opening"), script])}
+    )
+    return pdf_with({"/Names": DictionaryObject({NameObject("/JavaScript"): tree})})
 
 
 def pdf_with_javascript_link() -> bytes:

@@ -188,7 +188,10 @@ def identify(source: BinaryIO) -> FileKind:
             )
         )
     if head.startswith(_ZIP):
-        return _identify_zip(source)
+        try:
+            return _identify_zip(source)
+        finally:
+            source.seek(0)
     raise not_accepted(_looks_like(head))
 
 
