@@ -31,10 +31,6 @@ _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class _Full(Exception):
-    """Enough text read."""
-
-
 def extract_text(source: BinaryIO, kind: FileKind, *, max_chars: int = MAX_CHARS) -> str:
     """The text of ``source`` (at most ``max_chars`` characters); "" for an image or a file
     that cannot be read. Leaves ``source`` rewound."""
@@ -43,22 +39,16 @@ def extract_text(source: BinaryIO, kind: FileKind, *, max_chars: int = MAX_CHARS
         return ""
     lines: list[str] = []
     count = 0
-
-    def add(line: str) -> None:
-        nonlocal count
-        line = _CONTROL.sub("", line).rstrip()
-        lines.append(line)
-        count += len(line) + 1
-        if count >= max_chars:
-            raise _Full
-
     source.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            reader(source, add)
-    except _Full:
-        pass
+            for line in reader(source):
+                line = _CONTROL.sub("", line).rstrip()
+                lines.append(line)
+                count += len(line) + 1
+                if count >= max_chars:
+                    break
     except Exception:  # a damaged file: its text is unknown, the file is still kept
         return ""
     finally:
@@ -67,13 +57,10 @@ def extract_text(source: BinaryIO, kind: FileKind, *, max_chars: int = MAX_CHARS
     return text[:max_chars]
 
 
-Add = Callable[[str], None]
-
-
-def _pdf(source: BinaryIO, add: Add) -> None:
+def _pdf(source: BinaryIO) -> Iterator[str]:
     for page in PdfReader(source, strict=False).pages:
-        add(page.extract_text())
-        add("")
+        yield page.extract_text()
+        yield ""
 
 
 def _archive(source: BinaryIO) -> zipfile.ZipFile:
@@ -83,9 +70,9 @@ def _archive(source: BinaryIO) -> zipfile.ZipFile:
     return archive
 
 
-def _docx(source: BinaryIO, add: Add) -> None:
+def _docx(source: BinaryIO) -> Iterator[str]:
     with _archive(source) as archive, archive.open("word/document.xml") as xml:
-        _paragraphs(xml, add, {_W + "p"}, _W + "tbl", _W + "tr", _W + "tc", _docx_text)
+        yield from _paragraphs(xml, {_W + "p"}, _W + "tbl", _W + "tr", _W + "tc", _docx_text)
 
 
 def _docx_text(element: ElementTree.Element) -> Iterator[str]:
@@ -100,11 +87,11 @@ def _docx_text(element: ElementTree.Element) -> Iterator[str]:
             yield " "
 
 
-def _odt(source: BinaryIO, add: Add) -> None:
+def _odt(source: BinaryIO) -> Iterator[str]:
     with _archive(source) as archive, archive.open("content.xml") as xml:
         paragraphs = {_TEXT + "p", _TEXT + "h"}
         row, cell = _TABLE + "table-row", _TABLE + "table-cell"
-        _paragraphs(xml, add, paragraphs, _TABLE + "table", row, cell, _odf_text)
+        yield from _paragraphs(xml, paragraphs, _TABLE + "table", row, cell, _odf_text)
 
 
 def _odf_text(element: ElementTree.Element) -> Iterator[str]:
@@ -129,13 +116,12 @@ def _odf_text(element: ElementTree.Element) -> Iterator[str]:
 
 def _paragraphs(
     xml: IO[bytes],
-    add: Add,
     paragraphs: set[str],
     table: str,
     row: str,
     cell: str,
     text: Callable[[ElementTree.Element], Iterator[str]],
-) -> None:
+) -> Iterator[str]:
     """Streams a text's paragraphs outside tables, one a line, and its tables' rows, cells
     joined by tabs; each element is dropped once written."""
     tables = 0
@@ -145,15 +131,15 @@ def _paragraphs(
         if event != "end":
             continue
         if element.tag in paragraphs and tables == 0:
-            add("".join(text(element)))
+            yield "".join(text(element))
             element.clear()
         elif element.tag == row and tables == 1:
             cells = [c for c in element if c.tag == cell]
-            add("\t".join(" ".join("".join(text(c)).split()) for c in cells))
+            yield "\t".join(" ".join("".join(text(c)).split()) for c in cells)
             element.clear()
 
 
-def _xlsx(source: BinaryIO, add: Add) -> None:
+def _xlsx(source: BinaryIO) -> Iterator[str]:
     with _archive(source) as archive:
         names = set(archive.namelist())
         shared: list[str] = []
@@ -166,11 +152,11 @@ def _xlsx(source: BinaryIO, add: Add) -> None:
         sheets = [n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
         for name in sorted(sheets, key=lambda n: int(re.sub(r"\D", "", n))):
             with archive.open(name) as xml:
-                _xlsx_rows(xml, shared, add)
-            add("")
+                yield from _xlsx_rows(xml, shared)
+            yield ""
 
 
-def _xlsx_rows(xml: IO[bytes], shared: list[str], add: Add) -> None:
+def _xlsx_rows(xml: IO[bytes], shared: list[str]) -> Iterator[str]:
     cells: list[str] = []
     for _event, element in ElementTree.iterparse(xml):
         tag = _local(element.tag)
@@ -186,7 +172,7 @@ def _xlsx_rows(xml: IO[bytes], shared: list[str], add: Add) -> None:
             element.clear()
         elif tag == "row":
             if any(cells):
-                add("\t".join(cells).rstrip("\t"))
+                yield "\t".join(cells).rstrip("\t")
             cells = []
             element.clear()
 
@@ -201,7 +187,7 @@ def _texts(element: ElementTree.Element, skip: set[str]) -> Iterator[str]:
             yield from _texts(child, skip)
 
 
-def _ods(source: BinaryIO, add: Add) -> None:
+def _ods(source: BinaryIO) -> Iterator[str]:
     with _archive(source) as archive, archive.open("content.xml") as xml:
         for _event, element in ElementTree.iterparse(xml):
             if element.tag == _TABLE + "table-row":
@@ -211,10 +197,10 @@ def _ods(source: BinaryIO, add: Add) -> None:
                     if c.tag in {_TABLE + "table-cell", _TABLE + "covered-table-cell"}
                 ]
                 if any(cells):
-                    add("\t".join(cells).rstrip("\t"))
+                    yield "\t".join(cells).rstrip("\t")
                 element.clear()
             elif element.tag == _TABLE + "table":
-                add("")
+                yield ""
                 element.clear()
 
 
@@ -222,7 +208,7 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-_READERS: dict[FileKind, Callable[[BinaryIO, Add], None]] = {
+_READERS: dict[FileKind, Callable[[BinaryIO], Iterator[str]]] = {
     FileKind.PDF: _pdf,
     FileKind.DOCX: _docx,
     FileKind.ODT: _odt,
