@@ -23,7 +23,7 @@ from app.caucus.rules import WRITABLE
 from app.caucus.rules import Access as CaucusAccess
 from app.documents.checks import FileKind
 from app.errors import DomainError, Forbidden
-from app.i18n import N_, LANGUAGES
+from app.i18n import LANGUAGES, N_
 from app.i18n import gettext as _
 from app.rounds.rules import may_read, positions_visible
 from app.vocabulary import Group, Place, RoundStatus
