@@ -52,8 +52,7 @@ def _numbered(paragraph, num_id: int, ilvl: int) -> None:  # type: ignore[no-unt
     ppr = paragraph._p.get_or_add_pPr()
     ppr.append(
         parse_xml(
-            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/>'
-            f'<w:numId w:val="{num_id}"/></w:numPr>'
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'
         )
     )
 
@@ -219,4 +218,3 @@ def empty_odt() -> bytes:
     buffer = io.BytesIO()
     document.write(buffer)
     return buffer.getvalue()
-

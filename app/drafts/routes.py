@@ -130,9 +130,7 @@ def import_file(
     try:
         text = word.convert(file.file if file is not None and file.filename else b"")
     except DomainError as error:
-        return _edit_page(
-            request, db, viewer, round_id, status_code=422, file_error=error.message
-        )
+        return _edit_page(request, db, viewer, round_id, status_code=422, file_error=error.message)
     try:
         paragraphs = rules.check_draft(text)
     except DomainError as error:

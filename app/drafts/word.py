@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO, Any
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
 from app.errors import DomainError
@@ -69,7 +69,10 @@ def read_upload(upload: bytes | IO[bytes]) -> bytes:
     data = upload if isinstance(upload, bytes) else upload.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise _refused(
-            _("This file is larger than %(size)s MB: a draft text's file can be %(size)s MB at most.")
+            _(
+                "This file is larger than %(size)s MB: a draft text's file can be %(size)s MB "
+                "at most."
+            )
             % {"size": MAX_FILE_BYTES // (1024 * 1024)}
         )
     if not data:
@@ -402,7 +405,7 @@ r[style-name='Strong'] => strong
 
 def docx_to_markdown(data: bytes) -> str:
     import docx  # python-docx
-    import mammoth
+    import mammoth  # type: ignore[import-untyped]
 
     document = docx.Document(io.BytesIO(data))
     _write_word_labels(document)
@@ -441,8 +444,12 @@ class _OdtLevel:
 def _odt_levels(style: Any) -> dict[int, _OdtLevel]:
     levels: dict[int, _OdtLevel] = {}
     for child in style.childNodes:
-        if child.qname[0] != TEXT or not child.qname[1].endswith("-style-number") and not (
-            child.qname[1].endswith("-style-bullet") or child.qname[1] == "outline-level-style"
+        if (
+            child.qname[0] != TEXT
+            or not child.qname[1].endswith("-style-number")
+            and not (
+                child.qname[1].endswith("-style-bullet") or child.qname[1] == "outline-level-style"
+            )
         ):
             continue
         number = child.qname[1] in ("list-level-style-number", "outline-level-style")
@@ -463,7 +470,9 @@ def _odt_label(levels: dict[int, _OdtLevel], counters: dict[int, int], depth: in
     level = levels[depth]
     shown = range(max(1, depth - level.display + 1), depth + 1)
     numbers = ".".join(
-        format_number(counters.get(n, levels[n].start if n in levels else 1), _odt_format(levels, n))
+        format_number(
+            counters.get(n, levels[n].start if n in levels else 1), _odt_format(levels, n)
+        )
         for n in shown
     )
     return f"{level.prefix}{numbers}{level.suffix}".strip()
@@ -692,7 +701,7 @@ class _OdtReader:
                 if cell.qname not in ((TABLE, "table-cell"), (TABLE, "covered-table-cell")):
                     continue
                 repeated = cell.getAttrNS(TABLE, "number-columns-repeated") or "1"
-                for _ in range(min(int(repeated) if repeated.isdigit() else 1, 64)):
+                for _column in range(min(int(repeated) if repeated.isdigit() else 1, 64)):
                     td = etree.SubElement(tr, "td")
                     self.blocks(cell, td)
 
@@ -710,7 +719,7 @@ def _odt_rows(node: Any) -> Iterable[Any]:
 
 
 def odt_to_markdown(data: bytes) -> str:
-    from odf.opendocument import load
+    from odf.opendocument import load  # type: ignore[import-untyped]
 
     document = load(io.BytesIO(data))
     root = etree.Element("div")
@@ -895,4 +904,3 @@ def html_to_markdown(html: str) -> str:
         return ""
     root = lxml_html.fragment_fromstring(html, create_parent="div")
     return tree_to_markdown(root)
-

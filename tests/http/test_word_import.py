@@ -4,20 +4,18 @@ file is refused beside the file field and the draft stays as it was."""
 
 from __future__ import annotations
 
+from app.vocabulary import RoundStatus
 from tests.conftest import text_of
 from tests.factories import signed_in
 from tests.helpers import soup
 from tests.http.test_drafts import paragraphs, world
 from tests.word_files import docx_with, numbered_docx, numbered_odt
-from app.vocabulary import RoundStatus
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def upload(browser, round_id, name, data, kind=DOCX_TYPE):
-    return browser.submit(
-        f"/rounds/{round_id}/draft/import", files={"file": (name, data, kind)}
-    )
+    return browser.submit(f"/rounds/{round_id}/draft/import", files={"file": (name, data, kind)})
 
 
 def test_a_moderator_imports_a_word_file_previews_its_labels_and_saves(make_client, db):
@@ -51,7 +49,9 @@ def test_a_moderator_imports_a_word_file_previews_its_labels_and_saves(make_clie
     saved = moderator.submit(f"/rounds/{w.round.id}/draft", {"text": text})
     assert saved.status_code == 303
     stored = paragraphs(db, w.round.id)
-    assert stored[1].text == "## **Article 1.** Scope\n\n**1.1** Each member covers **every** worker."
+    assert (
+        stored[1].text == "## **Article 1.** Scope\n\n**1.1** Each member covers **every** worker."
+    )
     round_page = soup(moderator.get(f"/rounds/{w.round.id}").text)
     assert round_page.select_one("#paragraph-2-heading").text == "Article 1 (paragraph 2)"
 
