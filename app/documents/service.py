@@ -188,9 +188,8 @@ def listing(db: Session, viewer: Viewer, round_id: int) -> Listing:
         for version in rows:
             versions[version.attachment_id].append(version)
         ids = {v.uploaded_by_id for vs in versions.values() for v in vs}
-        uploaders = dict(
-            read(db, select(User.id, User.name).where(User.id.in_(ids))).tuples().all()
-        )
+        names = read(db, select(User.id, User.name).where(User.id.in_(ids)))
+        uploaders = {row.id: row.name for row in names}
     listing = Listing(where)
     for attachment in sorted(seen, key=lambda a: rules.folder_order(a.folder, a.title)):
         views = [
@@ -282,9 +281,13 @@ def _too_large(max_bytes: int) -> DomainError:
     )
 
 
-def _audit_action(place: Place, action: str) -> str:
-    """A caucus's files leave no trace in the shared log (app/audit/rules.py)."""
-    return f"caucus.{action}" if place is Place.CAUCUS else action
+def _audit(
+    db: Session, viewer: Viewer, place: Place, action: str, round_id: int, **details: object
+) -> None:
+    """Recorded in the shared audit log; a caucus's files leave no trace there, as its
+    messages (app/audit/rules.py)."""
+    if place is not Place.CAUCUS:
+        record(db, viewer.user_id, action, "round", round_id, **details)
 
 
 def _hanging_new(
@@ -334,11 +337,11 @@ def add(
     db.add(attachment)
     db.flush()
     _add_version(db, viewer, attachment, 1, checked)
-    record(
+    _audit(
         db,
-        viewer.user_id,
-        _audit_action(place, "attachment.added"),
-        "round",
+        viewer,
+        place,
+        "attachment.added",
         round_id,
         attachment=attachment.id,
         title=described.title,
@@ -382,11 +385,11 @@ def add_version(db: Session, viewer: Viewer, attachment_id: int, checked: Checke
     ) + 1
     _add_version(db, viewer, locked, number, checked)
     locked.current_version = number
-    record(
+    _audit(
         db,
-        viewer.user_id,
-        _audit_action(locked.place, "attachment.version_added"),
-        "round",
+        viewer,
+        locked.place,
+        "attachment.version_added",
         where.id,
         attachment=locked.id,
         title=locked.title,

@@ -40,8 +40,22 @@ def word_file(*paragraphs: str) -> bytes:
 
 
 def upload(browser, url: str, name: str, content: bytes, **fields: str):  # type: ignore[no-untyped-def]
-    data = {"csrftoken": browser.csrf(), **fields}
-    return browser.post(url, data=data, files={"file": (name, content, "application/pdf")})
+    """A multipart form as a browser sends it, the file's name as raw UTF-8 (no escaping of
+    NUL or controls, which HTTP clients would percent-encode)."""
+    boundary = "tripartite-upload-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in {"csrftoken": browser.csrf(), **fields}.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
+    return browser.post(url, content=body, headers=headers)
 
 
 class World:
@@ -155,7 +169,7 @@ def test_a_representative_attaches_a_position_paper_not_a_round_document(make_cl
     w = World(db)
     rep = signed_in(make_client, db, w.people["union"])
     places = [o["value"] for o in soup(rep.get(w.url).text).select("select[name=place] option")]
-    assert places == ["position"]
+    assert places == ["position", "caucus"]
     paper = word_file("Our position on wages.")
     refused = upload(rep, w.url, "p.docx", paper, title="Ours", place="round", language="en")
     assert refused.status_code == 403
