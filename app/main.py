@@ -34,6 +34,7 @@ from app.cycle import routes as cycle_routes
 from app.db import make_engine, make_sessionmaker
 from app.drafts import routes as draft_routes
 from app.errors import DomainError
+from app.exports import routes as document_routes
 from app.exports.stream import ExportSlots
 from app.i18n import N_, Labels, LanguageMiddleware
 from app.i18n import gettext as _
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_routes.router,
         notification_routes.router,
         summary_routes.router,
+        document_routes.router,
         token_routes.router,
     ):
         # a round the viewer may not read (a draft) is a 404 at every address under it
