@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.routing import iter_route_contexts
 from docx import Document
+from fastapi.routing import iter_route_contexts
 from odf.opendocument import load as load_odt
 from odf.text import P
 from openpyxl import load_workbook

@@ -60,7 +60,13 @@ REVISED = [
 
 def paper() -> RevisedPaper:
     front = Front(
-        "Revised draft", "Pension portability", "Social security", "Round 2", "4 May 2026", "en", "Page"
+        "Revised draft",
+        "Pension portability",
+        "Social security",
+        "Round 2",
+        "4 May 2026",
+        "en",
+        "Page",
     )
     return RevisedPaper(
         front=front,

@@ -213,9 +213,7 @@ def record_paper(db: Session, viewer: Viewer, round_id: int) -> RecordPaper:
                 str(summary["raw_counts"][stance.value]),
             )
         )
-    tally.append(
-        (STANCE_TEXT["not_expressed"], i18n.format_percent(summary["not_expressed"]), "")
-    )
+    tally.append((STANCE_TEXT["not_expressed"], i18n.format_percent(summary["not_expressed"]), ""))
     groups: list[tuple[str, ...]] = [(_("Group"), _("Invited"), _("Responded"), _("Majority"))]
     for group in Group:
         data = summary["groups"][group.value]

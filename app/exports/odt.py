@@ -11,11 +11,11 @@ import io
 from itertools import count
 from typing import Any
 
-from odf import dc, teletype
-from odf.namespaces import TEXTNS, XMLNS
-from odf.office import ChangeInfo
-from odf.opendocument import OpenDocumentText
-from odf.style import (
+from odf import dc, teletype  # type: ignore[import-untyped]
+from odf.namespaces import TEXTNS, XMLNS  # type: ignore[import-untyped]
+from odf.office import ChangeInfo  # type: ignore[import-untyped]
+from odf.opendocument import OpenDocumentText  # type: ignore[import-untyped]
+from odf.style import (  # type: ignore[import-untyped]
     Footer,
     MasterPage,
     PageLayout,
@@ -26,8 +26,8 @@ from odf.style import (
     TableProperties,
     TextProperties,
 )
-from odf.table import Table, TableCell, TableColumn, TableRow
-from odf.text import (
+from odf.table import Table, TableCell, TableColumn, TableRow  # type: ignore[import-untyped]
+from odf.text import (  # type: ignore[import-untyped]
     Change,
     ChangedRegion,
     ChangeEnd,
@@ -56,7 +56,9 @@ def _styles(document: OpenDocumentText) -> None:
         ("Heading_20_1", "Heading 1", "16pt", True, {"margintop": "0.25in"}),
         ("Heading_20_2", "Heading 2", "13pt", True, {"margintop": "0.15in"}),
     ):
-        style = Style(name=name, displayname=display, family="paragraph", parentstylename="Standard")
+        style = Style(
+            name=name, displayname=display, family="paragraph", parentstylename="Standard"
+        )
         if name.startswith("Heading"):
             style.setAttribute("defaultoutlinelevel", name[-1])
         style.addElement(ParagraphProperties(**({"marginbottom": "0.08in"} | extra)))
@@ -69,7 +71,9 @@ def _styles(document: OpenDocumentText) -> None:
         ("Footer", "Footer", {"textalign": "center"}),
         ("List_20_Contents", "List Contents", {"marginleft": "0.3in"}),
     ):
-        style = Style(name=name, displayname=display, family="paragraph", parentstylename="Standard")
+        style = Style(
+            name=name, displayname=display, family="paragraph", parentstylename="Standard"
+        )
         style.addElement(ParagraphProperties(marginbottom="0.08in", **props))
         document.styles.addElement(style)
     for name, props in (

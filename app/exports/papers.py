@@ -92,9 +92,7 @@ def file_name(title: str, round_id: int, paper: str, fmt: str) -> str:
 def accepted(paragraphs: tuple[TrackedParagraph, ...]) -> list[str]:
     """The text with every change accepted (the revised draft), paragraph by paragraph."""
     return [
-        "".join(p.text for p in t.pieces if p.kind != "delete")
-        for t in paragraphs
-        if not t.removed
+        "".join(p.text for p in t.pieces if p.kind != "delete") for t in paragraphs if not t.removed
     ]
 
 

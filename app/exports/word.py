@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from itertools import count
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -53,7 +54,7 @@ def _field(paragraph: Paragraph, instruction: str) -> None:
             code.text = f" {instruction} "
             run._r.append(code)
         else:
-            run.text = text
+            run.text = text or ""
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")
     paragraph.add_run()._r.append(end)
@@ -105,7 +106,7 @@ class _Changes:
     def __init__(self, author: str, date: str) -> None:
         self.author, self.date, self.ids = author, date, count(1)
 
-    def mark(self, tag: str) -> OxmlElement:
+    def mark(self, tag: str) -> Any:
         element = OxmlElement(tag)
         element.set(qn("w:id"), str(next(self.ids)))
         element.set(qn("w:author"), self.author)
@@ -113,7 +114,7 @@ class _Changes:
         return element
 
 
-def _runs(piece: DiffPiece) -> list[OxmlElement]:
+def _runs(piece: DiffPiece) -> list[Any]:
     """A piece's text as runs, its newlines as line breaks; removed text as w:delText."""
     tag = "w:delText" if piece.kind == "delete" else "w:t"
     runs = []

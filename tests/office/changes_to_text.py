@@ -47,9 +47,7 @@ def main(action: str, source: str, target: str, profile: str) -> None:
         )
         for _ in range(600):
             try:
-                context = resolver.resolve(
-                    f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext"
-                )
+                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
                 break
             except NoConnectException:
                 time.sleep(0.1)

@@ -21,10 +21,10 @@ notifications the caucus causes go to the group's own people.
 from __future__ import annotations
 
 import io
-import zipfile
 import json
 import re
 import uuid
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -301,7 +301,9 @@ def every_output(world: Caucused, app: Any) -> list[str]:
 def fragmentary(url: str) -> bool:
     """Pages that answer htmx with a fragment of their own (the round's, notifications)."""
     path = url.split("?")[0]
-    return path.startswith(("/rounds/", "/notifications")) and not path.endswith(DOWNLOADS + WORD_FORMATS)
+    return path.startswith(("/rounds/", "/notifications")) and not path.endswith(
+        DOWNLOADS + WORD_FORMATS
+    )
 
 
 def statement_ids(text: str) -> set[int]:
