@@ -36,6 +36,7 @@ from app.db import make_engine, make_sessionmaker
 from app.documents import routes as document_routes
 from app.drafts import routes as draft_routes
 from app.errors import DomainError
+from app.exports import routes as document_routes
 from app.exports.stream import ExportSlots
 from app.i18n import N_, Labels, LanguageMiddleware
 from app.i18n import gettext as _

@@ -17,11 +17,15 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from fastapi.routing import iter_route_contexts
+from odf.opendocument import load as load_odt
+from odf.text import P
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,6 +38,7 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.organisations.models import Organisation
 from app.rounds.models import Round
+from app.vocabulary import RoundStatus
 from tests import factories
 from tests.conftest import _fresh_url
 from tests.live import LiveApp, served_world
@@ -118,6 +123,25 @@ def _pdf_check(body: bytes, world: World) -> None:
     _pdf(body)
 
 
+def _docx(body: bytes, world: World) -> None:
+    document = Document(io.BytesIO(body))
+    assert document.paragraphs[0].style.name == "Title" and document.core_properties.title
+
+
+def _odt(body: bytes, world: World) -> None:
+    document = load_odt(io.BytesIO(body))
+    assert document.mimetype == "application/vnd.oasis.opendocument.text"
+    assert document.getElementsByType(P)
+
+
+def _documents(paper: str, round_key: str) -> list[Fetch]:
+    return [
+        Fetch(role, f"/rounds/{{{round_key}}}/{paper}.{fmt}", check)
+        for fmt, check in (("docx", _docx), ("odt", _odt))
+        for role in ("rep", "moderator")
+    ]
+
+
 #: Each download, as who fetches it and what a whole one holds.
 DOWNLOADS: dict[str, list[Fetch]] = {
     "/audit": [Fetch("observer", "/audit?format=csv", _audit_csv)],
@@ -131,6 +155,9 @@ DOWNLOADS: dict[str, list[Fetch]] = {
         )
         for role in ("rep", "moderator")
     ],
+    "/rounds/{round_id}/draft.{fmt}": _documents("draft", "round"),
+    "/rounds/{round_id}/revised.{fmt}": _documents("revised", "closed"),
+    "/rounds/{round_id}/record.{fmt}": _documents("record", "closed"),
     "/cycle/{country}/{year}/report.pdf": [
         Fetch("observer", "/cycle/Ardenia/{year}/report.pdf", _pdf_check)
     ],
@@ -174,6 +201,20 @@ def _long_round_and_log(db: Session, world: World) -> None:
     world.ids["audit_events"] = db.scalar(select(func.count(AuditEvent.id))) or 0
     world.ids["first_event"] = db.scalar(select(func.min(AuditEvent.id))) or 0
     world.ids["year"] = closed.opens_at.year
+    revision = Round(
+        consultation_id=closed.consultation_id,
+        number=2,
+        title="Closed round, revised",
+        brief="The revised draft.",
+        status=RoundStatus.OPEN.value,
+        weighting=closed.weighting,
+        opens_at=closed.closes_at,
+        closes_at=closed.closes_at + timedelta(days=30),
+        previous_round_id=closed.id,
+    )
+    db.add(revision)
+    db.flush()
+    factories.draft(db, revision, "The revised draft's first paragraph.", "Its second one.")
 
 
 @pytest.fixture(scope="module")

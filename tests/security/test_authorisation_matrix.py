@@ -88,6 +88,7 @@ class Case:
     path: str | None = None  # a concrete path instead of the template (the static mount)
     #: files uploaded with the form (multipart): field -> (name, bytes, content type)
     files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
+    fmt: str = "csv"  # the format a ``{fmt}`` asks for
     why: str = ""
 
 
@@ -335,6 +336,15 @@ TABLE: dict[tuple[str, str], Case] = {
     # -- summaries and downloads (anyone who may see the round, once it has closed) ----------
     ("GET", "/rounds/{round_id}/summary"): Case(page(), params={"round_id": "closed"}),
     ("GET", "/rounds/{round_id}/summary.{fmt}"): Case(page(), params={"round_id": "closed"}),
+    # the round's documents: the draft (the open round has one), its revision, the record
+    ("GET", "/rounds/{round_id}/draft.{fmt}"): Case(page(), fmt="docx"),
+    ("GET", "/rounds/{round_id}/revised.{fmt}"): Case(
+        expect("404", anonymous="login", token="login"), fmt="odt",
+        why="no round revises the world's rounds: tests/http/test_word_out.py downloads one",
+    ),
+    ("GET", "/rounds/{round_id}/record.{fmt}"): Case(
+        page(), params={"round_id": "closed"}, fmt="odt"
+    ),
     # -- API tokens and the JSON API ---------------------------------------------------------
     ("GET", "/admin/api-tokens"): Case(only("admin")),
     ("POST", "/admin/api-tokens"): Case(only("admin"), data={"name": "Statistics unit"}),
@@ -383,7 +393,7 @@ def concrete_path(template: str, case: Case, world: Any) -> str:
     if case.path:
         return case.path
     params = {**DEFAULT_PARAMS, **case.params}
-    path = template.replace("{token}", world.invitation_token).replace("{fmt}", "csv")
+    path = template.replace("{token}", world.invitation_token).replace("{fmt}", case.fmt)
     for name, key in params.items():
         path = path.replace(f"{{{name}}}", str(world.ids[key]))
     assert "{" not in path, f"no value for a parameter of {template}"

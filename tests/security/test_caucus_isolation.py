@@ -24,6 +24,7 @@ import io
 import json
 import re
 import uuid
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,9 @@ OUTSIDERS = (
     "token",
 )
 DOWNLOADS = ("csv", "json", "xlsx", "pdf")
+#: The round's documents for word processors (app/exports/routes.py), in each format.
+DOCUMENTS = ("draft", "revised", "record")
+WORD_FORMATS = ("docx", "odt")
 #: What a caucus does privately: none of it is in any output outside the group (the shared
 #: audit log records only ``group_statement.published``, which is public).
 PRIVATE_ACTIONS = (
@@ -212,10 +216,22 @@ def readable(response: Any) -> str:
             for cell in row
             if cell is not None
         )
+    if "wordprocessingml" in kind or "opendocument.text" in kind:
+        return document_text(response.content)
     if "pdf" in kind:
         reader = PdfReader(io.BytesIO(response.content))
         return "\n".join(page.extract_text() or "" for page in reader.pages)
     return response.content.decode("utf-8", errors="replace")
+
+
+def document_text(body: bytes) -> str:
+    """The text of a .docx or .odt, read from the XML of its zip archive (every part)."""
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        return "\n".join(
+            archive.read(name).decode("utf-8", errors="replace")
+            for name in archive.namelist()
+            if name.endswith(".xml")
+        )
 
 
 #: Path parameters this suite fills in for pages it finds in the route table.
@@ -249,6 +265,7 @@ def every_output(world: Caucused, app: Any) -> list[str]:
         f"/rounds/{r}/comments?thread=1",
         f"/rounds/{r}/summary",
         *(f"/rounds/{r}/summary.{fmt}" for fmt in DOWNLOADS),
+        *(f"/rounds/{r}/{paper}.{fmt}" for paper in DOCUMENTS for fmt in WORD_FORMATS),
         "/audit",
         "/audit?format=csv",
         "/audit?action=caucus",
@@ -284,7 +301,9 @@ def every_output(world: Caucused, app: Any) -> list[str]:
 def fragmentary(url: str) -> bool:
     """Pages that answer htmx with a fragment of their own (the round's, notifications)."""
     path = url.split("?")[0]
-    return path.startswith(("/rounds/", "/notifications")) and not path.endswith(DOWNLOADS)
+    return path.startswith(("/rounds/", "/notifications")) and not path.endswith(
+        DOWNLOADS + WORD_FORMATS
+    )
 
 
 def statement_ids(text: str) -> set[int]:
