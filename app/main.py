@@ -36,7 +36,7 @@ from app.db import make_engine, make_sessionmaker
 from app.documents import routes as document_routes
 from app.drafts import routes as draft_routes
 from app.errors import DomainError
-from app.exports import routes as document_routes
+from app.exports import routes as paper_routes
 from app.exports.stream import ExportSlots
 from app.i18n import N_, Labels, LanguageMiddleware
 from app.i18n import gettext as _
@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notification_routes.router,
         summary_routes.router,
         document_routes.router,
+        paper_routes.router,
         token_routes.router,
     ):
         # a round the viewer may not read (a draft) is a 404 at every address under it

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from itertools import count
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -547,3 +549,54 @@ class CountryYear:
     ) -> None:
         org = self.orgs[group][index]
         posted_at(db, position(db, round_, org, self.reps[org.id], stance, "Our view."), when)
+
+
+# --- attachments (their bytes in the test's file store) ---------------------------------------
+
+from app.documents.models import Attachment, AttachmentVersion  # noqa: E402
+from app.vocabulary import Place  # noqa: E402
+
+
+def attachment(
+    db: Session,
+    store: Any,
+    round_: Round,
+    uploader: User,
+    *,
+    place: Place = Place.ROUND,
+    organisation: Organisation | None = None,
+    group: Group | None = None,
+    title: str = "Background study",
+    content: bytes = b"%PDF-1.4 test bytes",
+    text: str = "",
+    kind: str = "pdf",
+) -> Attachment:
+    """An attachment of ``round_`` (its consultation's, with ``Place.CONSULTATION``) with one
+    version, its bytes put in ``store`` (app.documents.storage.FileStore)."""
+    stored = store.put(io.BytesIO(content), len(content) + 1)
+    row = Attachment(
+        consultation_id=round_.consultation_id,
+        round_id=None if place is Place.CONSULTATION else round_.id,
+        place=place,
+        organisation_id=organisation.id if organisation is not None else None,
+        group_name=group,
+        title=title,
+        language="en",
+        created_by_id=uploader.id,
+    )
+    db.add(row)
+    db.flush()
+    db.add(
+        AttachmentVersion(
+            attachment_id=row.id,
+            number=1,
+            sha256=stored.sha256,
+            size=stored.size,
+            kind=kind,
+            file_name=f"{title}.{kind}",
+            uploaded_by_id=uploader.id,
+            text=text,
+        )
+    )
+    db.flush()
+    return row

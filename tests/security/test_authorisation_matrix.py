@@ -102,6 +102,8 @@ DEFAULT_PARAMS = {
     "invitation_id": "invitation",
     "user_id": "user",
     "token_id": "api_token",
+    "attachment_id": "attachment",
+    "number": "version_number",
 }
 
 # fmt: off
@@ -345,6 +347,17 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/rounds/{round_id}/record.{fmt}"): Case(
         page(), params={"round_id": "closed"}, fmt="odt"
     ),
+    # -- attachments: exactly as visible as what they hang on (a caucus file: its members) ----
+    ("GET", "/rounds/{round_id}/attachments"): Case(page()),
+    ("POST", "/rounds/{round_id}/attachments"): Case(
+        only(*MODERATORS), data={"title": "Study", "place": "round", "language": "en"},
+        files={"file": WORD_FILE},
+    ),
+    ("POST", "/attachments/{attachment_id}/versions"): Case(
+        only(*MODERATORS), files={"file": WORD_FILE}
+    ),
+    ("GET", "/attachments/{attachment_id}"): Case(page()),
+    ("GET", "/attachments/{attachment_id}/versions/{number}"): Case(page()),
     # -- API tokens and the JSON API ---------------------------------------------------------
     ("GET", "/admin/api-tokens"): Case(only("admin")),
     ("POST", "/admin/api-tokens"): Case(only("admin"), data={"name": "Statistics unit"}),
@@ -430,8 +443,8 @@ def test_every_route_is_in_the_table(client):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_gets_what_the_table_says(role, make_client, db):
-    world = build(db)
+def test_each_role_gets_what_the_table_says(role, make_client, db, settings):
+    world = build(db, settings)
     client = clients_for(world, make_client, db, (role,))[role]
     routes = set(app_routes(client.app.fastapi_app))
     mismatches = []
@@ -524,6 +537,15 @@ CROSSED = [
     ("rep", "GET", "/rounds/{draft}", {}, REFUSED),
     ("rep", "GET", "/rounds/{draft}/summary", {}, REFUSED),
     ("token", "GET", "/api/v1/rounds/{draft}", {}, REFUSED),
+    # a caucus's file to anyone outside the caucus, a draft round's to anyone but moderators
+    ("employers_rep", "GET", "/attachments/{caucus_attachment}", {}, ("404",)),
+    ("other_rep", "GET", "/attachments/{caucus_attachment}/versions/1", {}, ("404",)),
+    ("moderator", "GET", "/attachments/{caucus_attachment}", {}, ("404",)),
+    ("observer", "GET", "/attachments/{caucus_attachment}", {}, ("404",)),
+    ("admin", "GET", "/attachments/{caucus_attachment}", {}, ("404",)),
+    ("rep", "GET", "/attachments/{draft_attachment}", {}, ("404",)),
+    ("observer", "GET", "/attachments/{draft_attachment}", {}, ("404",)),
+    ("employers_rep", "POST", "/attachments/{caucus_attachment}/versions", {}, ("404",)),
     # another group's caucus, or this caucus's statement named in another round
     ("rep", "GET", "/rounds/{round}/caucus/employers", {}, ("404",)),
     ("focal", "POST", "/rounds/{round}/caucus/government/posts", {"body": "Hi."}, ("404",)),
@@ -537,12 +559,12 @@ CROSSED = [
 ]
 
 
-def test_ids_that_belong_elsewhere_name_nothing(make_client, db):
+def test_ids_that_belong_elsewhere_name_nothing(make_client, db, settings):
     """Changing an id in the address never reaches another round's or organisation's things
     (nor a draft round, before it is announced), and writes nothing."""
     from tests.security.test_csrf import changed, snapshot
 
-    world = build(db)
+    world = build(db, settings)
     clients = clients_for(world, make_client, db, tuple(sorted({c[0] for c in CROSSED})))
     before = snapshot(db)
     wrong = []

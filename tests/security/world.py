@@ -76,7 +76,8 @@ class World:
     clients: dict[str, Any] = field(default_factory=dict)
 
 
-def build(db: Session) -> World:
+def build(db: Session, settings: Any = None) -> World:
+    """The world; with ``settings``, its attachments too (their bytes in that file store)."""
     now = utcnow()
     orgs = {g: factories.organisation(db, g) for g in Group}
     outsider_org = factories.organisation(db, Group.WORKERS)
@@ -190,7 +191,20 @@ def build(db: Session) -> World:
     db.flush()
     colleague_mandate = db.query(Mandate).filter_by(user_id=people["colleague"].id).one()
     outsider_mandate = db.query(Mandate).filter_by(user_id=people["other_rep"].id).one()
+    files: dict[str, int] = {}
+    if settings is not None:
+        from app.documents.storage import file_store
+        from app.vocabulary import Place
+
+        store = file_store(settings)
+        files["attachment"] = factories.attachment(db, store, open_round, people["moderator"]).id
+        files["caucus_attachment"] = factories.attachment(
+            db, store, open_round, people["rep"], place=Place.CAUCUS, group=Group.WORKERS
+        ).id
+        files["draft_attachment"] = factories.attachment(db, store, draft, people["moderator"]).id
     ids = {
+        **files,
+        "version_number": 1,  # a path segment (a version's number), not an id
         "round": open_round.id,
         "draft": draft.id,
         "closed": closed.id,
