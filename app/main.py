@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import quote, urlsplit
@@ -34,6 +33,7 @@ from app.csrf import BrowserTokens, FormExpired
 from app.csrf import check as csrf_check
 from app.cycle import routes as cycle_routes
 from app.db import make_engine, make_sessionmaker
+from app.documents import routes as document_routes
 from app.drafts import routes as draft_routes
 from app.errors import DomainError
 from app.exports.stream import ExportSlots
@@ -61,7 +61,6 @@ from app.rounds.door import KeptPages
 from app.rounds.poll import UnchangedPolls
 from app.rounds.visibility import hide_unreadable_round
 from app.summaries import routes as summary_routes
-from app.documents import routes as document_routes
 from app.web import STATIC_DIR, is_htmx, safe_next, templates
 
 log = logging.getLogger("tripartite")

@@ -183,7 +183,9 @@ SENTENCES: Mapping[str, str] = {
     "position.posted": N_("%(actor)s posted the position of %(organisation)s in %(round)s."),
     "draft.imported": N_("%(actor)s imported the draft text of %(subject)s."),
     "attachment.added": N_("%(actor)s attached a document to %(subject)s."),
-    "attachment.version_added": N_("%(actor)s uploaded a new version of a document of %(subject)s."),
+    "attachment.version_added": N_(
+        "%(actor)s uploaded a new version of a document of %(subject)s."
+    ),
     "draft.replaced": N_("%(actor)s replaced the draft text of %(subject)s."),
     "draft.revised": N_("%(actor)s drafted %(subject)s as a revision of %(previous)s."),
     "amendment.proposed": N_(

@@ -43,6 +43,7 @@ def _page(
             "listing": listing,
             "round": listing.round,
             "place_labels": rules.PLACE_LABELS,
+            "kind_labels": rules.KIND_LABELS,
             "form": form or {},
             "errors": errors or {},
             "version_errors": version_errors or {},
@@ -66,9 +67,7 @@ def _upload(file: UploadFile | None) -> service.Upload:
 
 def _checked(request: Request, file: UploadFile | None) -> service.Checked:
     settings = request.app.state.settings
-    return service.store_upload(
-        _upload(file), file_store(settings), settings.attachment_max_bytes
-    )
+    return service.store_upload(_upload(file), file_store(settings), settings.attachment_max_bytes)
 
 
 @router.post("/rounds/{round_id}/attachments", name="documents.add")
@@ -123,8 +122,10 @@ def add_version(
     db.commit()
     confirm(
         request,
-        _("Version %(number)d of “%(title)s” is uploaded and is now the current one; the "
-          "earlier versions are kept.")
+        _(
+            "Version %(number)d of “%(title)s” is uploaded and is now the current one; the "
+            "earlier versions are kept."
+        )
         % {"number": attachment.current_version, "title": attachment.title},
     )
     url = url_path(request, "documents.list", round_id=where)

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from app.accounts.rules import Viewer
 from app.caucus.rules import WRITABLE
 from app.caucus.rules import Access as CaucusAccess
+from app.documents.checks import FileKind
 from app.errors import DomainError, Forbidden
-from app.i18n import N_, LANGUAGES
+from app.i18n import LANGUAGES, N_
 from app.i18n import gettext as _
 from app.rounds.rules import may_read, positions_visible
 from app.vocabulary import Group, Place, RoundStatus
@@ -36,6 +37,17 @@ PLACE_LABELS = {
     Place.ROUND: N_("This round's documents"),
     Place.POSITION: N_("Position papers"),
     Place.CAUCUS: N_("Your group's caucus files"),
+}
+
+#: What a file is, as a reader calls it (names of formats: the same in every language).
+KIND_LABELS = {
+    FileKind.PDF: "PDF",
+    FileKind.DOCX: "Word",
+    FileKind.ODT: "OpenDocument",
+    FileKind.XLSX: "Excel",
+    FileKind.ODS: "OpenDocument",
+    FileKind.PNG: "PNG",
+    FileKind.JPEG: "JPEG",
 }
 
 

@@ -19,6 +19,7 @@ from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.caucus import rules as caucus_rules
 from app.caucus.models import CaucusInvitation
+from app.db import read, utcnow
 from app.documents import rules
 from app.documents.checks import FileKind, check_upload
 from app.documents.models import Attachment, AttachmentVersion
@@ -26,10 +27,9 @@ from app.documents.storage import FileStore, FileTooLarge
 from app.documents.text import extract_text
 from app.errors import DomainError, NotFound
 from app.i18n import gettext as _
+from app.rounds.models import Round
 from app.rounds.queries import header_of, invited_organisations, round_headers
 from app.rounds.rules import effective_status
-from app.rounds.models import Round
-from app.db import read, utcnow
 from app.vocabulary import Group, Place, RoundStatus
 
 
@@ -57,7 +57,9 @@ class RoundPlace:
 
     def speaking(self, viewer: Viewer) -> int | None:
         """The invited organisation this person speaks for here (their first)."""
-        return next((m.organisation_id for m in viewer.mandates if m.organisation_id in self.invited), None)
+        return next(
+            (m.organisation_id for m in viewer.mandates if m.organisation_id in self.invited), None
+        )
 
     def group_of(self, viewer: Viewer) -> Group | None:
         org = self.speaking(viewer)
@@ -186,7 +188,9 @@ def listing(db: Session, viewer: Viewer, round_id: int) -> Listing:
         for version in rows:
             versions[version.attachment_id].append(version)
         ids = {v.uploaded_by_id for vs in versions.values() for v in vs}
-        uploaders = dict(read(db, select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
+        uploaders = dict(
+            read(db, select(User.id, User.name).where(User.id.in_(ids))).tuples().all()
+        )
     listing = Listing(where)
     for attachment in sorted(seen, key=lambda a: rules.folder_order(a.folder, a.title)):
         views = [
@@ -366,9 +370,7 @@ def add_version(db: Session, viewer: Viewer, attachment_id: int, checked: Checke
     attachment, where = _visible(db, viewer, attachment_id)
     rules.may_add(viewer, where.hanging(viewer, attachment), where.invited)
     # numbered under the attachment's row lock (FOR UPDATE; SQLite's write lock)
-    locked = db.scalar(
-        select(Attachment).where(Attachment.id == attachment_id).with_for_update()
-    )
+    locked = db.scalar(select(Attachment).where(Attachment.id == attachment_id).with_for_update())
     assert locked is not None
     number = (
         db.scalar(

@@ -54,6 +54,12 @@ class ParagraphView:
     comments: list[round_page.CommentView] = field(default_factory=list)
     voices: list[rules.GroupVoices] = field(default_factory=list)
 
+    @property
+    def label(self) -> str | None:
+        """The source's own label ("Article 3", "3.1") its text starts with, if any; the
+        number stays what amendments and comments refer to."""
+        return rules.paragraph_label(self.text)
+
 
 @dataclass(frozen=True)
 class RoundLink:

@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from app import i18n
 from app.accounts.deps import CurrentViewer
 from app.accounts.rules import Viewer
-from app.confirmations import confirm
+from app.confirmations import confirm, isolate
 from app.db import DbSession, utcnow
 from app.drafts import page as draft_page
-from app.drafts import rules, service
+from app.drafts import rules, service, word
 from app.drafts.models import Amendment, DraftParagraph
 from app.errors import DomainError
 from app.i18n import gettext as _
@@ -53,6 +53,7 @@ def _edit_page(
     error: str | None = None,
     preview: list[str] | None = None,
     status_code: int = 200,
+    file_error: str | None = None,
 ) -> Response:
     round_ = service.check_import(db, viewer, round_id)
     current = service.paragraph_texts(db, round_id)
@@ -66,7 +67,10 @@ def _edit_page(
             "text": text,
             "error": error,
             "preview": preview,
+            "labels": [rules.paragraph_label(p) for p in preview or []],
             "replacing": bool(current),
+            "file_error": file_error,
+            "max_file_mb": word.MAX_FILE_BYTES // (1024 * 1024),
         },
         status_code=status_code,
     )
@@ -109,6 +113,41 @@ def save_draft(
         % {"num": len(imported)},
     )
     return see_other(request, _round_url(request, round_id) + "#draft")
+
+
+@router.post("/rounds/{round_id}/draft/import", name="drafts.import_file")
+def import_file(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """A Word or OpenDocument file converted to the draft text and shown as the preview is:
+    the text in the box, its numbered paragraphs below; nothing is saved until Save."""
+    service.check_import(db, viewer, round_id)
+    # documents.checks: the upload's type and safety are checked here
+    try:
+        text = word.convert(file.file if file is not None and file.filename else b"")
+    except DomainError as error:
+        return _edit_page(request, db, viewer, round_id, status_code=422, file_error=error.message)
+    try:
+        paragraphs = rules.check_draft(text)
+    except DomainError as error:
+        return _edit_page(request, db, viewer, round_id, text, error.message, None, 422)
+    name = isolate(file.filename if file is not None else "")
+    confirm(
+        request,
+        i18n.ngettext(
+            "%(file)s was converted into %(num)d numbered paragraph. Check it, then save: "
+            "nothing is saved yet.",
+            "%(file)s was converted into %(num)d numbered paragraphs. Check them, then save: "
+            "nothing is saved yet.",
+            len(paragraphs),
+        )
+        % {"file": name, "num": len(paragraphs)},
+    )
+    return _edit_page(request, db, viewer, round_id, text, None, paragraphs)
 
 
 # -- amendments and support -------------------------------------------------------------------

@@ -149,6 +149,58 @@ def split_paragraphs(text: str) -> list[str]:
     return [_text(lines, start, end, verbatim) for start, end in spans]
 
 
+#: Words that name a numbered part of a text, in the platform's languages.
+_PART_WORDS = (
+    "article|art\\.|section|chapter|part|paragraph|annex|rule|regulation|clause|title|"
+    "schedule|chapitre|partie|annexe|paragraphe|règle|titre|artículo|articulo|"
+    "capítulo|capitulo|sección|seccion|parte|anexo|párrafo|parrafo|regla|título|titulo"
+)
+_NUMBER = r"(?:\d+|[ivxlcdm]+|[a-z])(?:\.(?:\d+|[ivxlcdm]+|[a-z]))*"
+_WORD_LABEL = re.compile(rf"(?:{_PART_WORDS})\s+(?:{_NUMBER}|premier|première|primero)\.?", re.I)
+_NUMBER_LABEL = re.compile(r"\d+(?:\.(?:\d+|[ivxlcdm]+|[a-z]))+\.?|\d+\.", re.I)
+_BRACKET_LABEL = re.compile(r"\((?:\d+|[ivxlcdm]+|[a-z])\)", re.I)
+
+
+def _ends_label(rest: str, label: str, strict: bool) -> bool:
+    """Whether the plain text after a possible label lets it be one: a space, punctuation or
+    the end of the line; with ``strict`` (a word label in plain text, "Article 3"), only
+    punctuation, the end of the line or a label of its own ending in a full stop."""
+    if not rest:
+        return True
+    if strict:
+        return label.endswith(".") or re.match(r"^\s*[-:—–)]", rest) is not None
+    return rest[0].isspace() or rest[0] in ":—–-)"
+
+
+def paragraph_label(text: str) -> str | None:
+    """The label a paragraph's text starts with -- "Article 3", "3.1", "3.1.a", "(ii)" --
+    as written in bold (``**Article 3.** Scope``), in a heading (``# Article 3 Scope``) or
+    typed (``3.1 Each member``); None when it starts with none. A trailing full stop is left
+    out. A label in plain text counts only if a number is dotted ("3.1", "3.") or the label
+    ends its line or is followed by punctuation, so that "Article 3 of the Convention" is not
+    read as a label."""
+    heading = text.lstrip().startswith("#")
+    line = text.lstrip().split("\n", 1)[0]
+    line = re.sub(r"^#{1,6}\s+", "", line).strip().rstrip("#").strip()
+    if re.match(r"^\d+[.)](\s|$)", line):
+        return None  # a markdown numbered list, not a label
+    line = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", line)  # markdown escapes
+    bold = re.match(r"^(\*\*|__)(.+?)\1", line)
+    candidate, marked = (bold.group(2).strip(), True) if bold else (line, False)
+    for pattern in (_WORD_LABEL, _NUMBER_LABEL, _BRACKET_LABEL):
+        found = pattern.match(candidate)
+        if found is None:
+            continue
+        label = found.group(0)
+        rest = candidate[len(label) :]
+        if marked and rest.strip():
+            continue  # the bold run is more than a label
+        if not marked and not _ends_label(rest, label, pattern is _WORD_LABEL and not heading):
+            continue
+        return label[:-1] if label.endswith(".") and len(label) > 1 else label
+    return None
+
+
 def check_draft(text: str) -> list[str]:
     """The paragraphs of a draft text a moderator pasted, or why it cannot be used."""
     text = clean_text(

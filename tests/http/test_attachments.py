@@ -151,9 +151,7 @@ def test_a_new_version_becomes_current_and_the_older_ones_stay(make_client, db, 
     assert refused.status_code == 403
 
 
-def test_a_representative_attaches_a_position_paper_not_a_round_document(
-    make_client, db, settings
-):
+def test_a_representative_attaches_a_position_paper_not_a_round_document(make_client, db, settings):
     w = World(db)
     rep = signed_in(make_client, db, w.people["union"])
     places = [o["value"] for o in soup(rep.get(w.url).text).select("select[name=place] option")]
@@ -161,7 +159,9 @@ def test_a_representative_attaches_a_position_paper_not_a_round_document(
     paper = word_file("Our position on wages.")
     refused = upload(rep, w.url, "p.docx", paper, title="Ours", place="round", language="en")
     assert refused.status_code == 403
-    sent = upload(rep, w.url, "p.docx", paper, title="Position paper", place="position", language="en")
+    sent = upload(
+        rep, w.url, "p.docx", paper, title="Position paper", place="position", language="en"
+    )
     assert sent.status_code == 303, sent.text
     attachment = db.scalars(select(Attachment)).one()
     assert attachment.organisation_id == w.orgs["union"].id
@@ -176,7 +176,15 @@ def test_a_sealed_positions_paper_is_its_organisations_alone_until_the_round_clo
 ):
     w = World(db, sealed=True)
     rep = signed_in(make_client, db, w.people["union"])
-    upload(rep, w.url, "p.docx", word_file("Sealed."), title="Sealed paper", place="position", language="en")
+    upload(
+        rep,
+        w.url,
+        "p.docx",
+        word_file("Sealed."),
+        title="Sealed paper",
+        place="position",
+        language="en",
+    )
     attachment = db.scalars(select(Attachment)).one()
     for key in ("union2", "ministry", "moderator", "observer"):
         other = signed_in(make_client, db, w.people[key])
@@ -194,8 +202,13 @@ def test_a_caucus_file_is_for_the_groups_members_alone(make_client, db, settings
     w = World(db)
     rep = signed_in(make_client, db, w.people["union"])
     sent = upload(
-        rep, w.url, "tactics.docx", word_file("Caucus only."),
-        title="Our tactics", place="caucus", language="en",
+        rep,
+        w.url,
+        "tactics.docx",
+        word_file("Caucus only."),
+        title="Our tactics",
+        place="caucus",
+        language="en",
     )
     assert sent.status_code == 303, sent.text
     attachment = db.scalars(select(Attachment)).one()
@@ -218,7 +231,15 @@ def test_a_caucus_file_is_for_the_groups_members_alone(make_client, db, settings
 def test_a_draft_rounds_documents_are_for_moderators(make_client, db, settings):
     w = World(db, status=RoundStatus.DRAFT)
     moderator = signed_in(make_client, db, w.people["moderator"])
-    upload(moderator, w.url, "q.docx", word_file("Questionnaire."), title="Questionnaire", place="round", language="en")
+    upload(
+        moderator,
+        w.url,
+        "q.docx",
+        word_file("Questionnaire."),
+        title="Questionnaire",
+        place="round",
+        language="en",
+    )
     attachment = db.scalars(select(Attachment)).one()
     rep = signed_in(make_client, db, w.people["union"])
     assert rep.get(f"/attachments/{attachment.id}").status_code == 404
@@ -249,7 +270,14 @@ def test_a_bad_file_is_refused_beside_the_field_and_nothing_is_stored(
     moderator = signed_in(make_client, db, w.people["moderator"])
     body = word_file("Fine.") if content is None else content
     refused = upload(
-        moderator, w.url, name, body, title="Kept title", place="round", language="en", folder="Kept"
+        moderator,
+        w.url,
+        name,
+        body,
+        title="Kept title",
+        place="round",
+        language="en",
+        folder="Kept",
     )
     assert refused.status_code in (400, 422), refused.text
     page = soup(refused.text)
@@ -277,7 +305,9 @@ def test_a_file_over_the_limit_is_cut_off_and_nothing_is_stored(make_client, db,
     over = word_file("Over.") + b"\0" * 10_000
     settings.attachment_max_bytes = len(over) - 1
     moderator = signed_in(make_client, db, w.people["moderator"])
-    refused = upload(moderator, w.url, "over.docx", over, title="Over", place="round", language="en")
+    refused = upload(
+        moderator, w.url, "over.docx", over, title="Over", place="round", language="en"
+    )
     assert refused.status_code == 413
     assert "too large" in soup(refused.text).select_one("#f-file-error").text
     assert stored_count(db) == 0
@@ -286,7 +316,16 @@ def test_a_file_over_the_limit_is_cut_off_and_nothing_is_stored(make_client, db,
 def test_a_title_is_required_and_the_form_comes_back_filled(make_client, db, settings):
     w = World(db)
     moderator = signed_in(make_client, db, w.people["moderator"])
-    refused = upload(moderator, w.url, "a.docx", word_file("A."), title=" ", place="round", language="es", folder="F")
+    refused = upload(
+        moderator,
+        w.url,
+        "a.docx",
+        word_file("A."),
+        title=" ",
+        place="round",
+        language="es",
+        folder="F",
+    )
     assert refused.status_code == 422
     page = soup(refused.text)
     assert "title" in page.select_one("#f-title-error").text

@@ -94,7 +94,8 @@ def test_every_successful_action_says_what_it_did(htmx, make_client, db, setting
                 if template == "/account/two-factor/confirm":
                     response = _confirm_two_factor(client, data, htmx)
                 else:
-                    response = client.submit(path, data, headers=HTMX if htmx else {})
+                    files = {"files": case.files} if case.files else {}
+                    response = client.submit(path, data, headers=HTMX if htmx else {}, **files)
             finally:
                 client.cookies.clear()
                 for name, value in saved.items():

@@ -21,6 +21,7 @@ import pytest
 from tests import factories
 from tests.helpers import days_ahead
 from tests.security.world import ROLES, app_routes, build, clients_for, undone
+from tests.word_files import docx_with
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -71,6 +72,9 @@ def api() -> dict[str, str]:
     return expect("401", token="ok")
 
 
+#: A small Word file for the draft text's import (tests/word_files.py).
+WORD_FILE = ("draft.docx", docx_with("One.", "Two."), "application/octet-stream")
+
 #: A country's year that the world's consultation names (tests/security/world.py).
 CYCLE = "/cycle/Ardenia/2026"
 
@@ -82,6 +86,8 @@ class Case:
     params: dict[str, str] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     path: str | None = None  # a concrete path instead of the template (the static mount)
+    #: files uploaded with the form (multipart): field -> (name, bytes, content type)
+    files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
     why: str = ""
 
 
@@ -291,6 +297,9 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/rounds/{round_id}/draft"): Case(
         DRAFT_ONLY, params={"round_id": "draft"}, data={"text": "One.\n\nTwo."}
     ),
+    ("POST", "/rounds/{round_id}/draft/import"): Case(
+        DRAFT_ONLY, params={"round_id": "draft"}, files={"file": WORD_FILE}
+    ),
     ("POST", "/rounds/{round_id}/paragraphs/{paragraph_id}/amendments"): Case(
         only(*POSTERS), params={"paragraph_id": "paragraph"}, data={"text": "A better one."}
     ),
@@ -381,13 +390,17 @@ def concrete_path(template: str, case: Case, world: Any) -> str:
     return path
 
 
-def request(client: Any, method: str, path: str, data: dict[str, Any]) -> Any:
+def request(
+    client: Any, method: str, path: str, data: dict[str, Any], files: dict[str, Any] | None = None
+) -> Any:
     """The request, leaving the browser's cookies as they were (signing in or out, or changing
     the password, gives it another session)."""
     saved = dict(client.cookies.items())
     try:
         if method == "GET":
             return client.get(path)
+        if files:
+            return client.submit(path, data, files=files)
         return client.submit(path, data)
     finally:
         client.cookies.clear()
@@ -419,7 +432,7 @@ def test_each_role_gets_what_the_table_says(role, make_client, db):
         data = {k: fill(v, world) for k, v in case.data.items()}
         with undone(db):
             try:
-                got = outcome(request(client, method, path, data))
+                got = outcome(request(client, method, path, data, case.files))
             except Exception as error:  # noqa: BLE001 - a crash is a finding, reported below
                 got = f"500 ({type(error).__name__}: {error})"
         wanted = case.expected[role]
