@@ -357,11 +357,28 @@ def wrk(url: str, token: str, seconds: int, connections: int) -> Latency:
     return Latency(ms("50"), ms("99"), rate, requests, failed)
 
 
+def list_latency(base: str, token: str, requests: int = 20) -> tuple[float, float]:
+    """The documents list (a page read through the main pool of the server's sessions, not
+    the round page's own door), one request after another: p50 and max, in ms."""
+    times = []
+    with httpx.Client(base_url=base, timeout=60, cookies={SESSION_COOKIE: token}) as client:
+        for _ in range(requests):
+            started = time.monotonic()
+            response = client.get(f"/rounds/{ROUND_ID}/attachments")
+            times.append((time.monotonic() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"the documents list answered {response.status_code}")
+    times.sort()
+    return times[len(times) // 2], times[-1]
+
+
 @dataclass
 class Beside:
     alone: Latency
     loaded: Latency
     after: Latency
+    list_alone: tuple[float, float]
+    list_loaded: tuple[float, float]
     downloads: int
     stats: Downloads
     seconds: float
@@ -394,8 +411,9 @@ def downloads_beside_page(
         file = client.get(f"{server.base}/attachments/{attachment_id}")
         if file.status_code != 200 or len(file.content) != DOWNLOAD_BYTES:
             raise SystemExit(f"the download answered {file.status_code}, {len(file.content)} B")
-    wrk(page, reader, 2, connections)  # warm up
+    wrk(page, reader, max(3, seconds // 2), connections)  # warm up
     alone = wrk(page, reader, seconds, connections)
+    list_alone = list_latency(server.base, reader)
 
     stop = threading.Event()
     stats = Downloads()
@@ -431,13 +449,15 @@ def downloads_beside_page(
             )
         time.sleep(2)
         loaded = wrk(page, reader, seconds, connections)
+        # more downloads than the pool has connections: a download holding one would show here
+        list_loaded = list_latency(server.base, reader)
     finally:
         stop.set()
         elapsed = time.monotonic() - started
         for thread in threads:
             thread.join(timeout=30)
     after = wrk(page, reader, seconds, connections)
-    return Beside(alone, loaded, after, downloads, stats, elapsed)
+    return Beside(alone, loaded, after, list_alone, list_loaded, downloads, stats, elapsed)
 
 
 # --- a run ---------------------------------------------------------------------------------------
@@ -527,6 +547,11 @@ def report(results: list[Result], args: argparse.Namespace, kind: str) -> None:
                 f"  {r.backend:11} {label:8} {lat.p50_ms:6.1f}ms {lat.p99_ms:6.1f}ms "
                 f"{lat.rate:7.0f} {lat.failed:6}   {ratios}"
             )
+        (a50, amax), (l50, lmax) = b.list_alone, b.list_loaded
+        print(
+            f"  {r.backend:11} documents list (main pool), 20 in a row: alone p50 {a50:.1f} ms, "
+            f"max {amax:.1f} ms; with the downloads p50 {l50:.1f} ms, max {lmax:.1f} ms"
+        )
         s = b.stats
         print(
             f"  {r.backend:11} downloads: {s.bytes / MB:.0f} MB in {b.seconds:.1f} s = "
