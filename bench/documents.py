@@ -22,7 +22,9 @@ made directly in the database (as tests/factories.py session_cookie does), and o
    downloads are long and overlap the whole wrk run: a download that held a database
    connection would starve the page, the pool being small), then alone again. Target: p50
    and p99 with the downloads at most 2x alone (the mean of the runs before and after).
-   Also: the downloads' throughput (all and each).
+   Also: the server's CPU during each wrk run, the documents list (read through the main
+   pool of sessions, which the 20 downloads outnumber) 20 times in a row alone and beside the
+   downloads, and the downloads' throughput (all and each).
 
 MB are 10**6 bytes. Only 127.0.0.1 is contacted; every loop is bounded in time.
 """
@@ -322,9 +324,17 @@ class Latency:
     rate: float
     requests: int
     failed: int
+    #: The server process's CPU (user + system) during the run, in % of one core.
+    cpu: float
 
 
-def wrk(url: str, token: str, seconds: int, connections: int) -> Latency:
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, token: str, seconds: int, connections: int, pid: int) -> Latency:
+    cpu_before, started = cpu_seconds(pid), time.monotonic()
     out = subprocess.run(
         [
             "wrk",
@@ -341,6 +351,7 @@ def wrk(url: str, token: str, seconds: int, connections: int) -> Latency:
         check=True,
         timeout=seconds + 60,
     ).stdout
+    cpu = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - started) * 100
 
     def ms(label: str) -> float:
         match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\b", out, re.M)
@@ -354,7 +365,7 @@ def wrk(url: str, token: str, seconds: int, connections: int) -> Latency:
     failed = (int(errors.group(1)) if errors else 0) + (int(timeouts.group(1)) if timeouts else 0)
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return Latency(ms("50"), ms("99"), rate, requests, failed)
+    return Latency(ms("50"), ms("99"), rate, requests, failed, cpu)
 
 
 def list_latency(base: str, token: str, requests: int = 20) -> tuple[float, float]:
@@ -402,6 +413,8 @@ def downloads_beside_page(
     rate_mb: float,
     connections: int,
 ) -> Beside:
+    assert server.process is not None
+    pid = server.process.pid
     page = f"{server.base}/rounds/{ROUND_ID}"
     reader = people.representatives[0]
     with httpx.Client(timeout=30, cookies={SESSION_COOKIE: reader}) as client:
@@ -411,8 +424,8 @@ def downloads_beside_page(
         file = client.get(f"{server.base}/attachments/{attachment_id}")
         if file.status_code != 200 or len(file.content) != DOWNLOAD_BYTES:
             raise SystemExit(f"the download answered {file.status_code}, {len(file.content)} B")
-    wrk(page, reader, max(3, seconds // 2), connections)  # warm up
-    alone = wrk(page, reader, seconds, connections)
+    wrk(page, reader, max(3, seconds // 2), connections, pid)  # warm up
+    alone = wrk(page, reader, seconds, connections, pid)
     list_alone = list_latency(server.base, reader)
 
     stop = threading.Event()
@@ -448,7 +461,7 @@ def downloads_beside_page(
                 f"only {len(stats.started)} of {downloads} downloads started: {stats.errors[:5]}"
             )
         time.sleep(2)
-        loaded = wrk(page, reader, seconds, connections)
+        loaded = wrk(page, reader, seconds, connections, pid)
         # more downloads than the pool has connections: a download holding one would show here
         list_loaded = list_latency(server.base, reader)
     finally:
@@ -456,7 +469,7 @@ def downloads_beside_page(
         elapsed = time.monotonic() - started
         for thread in threads:
             thread.join(timeout=30)
-    after = wrk(page, reader, seconds, connections)
+    after = wrk(page, reader, seconds, connections, pid)
     return Beside(alone, loaded, after, list_alone, list_loaded, downloads, stats, elapsed)
 
 
@@ -529,7 +542,7 @@ def report(results: list[Result], args: argparse.Namespace, kind: str) -> None:
     )
     print(
         f"  {'backend':11} {'':8} {'p50':>8} {'p99':>8} {'req/s':>7} {'failed':>6}   "
-        f"{'x p50':>6} {'x p99':>6} {'target':>6}"
+        f"{'CPU':>5}   {'x p50':>6} {'x p99':>6} {'target':>6}"
     )
     for r in results:
         b = r.beside
@@ -545,7 +558,7 @@ def report(results: list[Result], args: argparse.Namespace, kind: str) -> None:
             )
             print(
                 f"  {r.backend:11} {label:8} {lat.p50_ms:6.1f}ms {lat.p99_ms:6.1f}ms "
-                f"{lat.rate:7.0f} {lat.failed:6}   {ratios}"
+                f"{lat.rate:7.0f} {lat.failed:6} {lat.cpu:4.0f}%   {ratios}"
             )
         (a50, amax), (l50, lmax) = b.list_alone, b.list_loaded
         print(
