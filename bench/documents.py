@@ -22,9 +22,9 @@ made directly in the database (as tests/factories.py session_cookie does), and o
    downloads are long and overlap the whole wrk run: a download that held a database
    connection would starve the page, the pool being small), then alone again. Target: p50
    and p99 with the downloads at most 2x alone (the mean of the runs before and after).
-   Also: the server's CPU during each wrk run, the documents list (read through the main
-   pool of sessions, which the 20 downloads outnumber) 20 times in a row alone and beside the
-   downloads, and the downloads' throughput (all and each).
+   Also: the server's CPU during each wrk run and for the downloads alone (3 s), the
+   documents list (read through the main pool of sessions, which the 20 downloads outnumber)
+   20 times in a row alone and beside the downloads, and the downloads' throughput.
 
 MB are 10**6 bytes. Only 127.0.0.1 is contacted; every loop is bounded in time.
 """
@@ -390,6 +390,8 @@ class Beside:
     after: Latency
     list_alone: tuple[float, float]
     list_loaded: tuple[float, float]
+    #: The server's CPU (% of one core) serving the downloads alone.
+    downloads_cpu: float
     downloads: int
     stats: Downloads
     seconds: float
@@ -460,7 +462,11 @@ def downloads_beside_page(
             raise SystemExit(
                 f"only {len(stats.started)} of {downloads} downloads started: {stats.errors[:5]}"
             )
-        time.sleep(2)
+        # the server's CPU for the downloads alone (past the socket buffers' first gulp)
+        time.sleep(1)
+        cpu_before, quiet_started = cpu_seconds(pid), time.monotonic()
+        time.sleep(3)
+        downloads_cpu = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - quiet_started) * 100
         loaded = wrk(page, reader, seconds, connections, pid)
         # more downloads than the pool has connections: a download holding one would show here
         list_loaded = list_latency(server.base, reader)
@@ -470,7 +476,9 @@ def downloads_beside_page(
         for thread in threads:
             thread.join(timeout=30)
     after = wrk(page, reader, seconds, connections, pid)
-    return Beside(alone, loaded, after, list_alone, list_loaded, downloads, stats, elapsed)
+    return Beside(
+        alone, loaded, after, list_alone, list_loaded, downloads_cpu, downloads, stats, elapsed
+    )
 
 
 # --- a run ---------------------------------------------------------------------------------------
@@ -569,7 +577,8 @@ def report(results: list[Result], args: argparse.Namespace, kind: str) -> None:
         print(
             f"  {r.backend:11} downloads: {s.bytes / MB:.0f} MB in {b.seconds:.1f} s = "
             f"{b.throughput_mb:.1f} MB/s ({b.throughput_mb / b.downloads:.2f} MB/s each), "
-            f"{s.completed} complete, {len(s.errors)} errors {s.errors[:3]}"
+            f"{s.completed} complete, {len(s.errors)} errors {s.errors[:3]}; the server's "
+            f"CPU for the downloads alone: {b.downloads_cpu:.0f}%"
         )
     print(f"\n  the {UPLOAD_BYTES / MB:.1f} MB file passes check_upload as: {kind}")
 
