@@ -126,7 +126,7 @@ def import_file(
     """A Word or OpenDocument file converted to the draft text and shown as the preview is:
     the text in the box, its numbered paragraphs below; nothing is saved until Save."""
     service.check_import(db, viewer, round_id)
-    # documents.checks: the upload's type and safety are checked here
+    # checked as every upload (app/documents/checks.py) inside word.convert
     try:
         text = word.convert(file.file if file is not None and file.filename else b"")
     except DomainError as error:

@@ -35,6 +35,7 @@ from typing import IO, Any
 from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
+from app.documents import checks
 from app.errors import DomainError
 from app.i18n import gettext as _
 
@@ -107,8 +108,21 @@ def kind_of(data: bytes) -> Kind:
 
 
 def convert(upload: bytes | IO[bytes]) -> str:
-    """The draft text (markdown) of an uploaded Word or OpenDocument file, or the refusal."""
+    """The draft text (markdown) of an uploaded Word or OpenDocument file, or the refusal.
+    The file is checked as every upload is (app/documents/checks.py: its kind by its bytes,
+    zip bombs, macros and embedded files refused) before it is converted."""
     data = read_upload(upload)
+    try:
+        found = checks.identify(io.BytesIO(data))
+    except DomainError:
+        found = None
+    if found not in (checks.FileKind.DOCX, checks.FileKind.ODT):
+        raise _refused(
+            _(
+                "Only Word (.docx) and OpenDocument text (.odt) files can be imported as a draft text."
+            )
+        )
+    checks.check_safe(io.BytesIO(data), found)
     kind = kind_of(data)
     try:
         text = docx_to_markdown(data) if kind is Kind.DOCX else odt_to_markdown(data)
