@@ -412,12 +412,13 @@ def _consultation_round(db: Session, attachment: Attachment) -> int | None:
         .order_by(Round.number),
     ).all()
     now = utcnow()
-    readable = [
+    readable: list[int] = [
         r.id
         for r in rows
         if effective_status(r.status, r.opens_at, r.closes_at, now) is not RoundStatus.DRAFT
     ]
-    return (readable or [r.id for r in rows] or [None])[0]
+    every: list[int] = [r.id for r in rows]
+    return (readable or every or [None])[0]
 
 
 def _visible(db: Session, viewer: Viewer, attachment_id: int) -> tuple[Attachment, RoundPlace]:

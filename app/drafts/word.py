@@ -116,10 +116,11 @@ def convert(upload: bytes | IO[bytes]) -> str:
         found = checks.identify(io.BytesIO(data))
     except DomainError:
         found = None
-    if found not in (checks.FileKind.DOCX, checks.FileKind.ODT):
+    if found is None or found not in (checks.FileKind.DOCX, checks.FileKind.ODT):
         raise _refused(
             _(
-                "Only Word (.docx) and OpenDocument text (.odt) files can be imported as a draft text."
+                "Only Word (.docx) and OpenDocument text (.odt) files can be imported as a "
+                "draft text."
             )
         )
     checks.check_safe(io.BytesIO(data), found)
