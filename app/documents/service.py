@@ -418,7 +418,8 @@ def _consultation_round(db: Session, attachment: Attachment) -> int | None:
         if effective_status(r.status, r.opens_at, r.closes_at, now) is not RoundStatus.DRAFT
     ]
     every: list[int] = [r.id for r in rows]
-    return (readable or every or [None])[0]
+    chosen = readable or every
+    return chosen[0] if chosen else None
 
 
 def _visible(db: Session, viewer: Viewer, attachment_id: int) -> tuple[Attachment, RoundPlace]:
