@@ -139,7 +139,9 @@ def demo(
     with _session(settings) as db:
         loaded = demo_data.database_is_empty(db)
         if loaded:
-            demo_data.load(db, settings.demo_password)
+            from app.documents.storage import file_store
+
+            demo_data.load(db, settings.demo_password, file_store(settings))
             db.commit()
         description = demo_data.describe(
             db, settings.demo_password, f"http://{settings.host}:{settings.port}"

@@ -19,6 +19,8 @@ from app.audit.service import record
 from app.caucus.demo import add_demo_caucus
 from app.comments.models import Comment
 from app.db import utcnow
+from app.documents.demo import add_demo_documents
+from app.documents.storage import FileStore
 from app.drafts.demo import add_demo_draft
 from app.organisations.models import Mandate, Organisation
 from app.positions.models import Position, PositionVersion
@@ -114,8 +116,9 @@ def holds_the_demo(db: Session) -> bool:
     return bool(db.scalar(select(exists().where(User.email == DEMO_MODERATOR))))
 
 
-def load(db: Session, password: str) -> None:
-    """Fill an empty database with the demo (the caller commits)."""
+def load(db: Session, password: str, store: FileStore | None = None) -> None:
+    """Fill an empty database with the demo (the caller commits); with a file store, its
+    documents too (their bytes are put in the store)."""
     password_hash = hash_password(password)  # one hash, shared by every demo account
     people: dict[str, User] = {}
     for name, email, role in PLATFORM_PEOPLE:
@@ -167,6 +170,19 @@ def load(db: Session, password: str) -> None:
     open_round = _demo_round(db, consultation, moderator, organisations, members, OPEN_ROUND)
     add_demo_draft(db, open_round.id, moderator.id)  # app.drafts: a draft text to amend
     add_demo_caucus(db, open_round.id)  # app.caucus: officers, the workers' caucus
+    if store is not None:  # app.documents: a background study, a position paper
+        atuc = next(
+            o for d, o in zip(ORGANISATIONS, organisations, strict=True) if d.slug == "atuc"
+        )
+        add_demo_documents(
+            db,
+            store,
+            round_id=open_round.id,
+            consultation_id=consultation.id,
+            moderator_id=moderator.id,
+            organisation_id=atuc.id,
+            representative_id=members[atuc.id],
+        )
     record(db, None, "demo.loaded", "consultation", consultation.id)
 
 

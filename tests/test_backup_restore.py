@@ -119,7 +119,21 @@ def test_a_backup_restores_into_an_empty_database(
     restored_files = file_store(Settings(data_dir=restored_data))
     assert all(restored_files.verify(stored.sha256) for stored in kept)
     back = sorted(p.relative_to(restored_data) for p in restored_data.rglob("*") if p.is_file())
-    assert back == sorted(files.path(s.sha256).relative_to(tmp_path) for s in kept)
+    # every attachment row of the restored database has its bytes, and their checksum matches
+    # (the demo attaches a background study and a position paper)
+    engine = create_engine(target)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT sha256, size FROM attachment_versions")).all()
+    finally:
+        engine.dispose()
+    assert len(rows) >= 2
+    for sha256, size in rows:
+        assert restored_files.verify(sha256), sha256
+        assert sum(len(chunk) for chunk in restored_files.open(sha256)) == size
+    demo_files = {files.path(sha256).relative_to(tmp_path) for sha256, _size in rows}
+    expected = {files.path(s.sha256).relative_to(tmp_path) for s in kept} | demo_files
+    assert back == sorted(expected)
 
     counts = _counts(source)
     assert counts["audit_events"] > 0 and counts["comments"] > 0 and counts["positions"] > 0
