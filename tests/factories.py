@@ -553,7 +553,10 @@ class CountryYear:
 
 # --- attachments (their bytes in the test's file store) ---------------------------------------
 
-from app.documents.models import Attachment, AttachmentVersion  # noqa: E402
+from app.documents.checks import FileKind  # noqa: E402
+from app.documents.models import Attachment  # noqa: E402
+from app.documents.rules import Described  # noqa: E402
+from app.documents.service import Checked, hang  # noqa: E402
 from app.vocabulary import Place  # noqa: E402
 
 
@@ -574,29 +577,14 @@ def attachment(
     """An attachment of ``round_`` (its consultation's, with ``Place.CONSULTATION``) with one
     version, its bytes put in ``store`` (app.documents.storage.FileStore)."""
     stored = store.put(io.BytesIO(content), len(content) + 1)
-    row = Attachment(
+    return hang(
+        db,
         consultation_id=round_.consultation_id,
-        round_id=None if place is Place.CONSULTATION else round_.id,
+        round_id=round_.id,
         place=place,
+        described=Described(title, "en", ""),
+        checked=Checked(FileKind(kind), f"{title}.{kind}", stored.sha256, stored.size, text),
+        uploader_id=uploader.id,
         organisation_id=organisation.id if organisation is not None else None,
-        group_name=group,
-        title=title,
-        language="en",
-        created_by_id=uploader.id,
+        group=group,
     )
-    db.add(row)
-    db.flush()
-    db.add(
-        AttachmentVersion(
-            attachment_id=row.id,
-            number=1,
-            sha256=stored.sha256,
-            size=stored.size,
-            kind=kind,
-            file_name=f"{title}.{kind}",
-            uploaded_by_id=uploader.id,
-            text=text,
-        )
-    )
-    db.flush()
-    return row

@@ -9,8 +9,8 @@ import io
 from docx import Document
 from sqlalchemy.orm import Session
 
-from app.documents.models import Attachment, AttachmentVersion
-from app.documents.service import Checked, Upload, store_upload
+from app.documents.rules import Described
+from app.documents.service import Checked, Upload, hang, store_upload
 from app.documents.storage import FileStore
 from app.vocabulary import Place
 
@@ -73,29 +73,14 @@ def add_demo_documents(
             organisation_id,
         ),
     ):
-        checked = _stored(store, lines, file_name)
-        attachment = Attachment(
+        hang(
+            db,
             consultation_id=consultation_id,
-            round_id=None if place is Place.CONSULTATION else round_id,
+            round_id=round_id,
             place=place,
+            described=Described(title, "en", "Background" if place is Place.CONSULTATION else ""),
+            checked=_stored(store, lines, file_name),
+            uploader_id=uploader,
             organisation_id=organisation,
-            title=title,
-            language="en",
-            folder="Background" if place is Place.CONSULTATION else "",
-            created_by_id=uploader,
-        )
-        db.add(attachment)
-        db.flush()
-        db.add(
-            AttachmentVersion(
-                attachment_id=attachment.id,
-                number=1,
-                sha256=checked.sha256,
-                size=checked.size,
-                kind=checked.kind.value,
-                file_name=checked.file_name,
-                uploaded_by_id=uploader,
-                text=checked.text,
-            )
         )
     db.flush()

@@ -310,6 +310,38 @@ def check_place(db: Session, viewer: Viewer, round_id: int, place_value: str) ->
     _hanging_new(viewer, round_place(db, round_id), place_value)
 
 
+def hang(
+    db: Session,
+    *,
+    consultation_id: int,
+    round_id: int,
+    place: Place,
+    described: rules.Described,
+    checked: Checked,
+    uploader_id: int,
+    organisation_id: int | None = None,
+    group: Group | None = None,
+) -> Attachment:
+    """The rows of a new attachment and its first version (the file checked and stored):
+    what adding one writes, whoever adds it (a person, the demo)."""
+    attachment = Attachment(
+        consultation_id=consultation_id,
+        round_id=None if place is Place.CONSULTATION else round_id,
+        place=place,
+        organisation_id=organisation_id,
+        group_name=group,
+        title=described.title,
+        language=described.language,
+        folder=described.folder,
+        created_by_id=uploader_id,
+        current_version=1,
+    )
+    db.add(attachment)
+    db.flush()
+    _add_version(db, uploader_id, attachment, 1, checked)
+    return attachment
+
+
 def add(
     db: Session,
     viewer: Viewer,
@@ -321,26 +353,21 @@ def add(
     """A new attachment with its first version (the file already checked and stored)."""
     where = round_place(db, round_id)
     hanging, group = _hanging_new(viewer, where, place_value)
-    place = hanging.place
-    attachment = Attachment(
+    attachment = hang(
+        db,
         consultation_id=where.consultation_id,
-        round_id=None if place is Place.CONSULTATION else round_id,
-        place=place,
+        round_id=round_id,
+        place=hanging.place,
+        described=described,
+        checked=checked,
+        uploader_id=viewer.user_id,
         organisation_id=hanging.organisation_id,
-        group_name=group,
-        title=described.title,
-        language=described.language,
-        folder=described.folder,
-        created_by_id=viewer.user_id,
-        current_version=1,
+        group=group,
     )
-    db.add(attachment)
-    db.flush()
-    _add_version(db, viewer, attachment, 1, checked)
     _audit(
         db,
         viewer,
-        place,
+        hanging.place,
         "attachment.added",
         round_id,
         attachment=attachment.id,
@@ -351,7 +378,7 @@ def add(
 
 
 def _add_version(
-    db: Session, viewer: Viewer, attachment: Attachment, number: int, checked: Checked
+    db: Session, uploader_id: int, attachment: Attachment, number: int, checked: Checked
 ) -> AttachmentVersion:
     version = AttachmentVersion(
         attachment_id=attachment.id,
@@ -360,7 +387,7 @@ def _add_version(
         size=checked.size,
         kind=checked.kind.value,
         file_name=checked.file_name,
-        uploaded_by_id=viewer.user_id,
+        uploaded_by_id=uploader_id,
         text=checked.text,
     )
     db.add(version)
@@ -383,7 +410,7 @@ def add_version(db: Session, viewer: Viewer, attachment_id: int, checked: Checke
         )
         or 0
     ) + 1
-    _add_version(db, viewer, locked, number, checked)
+    _add_version(db, viewer.user_id, locked, number, checked)
     locked.current_version = number
     _audit(
         db,
