@@ -110,8 +110,8 @@ NOT_404 = {
 SENDERS = ("admin", "moderator", "focal", "rep", "observer", "other_rep", "token", "anonymous")
 
 
-def test_ids_out_of_range_in_every_path_answer_404(make_client, db):
-    world = build(db)
+def test_ids_out_of_range_in_every_path_answer_404(make_client, db, settings):
+    world = build(db, settings)
     clients = clients_for(world, make_client, db)
     routes = [key for key in app_routes(clients["anonymous"].app.fastapi_app) if "_id}" in key[1]]
     assert len(routes) >= 40, routes
@@ -148,8 +148,8 @@ def test_ids_out_of_range_in_every_path_answer_404(make_client, db):
     assert not wrong, "\n".join(wrong)
 
 
-def test_ids_out_of_range_in_queries_and_forms_never_give_a_500(make_client, db):
-    world = build(db)
+def test_ids_out_of_range_in_queries_and_forms_never_give_a_500(make_client, db, settings):
+    world = build(db, settings)
     clients = clients_for(world, make_client, db)
     ids = world.ids
     huge = str(2**64 + 1)

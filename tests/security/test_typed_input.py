@@ -102,8 +102,8 @@ def unclean(db: Session) -> list[str]:
 
 
 @pytest.fixture
-def everyone(make_client, db):
-    world = build(db)
+def everyone(make_client, db, settings):
+    world = build(db, settings)
     roles = {passing_role(case) for (method, _p), case in TABLE.items() if method == "POST"}
     clients_for(world, make_client, db, tuple(sorted(roles)))
     return world
