@@ -26,6 +26,7 @@ from app.errors import DomainError, Forbidden
 from app.i18n import LANGUAGES, N_
 from app.i18n import gettext as _
 from app.rounds.rules import may_read, positions_visible
+from app.text_rules import clean_line
 from app.vocabulary import Group, Place, RoundStatus
 
 TITLE_MAX = 200
@@ -129,8 +130,9 @@ class Described:
 
 
 def check_description(title: str, language: str, folder: str) -> Described:
-    """The title (required), language (one of the platform's) and folder (optional)."""
-    title = " ".join(title.split())
+    """The title (required), language (one of the platform's) and folder (optional); each on
+    one line, without control characters (app.text_rules)."""
+    title = clean_line(title, "title")
     if not title:
         raise DomainError(_("Give the document a title."), field="title")
     if len(title) > TITLE_MAX:
@@ -139,7 +141,7 @@ def check_description(title: str, language: str, folder: str) -> Described:
         )
     if language not in LANGUAGES:
         raise DomainError(_("Choose the document's language."), field="language")
-    folder = " ".join(folder.split())
+    folder = clean_line(folder, "folder")
     if len(folder) > FOLDER_MAX:
         raise DomainError(
             _("Shorten the folder's name to %(max)d characters.") % {"max": FOLDER_MAX},

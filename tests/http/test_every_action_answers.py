@@ -77,7 +77,7 @@ def _confirmation(response: Any, secret: bytes, htmx: bool) -> str | None:
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["without-js", "htmx"])
 def test_every_successful_action_says_what_it_did(htmx, make_client, db, settings):
-    world = build(db)
+    world = build(db, settings)  # with its attachments (a new version is one of the actions)
     wanted = actions()
     roles = tuple(sorted({role for _template, role in wanted}))
     clients = clients_for(world, make_client, db, roles)

@@ -112,6 +112,8 @@ class Demo:
         if params == {"country", "year"}:
             yield path.format(country=self.country, year=self.year)
             return
+        if "attachment_id" in params:
+            return  # an attachment's download is the file people uploaded, not our words
         for r in self.rounds:
             values: dict[str, Any] = {"round_id": r}
             if "fmt" in params:

@@ -9,13 +9,17 @@ administrator, an API token — requests every page and fragment the application
 round page in both orders, its live updates and comment pages, the summary and its CSV, JSON,
 XLSX and PDF downloads decoded, the audit log and its CSV, notifications, every ``/api/v1``
 endpoint, and any other page whose address this suite can fill in), while the round is open
-and again once it is closed: no marker ever appears. The caucus's own addresses answer 404 to
-them (a sign-in redirect to those without a session, as every page does). Nor does any trace
+and again once it is closed: no marker ever appears. The caucus's files are added the same way
+(a Word file uploaded to the caucus, then a new version of it, each with a marker in its title,
+its file name and its text); the documents page and the files' own addresses are among what the
+outsiders read. The caucus's own addresses, its files' downloads included, answer 404 to them
+(a sign-in redirect to those without a session, as every page does). Nor does any trace
 of what the caucus did: of its audit events only the publication of its statement (public) is
 in the shared audit log, and every audit output (found as the outputs that show a canary audit
 event: the audit page and its CSV, the summary's XLSX) leaves out the caucus's private actions
 and the ids of its drafts, even those older versions wrote to the append-only log. The
-notifications the caucus causes go to the group's own people.
+notifications the caucus causes go to the group's own people; its files leave no attachment
+event in the shared audit log (a round's document, added beside it, does).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from app.audit.service import record
 from app.caucus.models import GroupStatement
 from app.caucus.service import group_members
 from app.db import utcnow
+from app.documents.models import Attachment, AttachmentVersion
 from app.notifications.models import Notification
 from app.rounds.models import Round
 from app.vocabulary import Group, PlatformRole, Stance
@@ -47,6 +52,7 @@ from tests import factories
 from tests.conftest import text_of
 from tests.helpers import soup
 from tests.security.world import app_routes
+from tests.word_files import docx_with
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -92,6 +98,9 @@ class Caucused:
     position_marker: str  # a position's statement: shows the downloads are read
     clients: dict[str, Any]
     members: dict[str, Any]
+    caucus_file: int  # the caucus's attachment (two versions)
+    round_file: int  # a round's document, added through the app beside it: for everyone
+    round_file_marker: str  # the round's document's text: shows its downloads are read
 
 
 def marker(kind: str) -> str:
@@ -172,6 +181,39 @@ def build(db: Session, make_client: Any) -> Caucused:
     ok(member.submit(f"{workers}/statement/endorse", {"statement_id": str(draft)}))
     withdraw = {"statement_id": str(draft), "action": "withdraw"}
     ok(second.submit(f"{workers}/statement/endorse", withdraw))
+    # a caucus file, uploaded as a browser does (multipart), then a new version of it: a marker
+    # in its title, its file names and (a Word file's text, extracted at upload) its text
+    markers |= {
+        "file title": marker("filetitle"),
+        "file name": marker("filename"),
+        "file text": marker("filetext"),
+        "second version's text": marker("filetext2"),
+    }
+    added = ok(
+        member.submit(
+            f"/rounds/{round_.id}/attachments",
+            {"title": f"Tactics {markers['file title']}", "place": "caucus", "language": "en"},
+            files={"file": _word(f"{markers['file name']}-1", markers["file text"])},
+        )
+    )
+    caucus_file = int(added.headers["location"].rsplit("#attachment-", 1)[1])
+    ok(
+        second.submit(
+            f"/attachments/{caucus_file}/versions",
+            files={"file": _word(f"{markers['file name']}-2", markers["second version's text"])},
+        )
+    )
+    # a round's document beside it (a moderator's): everyone invited reads it
+    round_file_marker = marker("roundfile")
+    moderator = factories.signed_in(make_client, db, people["moderator"])
+    added = ok(
+        moderator.submit(
+            f"/rounds/{round_.id}/attachments",
+            {"title": "Background study", "place": "round", "language": "en"},
+            files={"file": _word("background", round_file_marker)},
+        )
+    )
+    round_file = int(added.headers["location"].rsplit("#attachment-", 1)[1])
     # another caucus's message: the employers'
     employers = f"/rounds/{round_.id}/caucus/employers/posts"
     ok(clients["employers_rep"].submit(employers, {"body": markers["employers message"]}))
@@ -193,7 +235,15 @@ def build(db: Session, make_client: Any) -> Caucused:
         position_marker,
         clients,
         members,
+        caucus_file,
+        round_file,
+        round_file_marker,
     )
+
+
+def _word(name: str, text: str) -> tuple[str, bytes, str]:
+    """A Word file (built with python-docx) as a browser uploads it."""
+    return (f"{name}.docx", docx_with("Our line in the caucus.", text), "application/octet-stream")
 
 
 def _draft(db: Session, round_id: int) -> int:
@@ -244,6 +294,8 @@ def _params(world: Caucused) -> dict[str, str]:
         "organisation_id": str(world.workers_org),
         "country": "Ardenia",
         "year": str(utcnow().year),
+        "attachment_id": str(world.caucus_file),
+        "number": "2",
     }
 
 
@@ -285,6 +337,13 @@ def every_output(world: Caucused, app: Any) -> list[str]:
         f"/api/v1/rounds/{r}/summary",
         f"/api/v1/rounds/{r}/positions",
         f"/api/v1/rounds/{r}/comments",
+        # the round's documents: the list (no file named), then each file's addresses by id
+        f"/rounds/{r}/attachments",
+        *(
+            f"/attachments/{file}{version}"
+            for file in (world.caucus_file, world.round_file)
+            for version in ("", "/versions/1", "/versions/2")
+        ),
     ]
     params = _params(world)
     for method, template in app_routes(app):
@@ -351,6 +410,7 @@ def assert_nothing_leaks(world: Caucused) -> Read:
 def caucus_addresses(world: Caucused) -> list[tuple[str, str, dict[str, str]]]:
     base = f"/rounds/{world.round_id}/caucus/workers"
     statement = {"statement_id": "1", "text": "Let me in.", "action": "endorse"}
+    file = f"/attachments/{world.caucus_file}"
     return [
         ("GET", base, {}),
         ("GET", f"{base}/posts?after=0", {}),
@@ -359,7 +419,16 @@ def caucus_addresses(world: Caucused) -> list[tuple[str, str, dict[str, str]]]:
         ("POST", f"{base}/statement", statement),
         ("POST", f"{base}/statement/endorse", statement),
         ("POST", f"{base}/statement/publish", statement),
+        # the caucus's file: its download, each version's, and a new version (with a file)
+        ("GET", file, {}),
+        ("GET", f"{file}/versions/1", {}),
+        ("GET", f"{file}/versions/2", {}),
+        ("POST", f"{file}/versions", {}),
     ]
+
+
+#: What an outsider sends as a new version of the caucus's file.
+INTRUDING_FILE = {"file": ("mine.docx", docx_with("Let me in."), "application/octet-stream")}
 
 
 def test_nothing_said_in_a_caucus_reaches_anyone_outside_it(make_client, db):
@@ -372,6 +441,9 @@ def test_nothing_said_in_a_caucus_reaches_anyone_outside_it(make_client, db):
     assert world.markers["employers message"] not in caucus_page  # another group's caucus
     round_page = world.clients["employers_rep"].get(f"/rounds/{world.round_id}").text
     assert world.public_marker in round_page
+    # the round's document is read, downloads decoded, by those who may (so the sweep reads it)
+    study = world.clients["observer"].get(f"/attachments/{world.round_file}")
+    assert world.round_file_marker in readable(study)
     assert_nothing_leaks(world)
     # closed: the summary and its downloads exist now; still nothing
     closed = world.clients["moderator"].submit(
@@ -424,7 +496,12 @@ def test_caucus_addresses_answer_404_to_everyone_outside_it(make_client, db):
     for role in OUTSIDERS:
         client = world.clients[role]
         for method, path, data in caucus_addresses(world):
-            response = client.get(path) if method == "GET" else client.submit(path, data)
+            if method == "GET":
+                response = client.get(path)
+            elif path.endswith("/versions"):
+                response = client.submit(path, data, files=INTRUDING_FILE)
+            else:
+                response = client.submit(path, data)
             signed_out = role in ("anonymous", "token")
             expected = "/login" if signed_out else 404
             got = response.status_code
@@ -437,6 +514,12 @@ def test_caucus_addresses_answer_404_to_everyone_outside_it(make_client, db):
             if leaked:
                 wrong.append(f"{method} {path} as {role} shows {leaked}")
     assert not wrong, "\n".join(wrong)
+    # no outsider's version was stored: the file still has the members' two
+    db.expire_all()
+    numbers = db.scalars(
+        select(AttachmentVersion.number).where(AttachmentVersion.attachment_id == world.caucus_file)
+    ).all()
+    assert sorted(numbers) == [1, 2]
 
 
 def test_the_caucus_leaves_only_its_publication_in_the_audit_log_and_tells_only_its_group(
@@ -502,3 +585,44 @@ def test_the_published_statement_is_the_only_thing_the_round_page_gains(make_cli
     )
     db.expire_all()
     assert db.scalar(select(Round.version).where(Round.id == world.round_id)) == before
+
+
+def test_a_caucus_file_is_for_its_members_alone_and_leaves_no_audit_event(make_client, db):
+    world = build(db, make_client)
+    file = f"/attachments/{world.caucus_file}"
+    for name, member in world.members.items():
+        listed = member.get(f"/rounds/{world.round_id}/attachments")
+        assert listed.status_code == 200
+        item = soup(listed.text).select_one(f"#attachment-{world.caucus_file}")
+        assert item is not None, name
+        # its title, and its first version's file name (the earlier versions are listed)
+        assert world.markers["file title"] in item.text
+        assert f"{world.markers['file name']}-1.docx" in item.text
+        current = member.get(file)
+        assert current.status_code == 200
+        assert world.markers["second version's text"] in readable(current)
+        first = member.get(f"{file}/versions/1")
+        assert first.status_code == 200
+        assert world.markers["file text"] in readable(first)
+        assert f"{world.markers['file name']}-1.docx" in first.headers["content-disposition"]
+    # the text extracted at upload (for search) is the file's own
+    texts = db.scalars(
+        select(AttachmentVersion.text)
+        .where(AttachmentVersion.attachment_id == world.caucus_file)
+        .order_by(AttachmentVersion.number)
+    ).all()
+    assert world.markers["file text"] in texts[0]
+    assert world.markers["second version's text"] in texts[1]
+    attachment = db.get(Attachment, world.caucus_file)
+    assert attachment is not None and attachment.current_version == 2
+    # another group's representative reads the documents page: the round's document, not this
+    page = world.clients["employers_rep"].get(f"/rounds/{world.round_id}/attachments").text
+    assert "Background study" in page
+    assert world.markers["file title"] not in page
+    # the shared audit log: the round's document was added (recorded), the caucus's file never
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action.startswith("attachment."))).all()
+    assert [(e.action, json.loads(e.details)["attachment"]) for e in events] == [
+        ("attachment.added", world.round_file)
+    ]
+    everything = json.dumps([e.details for e in db.scalars(select(AuditEvent))])
+    assert not [what for what, value in world.markers.items() if value in everything]

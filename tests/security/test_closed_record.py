@@ -34,6 +34,7 @@ from app.caucus.models import (
 )
 from app.comments.models import Comment, Flag
 from app.db import utcnow
+from app.documents.models import Attachment
 from app.drafts.models import Amendment, AmendmentSupport
 from app.positions.models import Position
 from app.rounds.models import GroupSignoff, Round, RoundInvitation
@@ -44,6 +45,7 @@ from tests import factories
 from tests.conftest import text_of
 from tests.helpers import soup
 from tests.security.world import app_routes
+from tests.word_files import docx_with
 
 MARK = f"zq{uuid.uuid4().hex[:10]}late"
 
@@ -66,6 +68,16 @@ PARTICIPANT_WRITES: dict[str, dict[str, str]] = {
     },
     "/rounds/{round_id}/caucus/{group}/statement/publish": {"statement_id": "{statement}"},
 }
+#: Participants' files (sent with a file, as the form does): a position paper, and a file of
+#: their group's caucus; refused (409) like every other participant write.
+PARTICIPANT_UPLOADS: dict[str, list[dict[str, str]]] = {
+    "/rounds/{round_id}/attachments": [
+        {"title": MARK, "place": "position", "language": "en"},
+        {"title": MARK, "place": "caucus", "language": "en"},
+    ],
+}
+#: The file they send.
+WORD_FILE = {"file": ("late.docx", docx_with(MARK), "application/octet-stream")}
 #: The spokespeople confirm the draft outcome or file a reservation between the close and the
 #: publication (that is what sign-off is); refused once the round is published.
 SIGN_OFF = {"/rounds/{round_id}/signoff/decision": {"decision": "reservation", "reservation": MARK}}
@@ -85,6 +97,7 @@ MODERATORS = {
     "/rounds/{round_id}/signoff",
     "/rounds/{round_id}/officers",
     "/rounds/{round_id}/draft",
+    "/rounds/{round_id}/draft/import",
     "/rounds/{round_id}/revise",
     "/rounds/{round_id}/comments/{comment_id}/hide",
     "/rounds/{round_id}/comments/{comment_id}/restore",
@@ -106,7 +119,13 @@ def test_every_write_about_a_round_is_classified(client):
         for method, path in app_routes(client.app.fastapi_app)
         if method == "POST" and path.startswith("/rounds/")
     }
-    classified = {*PARTICIPANT_WRITES, *SIGN_OFF, *MODERATORS, *NOT_THE_RECORD}
+    classified = {
+        *PARTICIPANT_WRITES,
+        *PARTICIPANT_UPLOADS,
+        *SIGN_OFF,
+        *MODERATORS,
+        *NOT_THE_RECORD,
+    }
     assert posts - classified == set(), "classify these routes in this file"
     assert classified - posts == set(), "these routes are gone: remove them from this file"
 
@@ -243,6 +262,7 @@ def snapshot(db: Session, round_id: int) -> dict[str, Any]:
         "caucus invitations": rows(
             CaucusInvitation.id, where=CaucusInvitation.round_id == round_id
         ),
+        "attachments": rows(Attachment.id, Attachment.title, where=Attachment.round_id == round_id),
     }
 
 
@@ -283,17 +303,24 @@ def test_no_participant_write_changes_the_record_once_the_round_is_closed(make_c
     writes = dict(PARTICIPANT_WRITES)
     if status != "signing":
         writes.update(SIGN_OFF)
+    sent = [(template, form, {}) for template, form in writes.items()] + [
+        (template, form, WORD_FILE)
+        for template, forms in PARTICIPANT_UPLOADS.items()
+        for form in forms
+    ]
     wrong = []
-    for template, form in writes.items():
+    for template, form, files in sent:
         for name, browser in browsers.items():
             path, data = request_for(world, template, form, name)
             for headers in ({}, {"HX-Request": "true"}):
-                response = browser.submit(path, data, headers=headers)
+                with_files = {"files": files} if files else {}
+                response = browser.submit(path, data, headers=headers, **with_files)
                 expected = 409
                 if template in SIGN_OFF and status == "closed":
                     expected = 403  # no sign-off was asked for: nobody is a spokesperson
                 if response.status_code != expected:
-                    wrong.append(f"{template} as {name} {headers}: {response.status_code}")
+                    what = f"{template} {data.get('place', '')}".strip()
+                    wrong.append(f"{what} as {name} {headers}: {response.status_code}")
                 elif not text_of(response.text):
                     wrong.append(f"{template} as {name} {headers}: no message")
     after = snapshot(db, world.round_id)

@@ -32,6 +32,7 @@ from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Visibi
 from tests import factories
 from tests.helpers import days_ahead, soup
 from tests.security.world import app_routes, undone
+from tests.word_files import docx_with
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -222,6 +223,8 @@ def plausible(world: World, place: Place) -> dict[str, dict[str, Any]]:
             "social_partners_first": "1",
         },
         "/rounds/{round_id}/draft": {"text": "One.\n\nTwo."},
+        # a document (where it goes: the form's own first choice; see also NOT_OFFERED)
+        "/rounds/{round_id}/attachments": {"title": "A study", "language": "en"},
         "/rounds/{round_id}/paragraphs/{paragraph_id}/amendments": {"text": "A better one."},
         "/rounds/{round_id}/revise": {
             "title": "Round two",
@@ -262,6 +265,18 @@ def outcome(response: Any) -> str:
 class Offered:
     path: str
     fields: dict[str, Any]
+    #: The form has a file field: it is sent with a file (a small Word file), as chosen.
+    takes_file: bool = False
+
+
+#: What a person chooses in a form's file field.
+WORD_FILE = {"file": ("paper.docx", docx_with("One.", "Two."), "application/octet-stream")}
+#: The actions that take a file: refused or not, they are sent one (a refusal is then about
+#: who asks, not about a missing file).
+FILE_ACTIONS = {"/rounds/{round_id}/attachments", "/rounds/{round_id}/draft/import"}
+#: What a person would choose in a form they were not offered (where a document goes: the
+#: round's documents).
+NOT_OFFERED = {"/rounds/{round_id}/attachments": {"place": "round"}}
 
 
 def _put(fields: dict[str, Any], name: str, value: str) -> None:
@@ -282,6 +297,7 @@ def forms_on(html: str, page_path: str) -> list[Offered]:
         path = urlsplit(form.get("action") or page_path).path
         fields: dict[str, Any] = {}
         put = partial(_put, fields)
+        takes_file = False
         for element in form.find_all(["input", "select", "textarea"]):
             name = element.get("name")
             if not name or name == "csrftoken" or element.has_attr("disabled"):
@@ -294,6 +310,8 @@ def forms_on(html: str, page_path: str) -> list[Offered]:
                 put(name, chosen.get("value", chosen.text) if chosen else "")
             elif element.name == "textarea":
                 put(name, element.text)
+            elif kind == "file":
+                takes_file = True
             elif kind in ("checkbox", "radio"):
                 if element.has_attr("checked"):
                     put(name, element.get("value", "on"))
@@ -301,7 +319,7 @@ def forms_on(html: str, page_path: str) -> list[Offered]:
                 put(name, element.get("value", ""))
         disabled = any(b.has_attr("disabled") for b in form.find_all("button"))
         if not disabled:
-            found.append(Offered(path, fields))
+            found.append(Offered(path, fields, takes_file))
     return found
 
 
@@ -353,11 +371,13 @@ def natural_path(template: str, place: Place) -> str:
     return path
 
 
-def submit(client: Any, db: Session, path: str, data: dict[str, Any]) -> str:
-
+def submit(
+    client: Any, db: Session, path: str, data: dict[str, Any], *, with_file: bool = False
+) -> str:
+    files = {"files": WORD_FILE} if with_file else {}
     with undone(db):
         try:
-            return outcome(client.submit(path, data))
+            return outcome(client.submit(path, data, **files))
         except Exception as error:  # noqa: BLE001 - a crash is a finding, reported below
             return f"500 ({type(error).__name__}: {error})"
 
@@ -379,11 +399,17 @@ def check(role: str, make_client: Any, db: Session) -> list[str]:
                 # the form's own values, and what the person types into it
                 data = {k: v for k, v in form.fields.items() if v not in ("", [])}
                 data.update(typed.get(template, {}))
-                got = submit(client, db, form.path, data)
+                got = submit(client, db, form.path, data, with_file=form.takes_file)
                 if got not in ACCEPTED:
                     wrong.append(f"{state}: offered {form.path} ({template}) answers {got}")
             if natural not in {f.path for f in forms}:
-                got = submit(client, db, natural, typed.get(template, {}))
+                got = submit(
+                    client,
+                    db,
+                    natural,
+                    {**typed.get(template, {}), **NOT_OFFERED.get(template, {})},
+                    with_file=template in FILE_ACTIONS,
+                )
                 if got not in REFUSED:
                     wrong.append(f"{state}: not offered {natural} ({template}) answers {got}")
     return wrong

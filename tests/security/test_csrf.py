@@ -95,8 +95,8 @@ def sent_by(template: str, world: Any) -> tuple[str, str, dict[str, Any]]:
     return sender, path, {k: fill(v, world) for k, v in case.data.items()}
 
 
-def test_every_state_changing_route_refuses_a_missing_or_wrong_token(make_client, db):
-    world = build(db)
+def test_every_state_changing_route_refuses_a_missing_or_wrong_token(make_client, db, settings):
+    world = build(db, settings)
     clients = clients_for(world, make_client, db)
     app = clients["anonymous"].app.fastapi_app
     routes = post_routes(app)
@@ -136,11 +136,13 @@ def same_cookies(client: Any) -> Iterator[None]:
             client.cookies.jar.set_cookie(cookie)
 
 
-def test_with_its_token_a_multipart_form_is_answered_as_an_url_encoded_one(make_client, db):
+def test_with_its_token_a_multipart_form_is_answered_as_an_url_encoded_one(
+    make_client, db, settings
+):
     """Every state-changing route, sent its form with the right token as ``multipart/form-data``
     (what a form with a file sends), answers what it answers to the same form URL-encoded:
     never refused for its token (each request is undone: both meet the same world)."""
-    world = build(db)
+    world = build(db, settings)
     clients = clients_for(world, make_client, db)
     routes = post_routes(clients["anonymous"].app.fastapi_app)
     differ = []
@@ -163,9 +165,9 @@ def test_with_its_token_a_multipart_form_is_answered_as_an_url_encoded_one(make_
 
 
 @pytest.mark.parametrize("path", ["/login", "/invitations/accept"])
-def test_sign_in_forms_need_the_token_even_without_any_cookie(client, db, path):
+def test_sign_in_forms_need_the_token_even_without_any_cookie(client, db, settings, path):
     """Login CSRF: a cross-site form would sign the victim in to the attacker's account."""
-    world = build(db)
+    world = build(db, settings)
     db.commit()
     before = snapshot(db)
     data = {
@@ -204,10 +206,10 @@ def test_a_bearer_header_does_not_stand_in_for_the_token(make_client, db):
     assert browser.get("/").status_code == 200  # still signed in
 
 
-def test_the_json_api_still_takes_its_token(make_client, db):
+def test_the_json_api_still_takes_its_token(make_client, db, settings):
     from tests.security.world import build
 
-    world = build(db)
+    world = build(db, settings)
     db.commit()
     api = make_client()
     response = api.get("/api/v1/rounds", headers={"Authorization": f"Bearer {world.api_token}"})

@@ -66,8 +66,8 @@ def draft_path(template: str, world: Any, round_id: int) -> str:
     return path
 
 
-def test_every_address_of_a_draft_round_is_hidden_from_non_moderators(make_client, db):
-    world = build(db)
+def test_every_address_of_a_draft_round_is_hidden_from_non_moderators(make_client, db, settings):
+    world = build(db, settings)
     round_id = world.ids["round"]
     db.execute(update(Round).where(Round.id == round_id).values(status=RoundStatus.DRAFT.value))
     version = db.get_one(Round, round_id).version
@@ -96,10 +96,10 @@ def test_every_address_of_a_draft_round_is_hidden_from_non_moderators(make_clien
     assert poll.status_code == 204
 
 
-def test_the_live_poll_of_a_draft_round_is_a_404_whatever_the_version(make_client, db):
+def test_the_live_poll_of_a_draft_round_is_a_404_whatever_the_version(make_client, db, settings):
     """The probe's case: ``/rounds/R/live?version=1`` answered 204 for a draft round whose page
     is a 404."""
-    world = build(db)
+    world = build(db, settings)
     clients = clients_for(world, make_client, db, ("rep",))
     draft = world.ids["draft"]
     assert clients["rep"].get(f"/rounds/{draft}").status_code == 404

@@ -139,10 +139,10 @@ def test_a_production_site_refuses_other_names_but_not_its_health_check(make_sit
 # --- (a) every page of the route table ------------------------------------------------------
 
 
-def test_every_route_refuses_a_host_it_does_not_answer_to(make_client, db):
+def test_every_route_refuses_a_host_it_does_not_answer_to(make_client, db, settings):
     """Default settings: a hostile ``Host`` gets a 400 on every route, by every role (but the
     health check), and its name is nowhere in the answer."""
-    world = build(db)
+    world = build(db, settings)
     clients = clients_for(world, make_client, db)
     routes = app_routes(clients["admin"].app.fastapi_app)
     assert len(routes) >= 80, routes
@@ -166,10 +166,10 @@ def test_every_route_refuses_a_host_it_does_not_answer_to(make_client, db):
     assert not wrong, "\n".join(wrong)
 
 
-def test_no_page_carries_the_host_it_was_asked_for(make_client_with, db):
+def test_no_page_carries_the_host_it_was_asked_for(make_client_with, db, settings):
     """A host the site answers to (an alias) is accepted, and still appears in no page of the
     route table, for any role: links are paths on the site."""
-    world = build(db)
+    world = build(db, settings)
     db.commit()
     make = lambda: make_client_with(allowed_hosts=ALIAS)  # noqa: E731
     clients = clients_for(world, make, db)
@@ -195,12 +195,12 @@ def test_no_page_carries_the_host_it_was_asked_for(make_client_with, db):
 
 
 def test_no_redirect_email_or_invitation_link_carries_the_host_it_was_asked_for(
-    make_client_with, db
+    make_client_with, db, settings
 ):
     """Every route of the table, sent by a role that gets through, naming the alias (plain and
     under htmx): no ``Location``/``HX-Redirect``, no answer, nothing written to the database
     (invitations, notifications, emails queued from them) mentions it."""
-    world = build(db)
+    world = build(db, settings)
     db.commit()
     make = lambda: make_client_with(allowed_hosts=ALIAS)  # noqa: E731
     clients = clients_for(world, make, db)
@@ -240,10 +240,10 @@ def test_no_redirect_email_or_invitation_link_carries_the_host_it_was_asked_for(
     assert not wrong, "\n".join(wrong)
 
 
-def test_an_invitation_link_is_built_from_the_configured_address(make_site, db):
+def test_an_invitation_link_is_built_from_the_configured_address(make_site, db, settings):
     from tests import factories
 
-    world = build(db)
+    world = build(db, settings)
     db.commit()
     admin = make_site("https://consult.example.org", allowed_hosts=ALIAS)
     admin.csrf()
@@ -272,13 +272,13 @@ def _volatile(html: str) -> str:
 
 
 @pytest.mark.parametrize("round_key", ["round", "closed", "signed"])
-def test_a_cached_region_is_the_same_whoever_asked_first(make_client_with, db, round_key):
+def test_a_cached_region_is_the_same_whoever_asked_first(make_client_with, db, settings, round_key):
     """The round page's regions are cached and shared between viewers: a first request with
     another host, time zone, language or htmx changes nothing for the next viewer."""
     from app.rounds.fragments import CACHE
     from tests import factories
 
-    world = build(db)
+    world = build(db, settings)
     db.commit()
     path = f"/rounds/{world.ids[round_key]}"
     viewer = make_client_with(allowed_hosts=ALIAS)

@@ -74,8 +74,8 @@ def test_the_check_finds_a_bare_name_and_accepts_an_isolated_one():
     assert not unisolated(f"<select><option>Ann {MARK}</option></select>")
 
 
-def marked_world(db: Any) -> Any:
-    world = build(db)
+def marked_world(db: Any, settings: Any) -> Any:
+    world = build(db, settings)
     officer = factories.officer(db, _round(db, world), "chair", f"Typed Chair {MARK}")
     assert officer.id
     for model in (User, Organisation, Invitation, RoundOfficer, ApiToken):
@@ -90,8 +90,8 @@ def _round(db: Any, world: Any) -> Any:
     return db.get(Round, world.ids["round"])
 
 
-def test_every_page_isolates_the_names_it_shows(make_client, db):
-    world = marked_world(db)
+def test_every_page_isolates_the_names_it_shows(make_client, db, settings):
+    world = marked_world(db, settings)
     clients_for(world, make_client, db, READERS)
     problems: set[str] = set()
     used: set[tuple[str, str]] = set()

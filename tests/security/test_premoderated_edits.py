@@ -58,8 +58,10 @@ def texts(db: Session, round_id: int) -> dict[int, tuple[str, str]]:
     return {r.id: (r.body, r.visibility) for r in rows}
 
 
-def test_no_write_makes_a_comments_new_text_public_in_a_premoderated_round(make_client, db):
-    world = build(db)
+def test_no_write_makes_a_comments_new_text_public_in_a_premoderated_round(
+    make_client, db, settings
+):
+    world = build(db, settings)
     premoderated(db, world)
     clients = clients_for(world, make_client, db, ("rep", "focal"))
     clients["government_rep"] = factories.signed_in(make_client, db, world.people["government_rep"])

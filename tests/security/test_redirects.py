@@ -111,8 +111,8 @@ def destinations(response: Any) -> list[str]:
 
 
 @pytest.mark.usefixtures("cheap_passwords")
-def test_every_route_taking_next_goes_only_to_this_site(make_client, db):
-    world = build(db)
+def test_every_route_taking_next_goes_only_to_this_site(make_client, db, settings):
+    world = build(db, settings)
     clients = clients_for(world, make_client, db, ("anonymous", "rep"))
     routes = routes_taking_next(clients["rep"].app.fastapi_app)
     assert {("GET", "/login"), ("POST", "/login"), ("POST", "/language")} <= set(routes), routes

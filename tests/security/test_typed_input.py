@@ -102,8 +102,8 @@ def unclean(db: Session) -> list[str]:
 
 
 @pytest.fixture
-def everyone(make_client, db):
-    world = build(db)
+def everyone(make_client, db, settings):
+    world = build(db, settings)
     roles = {passing_role(case) for (method, _p), case in TABLE.items() if method == "POST"}
     clients_for(world, make_client, db, tuple(sorted(roles)))
     return world
@@ -140,12 +140,13 @@ def test_no_text_field_stores_control_characters_or_crashes(everyone, db):
             alone = {**base, **ALONE.get(field, {})}
             valid = alone.get(field, "Some words")
             with undone(db):
-                control = outcome(request(client, "POST", path, {**alone, field: valid}))
+                sent = request(client, "POST", path, {**alone, field: valid}, case.files)
+                control = outcome(sent)
             # single-line free text: any words typed land in one of the models' String columns
             # (a choice from a list refuses them)
             words = f"{valid} Zephyrine" if isinstance(valid, str) else ""
             with undone(db):
-                request(client, "POST", path, {**alone, field: words})
+                request(client, "POST", path, {**alone, field: words}, case.files)
                 single_line = bool(words) and any(
                     single and words in value and (table, column, value) not in world_text
                     for table, column, value, single in stored_text(db)
@@ -165,7 +166,7 @@ def test_no_text_field_stores_control_characters_or_crashes(everyone, db):
                 text = ""
                 with undone(db):
                     try:
-                        response = request(client, "POST", path, data)
+                        response = request(client, "POST", path, data, case.files)
                         got, text = outcome(response), response.text
                     except Exception as error:  # noqa: BLE001 - a crash is what this looks for
                         got = f"500 ({type(error).__name__}: {error})"
@@ -215,7 +216,8 @@ def test_every_date_field_refuses_absurd_dates_beside_the_field(everyone, db):
                 answers = []
                 for spelling in spellings:
                     with undone(db):
-                        response = request(client, "POST", path, {**base, field: spelling})
+                        spelt = {**base, field: spelling}
+                        response = request(client, "POST", path, spelt, case.files)
                         answers.append((response.status_code, response.text))
                 refused = [
                     text

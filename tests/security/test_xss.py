@@ -20,6 +20,7 @@ from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Stance
 from tests import factories
 from tests.helpers import HTMX, days_ahead
 from tests.security.xss import PAYLOADS, executable_markup, marked, marker, plain_marked, scan
+from tests.word_files import docx_with
 
 
 class Pages:
@@ -423,3 +424,57 @@ def test_moderation_texts(make_client, db):
     pages.check("dashboard after the forms", moderator.get("/moderation"))
     pages.check("audit after the forms", moderator.get("/audit"))
     pages.assert_clean(every_marker())
+
+
+def _file_name(index: int, payload: str) -> str:
+    """A payload as a file's name, the way a browser sends it: without the folder separators
+    and control characters the app refuses in a name (tests/http/test_attachments.py), and
+    with the payload's marker."""
+    cleaned = re.sub(r"[/\\\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", payload)
+    return f"{cleaned} {marker(index)}.docx"
+
+
+def test_attachment_titles_folders_and_file_names(make_client, db):
+    """Every payload as a document's title, folder and file name (uploaded through the form,
+    a new version of it too, so the first version's name is listed): the documents page as
+    its moderator and as a representative, the confirmations, and the form given back when it
+    refuses (what was typed is kept) show them as text."""
+    round_, _orgs, reps = factories.three_groups_round(db)
+    moderator = factories.signed_in(
+        make_client, db, factories.user(db, platform_role=PlatformRole.MODERATOR)
+    )
+    reader = factories.signed_in(make_client, db, reps[Group.WORKERS])
+    url = f"/rounds/{round_.id}/attachments"
+    pages = Pages()
+    for i, payload in enumerate(PAYLOADS):
+        text = plain_marked(i, payload)
+        described = {"title": text, "folder": text, "place": "round", "language": "en"}
+        word = {"file": (_file_name(i, payload), docx_with(f"Study {i}."), "application/pdf")}
+        htmx = HTMX if i % 2 else {}
+        added = moderator.submit(url, described, files=word, headers=htmx)
+        assert added.status_code in (204, 303), (i, added.status_code, added.text[:500])
+        location = added.headers.get("location") or added.headers["HX-Redirect"]
+        attachment_id = int(location.rsplit("#attachment-", 1)[1])
+        if i % 3 == 0:  # the confirmation names the title and the file
+            pages.check(f"added {i}", moderator.get(location))
+        again = {"file": (_file_name(i, payload), docx_with(f"Study {i}, v2."), "text/plain")}
+        newer = moderator.submit(f"/attachments/{attachment_id}/versions", files=again)
+        assert newer.status_code == 303, (i, newer.status_code, newer.text[:500])
+        if i % 3 == 1:
+            pages.check(f"new version {i}", moderator.get(newer.headers["location"]))
+        if i % 5 == 0:  # refused (no file): the form comes back with the title and folder
+            refused = moderator.submit(url, described, headers=htmx, **multipart_body())
+            pages.check(f"refused {i}", refused, 422)
+    listed = pages.check("documents page, moderator", moderator.get(url))
+    pages.check("documents page, representative", reader.get(url))
+    pages.assert_clean(every_marker())
+    # each file's name reached the page too (the first versions are listed by name)
+    shown = scan(listed.text)[1]
+    missing = [i for i in range(len(PAYLOADS)) if f"{marker(i)}.docx" not in shown]
+    assert not missing, f"file names not listed: {missing}"
+
+
+def multipart_body() -> dict[str, Any]:
+    """A form sent as ``multipart/form-data`` without a file (as a browser sends the form when
+    no file was chosen)."""
+    return {"files": {"file": ("", b"", "application/octet-stream")}}
