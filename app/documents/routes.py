@@ -84,9 +84,9 @@ def add(
 ) -> Response:
     form = {"title": title, "place": place, "language": language, "folder": folder}
     try:
-        described = rules.check_description(title, language, folder)
-        # who may add there, asked before the file is read
+        # who may add there, asked first (403 whatever the form holds), then the form
         service.check_place(db, viewer, round_id, place)
+        described = rules.check_description(title, language, folder)
         checked = _checked(request, file)
         attachment = service.add(db, viewer, round_id, place, described, checked)
     except DomainError as error:
