@@ -66,10 +66,16 @@ class LiveApp:
         return tab
 
 
-def submit(client: httpx2.Client, path: str, data: dict[str, Any] | None = None) -> Any:
-    """A form post with the CSRF token, as the app's own forms send it."""
+def submit(
+    client: httpx2.Client,
+    path: str,
+    data: dict[str, Any] | None = None,
+    files: dict[str, Any] | None = None,
+) -> Any:
+    """A form post with the CSRF token, as the app's own forms send it (multipart with
+    ``files``)."""
     token = TOKENS.get(client) or page_token(client)
-    return client.post(path, data={"csrftoken": token, **(data or {})})
+    return client.post(path, data={"csrftoken": token, **(data or {})}, files=files)
 
 
 @contextmanager

@@ -66,7 +66,14 @@ def test_the_template_environment_is_configured_in_app_web_alone():
 #: in, to set up two-factor sign-in) or into a page of their own before any route runs (a form
 #: whose CSRF token is missing or stale: app.csrf), and the body-size guard of the middleware
 #: (answered 413 there).
-NOT_REFUSALS = {"SignInRequired", "TwoFactorEnrolmentRequired", "BodyTooLarge", "FormExpired"}
+NOT_REFUSALS = {
+    "SignInRequired",
+    "TwoFactorEnrolmentRequired",
+    "BodyTooLarge",
+    "FormExpired",
+    # the file store's own; app.documents.service turns it into the refusal people read
+    "FileTooLarge",
+}
 
 
 def test_there_is_one_refusal_type():

@@ -202,6 +202,8 @@ class Race:
     #: several may succeed (an edit whose last one stands, or a repeat recorded once)
     many_win: bool = False
     tabs: bool = True
+    #: files sent with the form (multipart), built like ``data``
+    files: Callable[[dict[str, Any], int], dict[str, Any]] | None = None
 
 
 def _org(db: Session, world: World, group: Group) -> Organisation:
@@ -276,6 +278,48 @@ def _new_amendment(db: Session, world: World) -> dict[str, Any]:
     government = _org(db, world, Group.GOVERNMENT)
     amendment = factories.amendment(db, paragraph, government, world.people["government_rep"])
     return {**made, "amendment": amendment.id}
+
+
+def _new_attachment(db: Session, world: World) -> dict[str, Any]:
+    """A round document of an open round (its first version's bytes are not needed: a new
+    version reads none)."""
+    from app.documents.checks import FileKind
+    from app.documents.rules import Described
+    from app.documents.service import Checked, hang
+    from app.vocabulary import Place
+
+    made = _open_round(db, world)
+    round_ = db.get_one(Round, made["round"])
+    attachment = hang(
+        db,
+        consultation_id=round_.consultation_id,
+        round_id=round_.id,
+        place=Place.ROUND,
+        described=Described("Questionnaire", "en", ""),
+        checked=Checked(FileKind.PDF, "questionnaire.pdf", "0" * 64, 1, ""),
+        uploader_id=world.people["moderator"].id,
+    )
+    return {**made, "attachment": attachment.id}
+
+
+def _versions_numbered_once_each(db: Session, made: dict[str, Any]) -> None:
+    from app.documents.models import Attachment, AttachmentVersion
+
+    numbers = sorted(
+        db.scalars(
+            select(AttachmentVersion.number).where(
+                AttachmentVersion.attachment_id == made["attachment"]
+            )
+        )
+    )
+    assert numbers == list(range(1, TABS + 2)), numbers
+    assert db.get_one(Attachment, made["attachment"]).current_version == TABS + 1
+
+
+def _word_file(made: dict[str, Any], tab: int) -> dict[str, Any]:
+    from tests.files import docx_file
+
+    return {"file": (f"version-{tab}.docx", docx_file(), "application/octet-stream")}
 
 
 def _new_statement(db: Session, world: World) -> dict[str, Any]:
@@ -527,6 +571,17 @@ RACES: dict[str, list[Race]] = {
             many_win=True,  # endorsing again changes nothing
         )
     ],
+    "uq_attachment_versions_attachment_id_number": [
+        Race(
+            "moderator",
+            "/attachments/{attachment}/versions",
+            lambda made, tab: {},
+            _new_attachment,
+            _versions_numbered_once_each,
+            many_win=True,  # every upload is a version of its own, numbered in turn
+            files=_word_file,
+        )
+    ],
     "uq_amendment_supports_amendment_id_organisation_id": [
         Race(
             "rep",
@@ -612,7 +667,15 @@ def test_a_unique_constraint_met_at_once_answers_409_or_410_never_500(
     try:
         for browser in browsers:
             browser.get("/healthz")  # each on its own open connection before the start
-        answers = at_once(TABS, lambda tab: submit(browsers[tab], path, race.data(made, tab)))
+        answers = at_once(
+            TABS,
+            lambda tab: submit(
+                browsers[tab],
+                path,
+                race.data(made, tab),
+                race.files(made, tab) if race.files is not None else None,
+            ),
+        )
     finally:
         for browser in browsers:
             browser.close()

@@ -118,7 +118,7 @@ def test_a_moderator_turns_the_brief_into_numbered_paragraphs(make_client, db):
     preview = moderator.submit(f"/rounds/{w.round.id}/draft", {"text": DRAFT, "preview": "1"})
     assert preview.status_code == 200
     assert [h.text for h in soup(preview.text).select("#preview h3")] == [
-        "Paragraph 1",
+        "Article 1 (paragraph 1)",  # its heading is its label
         "Paragraph 2",
         "Paragraph 3",
         "Paragraph 4",
