@@ -1,10 +1,9 @@
 """A Word (.docx) or OpenDocument (.odt) file read as a draft text in markdown. Pure: bytes in,
 markdown out, or a ``DomainError`` saying why the file cannot be used (no web, no database).
 
-**Kind** is told by content, never by name: a zip holding ``word/document.xml`` is a Word
-file; a zip whose ``mimetype`` entry is ``application/vnd.oasis.opendocument.text`` is an
-OpenDocument text. Anything else is refused, and so is a zip declaring more than
-``MAX_UNPACKED_BYTES`` once unpacked.
+**Kind** is told by content, never by name, and the file passes the checks every upload passes
+(``app.documents.checks``: zip bombs, macros and embedded files refused): a Word file or an
+OpenDocument text is converted, anything else is refused.
 
 **What is kept**: headings (as markdown headings), paragraphs, bold, italic, struck-through
 text and web links, bulleted and numbered lists (nested too) and tables (markdown pipe tables,
@@ -26,10 +25,8 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import IO, Any
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -41,15 +38,6 @@ from app.i18n import gettext as _
 
 #: The largest file a moderator may upload as a draft text.
 MAX_FILE_BYTES = 10 * 1024 * 1024
-#: The most a file may declare once unpacked (its zip entries' sizes added up).
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-
-ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
-
-
-class Kind(StrEnum):
-    DOCX = "docx"
-    ODT = "odt"
 
 
 def _refused(message: str) -> DomainError:
@@ -81,32 +69,6 @@ def read_upload(upload: bytes | IO[bytes]) -> bytes:
     return data
 
 
-def kind_of(data: bytes) -> Kind:
-    """What the file is, by its content; refused unless a Word or OpenDocument text whose
-    declared unpacked size stays under ``MAX_UNPACKED_BYTES``."""
-    wrong_kind = _refused(
-        _("Only Word (.docx) and OpenDocument text (.odt) files can be imported as a draft text.")
-    )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise wrong_kind
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-            names = {entry.filename for entry in entries}
-            if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-                raise _refused(
-                    _("This file unpacks to more than %(size)s MB: it cannot be imported.")
-                    % {"size": MAX_UNPACKED_BYTES // (1024 * 1024)}
-                )
-            if "word/document.xml" in names:
-                return Kind.DOCX
-            if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE.encode():
-                return Kind.ODT
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError) as error:
-        raise _unreadable() from error
-    raise wrong_kind
-
-
 def convert(upload: bytes | IO[bytes]) -> str:
     """The draft text (markdown) of an uploaded Word or OpenDocument file, or the refusal.
     The file is checked as every upload is (app/documents/checks.py: its kind by its bytes,
@@ -124,9 +86,8 @@ def convert(upload: bytes | IO[bytes]) -> str:
             )
         )
     checks.check_safe(io.BytesIO(data), found)
-    kind = kind_of(data)
     try:
-        text = docx_to_markdown(data) if kind is Kind.DOCX else odt_to_markdown(data)
+        text = docx_to_markdown(data) if found is checks.FileKind.DOCX else odt_to_markdown(data)
     except DomainError:
         raise
     except Exception as error:  # a damaged file breaks the readers in many ways

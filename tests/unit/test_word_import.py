@@ -83,7 +83,10 @@ def _zip(entries: dict[str, bytes]) -> bytes:
         (_zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}), "Only Word"),
         # a zip with no OOXML package around it is no Word file (app/documents/checks.py)
         (_zip({"word/document.xml": b"<broken"}), "Only Word (.docx) and OpenDocument text"),
-        (_zip({"mimetype": word.ODT_MIMETYPE.encode()}), "cannot be read as a Word"),
+        (
+            _zip({"mimetype": b"application/vnd.oasis.opendocument.text"}),
+            "cannot be read as a Word",
+        ),
         (docx_with("", "   "), "This file has no text to import."),
         (empty_odt(), "This file has no text to import."),
     ],
@@ -105,12 +108,9 @@ def test_files_that_cannot_be_used_are_refused_with_a_clear_message(data, messag
     assert refused.value.field == "file" and refused.value.status_code == 422
 
 
-def test_a_file_too_large_or_unpacking_too_large_is_refused(monkeypatch):
+def test_a_file_too_large_or_unpacking_too_large_is_refused():
     with pytest.raises(DomainError, match="larger than 10 MB"):
         word.convert(b"x" * (word.MAX_FILE_BYTES + 1))
-    monkeypatch.setattr(word, "MAX_UNPACKED_BYTES", 1000)
-    with pytest.raises(DomainError, match="unpacks to more than"):
-        word.kind_of(_zip({"word/document.xml": b" " * 2000}))
     # a zip bomb shaped as a Word file is refused by the checks every upload passes
     from tests.files import zip_bomb
 
