@@ -2,6 +2,7 @@
 
 from app.accounts.models import ApiToken, LoginAttempt, RecoveryCode, User, UserSession
 from app.audit.models import AuditEvent
+from app.bodies.models import Body, CalendarFeed, Seat
 from app.caucus.models import (
     CaucusInvitation,
     CaucusPost,
@@ -10,8 +11,27 @@ from app.caucus.models import (
 )
 from app.comments.models import Comment, Flag
 from app.db import Base
+from app.decisions.models import (
+    Action,
+    ActionConfirmation,
+    ActionNote,
+    ActionNoteFile,
+    Decision,
+    DecisionVote,
+    DivergentPosition,
+)
 from app.documents.models import Attachment, AttachmentVersion
 from app.drafts.models import Amendment, AmendmentSupport, DraftParagraph
+from app.meetings.models import (
+    AgendaChange,
+    AgendaItem,
+    Attendance,
+    Meeting,
+    MeetingDocument,
+    Minutes,
+    MinutesComment,
+    MinutesItem,
+)
 from app.notifications.models import Notification, OutboxEmail
 from app.organisations.models import Invitation, Mandate, Organisation
 from app.positions.models import Position, PositionVersion
@@ -25,6 +45,24 @@ from app.rounds.models import (
 )
 
 __all__ = [
+    "Body",
+    "CalendarFeed",
+    "Seat",
+    "Action",
+    "ActionConfirmation",
+    "ActionNote",
+    "ActionNoteFile",
+    "Decision",
+    "DecisionVote",
+    "DivergentPosition",
+    "AgendaChange",
+    "AgendaItem",
+    "Attendance",
+    "Meeting",
+    "MeetingDocument",
+    "Minutes",
+    "MinutesComment",
+    "MinutesItem",
     "Amendment",
     "Attachment",
     "AttachmentVersion",

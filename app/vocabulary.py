@@ -90,3 +90,97 @@ class Place(StrEnum):
     POSITION = "position"
     #: A group's caucus in a round: seen by the group's members alone.
     CAUCUS = "caucus"
+
+
+class BodyKind(StrEnum):
+    """What a tripartite body is: a national council, a C144 commission, or a task team (a
+    chamber, a committee) under one."""
+
+    COUNCIL = "council"
+    COMMISSION = "commission"
+    TASK_TEAM = "task_team"
+
+
+class Presence(StrEnum):
+    """A seat's attendance at a meeting. An alternate counts only when the holder is not
+    present."""
+
+    HOLDER = "holder"
+    ALTERNATE = "alternate"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+class WithoutQuorum(StrEnum):
+    """What a body's rules say of a decision taken without quorum."""
+
+    #: Refused: nothing is recorded.
+    REFUSE = "refuse"
+    #: Recorded as "taken without quorum" (an absent group does not block a properly convened
+    #: decision: Uruguay, Brazil).
+    RECORD = "record"
+
+
+class AgendaChangeRule(StrEnum):
+    """The agreement a change to an issued agenda needs."""
+
+    UNANIMITY = "unanimity"  # of the three groups
+    CHAIR = "chair"
+
+
+class AgendaItemStatus(StrEnum):
+    PROPOSED = "proposed"  # by a member, before the cut-off; the secretariat accepts it or not
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # taken off an issued agenda, with the agreement recorded
+
+
+class Confidentiality(StrEnum):
+    """Who may see an agenda item, a meeting document or minutes (until released)."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"  # the body's members and its secretariat
+    GROUP = "group"  # one group's members of the body (the caucus rule)
+
+
+class MinutesStatus(StrEnum):
+    DRAFT = "draft"  # the secretariat writes
+    COMMENTS = "comments"  # sent to every member organisation for comments, until a date
+    APPROVED = "approved"  # at the next meeting or by written procedure
+    PUBLISHED = "published"  # final; a correction is a new version
+
+
+class DecisionMethod(StrEnum):
+    CONSENSUS = "consensus"
+    GROUP_EQUAL_VOTE = "group_equal_vote"
+    DOUBLE_MAJORITY = "double_majority"
+    CHAIR_CASTING = "chair_casting"
+
+
+class Vote(StrEnum):
+    FOR = "for"
+    AGAINST = "against"
+    ABSTAIN = "abstain"
+
+
+class ActionOwner(StrEnum):
+    """Who carries out an action of a decision."""
+
+    ORGANISATION = "organisation"
+    GROUP = "group"
+    GOVERNMENT = "government"
+    SECRETARIAT = "secretariat"
+
+
+class ActionStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class Verdict(StrEnum):
+    """A group's word on an action's reported progress."""
+
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"

@@ -1,0 +1,1 @@
+"""Tripartite bodies (councils, C144 commissions, their task teams) and their seats."""
