@@ -588,3 +588,96 @@ def attachment(
         organisation_id=organisation.id if organisation is not None else None,
         group=group,
     )
+
+
+# --- tripartite bodies and their meetings ------------------------------------------------
+
+from app.bodies.models import Body, Seat  # noqa: E402
+from app.meetings.models import Attendance, Meeting  # noqa: E402
+from app.vocabulary import BodyKind, Presence, WithoutQuorum  # noqa: E402
+
+
+def body(
+    db: Session,
+    *,
+    name: str = "",
+    country: str = "Ardenia",
+    kind: BodyKind = BodyKind.COUNCIL,
+    parent: Body | None = None,
+    quorum_overall: int = 1,
+    quorum_per_group: int = 1,
+    without_quorum: WithoutQuorum = WithoutQuorum.REFUSE,
+    weighting: Weighting = Weighting.EQUAL,
+    notice_days: int = 5,
+) -> Body:
+    row = Body(
+        name=name or f"Council {next(_ids)}",
+        country=country,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        quorum_overall=quorum_overall,
+        quorum_per_group=quorum_per_group,
+        without_quorum=without_quorum,
+        weighting=weighting,
+        notice_days=notice_days,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def seat(
+    db: Session, body_: Body, org: Organisation, holder: User | None, alternate: User | None = None
+) -> Seat:
+    row = Seat(
+        body_id=body_.id,
+        organisation_id=org.id,
+        holder_id=holder.id if holder else None,
+        alternate_id=alternate.id if alternate else None,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def seated_body(db: Session, **kwargs: object):  # type: ignore[no-untyped-def]
+    """A body with one seat per group: (body, {group: org}, {group: holder}, {group: alternate})."""
+    body_ = body(db, **kwargs)  # type: ignore[arg-type]
+    orgs, holders, alternates, seats = {}, {}, {}, {}
+    for group in Group:
+        orgs[group] = organisation(db, group)
+        holders[group] = member(db, orgs[group])
+        alternates[group] = member(db, orgs[group])
+        seats[group] = seat(db, body_, orgs[group], holders[group], alternates[group])
+    return body_, orgs, holders, alternates, seats
+
+
+def meeting(
+    db: Session,
+    body_: Body,
+    *,
+    title: str = "",
+    starts_at: datetime | None = None,
+    convened_by: User | None = None,
+    issued: bool = True,
+) -> Meeting:
+    now = utcnow()
+    row = Meeting(
+        body_id=body_.id,
+        title=title or f"Plenary {next(_ids)}",
+        starts_at=starts_at or now + timedelta(days=10),
+        place="Geneva",
+        convened_at=now,
+        convened_by_id=convened_by.id if convened_by else None,
+        agenda_issued_at=now if issued else None,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def attend(db: Session, meeting_: Meeting, seat_: Seat, status: Presence, by: User) -> Attendance:
+    row = Attendance(meeting_id=meeting_.id, seat_id=seat_.id, status=status, marked_by_id=by.id)
+    db.add(row)
+    db.flush()
+    return row

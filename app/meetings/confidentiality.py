@@ -12,6 +12,7 @@ secretariat marks its ``release_event`` as come (``released_at``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,3 +73,15 @@ def may_see(restriction: Restriction, viewer: BodyViewer, now: datetime) -> bool
     if level is Confidentiality.MEMBERS:
         return viewer.member or viewer.secretariat
     return restriction.restricted_group in viewer.member_groups
+
+
+def body_viewer(
+    mandated: Iterable[tuple[int, Group]], seated: Iterable[int], secretariat: bool
+) -> BodyViewer:
+    """A person's view of a body: the groups of their mandated organisations (organisation id,
+    group) that hold a seat on it, and whether they run it (moderators, administrators)."""
+    seated_ids = set(seated)
+    return BodyViewer(
+        member_groups=frozenset(group for org_id, group in mandated if org_id in seated_ids),
+        secretariat=secretariat,
+    )
