@@ -121,7 +121,8 @@ def _ical(entries: Iterable[Entry], name: str) -> bytes:
         if entry.description:
             event.add("description", entry.description)
         calendar.add_component(event)
-    return calendar.to_ical()
+    content: bytes = calendar.to_ical()
+    return content
 
 
 def _meeting_entries(

@@ -135,7 +135,7 @@ class QuorumBox:
         """Why the meeting is not quorate, each in words (empty when it is)."""
         said: list[str] = []
         state = self.state
-        for group, needed in self.missing:
+        for group, _needed in self.missing:
             have = state.present_by_group.get(group, 0)
             if have == 0:
                 said.append(
