@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
@@ -164,11 +164,20 @@ def show(request: Request, db: DbSession, viewer: OptionalViewer, meeting_id: in
 
 
 @router.get("/meetings/{meeting_id}/quorum", name="meetings.quorum")
-def quorum(request: Request, db: DbSession, viewer: OptionalViewer, meeting_id: int) -> Response:
-    """The quorum box alone (the meeting page polls it every 3 seconds)."""
+def quorum(
+    request: Request,
+    db: DbSession,
+    viewer: OptionalViewer,
+    meeting_id: int,
+    seen: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,
+) -> Response:
+    """The quorum box alone (the meeting page polls it every 3 seconds): 204 while the meeting
+    has not changed since the version the page shows (``seen``)."""
     place = service.enter(db, viewer, meeting_id)
     if not is_htmx(request):
         return see_other(request, _meeting_url(request, meeting_id, "quorum"))
+    if seen and seen == place.meeting.version:
+        return Response(status_code=204)
     box = meeting_page.quorum_only(db, place)
     return render(
         request,
