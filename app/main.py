@@ -25,6 +25,7 @@ from app.accounts.deps import SignInRequired, TwoFactorEnrolmentRequired
 from app.api import routes as api_routes
 from app.api import token_routes
 from app.audit import routes as audit_routes
+from app.bodies import routes as body_routes
 from app.caucus import routes as caucus_routes
 from app.comments import routes as comment_routes
 from app.config import Settings
@@ -43,6 +44,7 @@ from app.i18n import gettext as _
 from app.live.broker import Broker, end_streams_on_signals
 from app.live.changes import tell_at_commit
 from app.live.stream import Renders
+from app.meetings import routes as meeting_routes
 from app.middleware import (
     BodyLimitMiddleware,
     FormBodyMiddleware,
@@ -140,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         document_routes.router,
         paper_routes.router,
         token_routes.router,
+        body_routes.router,
+        meeting_routes.router,
     ):
         # a round the viewer may not read (a draft) is a 404 at every address under it
         names_a_round = any("{round_id}" in getattr(r, "path", "") for r in router.routes)
@@ -171,7 +175,9 @@ def _add_bench_endpoints(app: FastAPI) -> None:
 
 
 #: The addresses that take a file: their bodies may be as large as an attachment.
-UPLOAD_PATHS = re.compile(r"/rounds/\d+/(attachments|draft/import)|/attachments/\d+/versions")
+UPLOAD_PATHS = re.compile(
+    r"/rounds/\d+/(attachments|draft/import)|/attachments/\d+/versions|/meetings/\d+/documents"
+)
 #: Room for the form's other fields beside the file.
 UPLOAD_FIELDS_BYTES = 64_000
 

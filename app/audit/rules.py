@@ -208,6 +208,26 @@ SENTENCES: Mapping[str, str] = {
     "thread.locked": N_("%(actor)s locked the discussion under %(subject)s in %(round)s."),
     "thread.unlocked": N_("%(actor)s unlocked the discussion under %(subject)s in %(round)s."),
     "denied.round": N_("%(actor)s tried a moderator's action on %(subject)s and was refused."),
+    # tripartite bodies and their meetings (a group-only item's title is never recorded)
+    "body.created": N_("%(actor)s created the body “%(name)s”."),
+    "body.settings_changed": N_("%(actor)s changed the rules of the body “%(name)s”."),
+    "seat.added": N_("%(actor)s gave %(organisation)s a seat on %(subject)s."),
+    "seat.changed": N_(
+        "%(actor)s changed the holder or the alternate of the seat of %(organisation)s on "
+        "%(subject)s."
+    ),
+    "meeting.convened": N_("%(actor)s convened the meeting “%(title)s”."),
+    "meeting.document_added": N_("%(actor)s added a document to %(subject)s."),
+    "agenda.item_added": N_("%(actor)s put an item on the agenda of %(subject)s."),
+    "agenda.item_accepted": N_("%(actor)s accepted a proposed item on the agenda of %(subject)s."),
+    "agenda.item_declined": N_("%(actor)s declined a proposed item for the agenda of %(subject)s."),
+    "agenda.issued": N_("%(actor)s issued the agenda of %(subject)s."),
+    "agenda.changed": N_(
+        "%(actor)s changed the issued agenda of %(subject)s, with the agreement its rules require."
+    ),
+    "attendance.marked": N_("%(actor)s marked the attendance of %(organisation)s at %(subject)s."),
+    "calendar.feed_created": N_("%(actor)s created a private calendar feed."),
+    "calendar.feed_revoked": N_("%(actor)s revoked their private calendar feed."),
 }
 #: An action no sentence was written for (an older code): said plainly, its code beside it.
 UNKNOWN = N_("%(actor)s: an action recorded as “%(code)s”, on %(subject)s.")
@@ -224,6 +244,8 @@ SUBJECTS: Mapping[str, str] = {
     "consultation": N_("consultation %(id)s"),
     "amendment": N_("amendment %(id)s"),
     "api_token": N_("API token %(id)s"),
+    "body": N_("body %(id)s"),
+    "meeting": N_("meeting %(id)s"),
 }
 ROUND_NAMED = N_("the round “%(title)s”")
 #: A named round after a preposition, as the language contracts it ("de le tour « … »" is

@@ -75,6 +75,19 @@ def api() -> dict[str, str]:
 #: A small Word file for the draft text's import (tests/word_files.py).
 WORD_FILE = ("draft.docx", docx_with("One.", "Two."), "application/octet-stream")
 
+#: A body's settings as its form sends them.
+BODY_SETTINGS = {
+    "name": "Another council",
+    "country": "Ardenia",
+    "kind": "council",
+    "notice_days": "5",
+    "quorum_overall": "3",
+    "quorum_per_group": "1",
+    "without_quorum": "refuse",
+    "agenda_change": "unanimity",
+    "weighting": "1:1:1",
+}
+
 #: A country's year that the world's consultation names (tests/security/world.py).
 CYCLE = "/cycle/Ardenia/2026"
 
@@ -104,6 +117,11 @@ DEFAULT_PARAMS = {
     "token_id": "api_token",
     "attachment_id": "attachment",
     "number": "version_number",
+    "body_id": "body",
+    "meeting_id": "meeting",
+    "item_id": "agenda_item",
+    "seat_id": "seat",
+    "document_id": "meeting_document",
 }
 
 # fmt: off
@@ -372,6 +390,58 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/rounds/{round_id}/summary"): Case(api(), params={"round_id": "closed"}),
     ("GET", "/api/v1/rounds/{round_id}/positions"): Case(api()),
     ("GET", "/api/v1/rounds/{round_id}/comments"): Case(api()),
+    # -- tripartite bodies and meetings: the list, bodies and public meetings are public; the
+    # secretariat (moderators) runs them; members of the body propose and mark their seats ----
+    ("GET", "/bodies"): Case(public()),
+    ("GET", "/bodies/new"): Case(only(*MODERATORS)),
+    ("POST", "/bodies"): Case(only(*MODERATORS), data=BODY_SETTINGS),
+    ("GET", "/bodies/{body_id}"): Case(public()),
+    ("POST", "/bodies/{body_id}/settings"): Case(only(*MODERATORS), data=BODY_SETTINGS),
+    ("POST", "/bodies/{body_id}/seats"): Case(
+        only(*MODERATORS), data={"organisation": "{outsider_org}", "holder": "{other_rep}"}
+    ),
+    ("POST", "/seats/{seat_id}"): Case(only(*MODERATORS), data={"holder": "{rep}"}),
+    ("GET", "/bodies/{body_id}/calendar.ics"): Case(public(), why="the body's public calendar"),
+    ("GET", "/bodies/{body_id}/meetings/new"): Case(only(*MODERATORS)),
+    ("POST", "/bodies/{body_id}/meetings"): Case(
+        only(*MODERATORS), data={"title": "Plenary", "starts_at": "{future}", "place": "Geneva"}
+    ),
+    ("GET", "/meetings/{meeting_id}"): Case(public(), why="a public meeting"),
+    ("GET", "/meetings/{meeting_id}/quorum"): Case(public(), why="a public meeting's box"),
+    ("POST", "/meetings/{meeting_id}/agenda"): Case(
+        only("rep", "focal", *MODERATORS), data={"title": "Social security"},
+        why="the body's members propose, the secretariat adds",
+    ),
+    ("POST", "/agenda-items/{item_id}/accept"): Case(
+        only(*MODERATORS, refused="404") | {"rep": "403", "focal": "403"},
+        why="a members-only proposal: outside the body it does not exist",
+    ),
+    ("POST", "/agenda-items/{item_id}/decline"): Case(
+        only(*MODERATORS, refused="404") | {"rep": "403", "focal": "403"},
+        why="a members-only proposal: outside the body it does not exist",
+    ),
+    ("POST", "/meetings/{meeting_id}/agenda/issue"): Case(only(*MODERATORS)),
+    ("POST", "/meetings/{meeting_id}/agenda/changes"): Case(
+        only(*MODERATORS), params={"meeting_id": "issued_meeting"},
+        data={"title": "Urgent", "groups": ["government", "workers", "employers"]},
+    ),
+    ("POST", "/meetings/{meeting_id}/attendance"): Case(
+        only("rep", *MODERATORS), data={"seat_id": "{seat}", "status": "holder"},
+        why="the seat's holder (its alternate marks only 'alternate'), or the secretariat",
+    ),
+    ("POST", "/meetings/{meeting_id}/documents"): Case(
+        only(*MODERATORS), data={"title": "Paper", "language": "en"}, files={"file": WORD_FILE}
+    ),
+    ("GET", "/meeting-documents/{document_id}"): Case(
+        expect("404", rep="ok", focal="ok", moderator="ok", admin="ok"),
+        why="a members-only document: outside the body it does not exist",
+    ),
+    ("GET", "/calendar"): Case(page()),
+    ("POST", "/calendar/feed"): Case(page()),
+    ("POST", "/calendar/feed/revoke"): Case(page()),
+    ("GET", "/calendar/{token}.ics"): Case(
+        expect("404"), why="the secret address is the credential (an unknown one here)"
+    ),
     # -- static files ------------------------------------------------------------------------
     ("GET", "/static"): Case(public(), path="/static/style.css"),
 }

@@ -202,8 +202,10 @@ def build(db: Session, settings: Any = None) -> World:
             db, store, open_round, people["rep"], place=Place.CAUCUS, group=Group.WORKERS
         ).id
         files["draft_attachment"] = factories.attachment(db, store, draft, people["moderator"]).id
+    meetings = _bodies_and_meetings(db, people, orgs, settings)
     ids = {
         **files,
+        **meetings,
         "version_number": 1,  # a path segment (a version's number), not an id
         "round": open_round.id,
         "draft": draft.id,
@@ -236,6 +238,69 @@ def build(db: Session, settings: Any = None) -> World:
         **{f"org_{g.value}": o.id for g, o in orgs.items()},
     }
     return World(ids, invitation_token, api_token, people)
+
+
+def _bodies_and_meetings(
+    db: Session, people: dict[str, Any], orgs: dict[Group, Any], settings: Any
+) -> dict[str, int]:
+    """A council with a seat per group (the workers': ``rep`` holds it, ``focal`` is its
+    alternate), a public meeting whose agenda is a draft (a member's proposal waits on it,
+    members only), an issued one, and (with ``settings``) a members-only meeting document."""
+    import io
+
+    from app.meetings.models import AgendaItem, MeetingDocument
+    from app.vocabulary import AgendaItemStatus, Confidentiality
+
+    body = factories.body(db, name="Security Council of Labour")
+    holders = {
+        Group.WORKERS: (people["rep"], people["focal"]),
+        Group.GOVERNMENT: (people["government_rep"], None),
+        Group.EMPLOYERS: (people["employers_rep"], None),
+    }
+    seats = {
+        g: factories.seat(db, body, orgs[g], holder, alternate)
+        for g, (holder, alternate) in holders.items()
+    }
+    meeting = factories.meeting(db, body, title="Security plenary", issued=False)
+    meeting.proposals_until = utcnow() + timedelta(days=5)
+    issued = factories.meeting(db, body, title="Issued plenary", issued=True)
+    proposal = AgendaItem(
+        meeting_id=meeting.id,
+        title="A member's proposal",
+        status=AgendaItemStatus.PROPOSED,
+        confidentiality=Confidentiality.MEMBERS,
+        proposed_by_id=people["rep"].id,
+        proposed_by_organisation_id=orgs[Group.WORKERS].id,
+    )
+    db.add(proposal)
+    db.flush()
+    ids = {
+        "body": body.id,
+        "meeting": meeting.id,
+        "issued_meeting": issued.id,
+        "agenda_item": proposal.id,
+        "seat": seats[Group.WORKERS].id,
+    }
+    if settings is not None:
+        from app.documents.storage import file_store
+
+        content = b"%PDF-1.4 meeting bytes"
+        stored = file_store(settings).put(io.BytesIO(content), len(content) + 1)
+        document = MeetingDocument(
+            meeting_id=meeting.id,
+            title="Members' paper",
+            language="en",
+            sha256=stored.sha256,
+            size=stored.size,
+            kind="pdf",
+            file_name="paper.pdf",
+            confidentiality=Confidentiality.MEMBERS,
+            uploaded_by_id=people["moderator"].id,
+        )
+        db.add(document)
+        db.flush()
+        ids["meeting_document"] = document.id
+    return ids
 
 
 def clients_for(
