@@ -104,6 +104,7 @@ DEFAULT_PARAMS = {
     "token_id": "api_token",
     "attachment_id": "attachment",
     "number": "version_number",
+    "body_id": "body",
 }
 
 # fmt: off
@@ -372,6 +373,12 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/rounds/{round_id}/summary"): Case(api(), params={"round_id": "closed"}),
     ("GET", "/api/v1/rounds/{round_id}/positions"): Case(api()),
     ("GET", "/api/v1/rounds/{round_id}/comments"): Case(api()),
+    ("GET", "/api/v1/bodies"): Case(api()),
+    ("GET", "/api/v1/bodies/{body_id}/meetings"): Case(api()),
+    ("GET", "/api/v1/bodies/{body_id}/decisions"): Case(api()),
+    ("GET", "/api/v1/schema/body.json"): Case(public(), why="a published JSON Schema"),
+    ("GET", "/api/v1/schema/meeting.json"): Case(public(), why="a published JSON Schema"),
+    ("GET", "/api/v1/schema/decision.json"): Case(public(), why="a published JSON Schema"),
     # -- static files ------------------------------------------------------------------------
     ("GET", "/static"): Case(public(), path="/static/style.css"),
 }

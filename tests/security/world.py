@@ -186,6 +186,10 @@ def build(db: Session, settings: Any = None) -> World:
         created_by_id=people["admin"].id,
     )
     db.add_all([invitation, outsider_invitation])
+    # a tripartite body (issue 18) with the three groups' organisations seated
+    council = factories.body(db, name="Security council")
+    for group, org in orgs.items():
+        factories.seat(db, council, org, people["rep"] if group is Group.WORKERS else None)
     _token, api_token = tokens.create(db, "Security suite", None)
     revocable, _plain = tokens.create(db, "Revocable", None)
     db.flush()
@@ -233,6 +237,7 @@ def build(db: Session, settings: Any = None) -> World:
         "api_token": revocable.id,
         "statement": statement.id,
         "caucus_group": Group.WORKERS.value,  # a path segment (the group), not an id
+        "body": council.id,
         **{f"org_{g.value}": o.id for g, o in orgs.items()},
     }
     return World(ids, invitation_token, api_token, people)
