@@ -8,7 +8,7 @@ decision recorded, with each group's result computed by app.decisions.rules.deci
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -127,7 +127,7 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _per_group(values: dict[Group, Any]) -> dict[str, Any]:
+def _per_group(values: Mapping[Group, Any]) -> dict[str, Any]:
     return {group.value: values.get(group) for group in Group}
 
 
