@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,6 +50,8 @@ from app.vocabulary import (
     Weighting,
     WithoutQuorum,
 )
+
+T = TypeVar("T")
 
 COUNCIL = "National Labour Advisory Council"
 TASK_TEAM = "Task team on labour migration"
@@ -108,7 +110,7 @@ class _Demo:
     people: dict[str, User]
     organisations: dict[str, Organisation]
 
-    def add(self, row: Any) -> Any:
+    def add(self, row: T) -> T:
         self.db.add(row)
         self.db.flush()
         return row
@@ -181,13 +183,13 @@ def add_demo_bodies(
         )
     )
     for slug, holder in TASK_TEAM_SEATS.items():
-        alternate = demo.people.get(f"alternate@{slug}.example")
+        team_alternate = demo.people.get(f"alternate@{slug}.example")
         demo.add(
             Seat(
                 body_id=team.id,
                 organisation_id=organisations[slug].id,
                 holder_id=people[holder].id,
-                alternate_id=alternate.id if alternate else None,
+                alternate_id=team_alternate.id if team_alternate else None,
             )
         )
     _past_meeting(demo, council, seats)
@@ -298,7 +300,7 @@ def _past_meeting(demo: _Demo, council: Body, seats: dict[str, Seat]) -> None:
         demo.add(MinutesItem(minutes_id=minutes.id, agenda_item_id=item.id, text=text))
 
     # what made the decisions valid: the attendance, as it was
-    snapshot = [
+    snapshot: list[dict[str, Any]] = [
         {
             "seat_id": seats[slug].id,
             "organisation_id": demo.organisations[slug].id,
