@@ -209,9 +209,13 @@ def test_a_group_equal_vote_answers_as_an_independent_recount(make_client, db, c
         threshold_numerator=1,
         threshold_denominator=2,
     )
-    answer = reader(make_client, db).get(f"/api/v1/bodies/{body.id}/decisions").json()
+    client = reader(make_client, db)
+    answer = client.get(f"/api/v1/bodies/{body.id}/decisions").json()
     (got,) = answer["items"]
-    jsonschema.validate(got, record_json_schema("decision"))
+    # held to the schema as published (what outside scripts download)
+    published = client.get("/api/v1/schema/decision.json").json()
+    assert published == record_json_schema("decision")
+    jsonschema.validate(got, published)
     assert got["id"] == decision.id and got["method"] == "group_equal_vote"
 
     # the recount, from the answer alone, by the contract's words
