@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.accounts.rules import two_factor_required
 from app.accounts.two_factor import DEMO_SECRET
 from app.audit.service import record
+from app.bodies.demo import add_demo_bodies, describe_bodies
 from app.caucus.demo import add_demo_caucus
 from app.comments.models import Comment
 from app.db import utcnow
@@ -183,6 +184,13 @@ def load(db: Session, password: str, store: FileStore | None = None) -> None:
             organisation_id=atuc.id,
             representative_id=members[atuc.id],
         )
+    add_demo_bodies(  # app.bodies: a national council, its task team, meetings and decisions
+        db,
+        moderator_id=moderator.id,
+        password_hash=password_hash,
+        slugs={o.id: d.slug for d, o in zip(ORGANISATIONS, organisations, strict=True)},
+        country=COUNTRY,
+    )
     record(db, None, "demo.loaded", "consultation", consultation.id)
 
 
@@ -227,7 +235,12 @@ def describe(db: Session, password: str, base_url: str) -> dict[str, Any]:
                 ],
             }
         )
-    return {"password": password, "accounts": accounts, "rounds": rounds}
+    return {
+        "password": password,
+        "accounts": accounts,
+        "rounds": rounds,
+        "bodies": describe_bodies(db, base_url),
+    }
 
 
 @dataclass(frozen=True)

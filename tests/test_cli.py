@@ -33,7 +33,7 @@ def test_demo_json_contract(fresh_url, tmp_path):
     result = runner.invoke(cli, ["demo", "--json"], env=env)
     assert result.exit_code == 0, result.output
     demo = json.loads(result.output)
-    assert set(demo) == {"password", "accounts", "rounds"}
+    assert set(demo) == {"password", "accounts", "rounds", "bodies"}
     assert demo["password"] == "demo-password-for-tests"
     for account in demo["accounts"]:
         assert set(account) == {"email", "name", "role", "organisation", "group", "totp_secret"}
@@ -66,6 +66,15 @@ def test_demo_json_contract(fresh_url, tmp_path):
     again = json.loads(runner.invoke(cli, ["demo", "--json"], env=env).output)
     assert again["accounts"] == demo["accounts"]
     assert again["rounds"] == demo["rounds"]
+    # the tripartite bodies: the national council and its task team, each with its page
+    assert [b["name"] for b in demo["bodies"]] == [
+        "National Labour Advisory Council",
+        "Task team on labour migration",
+    ]
+    for body in demo["bodies"]:
+        assert set(body) == {"id", "name", "url"}
+        assert body["url"].endswith(f"/bodies/{body['id']}")
+    assert again["bodies"] == demo["bodies"]
 
 
 def test_the_demo_says_which_organisations_answered_and_keeps_one_that_has_not(fresh_url, tmp_path):

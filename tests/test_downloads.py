@@ -169,6 +169,10 @@ DOWNLOADS: dict[str, list[Fetch]] = {
     "/api/v1/schema/summary-export.json": [
         Fetch("anonymous", "/api/v1/schema/summary-export.json", _json)
     ],
+    **{
+        f"/api/v1/schema/{name}.json": [Fetch("anonymous", f"/api/v1/schema/{name}.json", _json)]
+        for name in ("body", "meeting", "decision")
+    },
 }
 
 

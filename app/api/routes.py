@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.api import schemas, tokens
+from app.accounts.rules import Viewer
+from app.api import records, schemas, tokens
 from app.comments.models import Comment
 from app.db import DbSession, read, utcnow
 from app.errors import Conflict, NotFound
@@ -369,6 +370,62 @@ def comments(
     return answer(request, {"items": items, "next_cursor": next_cursor})
 
 
+# --- tripartite bodies, their meetings and decisions -------------------------------------------
+
+
+def token_owner(db: DbSession, token_id: Annotated[int, Depends(api_token)]) -> Viewer | None:
+    """The person who made the token: restricted agenda items are read as they may."""
+    return records.token_owner(db, token_id)
+
+
+Owner = Annotated[Viewer | None, Depends(token_owner)]
+BodyId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _listing(items: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    if len(items) > limit:
+        return {"items": items[:limit], "next_cursor": _cursor(items[limit - 1]["id"])}
+    return {"items": items, "next_cursor": None}
+
+
+@router.get("/bodies", response_model=schemas.BodyPage)
+def bodies(request: Request, db: DbSession, limit: Limit = 50, cursor: Cursor = None) -> Response:
+    """Tripartite bodies (councils, C144 commissions, task teams) with their rules and seats
+    per group."""
+    return answer(request, _listing(records.bodies(db, _after(cursor), limit + 1), limit))
+
+
+@router.get("/bodies/{body_id}/meetings", response_model=schemas.MeetingPage)
+def body_meetings(
+    request: Request,
+    db: DbSession,
+    owner: Owner,
+    body_id: BodyId,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Response:
+    """A body's meetings with their attendance, whether they are quorate now, and the agenda
+    items the token's owner may see (restricted items they may not see are absent)."""
+    items = records.meetings(db, owner, body_id, _after(cursor), limit + 1)
+    return answer(request, _listing(items, limit))
+
+
+@router.get("/bodies/{body_id}/decisions", response_model=schemas.DecisionPage)
+def body_decisions(
+    request: Request,
+    db: DbSession,
+    owner: Owner,
+    body_id: BodyId,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Response:
+    """A body's recorded decisions (the register): method, attendance, votes by organisation
+    and group, result, divergent positions and the state of their actions. Decisions on agenda
+    items the token's owner may not see are absent."""
+    items = records.decisions(db, owner, body_id, _after(cursor), limit + 1)
+    return answer(request, _listing(items, limit))
+
+
 schema_router = APIRouter(prefix="/api/v1", tags=["schemas"])
 
 
@@ -397,3 +454,34 @@ def summary_json_schema() -> dict[str, Any]:
 
 def export_json_schema() -> dict[str, Any]:
     return _schema(schemas.SummaryExport, "Tripartite round summary with its items (JSON export)")
+
+
+#: The published schemas of a body's records: name -> (model, title).
+RECORD_SCHEMAS: dict[str, tuple[type[schemas.Strict], str]] = {
+    "body": (schemas.BodyOut, "Tripartite body"),
+    "meeting": (schemas.MeetingOut, "Tripartite body's meeting"),
+    "decision": (schemas.DecisionOut, "Tripartite body's decision"),
+}
+
+
+def record_json_schema(name: str) -> dict[str, Any]:
+    model, title = RECORD_SCHEMAS[name]
+    return _schema(model, title)
+
+
+@schema_router.get("/schema/body.json", response_model=dict[str, Any])
+def body_schema() -> JSONResponse:
+    """The JSON Schema of a body, as ``/api/v1/bodies`` lists them."""
+    return JSONResponse(record_json_schema("body"))
+
+
+@schema_router.get("/schema/meeting.json", response_model=dict[str, Any])
+def meeting_schema() -> JSONResponse:
+    """The JSON Schema of a meeting, as ``/api/v1/bodies/{id}/meetings`` lists them."""
+    return JSONResponse(record_json_schema("meeting"))
+
+
+@schema_router.get("/schema/decision.json", response_model=dict[str, Any])
+def decision_schema() -> JSONResponse:
+    """The JSON Schema of a recorded decision, as ``/api/v1/bodies/{id}/decisions`` lists them."""
+    return JSONResponse(record_json_schema("decision"))

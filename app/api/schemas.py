@@ -263,3 +263,169 @@ class PositionPage(Page):
 
 class CommentPage(Page):
     items: list[CommentOut]
+
+
+# --- tripartite bodies, their meetings and decisions (issue 18) ------------------------------
+
+PresenceName = Literal["holder", "alternate", "excused", "absent"]
+VoteName = Literal["for", "against", "abstain"]
+VerdictName = Literal["confirmed", "disputed"]
+ActionStatusName = Literal["planned", "in_progress", "done", "dropped"]
+
+
+class Quorum(Strict):
+    overall: int = Field(description="Seats present, at least, overall")
+    per_group: int = Field(description="Seats present, at least, in each of the three groups")
+
+
+class SeatCounts(Strict):
+    government: int
+    workers: int
+    employers: int
+
+
+class BodyRules(Strict):
+    notice_days: int
+    quorum: Quorum
+    without_quorum: Literal["refuse", "record"] = Field(
+        description="What a decision taken without quorum becomes: refused, or recorded as "
+        '"taken without quorum"'
+    )
+    agenda_change: Literal["unanimity", "chair"]
+    weighting: WeightingName
+
+
+class BodyOut(Strict):
+    """A tripartite body (a council, a C144 commission, a task team under one)."""
+
+    id: int
+    name: str
+    country: str
+    kind: Literal["council", "commission", "task_team"]
+    parent_id: int | None
+    rules: BodyRules
+    seats: SeatCounts = Field(description="Seats per group")
+    parity_balanced: bool = Field(
+        description="Whether workers and employers hold as many seats (C144 art. 3(2))"
+    )
+
+
+class AttendanceOut(Strict):
+    organisation: str
+    group: GroupName
+    seat: int = Field(description="The seat's id")
+    status: PresenceName | None = Field(description="null: not marked (not present)")
+
+
+class QuorumNow(Strict):
+    quorate: bool
+    present: int
+    present_by_group: SeatCounts
+    missing_groups: list[GroupName]
+
+
+class AgendaItemOut(Strict):
+    id: int
+    number: int
+    title: str
+    description: str
+    confidentiality: Literal["public", "members", "group"] = Field(
+        description="As it applies now: public once released"
+    )
+
+
+class MeetingOut(Strict):
+    """A meeting, with the agenda items the token's owner may see (restricted ones absent)."""
+
+    id: int
+    body_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime | None
+    place: str
+    link: str
+    short_notice: bool
+    agenda_issued_at: datetime | None
+    cancelled: bool
+    quorate: bool = Field(description="Whether the meeting is quorate from its attendance now")
+    quorum: QuorumNow
+    attendance: list[AttendanceOut]
+    agenda: list[AgendaItemOut]
+
+
+class DecisionVoteOut(Strict):
+    organisation: str
+    group: GroupName
+    vote: VoteName
+
+
+class DivergentOut(Strict):
+    group: GroupName
+    text: str
+
+
+class Confirmations(Strict):
+    government: VerdictName | None
+    workers: VerdictName | None
+    employers: VerdictName | None
+
+
+class ActionOut(Strict):
+    id: int
+    what: str
+    owner: Literal["organisation", "group", "government", "secretariat"]
+    owner_organisation: str | None
+    owner_group: GroupName | None
+    due: str | None = Field(description="YYYY-MM-DD")
+    status: ActionStatusName
+    overdue: bool
+    confirmations: Confirmations = Field(
+        description="Each group's standing word on the latest reported progress (null: none)"
+    )
+
+
+class GroupResults(Strict):
+    government: Literal["for", "against", "silent"]
+    workers: Literal["for", "against", "silent"]
+    employers: Literal["for", "against", "silent"]
+
+
+class DecisionOut(Strict):
+    """A recorded decision: its method, the attendance that made it valid, the votes by
+    organisation and group, the result, divergent positions and the actions that carry it out."""
+
+    id: int
+    meeting_id: int
+    agenda_item_id: int
+    method: Literal["consensus", "group_equal_vote", "double_majority", "chair_casting"]
+    threshold: float = Field(gt=0, le=1, description="The share of the groups' total weight")
+    threshold_fraction: str = Field(pattern=r"^[0-9]+/[0-9]+$", description='e.g. "1/2"')
+    weights: PerGroup
+    adopted: bool
+    quorate: bool
+    quorum: Quorum
+    without_quorum: bool = Field(description='Recorded "taken without quorum"')
+    attendance: list[AttendanceOut]
+    votes: list[DecisionVoteOut]
+    group_results: GroupResults = Field(
+        description="Each group's result (group-equal vote): for, against or silent"
+    )
+    casting_vote: VoteName | None
+    divergent_positions: list[DivergentOut]
+    actions: list[ActionOut]
+    text: str
+    effective_on: str | None = Field(description="YYYY-MM-DD")
+    review_on: str | None = Field(description="YYYY-MM-DD")
+    recorded_at: datetime
+
+
+class BodyPage(Page):
+    items: list[BodyOut]
+
+
+class MeetingPage(Page):
+    items: list[MeetingOut]
+
+
+class DecisionPage(Page):
+    items: list[DecisionOut]

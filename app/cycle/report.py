@@ -13,9 +13,16 @@ from babel import numbers as babel_numbers
 
 from app import i18n
 from app.cycle import subjects
-from app.cycle.rules import CONVERGENCE_KINDS, AnnualReport, ReportRound
+from app.cycle.rules import (
+    ACTION_STATES,
+    CONVERGENCE_KINDS,
+    AnnualReport,
+    ReportDecision,
+    ReportMeeting,
+    ReportRound,
+)
 from app.exports.cells import spreadsheet_safe
-from app.i18n import N_, Labels
+from app.i18n import N_, Labels, ngettext
 from app.i18n import gettext as _
 from app.rounds.rules import ROUND_STATUS_LABELS
 from app.summaries.view import (
@@ -38,6 +45,70 @@ CONVERGENCE_COUNTS = Labels(
         "divergence": N_("Divergence (no stance is the majority of two groups)"),
     }
 )
+
+
+#: How a decision was taken, as the report says it.
+METHOD_LABELS = Labels(
+    {
+        "consensus": N_("Consensus"),
+        "group_equal_vote": N_("Group-equal vote"),
+        "double_majority": N_("Double majority"),
+        "chair_casting": N_("Chair with a casting vote"),
+    }
+)
+#: An action's state, as the report counts it.
+ACTION_STATE_LABELS = Labels(
+    {
+        "planned": N_("Planned"),
+        "in_progress": N_("In progress"),
+        "done": N_("Done"),
+        "dropped": N_("Dropped"),
+    }
+)
+
+
+def meeting_state(meeting: ReportMeeting) -> str:
+    """ "Held, quorate." / "Held without quorum." / "Cancelled." / "Not held yet." """
+    if meeting.cancelled:
+        return _("Cancelled.")
+    if not meeting.held:
+        return _("Not held yet.")
+    return _("Held, quorate.") if meeting.quorate else _("Held without quorum.")
+
+
+def decision_result(decision: ReportDecision) -> str:
+    text = _("Adopted.") if decision.adopted else _("Not adopted.")
+    if decision.without_quorum:
+        text += " " + _("Taken without quorum, as the body's rules allow.")
+    return text
+
+
+def actions_text(decision: ReportDecision) -> str:
+    """ "2 actions: 1 done, 1 in progress (1 overdue, 1 disputed)." or "No action." """
+    if not decision.actions:
+        return _("No action.")
+    counts: dict[str, int] = {}
+    for a in decision.actions:
+        counts[a.status] = counts.get(a.status, 0) + 1
+    parts = ", ".join(
+        _("%(num)s %(state)s") % {"num": n, "state": ACTION_STATE_LABELS[state].lower()}
+        for state, n in counts.items()
+    )
+    flags = []
+    overdue = sum(a.overdue for a in decision.actions)
+    disputed = sum(a.disputed for a in decision.actions)
+    if overdue:
+        flags.append(_("%(num)s overdue") % {"num": overdue})
+    if disputed:
+        flags.append(_("%(num)s disputed") % {"num": disputed})
+    text = _("%(num)s: %(states)s") % {
+        "num": ngettext("%(num)d action", "%(num)d actions", len(decision.actions))
+        % {"num": len(decision.actions)},
+        "states": parts,
+    }
+    if flags:
+        text += " (" + ", ".join(flags) + ")"
+    return text + "."
 
 
 def filename(country: str, year: int, fmt: str) -> str:
@@ -82,6 +153,11 @@ def context(report: AnnualReport) -> dict[str, Any]:
         "convergence_text": convergence_text,
         "group_state": group_state,
         "convergence_counts": [(k, CONVERGENCE_COUNTS[k]) for k in CONVERGENCE_KINDS],
+        "method_labels": METHOD_LABELS,
+        "action_states": [(k, ACTION_STATE_LABELS[k]) for k in ACTION_STATES],
+        "meeting_state": meeting_state,
+        "decision_result": decision_result,
+        "actions_text": actions_text,
         **subjects.template_globals(),
     }
 
@@ -140,6 +216,22 @@ def overview_rows(report: AnnualReport) -> list[list[Any]]:
         [_("Subject"), _("Rounds")],
         *[[subjects.label(kind), n] for kind, n in report.subjects.items()],
     ]
+    bodies = report.bodies
+    if bodies is not None:
+        rows += [
+            [],
+            [_("Meetings of the tripartite bodies held"), bodies.held],
+            [_("Meetings held with quorum"), bodies.quorate],
+            [_("Attendance per group"), *[GROUP_NAMES[g.value] for g in order]],
+            [_("Seats present"), *[bodies.attendance[g][0] for g in order]],
+            [_("Seats"), *[bodies.attendance[g][1] for g in order]],
+            [_("Decisions adopted"), bodies.adopted],
+            [_("Decisions not adopted"), bodies.not_adopted],
+            *[[METHOD_LABELS[m], n] for m, n in bodies.by_method.items()],
+            *[[ACTION_STATE_LABELS[s], n] for s, n in bodies.actions.items()],
+            [_("Actions overdue"), bodies.overdue],
+            [_("Actions disputed by a group"), bodies.disputed],
+        ]
     return rows
 
 
@@ -206,7 +298,8 @@ def round_row(r: ReportRound) -> list[Any]:
 
 def write_xlsx(target: str | Path | IO[bytes], report: AnnualReport) -> None:
     """Sheets: report (totals), rounds (one row per round, its summary's figures),
-    reservations. Every cell is data: no formula parsing, text neutralised."""
+    reservations, and the tripartite bodies' meetings and decisions. Every cell is data: no
+    formula parsing, text neutralised."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -243,6 +336,65 @@ def write_xlsx(target: str | Path | IO[bytes], report: AnnualReport) -> None:
         for group, text in item.reservations:
             write(reservations, line, [item.id, item.title, GROUP_NAMES[group.value], text])
             line += 1
+    bodies = report.bodies
+    meetings = workbook.add_worksheet("meetings")
+    groups = [GROUP_NAMES[g.value] for g in report.order]
+    write(
+        meetings,
+        0,
+        [
+            _("Meeting id"),
+            _("Body"),
+            _("Meeting"),
+            _("Starts at"),
+            _("State"),
+            *[_("%(group)s: seats present") % {"group": g} for g in groups],
+            *[_("%(group)s: seats") % {"group": g} for g in groups],
+        ],
+        header=True,
+    )
+    for r, m in enumerate(bodies.meetings if bodies else [], start=1):
+        present = [m.attendance[g][0] if m.held else "" for g in report.order]
+        total = [m.attendance[g][1] if m.held else "" for g in report.order]
+        write(
+            meetings,
+            r,
+            [m.id, m.body, m.title, _date(m.starts_at), meeting_state(m), *present, *total],
+        )
+    decisions = workbook.add_worksheet("decisions")
+    write(
+        decisions,
+        0,
+        [
+            _("Decision id"),
+            _("Body"),
+            _("Meeting"),
+            _("Agenda item"),
+            _("Method"),
+            _("Result"),
+            *[ACTION_STATE_LABELS[state] for state in ACTION_STATES],
+            _("Overdue"),
+            _("Disputed by a group"),
+        ],
+        header=True,
+    )
+    for r, d in enumerate(bodies.decisions if bodies else [], start=1):
+        states = [sum(1 for a in d.actions if a.status == state) for state in ACTION_STATES]
+        write(
+            decisions,
+            r,
+            [
+                d.id,
+                d.body,
+                d.meeting,
+                d.item,
+                METHOD_LABELS[d.method],
+                decision_result(d),
+                *states,
+                sum(a.overdue for a in d.actions),
+                sum(a.disputed for a in d.actions),
+            ],
+        )
     workbook.close()
 
 

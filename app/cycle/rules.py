@@ -220,6 +220,8 @@ class AnnualReport:
     #: Rounds held per kind (subject), in the order of first appearance.
     subjects: dict[str, int]
     generated_at: datetime
+    #: The year's meetings and decisions of the country's tripartite bodies.
+    bodies: BodiesYear | None = None
 
     @property
     def final_rounds(self) -> list[ReportRound]:
@@ -230,7 +232,11 @@ CONVERGENCE_KINDS = ("tripartite", "bipartite", "divergence")
 
 
 def annual_report(
-    country: str, year: int, rounds: Sequence[ReportRound], generated_at: datetime
+    country: str,
+    year: int,
+    rounds: Sequence[ReportRound],
+    generated_at: datetime,
+    bodies: BodiesYear | None = None,
 ) -> AnnualReport:
     """The report's totals, each a sum of what the rounds' summaries say."""
     reservations = {g: 0 for g in Group}
@@ -252,4 +258,105 @@ def annual_report(
         convergence=convergence,
         subjects=subjects,
         generated_at=generated_at,
+        bodies=bodies,
+    )
+
+
+# --- Article 6: the year's meetings and decisions of the country's tripartite bodies ----------
+
+
+@dataclass(frozen=True)
+class ReportMeeting:
+    """A meeting of one of the country's bodies in the year. ``attendance``: each seat's group
+    and whether it was present (held meetings only)."""
+
+    id: int
+    body: str
+    title: str
+    starts_at: datetime
+    cancelled: bool
+    held: bool
+    quorate: bool
+    attendance: Mapping[Group, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class ReportAction:
+    status: str
+    overdue: bool
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class ReportDecision:
+    """A recorded decision on a public (or released) agenda item."""
+
+    id: int
+    body: str
+    meeting: str
+    item: str
+    method: str
+    adopted: bool
+    without_quorum: bool
+    actions: tuple[ReportAction, ...]
+
+
+#: The states of an action, in the order the report counts them.
+ACTION_STATES = ("planned", "in_progress", "done", "dropped")
+DECISION_METHODS = ("consensus", "group_equal_vote", "double_majority", "chair_casting")
+
+
+@dataclass(frozen=True)
+class BodiesYear:
+    meetings: list[ReportMeeting]
+    decisions: list[ReportDecision]
+    held: int
+    quorate: int
+    #: Seats present and seats in all, per group, added up over the held meetings.
+    attendance: dict[Group, tuple[int, int]]
+    adopted: int
+    not_adopted: int
+    by_method: dict[str, int]
+    actions: dict[str, int]
+    overdue: int
+    disputed: int
+
+    @property
+    def action_count(self) -> int:
+        return sum(self.actions.values())
+
+
+def bodies_year(
+    meetings: Sequence[ReportMeeting], decisions: Sequence[ReportDecision]
+) -> BodiesYear:
+    """The year's meetings (held: started and not cancelled; quorate among the held) and
+    decisions (adopted or not, by method) with the state of their actions, added up."""
+    held = [m for m in meetings if m.held]
+    attendance = {g: (0, 0) for g in Group}
+    for m in held:
+        for g in Group:
+            present, total = m.attendance.get(g, (0, 0))
+            attendance[g] = (attendance[g][0] + present, attendance[g][1] + total)
+    actions = {state: 0 for state in ACTION_STATES}
+    by_method = {method: 0 for method in DECISION_METHODS}
+    overdue = disputed = 0
+    for d in decisions:
+        by_method[d.method] = by_method.get(d.method, 0) + 1
+        for a in d.actions:
+            actions[a.status] = actions.get(a.status, 0) + 1
+            overdue += a.overdue
+            disputed += a.disputed
+    adopted = sum(1 for d in decisions if d.adopted)
+    return BodiesYear(
+        meetings=list(meetings),
+        decisions=list(decisions),
+        held=len(held),
+        quorate=sum(1 for m in held if m.quorate),
+        attendance=attendance,
+        adopted=adopted,
+        not_adopted=len(decisions) - adopted,
+        by_method=by_method,
+        actions=actions,
+        overdue=overdue,
+        disputed=disputed,
     )

@@ -13,18 +13,25 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.rules import Viewer
+from app.api.records import visible
 from app.audit.models import AuditEvent
+from app.bodies.models import Body, Seat
 from app.cycle import rules
 from app.db import read
+from app.decisions import rules as decision_rules
+from app.decisions.models import Action, ActionConfirmation, ActionNote, Decision
 from app.errors import Forbidden, NotFound
 from app.i18n import gettext as _
+from app.meetings import rules as meeting_rules
+from app.meetings.confidentiality import OUTSIDER, Restriction, may_see
+from app.meetings.models import AgendaItem, Attendance, Meeting
 from app.organisations.models import Organisation
 from app.positions.models import Position
 from app.rounds.models import Consultation, Round, RoundInvitation
 from app.rounds.queries import header_of, round_headers
 from app.rounds.rules import column_order
 from app.summaries.service import load_header, round_summary
-from app.vocabulary import Group, RoundStatus
+from app.vocabulary import Group, Presence, RoundStatus
 
 COUNTRY_MAX = 100
 #: Audit actions that change a round's deadline (each records the deadline before it).
@@ -260,7 +267,8 @@ def _deadline_before(details: str) -> datetime | None:
 def annual_report(db: Session, country: str, year: int, now: datetime) -> rules.AnnualReport:
     """Article 6: the rounds held in the year, each with its summary built exactly as its
     summary page builds it, added up by a pure function. Five queries per round (the summary's
-    own), plus two."""
+    own), plus two; and the year's meetings and decisions of the country's tripartite bodies
+    (seven queries, whatever their number)."""
     check_country_and_year(db, country, year)
     rounds = []
     for r in read(db, _rounds_of_year(country, year, now)).all():
@@ -280,4 +288,158 @@ def annual_report(db: Session, country: str, year: int, now: datetime) -> rules.
                 summary=round_summary(db, header),
             )
         )
-    return rules.annual_report(country, year, rounds, now)
+    return rules.annual_report(country, year, rounds, now, bodies_of_year(db, country, year, now))
+
+
+def bodies_of_year(db: Session, country: str, year: int, now: datetime) -> rules.BodiesYear:
+    """The year's public meetings of the country's tripartite bodies and their recorded
+    decisions on public (or released) agenda items, with the state of their actions: seven
+    queries, whatever their number. The report is read by people outside the bodies, so a
+    decision on an item still restricted is left out of every figure, not only its title."""
+    start, end = rules.year_bounds(year)
+    meetings = read(
+        db,
+        select(Meeting.id, Meeting.body_id, Body.name, Meeting.title, Meeting.starts_at)
+        .add_columns(Meeting.cancelled_at)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(
+            Body.country == country,
+            Meeting.public.is_(True),
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+        )
+        .order_by(Meeting.starts_at, Meeting.id),
+    ).all()
+    if not meetings:
+        return rules.bodies_year([], [])
+    body_ids = {m.body_id for m in meetings}
+    seats: dict[int, list[tuple[int, Group]]] = defaultdict(list)
+    for seat_id, body_id, group in read(
+        db,
+        select(Seat.id, Seat.body_id, Organisation.group_name)
+        .join(Organisation, Organisation.id == Seat.organisation_id)
+        .where(Seat.body_id.in_(body_ids)),
+    ):
+        seats[body_id].append((seat_id, Group(group)))
+    marked: dict[int, dict[int, Presence]] = defaultdict(dict)
+    for meeting_id, seat_id, status in read(
+        db,
+        select(Attendance.meeting_id, Attendance.seat_id, Attendance.status).where(
+            Attendance.meeting_id.in_([m.id for m in meetings])
+        ),
+    ):
+        marked[meeting_id][seat_id] = status
+    quorum_rules = dict(
+        (r.id, meeting_rules.QuorumRule(r.quorum_overall, r.quorum_per_group))
+        for r in read(
+            db,
+            select(Body.id, Body.quorum_overall, Body.quorum_per_group).where(
+                Body.id.in_(body_ids)
+            ),
+        )
+    )
+    report_meetings = []
+    for m in meetings:
+        held = m.starts_at <= now and m.cancelled_at is None
+        statuses = marked[m.id]
+        facts = [(group, statuses.get(seat_id)) for seat_id, group in seats[m.body_id]]
+        state = meeting_rules.quorum(facts, quorum_rules[m.body_id])
+        attendance = {
+            g: (state.present_by_group.get(g, 0), sum(1 for group, _s in facts if group is g))
+            for g in Group
+        }
+        report_meetings.append(
+            rules.ReportMeeting(
+                id=m.id,
+                body=m.name,
+                title=m.title,
+                starts_at=m.starts_at,
+                cancelled=m.cancelled_at is not None,
+                held=held,
+                quorate=held and state.quorate,
+                attendance=attendance if held else {},
+            )
+        )
+    titles = {m.id: m.title for m in meetings}
+    names = {m.id: m.name for m in meetings}
+    decisions = [
+        (d, item)
+        for d, item in db.execute(
+            select(Decision, AgendaItem)
+            .join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
+            .where(
+                Decision.meeting_id.in_(list(titles)),
+                Decision.recorded_at.is_not(None),
+                visible(AgendaItem, OUTSIDER, now),
+            )
+            .order_by(Decision.recorded_at, Decision.id)
+        )
+        if may_see(Restriction.of(item), OUTSIDER, now)
+    ]
+    actions = _action_states(db, [d.id for d, _item in decisions], now)
+    return rules.bodies_year(
+        report_meetings,
+        [
+            rules.ReportDecision(
+                id=d.id,
+                body=names[d.meeting_id],
+                meeting=titles[d.meeting_id],
+                item=item.title,
+                method=d.method.value,
+                adopted=bool(d.adopted),
+                without_quorum=d.without_quorum,
+                actions=tuple(actions.get(d.id, [])),
+            )
+            for d, item in decisions
+        ],
+    )
+
+
+def _action_states(
+    db: Session, decision_ids: list[int], now: datetime
+) -> dict[int, list[rules.ReportAction]]:
+    if not decision_ids:
+        return {}
+    rows = read(
+        db,
+        select(Action.id, Action.decision_id, Action.status, Action.due_on)
+        .where(Action.decision_id.in_(decision_ids))
+        .order_by(Action.id),
+    ).all()
+    if not rows:
+        return {}
+    ids = [r.id for r in rows]
+    latest = {
+        action_id: note_id
+        for action_id, note_id in read(
+            db,
+            select(ActionNote.action_id, func.max(ActionNote.id))
+            .where(ActionNote.action_id.in_(ids))
+            .group_by(ActionNote.action_id),
+        )
+    }
+    words: dict[int, list[decision_rules.Word]] = defaultdict(list)
+    for c in read(
+        db,
+        select(
+            ActionConfirmation.id,
+            ActionConfirmation.action_id,
+            ActionConfirmation.group_name,
+            ActionConfirmation.verdict,
+            ActionConfirmation.note_id,
+        ).where(ActionConfirmation.action_id.in_(ids)),
+    ):
+        words[c.action_id].append(
+            decision_rules.Word(Group(c.group_name), c.verdict, c.note_id, c.id)
+        )
+    out: dict[int, list[rules.ReportAction]] = defaultdict(list)
+    for r in rows:
+        standing = decision_rules.confirmations(words[r.id], latest.get(r.id))
+        out[r.decision_id].append(
+            rules.ReportAction(
+                status=r.status.value,
+                overdue=decision_rules.overdue(r.status, r.due_on, now.date()),
+                disputed=decision_rules.disputed(standing),
+            )
+        )
+    return out

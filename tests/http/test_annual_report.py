@@ -96,7 +96,7 @@ def test_the_spreadsheet_holds_the_same_figures_as_the_summaries(make_client, db
         in response.headers["content-disposition"]
     )
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["report", "rounds", "reservations"]
+    assert book.sheetnames == ["report", "rounds", "reservations", "meetings", "decisions"]
     rows = list(book["rounds"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert [row[0] for row in body] == [r.id for r in world.rounds]
@@ -206,8 +206,187 @@ def test_the_command_line_writes_the_report(fresh_url, tmp_path):
         "report",
         "rounds",
         "reservations",
+        "meetings",
+        "decisions",
     ]
     refused = runner.invoke(cli, ["annual-report", "Nowhere", year, "-o", "x.pdf"], env=env)
     assert refused.exit_code == 2 and "no consultation in this country" in refused.output
     bad = runner.invoke(cli, ["annual-report", "Ardenia", year, "--format", "docx"], env=env)
     assert bad.exit_code == 2 and "unknown format" in bad.output
+
+
+# --- the year's meetings and decisions of the country's tripartite bodies (issue 18) ---------
+
+
+def _bodies_year(db, country, meetings=2, decisions_per_meeting=1):
+    """A council of ``country`` with ``meetings`` meetings held in the report's year (all three
+    groups present at each but the second, where the employers are absent), one cancelled,
+    one of the next year, a meeting not public, and a council of another country; decisions on
+    public items (consensus, adopted; group-equal vote, not adopted) with actions, and one on
+    a members-only item that the report leaves out."""
+    from datetime import UTC, date, datetime
+
+    from app.decisions.models import Action, ActionConfirmation, ActionNote, Decision
+    from app.meetings.models import AgendaItem
+    from app.vocabulary import (
+        ActionOwner,
+        ActionStatus,
+        Confidentiality,
+        DecisionMethod,
+        Presence,
+        Verdict,
+    )
+
+    body, _orgs, _holders, _alternates, seats = factories.seated_body(db, country=country)
+    secretary = factories.user(db, platform_role=PlatformRole.MODERATOR)
+
+    def meeting(month, day, **kw):
+        starts = datetime(YEAR, month, day, 9, tzinfo=UTC) if month else kw.pop("starts_at")
+        return factories.meeting(
+            db,
+            kw.pop("body", body),
+            starts_at=starts,
+            title=kw.pop("title", f"Plenary {month}/{day}"),
+        )
+
+    def decide(m, title, method, adopted, confidentiality=Confidentiality.PUBLIC):
+        item = AgendaItem(meeting_id=m.id, number=1, title=title, confidentiality=confidentiality)
+        db.add(item)
+        db.flush()
+        d = Decision(
+            meeting_id=m.id,
+            agenda_item_id=item.id,
+            text="Agreed.",
+            method=method,
+            opened_by_id=secretary.id,
+            recorded_by_id=secretary.id,
+            recorded_at=m.starts_at,
+            adopted=adopted,
+            quorate=True,
+        )
+        db.add(d)
+        db.flush()
+        return d
+
+    held = []
+    for n in range(meetings):
+        m = meeting(3 + n % 9, 1 + n)
+        for group, seat in seats.items():
+            absent = n == 1 and group is Group.EMPLOYERS
+            factories.attend(db, m, seat, Presence.ABSENT if absent else Presence.HOLDER, secretary)
+        held.append(m)
+        for k in range(decisions_per_meeting):
+            method = (
+                DecisionMethod.CONSENSUS if (n + k) % 2 == 0 else DecisionMethod.GROUP_EQUAL_VOTE
+            )
+            d = decide(m, f"Public item {n}.{k}", method, (n + k) % 2 == 0)
+            done = Action(
+                decision_id=d.id,
+                what="Publish",
+                owner=ActionOwner.GOVERNMENT,
+                status=ActionStatus.DONE,
+                created_by_id=secretary.id,
+            )
+            late = Action(
+                decision_id=d.id,
+                what="Inspect",
+                owner=ActionOwner.SECRETARIAT,
+                status=ActionStatus.IN_PROGRESS,
+                due_on=date(YEAR, 1, 1),
+                created_by_id=secretary.id,
+            )
+            db.add_all([done, late])
+            db.flush()
+            note = ActionNote(
+                action_id=late.id,
+                text="Begun",
+                status=ActionStatus.IN_PROGRESS,
+                written_by_id=secretary.id,
+            )
+            db.add(note)
+            db.flush()
+            db.add(
+                ActionConfirmation(
+                    action_id=late.id,
+                    note_id=note.id,
+                    group_name=Group.WORKERS,
+                    verdict=Verdict.DISPUTED,
+                    reason="Not begun",
+                    given_by_id=secretary.id,
+                )
+            )
+            db.flush()
+    decide(held[0], "Secret item", DecisionMethod.CONSENSUS, True, Confidentiality.MEMBERS)
+    cancelled = meeting(11, 20, title="Cancelled plenary")
+    cancelled.cancelled_at = cancelled.starts_at - timedelta(days=2)
+    meeting(None, None, starts_at=datetime(YEAR + 1, 1, 5, tzinfo=UTC), title="Next year's plenary")
+    hidden = meeting(12, 1, title="Closed-door plenary")
+    hidden.public = False
+    elsewhere = factories.body(db, country="Elsewhere")
+    meeting(5, 5, body=elsewhere, title="Another country's plenary")
+    db.flush()
+    return body
+
+
+def test_the_report_adds_the_years_meetings_and_decisions_of_the_countrys_bodies(make_client, db):
+    world = CountryYear(db)
+    _bodies_year(db, world.country)
+    db.commit()
+    report = service.annual_report(db, world.country, YEAR, utcnow())
+    b = report.bodies
+    assert [m.title for m in b.meetings] == ["Plenary 3/1", "Plenary 4/2", "Cancelled plenary"]
+    assert b.held == 2 and b.quorate == 1
+    assert b.attendance == {
+        Group.GOVERNMENT: (2, 2),
+        Group.WORKERS: (2, 2),
+        Group.EMPLOYERS: (1, 2),
+    }
+    assert [d.item for d in b.decisions] == ["Public item 0.0", "Public item 1.0"]
+    assert (b.adopted, b.not_adopted) == (1, 1)
+    assert b.by_method["consensus"] == 1 and b.by_method["group_equal_vote"] == 1
+    assert b.actions == {"planned": 0, "in_progress": 2, "done": 2, "dropped": 0}
+    assert b.overdue == 2 and b.disputed == 2
+
+    page = soup(observer(make_client, db).get(path(world.country)).text)
+    text = page.get_text(" ")
+    assert "Secret item" not in text and "Closed-door plenary" not in text
+    assert "Another country's plenary" not in text and "Next year's plenary" not in text
+    section = page.select_one(".report-bodies")
+    assert section.select_one("[data-meetings-held]")["data-meetings-held"] == "2"
+    assert section.select_one("[data-attendance=employers]").get_text(strip=True) == "1 of 2"
+    assert section.select_one("[data-actions=overdue]").get_text(strip=True) == "2"
+    assert "Held without quorum." in section.get_text(" ") and "Cancelled." in section.get_text(" ")
+
+    book = load_workbook(
+        io.BytesIO(observer(make_client, db).get(path(world.country, suffix=".xlsx")).content)
+    )
+    assert [row[2] for row in book["meetings"].iter_rows(min_row=2, values_only=True)] == [
+        "Plenary 3/1",
+        "Plenary 4/2",
+        "Cancelled plenary",
+    ]
+    assert [row[3] for row in book["decisions"].iter_rows(min_row=2, values_only=True)] == [
+        "Public item 0.0",
+        "Public item 1.0",
+    ]
+
+
+def test_a_year_without_meetings_says_so(make_client, db):
+    world = CountryYear(db)
+    db.commit()
+    text = text_of(observer(make_client, db).get(path(world.country)))
+    assert "No meeting of a tripartite body of Republic of Ardenia is on the public record" in text
+
+
+def test_the_reports_bodies_part_costs_the_same_queries_for_two_or_ten_decisions(make_client, db):
+    from tests.helpers import counted_queries
+
+    counts = {}
+    for country, meetings in (("Small", 2), ("Big", 10)):
+        factories.country_consultation(db, country)
+        _bodies_year(db, country, meetings=meetings)
+        with counted_queries(db) as statements:
+            built = service.bodies_of_year(db, country, YEAR, utcnow())
+        assert len(built.decisions) == meetings
+        counts[country] = len(statements)
+    assert counts["Small"] == counts["Big"], counts

@@ -163,6 +163,12 @@ def test_the_openapi_schema_documents_the_api_alone(make_client, db):
         "/api/v1/rounds/{round_id}/comments",
         "/api/v1/schema/summary.json",
         "/api/v1/schema/summary-export.json",
+        "/api/v1/bodies",
+        "/api/v1/bodies/{body_id}/meetings",
+        "/api/v1/bodies/{body_id}/decisions",
+        "/api/v1/schema/body.json",
+        "/api/v1/schema/meeting.json",
+        "/api/v1/schema/decision.json",
     }
     assert "ApiToken" in schema["components"]["securitySchemes"]
     published = make_client().get("/api/v1/schema/summary.json").json()

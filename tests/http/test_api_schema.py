@@ -36,4 +36,4 @@ def test_the_api_keeps_to_its_schema(make_client, db):
 
         conforms()
         checked.append(operation.label)
-    assert len(checked) == 9
+    assert len(checked) == 15

@@ -442,6 +442,12 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/calendar/{token}.ics"): Case(
         expect("404"), why="the secret address is the credential (an unknown one here)"
     ),
+    ("GET", "/api/v1/bodies"): Case(api()),
+    ("GET", "/api/v1/bodies/{body_id}/meetings"): Case(api()),
+    ("GET", "/api/v1/bodies/{body_id}/decisions"): Case(api()),
+    ("GET", "/api/v1/schema/body.json"): Case(public(), why="a published JSON Schema"),
+    ("GET", "/api/v1/schema/meeting.json"): Case(public(), why="a published JSON Schema"),
+    ("GET", "/api/v1/schema/decision.json"): Case(public(), why="a published JSON Schema"),
     # -- static files ------------------------------------------------------------------------
     ("GET", "/static"): Case(public(), path="/static/style.css"),
 }

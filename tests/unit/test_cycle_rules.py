@@ -5,15 +5,23 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.cycle import subjects
 from app.cycle.rules import (
+    ACTION_STATES,
+    DECISION_METHODS,
     Participation,
     Posting,
+    ReportAction,
+    ReportDecision,
+    ReportMeeting,
     ReportRound,
     Timeliness,
     announced_deadline,
     annual_report,
+    bodies_year,
     consultation_due_at,
     days_before,
     months_after,
@@ -293,3 +301,69 @@ def test_an_empty_year_has_zero_everywhere():
     assert report.rounds == [] and report.final_rounds == []
     assert all(t == Participation() for t in report.totals.values())
     assert set(report.order) == set(Group)
+
+
+# --- the year's meetings and decisions of the tripartite bodies ------------------------------
+
+_WHEN = datetime(2025, 6, 1, tzinfo=UTC)
+
+report_meetings = st.builds(
+    lambda n, cancelled, held, quorate, seats: ReportMeeting(
+        id=n,
+        body="Council",
+        title=f"Plenary {n}",
+        starts_at=_WHEN,
+        cancelled=cancelled,
+        held=held and not cancelled,
+        quorate=quorate and held and not cancelled,
+        attendance={g: (min(p, t), t) for g, (p, t) in zip(Group, seats, strict=True)},
+    ),
+    st.integers(1, 10**6),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.tuples(*[st.tuples(st.integers(0, 5), st.integers(0, 5))] * 3),
+)
+report_actions = st.builds(
+    ReportAction, st.sampled_from(ACTION_STATES), st.booleans(), st.booleans()
+)
+report_decisions = st.builds(
+    lambda n, method, adopted, actions: ReportDecision(
+        n, "Council", "Plenary", f"Item {n}", method, adopted, False, tuple(actions)
+    ),
+    st.integers(1, 10**6),
+    st.sampled_from(DECISION_METHODS),
+    st.booleans(),
+    st.lists(report_actions, max_size=4),
+)
+
+
+@given(st.lists(report_meetings, max_size=8), st.lists(report_decisions, max_size=8))
+def test_the_bodies_figures_add_up(meetings, decisions):
+    year = bodies_year(meetings, decisions)
+    held = [m for m in meetings if m.held]
+    assert year.held == len(held) and year.quorate <= year.held
+    for g in Group:
+        present, total = year.attendance[g]
+        assert present == sum(m.attendance[g][0] for m in held) <= total
+    assert year.adopted + year.not_adopted == len(decisions)
+    assert sum(year.by_method.values()) == len(decisions)
+    assert year.action_count == sum(len(d.actions) for d in decisions)
+    assert year.overdue <= year.action_count and year.disputed <= year.action_count
+
+
+@given(st.lists(report_meetings, max_size=6), st.lists(report_decisions, max_size=6))
+def test_the_bodies_figures_do_not_depend_on_the_order(meetings, decisions):
+    forward = bodies_year(meetings, decisions)
+    backward = bodies_year(meetings[::-1], decisions[::-1])
+    assert (forward.held, forward.quorate, forward.attendance) == (
+        backward.held,
+        backward.quorate,
+        backward.attendance,
+    )
+    assert (forward.by_method, forward.actions, forward.overdue, forward.disputed) == (
+        backward.by_method,
+        backward.actions,
+        backward.overdue,
+        backward.disputed,
+    )
