@@ -84,7 +84,9 @@ def test_only_the_secretariat_opens_a_decision_and_one_per_item(make_client, db)
     holder = as_(make_client, db, world.holders[W])
     assert holder.submit(f"/agenda-items/{world.item.id}/decision", open_form()).status_code == 403
     moderator = as_(make_client, db, world.moderator)
-    assert moderator.submit(f"/agenda-items/{world.item.id}/decision", open_form()).status_code == 303
+    assert (
+        moderator.submit(f"/agenda-items/{world.item.id}/decision", open_form()).status_code == 303
+    )
     again = moderator.submit(f"/agenda-items/{world.item.id}/decision", open_form())
     assert again.status_code == 409
     assert "already has a decision" in text_of(again.text)
@@ -201,8 +203,14 @@ def test_a_group_equal_vote_falls_short_of_a_two_thirds_threshold(make_client, d
     assert response.status_code == 303
     db.refresh(d)
     assert d.adopted is True  # 3 of 4 >= 3/4 × 4
-    other = decision(db, world, item=world.item_on(db), threshold_numerator=3,
-                     threshold_denominator=4, weighting=Weighting.PLENARY)
+    other = decision(
+        db,
+        world,
+        item=world.item_on(db),
+        threshold_numerator=3,
+        threshold_denominator=4,
+        weighting=Weighting.PLENARY,
+    )
     response = votes_then_record(make_client, db, world, other, {G: "against", W: "for", E: "for"})
     db.refresh(other)
     assert other.adopted is False  # 2 of 4 < 3
@@ -397,8 +405,14 @@ def test_the_meeting_pages_decisions_load_in_a_constant_number_of_queries(make_c
         world.attend_all(db)
         for i in range(n):
             d = decision(db, world, item=world.item_on(db, f"Item {i}"))
-            db.add(DecisionVote(decision_id=d.id, organisation_id=world.orgs[G].id,
-                                vote=Vote.FOR, cast_by_id=world.holders[G].id))
+            db.add(
+                DecisionVote(
+                    decision_id=d.id,
+                    organisation_id=world.orgs[G].id,
+                    vote=Vote.FOR,
+                    cast_by_id=world.holders[G].id,
+                )
+            )
         db.flush()
         meeting = db.get(Meeting, world.meeting.id)
         viewer = None
