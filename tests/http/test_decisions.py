@@ -70,7 +70,7 @@ def test_a_percentage_threshold_is_read_and_a_wrong_one_is_refused_beside_its_fi
         f"/agenda-items/{world.item.id}/decision", open_form(threshold="two thirds")
     )
     assert refused.status_code == 422
-    field = soup(refused.text).select_one("#f-threshold-%d-error" % world.item.id)
+    field = soup(refused.text).select_one(f"#f-threshold-{world.item.id}-error")
     assert field is not None and "1/2, 2/3 or 50%" in field.get_text()
     assert soup(refused.text).select_one("textarea[name=text]").get_text() == open_form()["text"]
     ok = moderator.submit(f"/agenda-items/{world.item.id}/decision", open_form(threshold="50%"))
