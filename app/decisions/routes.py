@@ -17,13 +17,15 @@ from app.db import DbSession
 from app.decisions import actions, page, register, service
 from app.documents import service as documents
 from app.documents.checks import safe_download_name
-from app.documents.routes import DOWNLOAD_POLICY
 from app.documents.storage import file_store
 from app.errors import DomainError, Forbidden
 from app.i18n import gettext as _
 from app.web import is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
+
+#: What a download may do in the browser: nothing (as app/documents/routes.py's downloads).
+DOWNLOAD_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 Text = Annotated[str, Form(max_length=40_000)]
 Small = Annotated[str, Form(max_length=100)]
