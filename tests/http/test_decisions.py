@@ -422,3 +422,62 @@ def test_the_meeting_pages_decisions_load_in_a_constant_number_of_queries(make_c
         assert len(views) == n
         counts[n] = len(statements)
     assert counts[1] == counts[6], counts
+
+
+# -- the partial the meeting page renders inside each agenda item -----------------------------
+
+
+def render_item(client, item, view, body_viewer):
+    from starlette.requests import Request
+
+    from app.web import templates
+
+    request = Request({"type": "http", "app": client.app.fastapi_app, "headers": []})
+    html = templates.env.get_template("decisions/_item.html").render(
+        request=request,
+        item=item,
+        decision=view,
+        body_viewer=body_viewer,
+        viewer=None,
+        csrftoken="token",
+        csrf_token="token",
+    )
+    return html
+
+
+def test_the_meeting_pages_item_offers_the_secretariat_to_open_a_decision(client, db):
+    from app.meetings.confidentiality import BodyViewer
+
+    world = build(db)
+    secretariat = render_item(client, world.item, None, BodyViewer(secretariat=True))
+    assert "Open a decision on this item" in text_of(secretariat)
+    form = soup(secretariat).select_one("form")
+    assert form["action"] == f"/agenda-items/{world.item.id}/decision"
+    assert {o["value"] for o in form.select("select[name=method] option")} == {
+        m.value for m in DecisionMethod
+    }
+    member = render_item(client, world.item, None, BodyViewer(frozenset({W})))
+    assert "Open a decision" not in text_of(member)
+
+
+def test_the_meeting_pages_item_shows_who_votes_and_the_viewers_vote_form(client, db):
+    from app.bodies.service import viewer_of
+    from app.decisions.page import for_meeting
+
+    world = build(db)
+    world.attend_all(db, workers=Presence.ALTERNATE)
+    d = decision(db, world)
+    meeting = db.get(Meeting, world.meeting.id)
+
+    class Holder:  # the viewer as the page knows them (app.accounts.rules.Viewer's shape)
+        user_id = world.alternates[W].id
+        mandates = (type("M", (), {"organisation_id": world.orgs[W].id, "group": W})(),)
+        may_moderate = False
+
+    seen_as = viewer_of(db, None, world.body.id)
+    view = for_meeting(db, meeting, seen_as, Holder())[world.item.id]  # type: ignore[arg-type]
+    html = render_item(client, world.item, view, seen_as)
+    said = text_of(html)
+    assert "Who may vote" in said and world.orgs[W].name in said
+    forms = soup(html).select("form.vote-form")
+    assert len(forms) == 1 and forms[0]["action"] == f"/decisions/{d.id}/votes"
