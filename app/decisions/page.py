@@ -25,6 +25,7 @@ from app.i18n import gettext as _
 from app.meetings import rules as meeting_rules
 from app.meetings.confidentiality import BodyViewer
 from app.meetings.models import AgendaItem, Meeting
+from app.moderation.rules import group_list
 from app.vocabulary import DecisionMethod, Group, Presence, Vote
 
 METHOD_LABELS = {
@@ -132,7 +133,7 @@ def result_words(decision: Decision, outcome: rules.Outcome) -> str:
     if method is DecisionMethod.CONSENSUS:
         return _("Adopted by consensus") if outcome.adopted else _("Not adopted: no consensus")
     if method is DecisionMethod.GROUP_EQUAL_VOTE:
-        groups_for = [g.label.lower() for g, r in outcome.group_results.items() if r == "for"]
+        groups_for = [g for g, r in outcome.group_results.items() if r == "for"]
         total = sum(outcome.weights.values())
         figures = _("weight %(weight)d of %(total)d; %(needed)s needed") % {
             "weight": outcome.weight_for,
@@ -146,9 +147,7 @@ def result_words(decision: Decision, outcome: rules.Outcome) -> str:
             }
         return _("%(result)s: %(groups)s for (%(figures)s)") % {
             "result": adopted,
-            "groups": _(" and ").join([", ".join(groups_for[:-1]), groups_for[-1]])
-            if len(groups_for) > 1
-            else groups_for[0],
+            "groups": group_list(groups_for),
             "figures": figures,
         }
     counts = _("%(for)d for, %(against)d against, %(abstain)d abstaining") % {
