@@ -369,3 +369,23 @@ def to_pdf(reg: Register) -> bytes:
         {"register": reg, "page_counter": page_counter(), "generated": utcnow()}
     )
     return bytes(weasyprint.HTML(string=html).write_pdf())
+
+
+@dataclass(frozen=True)
+class Flags:
+    """What a body's page flags of its decisions' follow-up (for the body page to show)."""
+
+    disputed: int
+    overdue: int
+    review_due: int
+
+
+def flags(db: Session, viewer: Viewer | None, body_id: int) -> Flags:
+    """The body's disputed and overdue actions and the decisions due for review that this
+    person may see: the register's queries, a constant number."""
+    entries = register(db, viewer, body_id, Filters()).entries
+    return Flags(
+        disputed=sum(e.disputed for e in entries),
+        overdue=sum(e.overdue for e in entries),
+        review_due=sum(e.review_due for e in entries),
+    )

@@ -291,3 +291,12 @@ def test_the_register_query_count_does_not_grow_with_the_decisions(make_client, 
         assert f"{n} decisions." in text_of(response.text)
         counts[n] = len(statements)
     assert counts[2] == counts[10], counts
+
+
+def test_the_body_pages_flags_count_disputed_and_overdue_actions(db):
+    from app.decisions.register import flags
+
+    world = build(db)
+    a_register(db, world)
+    found = flags(db, None, world.body.id)  # public items: anyone sees them
+    assert (found.disputed, found.overdue, found.review_due) == (1, 1, 0)
