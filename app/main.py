@@ -34,6 +34,7 @@ from app.csrf import BrowserTokens, FormExpired
 from app.csrf import check as csrf_check
 from app.cycle import routes as cycle_routes
 from app.db import make_engine, make_sessionmaker
+from app.decisions import routes as decision_routes
 from app.documents import routes as document_routes
 from app.drafts import routes as draft_routes
 from app.errors import DomainError
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         token_routes.router,
         body_routes.router,
         meeting_routes.router,
+        decision_routes.router,
     ):
         # a round the viewer may not read (a draft) is a 404 at every address under it
         names_a_round = any("{round_id}" in getattr(r, "path", "") for r in router.routes)
@@ -176,7 +178,7 @@ def _add_bench_endpoints(app: FastAPI) -> None:
 
 #: The addresses that take a file: their bodies may be as large as an attachment.
 UPLOAD_PATHS = re.compile(
-    r"/rounds/\d+/(attachments|draft/import)|/attachments/\d+/versions|/meetings/\d+/documents"
+    r"/rounds/\d+/(attachments|draft/import)|/attachments/\d+/versions|/meetings/\d+/documents|/actions/\d+/notes"
 )
 #: Room for the form's other fields beside the file.
 UPLOAD_FIELDS_BYTES = 64_000

@@ -182,6 +182,20 @@ SENTENCES: Mapping[str, str] = {
     ),
     "position.posted": N_("%(actor)s posted the position of %(organisation)s in %(round)s."),
     "draft.imported": N_("%(actor)s imported the draft text of %(subject)s."),
+    "decision.opened": N_("%(actor)s opened a decision on the agenda item “%(title)s”."),
+    "decision.vote_cast": N_("%(actor)s cast the vote of %(organisation)s on %(subject)s."),
+    "decision.recorded": N_("%(actor)s recorded %(subject)s."),
+    "decision.divergent_position": N_(
+        "%(actor)s recorded the divergent position of the %(group)s on %(subject)s."
+    ),
+    "action.added": N_("%(actor)s added the action “%(title)s” to %(subject)s."),
+    "action.progress": N_("%(actor)s reported progress on the action “%(title)s”."),
+    "action.confirmed": N_(
+        "%(actor)s confirmed, for the %(group)s, the progress reported on the action “%(title)s”."
+    ),
+    "action.disputed": N_(
+        "%(actor)s disputed, for the %(group)s, the progress reported on the action “%(title)s”."
+    ),
     "attachment.added": N_("%(actor)s attached a document to %(subject)s."),
     "attachment.version_added": N_(
         "%(actor)s uploaded a new version of a document of %(subject)s."
@@ -246,6 +260,7 @@ SUBJECTS: Mapping[str, str] = {
     "api_token": N_("API token %(id)s"),
     "body": N_("body %(id)s"),
     "meeting": N_("meeting %(id)s"),
+    "decision": N_("decision %(id)s"),
 }
 ROUND_NAMED = N_("the round “%(title)s”")
 #: A named round after a preposition, as the language contracts it ("de le tour « … »" is

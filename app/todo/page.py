@@ -6,14 +6,20 @@ decide what is listed are in app.todo.rules."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.accounts.rules import Viewer
+from app.bodies.models import Body, Seat
 from app.caucus.models import GroupStatement, GroupStatementEndorsement
 from app.db import read, utcnow
+from app.decisions.models import Action, Decision
+from app.decisions.rules import OPEN_STATUSES
+from app.meetings.confidentiality import BodyViewer, Restriction, may_see
+from app.meetings.models import AgendaItem, Meeting
 from app.moderation import dashboard
 from app.organisations.models import Invitation, Mandate, Organisation
 from app.positions.models import Position
@@ -21,7 +27,7 @@ from app.rounds.models import Consultation, GroupSignoff, Round, RoundInvitation
 from app.rounds.queries import round_headers
 from app.todo import rules
 from app.todo.rules import Item
-from app.vocabulary import Group, MandateRole, RoundStatus
+from app.vocabulary import ActionOwner, ActionStatus, Group, MandateRole, RoundStatus
 
 #: Rounds an organisation's people may have something to do in (drafts are not announced).
 _LIVE = (RoundStatus.SCHEDULED.value, RoundStatus.OPEN.value)
@@ -39,8 +45,11 @@ def items(db: Session, viewer: Viewer) -> list[Item]:
             _represented(db, viewer, now),
             now,
         )
+    if viewer.mandates:
+        found += _follow_up_for_owners(db, viewer, now)
     if viewer.may_moderate:
         found += _for_moderators(db, now)
+        found += _follow_up_for_secretariat(db, now)
     elif viewer.is_observer:
         found += rules.for_observers(_published(db, now), now)
     return rules.ordered(found)
@@ -267,3 +276,107 @@ def _published(db: Session, now: datetime) -> list[rules.Published]:
         .limit(rules.RECENT_SHOWN)
     )
     return [rules.Published(r.id, r.title, r.consultation, r.published_at) for r in read(db, query)]
+
+
+# -- the follow-up of decisions (overdue actions, reviews due) ---------------------------------
+
+_RESTRICTION = (
+    AgendaItem.confidentiality,
+    AgendaItem.restricted_group,
+    AgendaItem.release_at,
+    AgendaItem.released_at,
+)
+
+
+def _restriction(row: Any) -> Restriction:
+    return Restriction(row.confidentiality, row.restricted_group, row.release_at, row.released_at)
+
+
+def _overdue_actions() -> Any:
+    """Actions not done nor dropped whose due date has passed, with their body and item."""
+    return (
+        select(
+            Action.id,
+            Action.decision_id,
+            Action.what,
+            Action.status,
+            Action.due_on,
+            Action.owner,
+            Action.owner_organisation_id,
+            Action.owner_group,
+            Body.id.label("body_id"),
+            Body.name.label("body"),
+            *_RESTRICTION,
+        )
+        .join(Decision, Decision.id == Action.decision_id)
+        .join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
+        .join(Meeting, Meeting.id == Decision.meeting_id)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(
+            Action.status.in_([s.value for s in OPEN_STATUSES]),
+            Action.due_on.is_not(None),
+            Action.due_on < utcnow().date(),
+        )
+        .order_by(Action.due_on, Action.id)
+    )
+
+
+def _action_due(row: Any) -> rules.ActionDue:
+    return rules.ActionDue(
+        row.id, row.decision_id, row.what, row.body, ActionStatus(row.status), row.due_on
+    )
+
+
+def _follow_up_for_secretariat(db: Session, now: datetime) -> list[Item]:
+    """Every overdue action and every decision due for review the secretariat may see: two
+    queries."""
+    secretariat = BodyViewer(secretariat=True)
+    actions = [
+        _action_due(r)
+        for r in read(db, _overdue_actions())
+        if may_see(_restriction(r), secretariat, now)
+    ]
+    reviews = read(
+        db,
+        select(
+            Decision.id, Decision.text, Decision.review_on, Body.name.label("body"), *_RESTRICTION
+        )
+        .join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
+        .join(Meeting, Meeting.id == Decision.meeting_id)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(Decision.review_on.is_not(None), Decision.review_on <= now.date())
+        .order_by(Decision.review_on, Decision.id),
+    )
+    to_review = [
+        rules.DecisionToReview(r.id, r.text, r.body, r.review_on)
+        for r in reviews
+        if may_see(_restriction(r), secretariat, now)
+    ]
+    return rules.follow_up(actions, to_review, now.date())
+
+
+def _follow_up_for_owners(db: Session, viewer: Viewer, now: datetime) -> list[Item]:
+    """The overdue actions this person's organisation, group (on the body) or government
+    owns: two queries."""
+    mine = _organisation_ids(viewer)
+    groups_of = {m.organisation_id: m.group for m in viewer.mandates}
+    seated: dict[int, set[Group]] = {}
+    for body_id, org_id in read(
+        db, select(Seat.body_id, Seat.organisation_id).where(Seat.organisation_id.in_(mine))
+    ):
+        seated.setdefault(body_id, set()).add(groups_of[org_id])
+    if not seated:
+        return []
+    query = _overdue_actions().where(Body.id.in_(sorted(seated)))
+    found = []
+    for r in read(db, query):
+        groups = seated.get(r.body_id, set())
+        owner = ActionOwner(r.owner)
+        owns = (
+            (owner is ActionOwner.ORGANISATION and r.owner_organisation_id in mine)
+            or (owner is ActionOwner.GROUP and r.owner_group in groups)
+            or (owner is ActionOwner.GOVERNMENT and Group.GOVERNMENT in groups)
+        )
+        if owns and may_see(_restriction(r), BodyViewer(frozenset(groups)), now):
+            found.append(_action_due(r))
+    return rules.follow_up(found, [], now.date())

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from app.caucus.rules import WRITABLE
+from app.decisions.rules import overdue, review_due
 from app.moderation.rules import publication_blocked
 from app.rounds.rules import effective_status
-from app.vocabulary import Group, RoundStatus
+from app.vocabulary import ActionStatus, Group, RoundStatus
 
 #: How long a published summary stays on an observer's list.
 RECENT_DAYS = 30
@@ -34,6 +35,9 @@ class Kind(StrEnum):
     READY_TO_PUBLISH = "ready_to_publish"
     PARITY_WARNING = "parity_warning"
     QUEUE = "queue"
+    # the follow-up of a body's decisions (moderators; an action's owners)
+    ACTION_OVERDUE = "action_overdue"
+    REVIEW_DUE = "review_due"
     # observers
     SUMMARY_PUBLISHED = "summary_published"
 
@@ -56,6 +60,9 @@ class Item:
     count: int = 0
     count_more: int = 0
     silent: tuple[Group, ...] = ()
+    #: The action or decision a follow-up item is about.
+    action_id: int | None = None
+    decision_id: int | None = None
 
 
 # -- the facts --------------------------------------------------------------------------------
@@ -138,6 +145,26 @@ class Published:
     title: str
     consultation: str
     published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ActionDue:
+    """An action of a body's decision, with its due date (overdue or not: the rule says)."""
+
+    action_id: int
+    decision_id: int
+    what: str
+    body: str
+    status: ActionStatus
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class DecisionToReview:
+    decision_id: int
+    text: str
+    body: str
+    review_on: date | None
 
 
 # -- the rules --------------------------------------------------------------------------------
@@ -249,6 +276,42 @@ def _round_action(r: RoundToRun, now: datetime) -> Kind | None:
     if publication_blocked(r.signoffs, r.signoff_deadline, now) is None:
         return Kind.READY_TO_PUBLISH
     return None
+
+
+def _day(value: date) -> datetime:
+    return datetime.combine(value, time(), tzinfo=UTC)
+
+
+def follow_up(
+    actions: Iterable[ActionDue], reviews: Iterable[DecisionToReview], today: date
+) -> list[Item]:
+    """Overdue actions (not done nor dropped, past their due date) and decisions whose review
+    date has come."""
+    items: list[Item] = []
+    for a in actions:
+        if a.due_on is not None and overdue(a.status, a.due_on, today):
+            items.append(
+                Item(
+                    Kind.ACTION_OVERDUE,
+                    title=a.what,
+                    consultation=a.body,
+                    at=_day(a.due_on),
+                    action_id=a.action_id,
+                    decision_id=a.decision_id,
+                )
+            )
+    for r in reviews:
+        if r.review_on is not None and review_due(r.review_on, today):
+            items.append(
+                Item(
+                    Kind.REVIEW_DUE,
+                    title=r.text,
+                    consultation=r.body,
+                    at=_day(r.review_on),
+                    decision_id=r.decision_id,
+                )
+            )
+    return ordered(items)
 
 
 def for_observers(published: Iterable[Published], now: datetime) -> list[Item]:

@@ -68,6 +68,12 @@ CAUCUS = only(*POSTERS, refused="404")
 IN_CAUCUS = {"group": "caucus_group"}
 
 
+#: A body's decision, its action and the body (tests/security/world.py, DEC's part).
+DEC = {"decision_id": "dec_decision"}
+DEC_ACTION = {"action_id": "dec_action"}
+DEC_BODY = {"body_id": "dec_body"}
+
+
 def api() -> dict[str, str]:
     return expect("401", token="ok")
 
@@ -448,6 +454,43 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/schema/body.json"): Case(public(), why="a published JSON Schema"),
     ("GET", "/api/v1/schema/meeting.json"): Case(public(), why="a published JSON Schema"),
     ("GET", "/api/v1/schema/decision.json"): Case(public(), why="a published JSON Schema"),
+    # -- decisions, their actions and a body's register (DEC; tests/security/world.py's body:
+    # the workers' seat is the rep's, with the colleague as alternate; every seat present;
+    # the agenda items are public, so outsiders are refused, not told nothing exists) -------
+    ("POST", "/agenda-items/{item_id}/decision"): Case(
+        only(*MODERATORS), params={"item_id": "dec_item"},
+        data={"text": "Raise the minimum wage.", "method": "consensus"},
+        why="the secretariat opens a decision",
+    ),
+    ("GET", "/decisions/{decision_id}"): Case(page(), params=DEC),
+    ("POST", "/decisions/{decision_id}/votes"): Case(
+        only("rep"), params=DEC, data={"vote": "for"},
+        why="the seat's holder, present; the focal point holds no seat",
+    ),
+    ("POST", "/decisions/{decision_id}/record"): Case(
+        only(*MODERATORS), params=DEC, why="the secretariat (or the meeting's chair)"
+    ),
+    ("POST", "/decisions/{decision_id}/divergent"): Case(
+        only(*POSTERS), params=DEC, data={"text": "We diverge."},
+        why="a group's members on the body (the workers' union is seated)",
+    ),
+    ("POST", "/decisions/{decision_id}/actions"): Case(
+        only(*MODERATORS), params=DEC, data={"what": "Publish it.", "owner": "secretariat"}
+    ),
+    ("GET", "/actions/{action_id}"): Case(page(), params=DEC_ACTION),
+    ("POST", "/actions/{action_id}/notes"): Case(
+        only(*POSTERS, *MODERATORS), params=DEC_ACTION, data={"text": "Done.", "status": "done"},
+        why="the owner's people (the workers' union owns it) or the secretariat",
+    ),
+    ("POST", "/actions/{action_id}/confirmations"): Case(
+        only(*POSTERS), params=DEC_ACTION, data={"verdict": "confirmed"},
+        why="a group's members on the body",
+    ),
+    ("GET", "/action-files/{file_id}"): Case(page(), params={"file_id": "dec_file"}),
+    ("GET", "/bodies/{body_id}/decisions"): Case(page(), params=DEC_BODY),
+    ("GET", "/bodies/{body_id}/decisions.csv"): Case(page(), params=DEC_BODY),
+    ("GET", "/bodies/{body_id}/decisions.xlsx"): Case(page(), params=DEC_BODY),
+    ("GET", "/bodies/{body_id}/decisions.pdf"): Case(page(), params=DEC_BODY),
     # -- static files ------------------------------------------------------------------------
     ("GET", "/static"): Case(public(), path="/static/style.css"),
 }

@@ -206,6 +206,7 @@ def build(db: Session, settings: Any = None) -> World:
     ids = {
         **files,
         **meetings,
+        **_decisions(db, settings, orgs, people),
         "version_number": 1,  # a path segment (a version's number), not an id
         "round": open_round.id,
         "draft": draft.id,
@@ -369,3 +370,85 @@ def make_client_with(settings: Any, db: Session) -> Iterator[Callable[..., Any]]
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+def _decisions(
+    db: Session, settings: Any, orgs: dict[Group, Any], people: dict[str, Any]
+) -> dict[str, int]:
+    """A body with a seat per group (the workers' held by the rep, the colleague its
+    alternate), a meeting where every seat is present, a public agenda item without a
+    decision, one with an open group-equal vote, and an action the workers' union owns with
+    a progress note (and its file, with ``settings``)."""
+    from app.decisions.models import Action, ActionNote, ActionNoteFile, Decision
+    from app.meetings.models import AgendaItem
+    from app.vocabulary import ActionOwner, ActionStatus, Confidentiality, DecisionMethod, Presence
+
+    body = factories.body(db, name="Matrix council")
+    holders = {
+        Group.GOVERNMENT: (people["government_rep"], None),
+        Group.WORKERS: (people["rep"], people["colleague"]),
+        Group.EMPLOYERS: (people["employers_rep"], None),
+    }
+    meeting = factories.meeting(db, body, convened_by=people["moderator"])
+    for group, (holder, alternate) in holders.items():
+        seat = factories.seat(db, body, orgs[group], holder, alternate)
+        factories.attend(db, meeting, seat, Presence.HOLDER, people["moderator"])
+    items = [
+        AgendaItem(
+            meeting_id=meeting.id, number=n, title=title, confidentiality=Confidentiality.PUBLIC
+        )
+        for n, title in ((1, "Minimum wage"), (2, "Social security"))
+    ]
+    db.add_all(items)
+    db.flush()
+    decision = Decision(
+        meeting_id=meeting.id,
+        agenda_item_id=items[1].id,
+        text="Extend coverage.",
+        method=DecisionMethod.GROUP_EQUAL_VOTE,
+        opened_by_id=people["moderator"].id,
+    )
+    db.add(decision)
+    db.flush()
+    action = Action(
+        decision_id=decision.id,
+        what="Draft the bill",
+        owner=ActionOwner.ORGANISATION,
+        owner_organisation_id=orgs[Group.WORKERS].id,
+        created_by_id=people["moderator"].id,
+    )
+    db.add(action)
+    db.flush()
+    note = ActionNote(
+        action_id=action.id,
+        text="Drafted.",
+        status=ActionStatus.IN_PROGRESS,
+        written_by_id=people["rep"].id,
+    )
+    db.add(note)
+    db.flush()
+    ids = {
+        "dec_body": body.id,
+        "dec_item": items[0].id,
+        "dec_decision": decision.id,
+        "dec_action": action.id,
+    }
+    if settings is not None:
+        import io
+
+        from app.documents.storage import file_store
+
+        content = b"%PDF-1.4 matrix bytes"
+        stored = file_store(settings).put(io.BytesIO(content), len(content) + 1)
+        row = ActionNoteFile(
+            note_id=note.id,
+            sha256=stored.sha256,
+            size=stored.size,
+            kind="pdf",
+            file_name="progress.pdf",
+            uploaded_by_id=people["rep"].id,
+        )
+        db.add(row)
+        db.flush()
+        ids["dec_file"] = row.id
+    return ids
