@@ -59,6 +59,9 @@ def mark_myself(page: Page, meeting_path: str, organisation: str, button: str) -
     own = page.locator("#your-part .own-seat", has_text=organisation)
     own.get_by_role("button", name=button).click()
     expect(page.locator("#flash")).to_contain_text(organisation)
+    # back on their own part of the page, the quorum just below it
+    expect(page).to_have_url(re.compile(r"#your-part$"))
+    expect(page.locator("#your-part")).to_be_in_viewport()
 
 
 def test_a_meeting_its_quorum_a_group_equal_vote_and_a_disputed_action(
@@ -106,6 +109,8 @@ def test_a_meeting_its_quorum_a_group_equal_vote_and_a_disputed_action(
     secretariat.get_by_role("button", name="Issue the agenda").click()
     expect(secretariat.locator("#flash")).to_contain_text("is issued")
     expect(secretariat.locator("#agenda")).to_contain_text("Issued on")
+    # with the agenda issued, the secretariat's part names what is left to do
+    expect(part).to_contain_text("As the secretariat you keep the record of this meeting")
 
     # 2. the three groups' holders mark their own seats present; the secretariat a fourth
     quorum = secretariat.locator("#quorum")
@@ -126,6 +131,7 @@ def test_a_meeting_its_quorum_a_group_equal_vote_and_a_disputed_action(
     seat.get_by_label(f"Attendance of {FOURTH}").select_option(label="present (holder)")
     seat.get_by_role("button", name="Mark").click()
     expect(secretariat.locator("#flash")).to_contain_text(FOURTH)
+    expect(secretariat).to_have_url(re.compile(r"#attendance-seat-\d+$"))
     expect(quorum).to_have_attribute("data-quorate", "true")
     expect(quorum).to_contain_text("Quorate: 4 of 8 seats present, every group present.")
     shot(secretariat, "meeting-secretariat")
@@ -178,10 +184,13 @@ def test_a_meeting_its_quorum_a_group_equal_vote_and_a_disputed_action(
     expect(record).to_contain_text(decision_text)
     expect(record).to_contain_text("Taken by a group-equal vote.")
     votes = record.locator(".votes-by-group li")
-    expect(votes.filter(has_text="Government")).to_contain_text(f"{GOVERNMENT[1]} for")
+    expect(record.locator(".decision-result")).to_contain_text(
+        "Adopted: government and workers for (weight 2 of 3; at least 1.5 needed)."
+    )
+    expect(votes.filter(has_text="Government")).to_contain_text(f"{GOVERNMENT[1]} voted for")
     expect(votes.filter(has_text="Government")).to_contain_text("(for)")
-    expect(votes.filter(has_text="Workers")).to_contain_text(f"{WORKERS[1]} for")
-    expect(votes.filter(has_text="Employers")).to_contain_text(f"{EMPLOYERS[1]} against")
+    expect(votes.filter(has_text="Workers")).to_contain_text(f"{WORKERS[1]} voted for")
+    expect(votes.filter(has_text="Employers")).to_contain_text(f"{EMPLOYERS[1]} voted against")
     expect(votes.filter(has_text="Employers")).to_contain_text("(against)")
     expect(record.locator(".decision-result")).to_have_class(re.compile(r"\badopted\b"))
     attendance = record.locator("ul.attendance")
