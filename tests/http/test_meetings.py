@@ -352,6 +352,11 @@ def test_after_marking_a_seat_each_person_lands_where_they_see_what_happened(mak
     mine = holder.submit(url(world, "/attendance"), {"seat_id": str(seat.id), "status": "holder"})
     assert mine.status_code == 303
     assert mine.headers["location"].endswith(url(world, "#your-part"))
+    # present now: the part offers leaving or being excused, not "present" again
+    own = soup(holder.get(url(world)).text).select_one("#your-part")
+    buttons = [b.get_text() for b in own.select("button")]
+    assert "I am leaving (absent)" in buttons and "I am present" not in buttons
+    assert "Its attendance: present (holder)." in own.get_text()
     alternate = signed_in(make_client, db, world.alternates[Group.WORKERS])
     theirs = alternate.submit(
         url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
@@ -545,7 +550,7 @@ def test_the_meeting_page_shows_the_persons_task_first_and_counts_constant_queri
         assert response.status_code == 200
         page = soup(response.text)
         task = page.select_one("#your-part")
-        assert task is not None and "I am present" in task.get_text()
+        assert task is not None and "I am leaving (absent)" in task.get_text()
         sections = [s.get("id") for s in page.select("main section")]
         assert sections.index("your-part") < sections.index("quorum") < sections.index("agenda")
         return len(statements)
