@@ -237,7 +237,7 @@ def test_a_meeting_its_quorum_a_group_equal_vote_and_a_disputed_action(
     words.get_by_role("button", name="Give the group's word").click()
     expect(workers.locator("#flash")).to_contain_text("The Workers group's word")
     expect(workers.locator(".flag.disputed")).to_contain_text(
-        "A group disputes the reported progress."
+        "The Workers group disputes the reported progress."
     )
     expect(workers.locator("#confirmations")).to_contain_text(reason)
     shot(workers, "action")
