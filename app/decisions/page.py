@@ -11,6 +11,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from babel import numbers as babel_numbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from app.db import utcnow
 from app.decisions import actions as action_service
 from app.decisions import rules, service
 from app.decisions.models import Decision, DecisionVote, DivergentPosition
-from app.i18n import N_
+from app.i18n import N_, current_language
 from app.i18n import gettext as _
 from app.meetings import rules as meeting_rules
 from app.meetings.confidentiality import BodyViewer
@@ -47,6 +48,11 @@ def fraction_words(value: Fraction) -> str:
     return (
         str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
     )
+
+
+def weight_words(value: Fraction) -> str:
+    """A weight as a reader counts it: 2, 1.5, 2.67 (in the reader's language)."""
+    return babel_numbers.format_decimal(float(value), "#,##0.##", locale=current_language())
 
 
 @dataclass(frozen=True)
@@ -135,10 +141,10 @@ def result_words(decision: Decision, outcome: rules.Outcome) -> str:
     if method is DecisionMethod.GROUP_EQUAL_VOTE:
         groups_for = [g for g, r in outcome.group_results.items() if r == "for"]
         total = sum(outcome.weights.values())
-        figures = _("weight %(weight)d of %(total)d; %(needed)s needed") % {
+        figures = _("weight %(weight)d of %(total)d; at least %(needed)s needed") % {
             "weight": outcome.weight_for,
             "total": total,
-            "needed": fraction_words(outcome.weight_needed),
+            "needed": weight_words(outcome.weight_needed),
         }
         if not groups_for:
             return _("%(result)s: no group for (%(figures)s)") % {
@@ -178,11 +184,19 @@ def result_words(decision: Decision, outcome: rules.Outcome) -> str:
     return _("%(result)s: %(counts)s") % {"result": adopted, "counts": counts}
 
 
+def _in_order(seated: list[Seated]) -> list[Seated]:
+    """The seats in the groups' usual order (government, workers, employers), then by name."""
+    order = {group: n for n, group in enumerate(Group)}
+    return sorted(seated, key=lambda s: (order[s.group], s.organisation))
+
+
 def _seated(snapshot: list[dict[str, Any]]) -> list[Seated]:
-    return [
-        Seated(str(s.get("organisation", "")), Group(s["group"]), Presence(s["status"]))
-        for s in snapshot
-    ]
+    return _in_order(
+        [
+            Seated(str(s.get("organisation", "")), Group(s["group"]), Presence(s["status"]))
+            for s in snapshot
+        ]
+    )
 
 
 def views(
@@ -228,7 +242,9 @@ def views(
             outcome=service.outcome(d, votes[d.id]),
             attendance=_seated(d.attendance)
             if recorded
-            else [Seated(s.organisation, s.group, s.status or Presence.ABSENT) for s in seats],
+            else _in_order(
+                [Seated(s.organisation, s.group, s.status or Presence.ABSENT) for s in seats]
+            ),
             quorum=meeting_rules.quorum(
                 ((s.group, s.status) for s in _seated(d.attendance)),
                 meeting_rules.QuorumRule(d.quorum_overall or 0, d.quorum_per_group or 0),

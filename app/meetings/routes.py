@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.accounts.deps import CurrentViewer, OptionalViewer
 from app.accounts.rules import Viewer
 from app.bodies import service as bodies
+from app.bodies.models import Seat
 from app.confirmations import confirm, isolate
 from app.db import DbSession, utcnow
 from app.documents import rules as document_rules
@@ -416,6 +417,8 @@ def attendance(
         if not (text.isascii() and text.isdigit() and len(text) <= 9):
             raise DomainError(_("Choose a seat."), field="seat_id")
         row, organisation = service.mark(db, viewer, place, int(text), status)
+        seat = db.get(Seat, row.seat_id)
+        assert seat is not None
     except DomainError as error:
         again = partial(
             _show,
@@ -435,7 +438,11 @@ def attendance(
             "status": meeting_page.PRESENCE_LABELS[row.status],
         },
     )
-    return see_other(request, _meeting_url(request, meeting_id, "attendance"))
+    # a person marking their own seat comes back to it (their part of the page, the quorum
+    # just below); the secretariat marking another seat, to that seat in the list
+    own = viewer.user_id in (seat.holder_id, seat.alternate_id)
+    anchor = "your-part" if own else f"attendance-seat-{seat.id}"
+    return see_other(request, _meeting_url(request, meeting_id, anchor))
 
 
 # -- documents ---------------------------------------------------------------------------------

@@ -164,7 +164,8 @@ def test_groups_confirm_or_dispute_the_latest_report_and_a_dispute_is_flagged(ma
     assert "An action of this decision is disputed." in text_of(
         employer.get(f"/decisions/{d.id}").text
     )
-    assert "A group disputes the reported progress." in text_of(
+    # the flag names the group that disputes
+    assert "The Workers group disputes the reported progress." in text_of(
         employer.get(f"/actions/{a.id}").text
     )
     # a new report asks again: the dispute no longer stands

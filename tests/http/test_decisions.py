@@ -190,8 +190,11 @@ def test_a_group_equal_vote_is_adopted_by_the_weight_of_the_groups_for(make_clie
     db.refresh(d)
     assert d.adopted is True and d.quorate is True and d.without_quorum is False
     page = text_of(as_(make_client, db, world.holders[E]).get(f"/decisions/{d.id}").text)
-    assert "Adopted: government and workers for (weight 2 of 3; 3/2 needed)." in page
+    assert "Adopted: government and workers for (weight 2 of 3; at least 1.5 needed)." in page
     assert "Employers (against)" in page
+    # the votes read as sentences: who voted how
+    assert f"{world.orgs[E].name} voted against" in page
+    assert f"{world.orgs[W].name} voted for" in page
 
 
 def test_a_group_equal_vote_falls_short_of_a_two_thirds_threshold(make_client, db):

@@ -343,6 +343,47 @@ def test_holders_alternates_and_the_secretariat_mark_attendance_and_the_quorum_f
     assert len(actions(db, "attendance.marked")) == 6
 
 
+def test_after_marking_a_seat_each_person_lands_where_they_see_what_happened(make_client, db):
+    """A holder who marks their own seat comes back to their part of the page (the quorum just
+    below); the secretariat marking another seat, to that seat in the attendance list."""
+    world = build(db, issued=True)
+    seat = world.seats[Group.WORKERS]
+    holder = signed_in(make_client, db, world.holders[Group.WORKERS])
+    mine = holder.submit(url(world, "/attendance"), {"seat_id": str(seat.id), "status": "holder"})
+    assert mine.status_code == 303
+    assert mine.headers["location"].endswith(url(world, "#your-part"))
+    # present now: the part offers leaving or being excused, not "present" again
+    own = soup(holder.get(url(world)).text).select_one("#your-part")
+    buttons = [b.get_text() for b in own.select("button")]
+    assert "I am leaving (absent)" in buttons and "I am present" not in buttons
+    assert "Its attendance: present (holder)." in own.get_text()
+    alternate = signed_in(make_client, db, world.alternates[Group.WORKERS])
+    theirs = alternate.submit(
+        url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
+    )
+    assert theirs.headers["location"].endswith(url(world, "#your-part"))
+    moderator = signed_in(make_client, db, world.moderator)
+    other = world.seats[Group.EMPLOYERS]
+    marked = moderator.submit(
+        url(world, "/attendance"), {"seat_id": str(other.id), "status": "excused"}
+    )
+    assert marked.headers["location"].endswith(url(world, f"#attendance-seat-{other.id}"))
+    page = soup(moderator.get(marked.headers["location"]).text)
+    assert page.select_one(f"#attendance-seat-{other.id}")["data-status"] == "excused"
+
+
+def test_the_secretariat_is_told_its_tasks_once_the_agenda_is_issued(make_client, db):
+    """The secretariat's "What you do here" is never an empty box: it names its tasks, each a
+    link to its part of the page; a member is not told them."""
+    world = build(db, issued=True)
+    moderator = signed_in(make_client, db, world.moderator)
+    part = soup(moderator.get(url(world)).text).select_one("#your-part")
+    assert "As the secretariat you keep the record of this meeting" in part.get_text()
+    assert [a["href"] for a in part.select("li a")] == ["#attendance", "#agenda", "#documents"]
+    member = signed_in(make_client, db, world.holders[Group.GOVERNMENT])
+    assert "As the secretariat" not in member.get(url(world)).text
+
+
 def test_the_quorum_box_without_htmx_is_the_page(make_client, db):
     world = build(db)
     browser = signed_in(make_client, db, world.holders[Group.WORKERS])
@@ -509,7 +550,7 @@ def test_the_meeting_page_shows_the_persons_task_first_and_counts_constant_queri
         assert response.status_code == 200
         page = soup(response.text)
         task = page.select_one("#your-part")
-        assert task is not None and "I am present" in task.get_text()
+        assert task is not None and "I am leaving (absent)" in task.get_text()
         sections = [s.get("id") for s in page.select("main section")]
         assert sections.index("your-part") < sections.index("quorum") < sections.index("agenda")
         return len(statements)

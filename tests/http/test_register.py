@@ -135,7 +135,7 @@ def test_the_register_lists_every_decision_with_its_result_and_actions(make_clie
     assert "Adopted by consensus." in said
     assert "Divergent position of the Employers group: Too fast." in said
     assert "Actions: 1 in progress, 1 done, 1 overdue, 1 disputed." in said
-    assert "Not adopted: government for (weight 1 of 3; 3/2 needed)." in said
+    assert "Not adopted: government for (weight 1 of 3; at least 1.5 needed)." in said
     assert "Not recorded yet: the vote is open." in said
 
 
