@@ -34,6 +34,7 @@ from app.csrf import check as csrf_check
 from app.cycle import routes as cycle_routes
 from app.db import make_engine, make_sessionmaker
 from app.documents import routes as document_routes
+from app.minutes import routes as minutes_routes
 from app.drafts import routes as draft_routes
 from app.errors import DomainError
 from app.exports import routes as paper_routes
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         document_routes.router,
         paper_routes.router,
         token_routes.router,
+        minutes_routes.router,
     ):
         # a round the viewer may not read (a draft) is a 404 at every address under it
         names_a_round = any("{round_id}" in getattr(r, "path", "") for r in router.routes)
