@@ -21,7 +21,7 @@ from app.bodies.models import Body
 from app.bodies.service import body as load_body
 from app.bodies.service import viewer_of
 from app.errors import Conflict, Forbidden, NotFound
-from app.i18n import format_datetime
+from app.i18n import N_, format_datetime
 from app.i18n import gettext as _
 from app.meetings.confidentiality import BodyViewer, Restriction, may_see, released
 from app.meetings.models import AgendaItem, Meeting, MeetingDocument, Minutes
@@ -42,15 +42,15 @@ MODELS: dict[Kind, Any] = {
     Kind.MINUTES: Minutes,
 }
 KIND_LABELS = {
-    Kind.AGENDA_ITEM: "Agenda item",
-    Kind.DOCUMENT: "Meeting document",
-    Kind.MINUTES: "Minutes",
+    Kind.AGENDA_ITEM: N_("Agenda item"),
+    Kind.DOCUMENT: N_("Meeting document"),
+    Kind.MINUTES: N_("Minutes"),
 }
 #: What a group-only row is called to those outside the group.
 HIDDEN_TITLES = {
-    Group.GOVERNMENT: "Restricted to the government group",
-    Group.WORKERS: "Restricted to the workers group",
-    Group.EMPLOYERS: "Restricted to the employers group",
+    Group.GOVERNMENT: N_("Restricted to the government group"),
+    Group.WORKERS: N_("Restricted to the workers group"),
+    Group.EMPLOYERS: N_("Restricted to the employers group"),
 }
 #: The audit log's name for each kind of row.
 SUBJECT_TYPES = {

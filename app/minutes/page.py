@@ -14,7 +14,7 @@ from app.accounts.models import User
 from app.accounts.rules import Viewer
 from app.bodies.models import Body
 from app.db import utcnow
-from app.i18n import format_datetime
+from app.i18n import N_, format_datetime
 from app.i18n import gettext as _
 from app.meetings.confidentiality import BodyViewer, Restriction, may_see
 from app.meetings.models import AgendaItem, Meeting, Minutes, MinutesComment, MinutesItem
@@ -97,10 +97,10 @@ class MinutesView:
 
 
 STATUS_LABELS = {
-    MinutesStatus.DRAFT: "Draft",
-    MinutesStatus.COMMENTS: "Out for comments",
-    MinutesStatus.APPROVED: "Approved",
-    MinutesStatus.PUBLISHED: "Published",
+    MinutesStatus.DRAFT: N_("Draft"),
+    MinutesStatus.COMMENTS: N_("Out for comments"),
+    MinutesStatus.APPROVED: N_("Approved"),
+    MinutesStatus.PUBLISHED: N_("Published"),
 }
 
 

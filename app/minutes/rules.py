@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from app.i18n import N_
 from app.i18n import gettext as _
 from app.meetings.confidentiality import BodyViewer, Restriction, may_see, released
 from app.vocabulary import Confidentiality, Group, MinutesStatus
@@ -44,9 +45,9 @@ def comments_open(status: MinutesStatus, comments_until: datetime | None, now: d
 
 
 GROUP_ONLY = {
-    Group.GOVERNMENT: "Government group only",
-    Group.WORKERS: "Workers group only",
-    Group.EMPLOYERS: "Employers group only",
+    Group.GOVERNMENT: N_("Government group only"),
+    Group.WORKERS: N_("Workers group only"),
+    Group.EMPLOYERS: N_("Employers group only"),
 }
 
 
