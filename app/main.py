@@ -34,7 +34,6 @@ from app.csrf import check as csrf_check
 from app.cycle import routes as cycle_routes
 from app.db import make_engine, make_sessionmaker
 from app.documents import routes as document_routes
-from app.minutes import routes as minutes_routes
 from app.drafts import routes as draft_routes
 from app.errors import DomainError
 from app.exports import routes as paper_routes
@@ -51,6 +50,7 @@ from app.middleware import (
     SecurityHeadersMiddleware,
     TrustedHostMiddleware,
 )
+from app.minutes import routes as minutes_routes
 from app.moderation import routes as moderation_routes
 from app.notifications import routes as notification_routes
 from app.officers import routes as officer_routes
