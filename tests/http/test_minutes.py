@@ -478,3 +478,37 @@ def test_the_meeting_page_hook_shows_the_minutes_or_the_form(db):
     seen = for_meeting(db, council.meeting, viewer_of(db, member, council.body.id), member)
     assert seen is not None and seen.current.id == draft.id
     assert for_meeting(db, council.meeting, as_outsider, outsider) is None
+
+
+def test_the_meeting_page_partial_offers_the_form_then_links_the_minutes(client, db):
+    from starlette.requests import Request
+
+    from app.bodies.service import viewer_of
+    from app.minutes.page import for_meeting
+    from app.web import templates
+
+    council = build(db)
+    request = Request(
+        {
+            "type": "http",
+            "app": client.app.fastapi_app,
+            "method": "GET",
+            "path": "/",
+            "headers": [],
+            "query_string": b"",
+        }
+    )
+    secretary = _viewer(db, council.secretary)
+    as_secretary = viewer_of(db, secretary, council.body.id)
+    partial = templates.get_template("minutes/_meeting.html")
+
+    def rendered() -> str:
+        view = for_meeting(db, council.meeting, as_secretary, secretary)
+        return partial.render(request=request, meeting=council.meeting, minutes=view, csrftoken="t")
+
+    form = rendered()
+    assert f'action="/meetings/{council.meeting.id}/minutes"' in form
+    assert "Item 2: Working time" in text_of(form)
+    minutes = in_state(db, council, MinutesStatus.DRAFT)
+    shown = rendered()
+    assert f'href="/minutes/{minutes.id}"' in shown and "Version 1, draft" in text_of(shown)
