@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.rules import Viewer
 from app.bodies.models import Body
+from app.confirmations import isolate
 from app.db import utcnow
 from app.i18n import N_, format_datetime
 from app.i18n import gettext as _
@@ -126,7 +127,7 @@ def _story(minutes: Minutes, drafted_by: str, at: Meeting | None) -> list[str]:
     said = [
         _("Drafted by %(name)s on %(date)s; last changed on %(changed)s.")
         % {
-            "name": drafted_by,
+            "name": isolate(drafted_by),
             "date": _date(minutes.created_at),
             "changed": _date(minutes.updated_at),
         }

@@ -45,7 +45,7 @@ def _context(view: page.MinutesView, **extra: Any) -> dict[str, Any]:
         "errors": {},
         "send_form": {"comments_until": ""},
         "comment_form": {"text": "", "organisation_id": "", "agenda_item_id": ""},
-        "approve_form": {"approved_at": ""},
+        "approve_form": {"approval": ""},
         "action_error": "",
     }
     context.update(extra)
@@ -240,16 +240,16 @@ def approve(
     db: DbSession,
     viewer: CurrentViewer,
     minutes_id: int,
-    approved_at: Small = "",
+    approval: Small = "",
 ) -> Response:
     return _act(
         request,
         db,
         viewer,
         minutes_id,
-        lambda: service.approve(db, viewer, minutes_id, approved_at, utcnow()),
+        lambda: service.approve(db, viewer, minutes_id, approval, utcnow()),
         _("The approval of the minutes is recorded: publish them when ready."),
-        approve_form={"approved_at": approved_at},
+        approve_form={"approval": approval},
     )
 
 

@@ -392,7 +392,7 @@ def approve(db: Session, viewer: Viewer, minutes_id: int, at: str, now: datetime
         if meeting_id not in {m.id for m in approval_meetings(db, opened.meeting)}:
             raise DomainError(
                 _("Choose a later meeting of the body, or the written procedure."),
-                field="approved_at",
+                field="approval",
             )
     minutes.status = MinutesStatus.APPROVED
     minutes.approved_at_meeting_id = meeting_id

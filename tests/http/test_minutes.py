@@ -158,7 +158,7 @@ def test_minutes_are_drafted_sent_commented_approved_published_and_corrected(mak
 
     # approved at the later meeting
     response = secretariat.submit(
-        f"/minutes/{minutes_id}/approve", {"approved_at": str(council.later.id)}
+        f"/minutes/{minutes_id}/approve", {"approval": str(council.later.id)}
     )
     assert response.status_code == 303
     page = text_of(secretariat.get(f"/minutes/{minutes_id}").text)
@@ -209,7 +209,7 @@ def test_approval_by_written_procedure_is_said(make_client, db):
     council = build(db)
     minutes = in_state(db, council, MinutesStatus.COMMENTS)
     secretariat = factories.signed_in(make_client, db, council.secretary)
-    response = secretariat.submit(f"/minutes/{minutes.id}/approve", {"approved_at": "written"})
+    response = secretariat.submit(f"/minutes/{minutes.id}/approve", {"approval": "written"})
     assert response.status_code == 303
     assert "by written procedure" in text_of(secretariat.get(f"/minutes/{minutes.id}").text)
     assert db.get(Minutes, minutes.id).approved_at_meeting_id is None
@@ -274,7 +274,7 @@ def test_only_the_secretariat_writes_sends_approves_publishes_and_corrects(make_
     for path, data in (
         (f"/meetings/{council.meeting.id}/minutes", draft_form(council)),
         (f"/minutes/{draft.id}/send", {"comments_until": until}),
-        (f"/minutes/{draft.id}/approve", {"approved_at": "written"}),
+        (f"/minutes/{draft.id}/approve", {"approval": "written"}),
         (f"/minutes/{draft.id}/publish", {}),
         (f"/minutes/{draft.id}/correct", {}),
     ):
@@ -295,7 +295,7 @@ def test_an_outsider_is_told_there_are_no_such_minutes_on_every_route(make_clien
                 ("GET", f"/minutes/{minutes.id}", None),
                 ("POST", f"/minutes/{minutes.id}/send", {"comments_until": until}),
                 ("POST", f"/minutes/{minutes.id}/comments", {"text": "Hello."}),
-                ("POST", f"/minutes/{minutes.id}/approve", {"approved_at": "written"}),
+                ("POST", f"/minutes/{minutes.id}/approve", {"approval": "written"}),
                 ("POST", f"/minutes/{minutes.id}/publish", {}),
                 ("POST", f"/minutes/{minutes.id}/correct", {}),
             ):
@@ -377,7 +377,7 @@ def test_state_changes_out_of_order_are_refused(make_client, db):
     draft = in_state(db, council, MinutesStatus.DRAFT)
     secretariat = factories.signed_in(make_client, db, council.secretary)
     assert (
-        secretariat.submit(f"/minutes/{draft.id}/approve", {"approved_at": "written"}).status_code
+        secretariat.submit(f"/minutes/{draft.id}/approve", {"approval": "written"}).status_code
         == 409
     )
     assert secretariat.submit(f"/minutes/{draft.id}/publish").status_code == 409
@@ -397,7 +397,7 @@ def test_state_changes_out_of_order_are_refused(make_client, db):
     earlier = factories.meeting(db, council.body, title="Earlier")
     earlier.starts_at = council.meeting.starts_at - timedelta(days=30)
     db.commit()
-    wrong = secretariat.submit(f"/minutes/{sent.id}/approve", {"approved_at": str(earlier.id)})
+    wrong = secretariat.submit(f"/minutes/{sent.id}/approve", {"approval": str(earlier.id)})
     assert wrong.status_code == 422
     assert "Choose a later meeting" in text_of(wrong.text)
     published = in_state(db, council, MinutesStatus.PUBLISHED, version=3)

@@ -399,7 +399,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/minutes/{minutes_id}/approve"): Case(
         MINUTES_SECRETARIAT, params={"minutes_id": "minutes_comments"},
-        data={"approved_at": "written"},
+        data={"approval": "written"},
     ),
     ("POST", "/minutes/{minutes_id}/publish"): Case(
         MINUTES_SECRETARIAT, params={"minutes_id": "minutes_approved"}
