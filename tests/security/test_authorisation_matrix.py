@@ -381,7 +381,8 @@ TABLE: dict[tuple[str, str], Case] = {
     # (moderators, administrators) writes them; to anyone else minutes that are not public
     # do not exist (tests/security/minutes_world.py)
     ("POST", "/meetings/{meeting_id}/minutes"): Case(
-        only(*MODERATORS), params={"meeting_id": "minutes_meeting"}, data={"preamble": "Matrix."},
+        only(*MODERATORS), params={"meeting_id": "minutes_meeting"},
+        data={"preamble": "Matrix.", "confidentiality": "members"},
         why="the meeting is public: everyone else knows it, and is refused",
     ),
     ("GET", "/minutes/{minutes_id}"): Case(
@@ -394,7 +395,9 @@ TABLE: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/minutes/{minutes_id}/comments"): Case(
         {**MINUTES_SECRETARIAT, "rep": "ok", "focal": "ok", "moderator": "403", "admin": "403"},
-        params={"minutes_id": "minutes_comments"}, data={"text": "Say that we objected."},
+        params={"minutes_id": "minutes_comments"},
+        data={"text": "Say that we objected.", "organisation_id": "{org_workers}",
+              "agenda_item_id": ""},
         why="member organisations comment; the secretariat reads",
     ),
     ("POST", "/minutes/{minutes_id}/approve"): Case(
