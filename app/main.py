@@ -53,6 +53,7 @@ from app.middleware import (
     SecurityHeadersMiddleware,
     TrustedHostMiddleware,
 )
+from app.minutes import routes as minutes_routes
 from app.moderation import routes as moderation_routes
 from app.notifications import routes as notification_routes
 from app.officers import routes as officer_routes
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_routes.router,
         meeting_routes.router,
         decision_routes.router,
+        minutes_routes.router,
     ):
         # a round the viewer may not read (a draft) is a 404 at every address under it
         names_a_round = any("{round_id}" in getattr(r, "path", "") for r in router.routes)

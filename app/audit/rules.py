@@ -242,6 +242,15 @@ SENTENCES: Mapping[str, str] = {
     "attendance.marked": N_("%(actor)s marked the attendance of %(organisation)s at %(subject)s."),
     "calendar.feed_created": N_("%(actor)s created a private calendar feed."),
     "calendar.feed_revoked": N_("%(actor)s revoked their private calendar feed."),
+    "minutes.drafted": N_("%(actor)s wrote version %(version)s of %(subject)s."),
+    "minutes.sent": N_("%(actor)s sent %(subject)s to the member organisations for comments."),
+    "minutes.commented": N_("%(actor)s commented on %(subject)s for %(organisation)s."),
+    "minutes.approved": N_("%(actor)s recorded the approval of %(subject)s."),
+    "minutes.published": N_("%(actor)s published %(subject)s: they are final."),
+    "minutes.corrected": N_(
+        "%(actor)s began version %(version)s of %(subject)s, correcting the published minutes."
+    ),
+    "release.marked": N_("%(actor)s marked the release of %(subject)s: it is public now."),
 }
 #: An action no sentence was written for (an older code): said plainly, its code beside it.
 UNKNOWN = N_("%(actor)s: an action recorded as “%(code)s”, on %(subject)s.")
@@ -261,6 +270,9 @@ SUBJECTS: Mapping[str, str] = {
     "body": N_("body %(id)s"),
     "meeting": N_("meeting %(id)s"),
     "decision": N_("decision %(id)s"),
+    "minutes": N_("minutes %(id)s"),
+    "agenda_item": N_("agenda item %(id)s"),
+    "meeting_document": N_("meeting document %(id)s"),
 }
 ROUND_NAMED = N_("the round “%(title)s”")
 #: A named round after a preposition, as the language contracts it ("de le tour « … »" is

@@ -72,6 +72,9 @@ IN_CAUCUS = {"group": "caucus_group"}
 DEC = {"decision_id": "dec_decision"}
 DEC_ACTION = {"action_id": "dec_action"}
 DEC_BODY = {"body_id": "dec_body"}
+#: The secretariat's actions on minutes: the body's members (the workers' rep and focal point)
+#: are refused; to the others, members-only minutes do not exist.
+MINUTES_SECRETARIAT = {**only(*MODERATORS), "other_rep": "404", "observer": "404"}
 
 
 def api() -> dict[str, str]:
@@ -491,6 +494,45 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/bodies/{body_id}/decisions.csv"): Case(page(), params=DEC_BODY),
     ("GET", "/bodies/{body_id}/decisions.xlsx"): Case(page(), params=DEC_BODY),
     ("GET", "/bodies/{body_id}/decisions.pdf"): Case(page(), params=DEC_BODY),
+    # -- minutes and the release register: the body's members read them, its secretariat
+    # (moderators, administrators) writes them; to anyone else minutes that are not public
+    # do not exist (tests/security/minutes_world.py)
+    ("POST", "/meetings/{meeting_id}/minutes"): Case(
+        only(*MODERATORS), params={"meeting_id": "minutes_meeting"},
+        data={"preamble": "Matrix.", "confidentiality": "members"},
+        why="the meeting is public: everyone else knows it, and is refused",
+    ),
+    ("GET", "/minutes/{minutes_id}"): Case(
+        expect("404", rep="ok", focal="ok", moderator="ok", admin="ok"),
+        params={"minutes_id": "minutes_draft"},
+    ),
+    ("POST", "/minutes/{minutes_id}/send"): Case(
+        MINUTES_SECRETARIAT, params={"minutes_id": "minutes_draft"},
+        data={"comments_until": "{minutes_until}"},
+    ),
+    ("POST", "/minutes/{minutes_id}/comments"): Case(
+        {**MINUTES_SECRETARIAT, "rep": "ok", "focal": "ok", "moderator": "403", "admin": "403"},
+        params={"minutes_id": "minutes_comments"},
+        data={"text": "Say that we objected.", "organisation_id": "{org_workers}",
+              "agenda_item_id": ""},
+        why="member organisations comment; the secretariat reads",
+    ),
+    ("POST", "/minutes/{minutes_id}/approve"): Case(
+        MINUTES_SECRETARIAT, params={"minutes_id": "minutes_comments"},
+        data={"approval": "written"},
+    ),
+    ("POST", "/minutes/{minutes_id}/publish"): Case(
+        MINUTES_SECRETARIAT, params={"minutes_id": "minutes_approved"}
+    ),
+    ("POST", "/minutes/{minutes_id}/correct"): Case(
+        MINUTES_SECRETARIAT, params={"minutes_id": "minutes_published"}
+    ),
+    ("GET", "/bodies/{body_id}/releases"): Case(
+        {**only("rep", "focal", *MODERATORS, refused="404")}, params={"body_id": "minutes_body"}
+    ),
+    ("POST", "/releases/{kind}/{row_id}"): Case(
+        MINUTES_SECRETARIAT, params={"kind": "release_kind", "row_id": "minutes_published"}
+    ),
     # -- static files ------------------------------------------------------------------------
     ("GET", "/static"): Case(public(), path="/static/style.css"),
 }

@@ -23,6 +23,7 @@ from app.organisations.models import Invitation, Mandate
 from app.rounds.models import GroupSignoff
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Visibility
 from tests import factories
+from tests.security import minutes_world
 
 #: The roles of the authorisation matrix, in the order the table lists them.
 ROLES = ("anonymous", "rep", "other_rep", "focal", "observer", "moderator", "admin", "token")
@@ -238,6 +239,7 @@ def build(db: Session, settings: Any = None) -> World:
         "caucus_group": Group.WORKERS.value,  # a path segment (the group), not an id
         **{f"org_{g.value}": o.id for g, o in orgs.items()},
     }
+    ids.update(minutes_world.build(db, people, orgs))
     return World(ids, invitation_token, api_token, people)
 
 
