@@ -98,9 +98,9 @@ def actions_text(decision: ReportDecision) -> str:
     overdue = sum(a.overdue for a in decision.actions)
     disputed = sum(a.disputed for a in decision.actions)
     if overdue:
-        flags.append(_("%(num)s overdue") % {"num": overdue})
+        flags.append(ngettext("%(num)d overdue", "%(num)d overdue", overdue) % {"num": overdue})
     if disputed:
-        flags.append(_("%(num)s disputed") % {"num": disputed})
+        flags.append(ngettext("%(num)d disputed", "%(num)d disputed", disputed) % {"num": disputed})
     text = _("%(num)s: %(states)s") % {
         "num": ngettext("%(num)d action", "%(num)d actions", len(decision.actions))
         % {"num": len(decision.actions)},

@@ -24,7 +24,7 @@ from app.decisions import actions as action_service
 from app.decisions import page, rules, service
 from app.decisions.models import Decision, DivergentPosition
 from app.exports.cells import spreadsheet_safe
-from app.i18n import N_
+from app.i18n import N_, ngettext
 from app.i18n import gettext as _
 from app.meetings.confidentiality import Restriction, may_see
 from app.meetings.models import AgendaItem, Meeting
@@ -124,9 +124,14 @@ class Entry:
             if self.statuses[s]
         ]
         if self.overdue:
-            parts.append(_("%(num)d overdue") % {"num": self.overdue})
+            parts.append(
+                ngettext("%(num)d overdue", "%(num)d overdue", self.overdue) % {"num": self.overdue}
+            )
         if self.disputed:
-            parts.append(_("%(num)d disputed") % {"num": self.disputed})
+            parts.append(
+                ngettext("%(num)d disputed", "%(num)d disputed", self.disputed)
+                % {"num": self.disputed}
+            )
         return ", ".join(parts)
 
 
@@ -298,9 +303,7 @@ def reader_rows(reg: Register) -> tuple[list[str], list[list[Any]]]:
         quorum = ""
         if e.recorded:
             quorum = (
-                _("quorate")
-                if d.quorate
-                else _("taken without quorum, as the council's rules allow")
+                _("quorate") if d.quorate else _("taken without quorum, as the body's rules allow")
             )
         rows.append(
             [

@@ -165,7 +165,7 @@ def record(
     built = page.decision_page(db, viewer, decision_id)
     said = _("The decision is recorded. %(result)s.") % {"result": built.view.result}
     if decision.without_quorum:
-        said += " " + _("It was taken without quorum, as the council's rules allow.")
+        said += " " + _("It was taken without quorum, as the body's rules allow.")
     confirm(request, said)
     return see_other(request, _decision_url(request, decision_id))
 

@@ -126,7 +126,7 @@ def check_opening(
         dates.append(parse_day(value, name))
     if dates[0] and dates[1] and dates[1] < dates[0]:
         raise DomainError(
-            _("The review date comes after the date the decision takes effect."),
+            _("The review date must come after the date the decision takes effect."),
             field="review_on",
         )
     return Opening(cleaned, chosen, fraction, dates[0], dates[1])
@@ -405,7 +405,7 @@ def record_decision(
         if place.body.without_quorum is WithoutQuorum.REFUSE:
             raise Conflict(
                 _(
-                    "The meeting is not quorate: %(why)s; the council's rules refuse a "
+                    "The meeting is not quorate: %(why)s; the body's rules refuse a "
                     "decision without quorum."
                 )
                 % {"why": quorum_words(state)}

@@ -316,7 +316,7 @@ def test_a_decision_without_quorum_is_refused_where_the_rules_say_so(make_client
     assert refused.status_code == 409
     said = text_of(refused.text)
     assert "The meeting is not quorate: the Employers group has 0 seats present" in said
-    assert "the council's rules refuse a decision without quorum" in said
+    assert "the body's rules refuse a decision without quorum" in said
     db.refresh(d)
     assert d.recorded_at is None
 
@@ -330,7 +330,7 @@ def test_a_decision_without_quorum_is_recorded_so_where_the_rules_allow(make_cli
     db.refresh(d)
     assert d.without_quorum is True and d.quorate is False and d.adopted is True
     page = text_of(as_(make_client, db, world.moderator).get(f"/decisions/{d.id}").text)
-    assert "taken without quorum, as the council's rules allow" in page
+    assert "taken without quorum, as the body's rules allow" in page
 
 
 # -- divergent positions ----------------------------------------------------------------------
