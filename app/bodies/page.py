@@ -15,6 +15,7 @@ from app.bodies import service
 from app.bodies.models import Body
 from app.bodies.service import Mandated, SeatRow
 from app.db import read, utcnow
+from app.decisions import register as decision_register
 from app.meetings import rules
 from app.meetings.confidentiality import BodyViewer
 from app.meetings.models import Meeting
@@ -64,6 +65,8 @@ class BodyPage:
     organisations: list[Organisation] = field(default_factory=list)
     mandated: dict[int, list[Mandated]] = field(default_factory=dict)
     parents: list[Body] = field(default_factory=list)
+    #: The follow-up of its decisions that needs attention (signed-in readers).
+    follow_up: decision_register.Flags | None = None
 
     @property
     def seat_count(self) -> int:
@@ -112,6 +115,8 @@ def build(db: Session, viewer: Viewer | None, body_id: int) -> BodyPage:
         upcoming=[m for m in meetings if _aware(m.starts_at) >= now],
         past=list(reversed([m for m in meetings if _aware(m.starts_at) < now])),
     )
+    if viewer is not None:
+        page.follow_up = decision_register.flags(db, viewer, body.id)
     if body_viewer.secretariat:
         seated = {s.organisation_id for s in seats}
         page.organisations = [

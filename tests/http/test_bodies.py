@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.bodies.models import Body, Seat
+from app.db import utcnow
 from app.vocabulary import AgendaChangeRule, BodyKind, Group, PlatformRole, WithoutQuorum
 from tests import factories
 from tests.factories import signed_in
@@ -181,3 +182,91 @@ def test_a_balanced_body_is_not_flagged(make_client, db):
     assert page.select_one("#parity-flag") is None
     assert page.select_one("#parity-ok") is not None
     assert make_client().get("/bodies/999999").status_code == 404
+
+
+def test_the_body_page_flags_disputed_and_overdue_actions_of_its_decisions(make_client, db):
+    """A disputed action and an overdue one are flagged on the body's page, each linking to
+    the register filtered on them; a body whose follow-up is in order shows no flag."""
+    from datetime import timedelta
+
+    from app.decisions.models import Action, ActionConfirmation, ActionNote, Decision
+    from app.meetings.models import AgendaItem
+    from app.vocabulary import (
+        ActionOwner,
+        ActionStatus,
+        Confidentiality,
+        DecisionMethod,
+        Verdict,
+    )
+
+    council, orgs, holders, _alternates, _seats = factories.seated_body(db)
+    moderator = factories.user(db, platform_role=PlatformRole.MODERATOR)
+    meeting = factories.meeting(db, council)
+    reader = factories.signed_in(make_client, db, holders[Group.WORKERS])
+    assert 'id="follow-up"' not in reader.get(f"/bodies/{council.id}").text
+    item = AgendaItem(
+        meeting_id=meeting.id, number=1, title="Wages", confidentiality=Confidentiality.PUBLIC
+    )
+    db.add(item)
+    db.flush()
+    decision = Decision(
+        meeting_id=meeting.id,
+        agenda_item_id=item.id,
+        text="Agreed.",
+        method=DecisionMethod.CONSENSUS,
+        opened_by_id=moderator.id,
+        recorded_by_id=moderator.id,
+        recorded_at=utcnow(),
+        adopted=True,
+        quorate=True,
+        attendance=[],
+    )
+    db.add(decision)
+    db.flush()
+    late = Action(
+        decision_id=decision.id,
+        what="Publish the study",
+        owner=ActionOwner.SECRETARIAT,
+        due_on=(utcnow() - timedelta(days=3)).date(),
+        created_by_id=moderator.id,
+    )
+    disputed = Action(
+        decision_id=decision.id,
+        what="Draft the regulation",
+        owner=ActionOwner.GOVERNMENT,
+        status=ActionStatus.IN_PROGRESS,
+        due_on=(utcnow() + timedelta(days=30)).date(),
+        created_by_id=moderator.id,
+    )
+    db.add_all([late, disputed])
+    db.flush()
+    note = ActionNote(
+        action_id=disputed.id,
+        text="Half done.",
+        status=ActionStatus.IN_PROGRESS,
+        written_by_id=holders[Group.GOVERNMENT].id,
+    )
+    db.add(note)
+    db.flush()
+    db.add(
+        ActionConfirmation(
+            action_id=disputed.id,
+            note_id=note.id,
+            group_name=Group.WORKERS,
+            verdict=Verdict.DISPUTED,
+            reason="Nothing was drafted.",
+            given_by_id=holders[Group.WORKERS].id,
+        )
+    )
+    db.commit()
+    page = soup(reader.get(f"/bodies/{council.id}").text)
+    flag = page.select_one("#follow-up")
+    assert flag is not None
+    said = " ".join(flag.get_text(" ").split())
+    assert "1 action: a group disputes its reported progress." in said
+    assert "1 action is overdue." in said
+    links = {a["href"] for a in flag.select("a")}
+    assert links == {
+        f"/bodies/{council.id}/decisions?state=disputed",
+        f"/bodies/{council.id}/decisions?state=overdue",
+    }
