@@ -480,6 +480,11 @@ def mark(
             raise Forbidden(_("As the alternate you mark the seat “present (alternate)”."))
         if not (holder or alternate):
             raise Forbidden(_("Only the seat's holder, its alternate or the secretariat mark it."))
+        if not viewer.speaks_for(seat.organisation_id):
+            # named on the seat, but their mandate for its organisation has ended
+            raise Forbidden(
+                _("Only a person with an active mandate of the seat's organisation marks it.")
+            )
     if not rules.may_mark(status, seat.alternate_id is not None):
         raise Conflict(_("This seat has no alternate."), field="status")
     if meeting.cancelled_at is not None:
@@ -487,6 +492,19 @@ def mark(
     row = db.scalar(
         select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.seat_id == seat.id)
     )
+    if (
+        not secretariat
+        and status is Presence.ALTERNATE
+        and row is not None
+        and row.status is Presence.HOLDER
+    ):
+        raise Conflict(
+            _(
+                "The holder of this seat is present: the alternate stands in only when the "
+                "holder is not."
+            ),
+            field="status",
+        )
     if row is None:
         row = Attendance(
             meeting_id=meeting.id, seat_id=seat.id, status=status, marked_by_id=viewer.user_id

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.db import utcnow
 from app.meetings.models import AgendaChange, AgendaItem, Attendance, Meeting, MeetingDocument
+from app.organisations.models import Mandate
 from app.vocabulary import (
     AgendaChangeRule,
     AgendaItemStatus,
@@ -357,9 +358,10 @@ def test_after_marking_a_seat_each_person_lands_where_they_see_what_happened(mak
     buttons = [b.get_text() for b in own.select("button")]
     assert "I am leaving (absent)" in buttons and "I am present" not in buttons
     assert "Its attendance: present (holder)." in own.get_text()
-    alternate = signed_in(make_client, db, world.alternates[Group.WORKERS])
+    alternate = signed_in(make_client, db, world.alternates[Group.EMPLOYERS])
     theirs = alternate.submit(
-        url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
+        url(world, "/attendance"),
+        {"seat_id": str(world.seats[Group.EMPLOYERS].id), "status": "alternate"},
     )
     assert theirs.headers["location"].endswith(url(world, "#your-part"))
     moderator = signed_in(make_client, db, world.moderator)
@@ -370,6 +372,70 @@ def test_after_marking_a_seat_each_person_lands_where_they_see_what_happened(mak
     assert marked.headers["location"].endswith(url(world, f"#attendance-seat-{other.id}"))
     page = soup(moderator.get(marked.headers["location"]).text)
     assert page.select_one(f"#attendance-seat-{other.id}")["data-status"] == "excused"
+
+
+def test_an_alternate_may_not_push_out_a_holder_who_is_present(make_client, db):
+    world = build(db, issued=True)
+    seat = world.seats[Group.WORKERS]
+    holder = signed_in(make_client, db, world.holders[Group.WORKERS])
+    assert (
+        holder.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "holder"}
+        ).status_code
+        == 303
+    )
+    alternate = signed_in(make_client, db, world.alternates[Group.WORKERS])
+    refused = alternate.submit(
+        url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
+    )
+    assert refused.status_code == 409
+    assert "the alternate stands in only when the holder is not" in refused.text
+    db.expire_all()
+    row = db.scalar(select(Attendance).where(Attendance.seat_id == seat.id))
+    assert row.status is Presence.HOLDER
+    # once the holder leaves, the alternate stands in
+    assert (
+        holder.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "absent"}
+        ).status_code
+        == 303
+    )
+    assert (
+        alternate.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
+        ).status_code
+        == 303
+    )
+    # the secretariat corrects the record as it is
+    assert (
+        holder.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "holder"}
+        ).status_code
+        == 303
+    )
+    moderator = signed_in(make_client, db, world.moderator)
+    assert (
+        moderator.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
+        ).status_code
+        == 303
+    )
+
+
+def test_a_holder_whose_mandate_has_ended_may_not_mark_the_seat(make_client, db):
+    world = build(db, issued=True)
+    seat = world.seats[Group.WORKERS]
+    holder = world.holders[Group.WORKERS]
+    mandate = db.scalar(select(Mandate).where(Mandate.user_id == holder.id))
+    mandate.revoked_at = utcnow()
+    db.commit()
+    browser = signed_in(make_client, db, holder)
+    refused = browser.submit(
+        url(world, "/attendance"), {"seat_id": str(seat.id), "status": "holder"}
+    )
+    assert refused.status_code == 403
+    assert "active mandate" in refused.text
+    assert db.scalar(select(Attendance)) is None
 
 
 def test_the_secretariat_is_told_its_tasks_once_the_agenda_is_issued(make_client, db):
