@@ -175,15 +175,11 @@ def mark_released(
     if not row.release_event:
         raise Conflict(_("This has no release event to mark: it is released on its date."))
     row.released_at = now
-    record(
-        db,
-        viewer.user_id,
-        "release.marked",
-        SUBJECT_TYPES[chosen],
-        row.id,
-        meeting_id=meeting.id,
-        event=row.release_event,
-    )
+    details: dict[str, object] = {"meeting_id": meeting.id}
+    if row.confidentiality is not Confidentiality.GROUP:
+        # a group-only row's words stay out of the shared log (the caucus rule)
+        details["event"] = row.release_event
+    record(db, viewer.user_id, "release.marked", SUBJECT_TYPES[chosen], row.id, **details)
     db.flush()
     sees_title = may_see(restriction, body_viewer, now) or chosen is Kind.MINUTES
     what = _title(chosen, row) if sees_title else hidden_title(row.restricted_group)

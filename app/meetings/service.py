@@ -575,9 +575,11 @@ def add_document(
     db.add(document)
     db.flush()
     _touch(place.meeting)
-    details: dict[str, object] = {"document": document.id, "file": checked.file_name}
+    details: dict[str, object] = {"document": document.id}
     if confidentiality is not Confidentiality.GROUP:
+        # a group-only document's words stay out of the shared log (the caucus rule)
         details["title"] = title
+        details["file"] = checked.file_name
     record(db, viewer.user_id, "meeting.document_added", "meeting", place.meeting.id, **details)
     return document
 

@@ -593,6 +593,27 @@ def test_the_secretariat_adds_documents_and_only_those_who_may_see_them_download
     assert "Choose a file" in missing.text
 
 
+def test_a_group_only_documents_words_stay_out_of_the_shared_audit_log(make_client, db):
+    world = build(db)
+    # a secretary who is also mandated by the workers' organisation may keep a file to them
+    secretary = factories.member(
+        db, world.orgs[Group.WORKERS], platform_role=PlatformRole.MODERATOR
+    )
+    db.commit()
+    browser = signed_in(make_client, db, secretary)
+    files = {"file": ("strike-fund-MARKER.docx", word_file("Ours."), "application/octet-stream")}
+    response = browser.submit(
+        url(world, "/documents"),
+        {"title": "Strike fund MARKER", "language": "en", "confidentiality": "group"},
+        files=files,
+    )
+    assert response.status_code == 303, response.text
+    document = db.scalar(select(MeetingDocument))
+    assert document.confidentiality is Confidentiality.GROUP
+    logged = actions(db, "meeting.document_added")
+    assert logged and all("MARKER" not in json.dumps(details) for _, details in logged)
+
+
 # -- the page --------------------------------------------------------------------------------------
 
 

@@ -76,6 +76,7 @@ def build(db):
     return {
         "body": body,
         "holders": holders,
+        "orgs": orgs,
         "secretary": secretary,
         "meeting": meeting,
         "members_item": members_item,
@@ -199,6 +200,19 @@ def test_the_secretariat_releases_a_groups_row_without_reading_its_title(make_cl
     page = secretariat.get(response.headers["location"])
     assert "Restricted to the workers group is released" in text_of(page.text)
     assert "Strike fund" in page.text  # public now: everyone reads it
+
+
+def test_a_group_only_rows_release_event_stays_out_of_the_shared_audit_log(make_client, db):
+    w = build(db)
+    # a secretary mandated by the workers' organisation sees the workers' row
+    secretary = factories.member(db, w["orgs"][Group.WORKERS], platform_role=PlatformRole.MODERATOR)
+    db.commit()
+    browser = factories.signed_in(make_client, db, secretary)
+    assert browser.submit(f"/releases/agenda-item/{w['workers_item'].id}").status_code == 303
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "release.marked")).all()
+    assert events
+    assert all("the strike ends" not in event.details for event in events)
+    assert all("Strike fund" not in event.details for event in events)
 
 
 def test_the_register_costs_the_same_with_more_rows(make_client, db):
