@@ -91,6 +91,9 @@ def open_minutes(db: Session, viewer: Viewer | None, minutes_id: int, now: datet
         raise no_such_minutes()
     minutes, meeting, body = found
     body_viewer = viewer_of(db, viewer, body.id)
+    if not _sees_meeting(meeting, body_viewer):
+        # the minutes of a meeting that is not public are not there for outsiders
+        raise no_such_minutes()
     if not rules.may_read(minutes.status, Restriction.of(minutes), body_viewer, now):
         raise no_such_minutes()
     return Opened(minutes, meeting, body, body_viewer)

@@ -319,6 +319,23 @@ def test_published_public_minutes_are_read_by_anyone_and_draft_minutes_by_member
     assert outsider.submit(f"/minutes/{public.id}/correct").status_code == 403
 
 
+def test_public_minutes_of_a_meeting_that_is_not_public_are_not_there_for_outsiders(
+    make_client, db
+):
+    council = build(db)
+    council.meeting.public = False
+    public = in_state(db, council, MinutesStatus.PUBLISHED, confidentiality=Confidentiality.PUBLIC)
+    db.commit()
+    assert make_client().get(f"/minutes/{public.id}").status_code == 404
+    outsider = factories.signed_in(make_client, db, council.outsider)
+    refused = outsider.get(f"/minutes/{public.id}")
+    assert refused.status_code == 404 and "Agreed." not in refused.text
+    member = factories.signed_in(make_client, db, council.holders[Group.EMPLOYERS])
+    assert member.get(f"/minutes/{public.id}").status_code == 200
+    secretariat = factories.signed_in(make_client, db, council.secretary)
+    assert secretariat.get(f"/minutes/{public.id}").status_code == 200
+
+
 def test_group_only_minutes_are_read_by_that_group_and_the_secretariat(make_client, db):
     council = build(db)
     minutes = in_state(
