@@ -287,7 +287,9 @@ def _aware(when: datetime) -> datetime:
 
 
 def add_item(db: Session, viewer: Viewer, place: Place, form: ItemForm) -> AgendaItem:
-    """The secretariat's item is on the agenda at once; a member's is proposed."""
+    """The secretariat's item is on the agenda at once; a member's is proposed (never group
+    only: the secretariat could not see it to accept it). A secretary who is also a group's
+    member may put an item for that group alone on the agenda."""
     meeting = place.meeting
     now = utcnow()
     secretariat = place.viewer.secretariat
@@ -306,6 +308,15 @@ def add_item(db: Session, viewer: Viewer, place: Place, form: ItemForm) -> Agend
             _("Proposals for this agenda closed on %(when)s.")
             % {"when": _aware(meeting.proposals_until or now).strftime("%d %b %Y, %H:%M UTC")},
             field="title",
+        )
+    if not secretariat and form.confidentiality is Confidentiality.GROUP:
+        # a proposal waits for the secretariat, which is not in a group's room
+        raise DomainError(
+            _(
+                "A group-only item is for your group's own preparation: the secretariat could "
+                "not see it to accept it. Choose members only, and keep it in your caucus."
+            ),
+            field="confidentiality",
         )
     item = _new_item(place, viewer, form, db)
     if secretariat:

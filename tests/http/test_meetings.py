@@ -196,7 +196,12 @@ def test_an_outsider_may_not_add_items(make_client, db):
 
 def test_group_only_is_for_the_members_own_group(make_client, db):
     world = build(db)
-    member = signed_in(make_client, db, world.holders[Group.WORKERS])
+    # a secretary mandated by the workers' organisation puts an item for the workers alone
+    secretary = factories.member(
+        db, world.orgs[Group.WORKERS], platform_role=PlatformRole.MODERATOR
+    )
+    db.commit()
+    member = signed_in(make_client, db, secretary)
     refused = member.submit(
         url(world, "/agenda"),
         {"title": "Strategy", "confidentiality": "group", "group": "employers"},
@@ -211,6 +216,30 @@ def test_group_only_is_for_the_members_own_group(make_client, db):
     # its title stays out of the shared audit log
     added = [d for a, d in actions(db, "agenda.item_added") if d["item"] == row.id]
     assert added and "title" not in added[0]
+
+
+def test_a_members_proposal_is_never_group_only(make_client, db):
+    """A proposal waits for the secretariat, which could not see a group-only one to accept
+    it: refused beside the field, the form filled in; the choice is not offered."""
+    world = build(db)
+    member = signed_in(make_client, db, world.holders[Group.WORKERS])
+    page = soup(member.get(url(world)).text)
+    assert page.select_one('#propose input[name="confidentiality"][value="group"]') is None
+    assert page.select_one('#propose input[name="confidentiality"][value="members"]') is not None
+    refused = member.submit(
+        url(world, "/agenda"),
+        {"title": "Our strategy", "confidentiality": "group", "group": "workers"},
+    )
+    assert refused.status_code == 422
+    page = soup(refused.text)
+    error = page.select_one("#propose fieldset.has-error .error").get_text()
+    assert "the secretariat could not see it to accept it" in error
+    assert page.select_one("#item-title")["value"] == "Our strategy"
+    assert db.scalar(select(AgendaItem)) is None
+    ok = member.submit(
+        url(world, "/agenda"), {"title": "Our strategy", "confidentiality": "members"}
+    )
+    assert ok.status_code == 303
 
 
 def test_issuing_and_changing_the_agenda_needs_the_agreement_of_the_three_groups(make_client, db):
