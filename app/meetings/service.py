@@ -54,6 +54,13 @@ class Place:
     viewer: BodyViewer
 
 
+def form_id(value: str) -> int | None:
+    """A row's id as a form gives it; None when it cannot be one (not plain digits, or beyond
+    what the databases' integers hold)."""
+    text = value.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _no_such_meeting() -> NotFound:
     return NotFound(_("There is no such meeting."))
 
@@ -196,10 +203,9 @@ def check_item(
     described = description.strip()[:20_000]
     linked: int | None = None
     if round_id.strip():
-        text = round_id.strip()
-        if not (text.isascii() and text.isdigit()) or db.get(Round, int(text)) is None:
+        linked = form_id(round_id)
+        if linked is None or db.get(Round, linked) is None:
             raise DomainError(_("Choose a round from the list."), field="round_id")
-        linked = int(text)
     level, chosen_group = check_restriction(body_viewer, confidentiality, group)
     if release_at is not None:
         check_plausible_date(release_at, utcnow(), "release_at")
@@ -562,9 +568,14 @@ def add_document(
     bodies.require_secretariat(viewer)
     item_id: int | None = None
     if agenda_item.strip():
-        text = agenda_item.strip()
-        item = db.get(AgendaItem, int(text)) if text.isascii() and text.isdigit() else None
-        if item is None or item.meeting_id != place.meeting.id:
+        chosen = form_id(agenda_item)
+        item = db.get(AgendaItem, chosen) if chosen is not None else None
+        if (
+            item is None
+            or item.meeting_id != place.meeting.id
+            or item.status is not AgendaItemStatus.ACCEPTED
+            or not visible(item, place.viewer, utcnow())
+        ):
             raise DomainError(_("Choose an item of this meeting's agenda."), field="agenda_item")
         item_id = item.id
     document = MeetingDocument(

@@ -643,6 +643,61 @@ def test_a_group_only_documents_words_stay_out_of_the_shared_audit_log(make_clie
     assert logged and all("MARKER" not in json.dumps(details) for _, details in logged)
 
 
+def test_ids_that_name_nothing_are_refused_beside_their_field(make_client, db):
+    """A superscript digit or an id beyond the databases' integers: 422 beside the field, never
+    a 500 nor a 404 page; a document hangs only on an accepted item its uploader sees."""
+    world = build(db)
+    accepted = item(db, world, "Budget")
+    proposed = item(db, world, "Proposed", status=AgendaItemStatus.PROPOSED)
+    workers = item(
+        db,
+        world,
+        "Workers strategy",
+        confidentiality=Confidentiality.GROUP,
+        restricted_group=Group.WORKERS,
+    )
+    moderator = signed_in(make_client, db, world.moderator)
+    for bad in ("²", "9" * 30):
+        refused = moderator.submit(url(world, "/agenda"), {"title": "Linked", "round_id": bad})
+        assert refused.status_code == 422, bad
+        assert (
+            "Choose a round from the list."
+            in soup(refused.text).select_one("#propose .has-error .error").get_text()
+        )
+    world.meeting.agenda_issued_at = utcnow()
+    db.commit()
+    for bad in ("²", "9" * 30):
+        refused = moderator.submit(
+            url(world, "/agenda/changes"),
+            {
+                "change": "withdraw",
+                "withdraw": bad,
+                "groups": ["government", "workers", "employers"],
+            },
+        )
+        assert refused.status_code == 422, bad
+        assert "Choose an item of the agenda to withdraw." in refused.text
+    files = {"file": ("budget.docx", word_file("The budget."), "application/octet-stream")}
+    for bad in ("²", "9" * 30, str(proposed.id), str(workers.id)):
+        refused = moderator.submit(
+            url(world, "/documents"),
+            {"title": "Paper", "language": "en", "agenda_item": bad},
+            files=files,
+        )
+        assert refused.status_code == 422, bad
+        assert (
+            "Choose an item of this meeting"
+            in soup(refused.text).select_one("#f-doc-item").parent.get_text()
+        )
+    assert db.scalar(select(MeetingDocument)) is None
+    ok = moderator.submit(
+        url(world, "/documents"),
+        {"title": "Paper", "language": "en", "agenda_item": str(accepted.id)},
+        files=files,
+    )
+    assert ok.status_code == 303
+
+
 # -- the page --------------------------------------------------------------------------------------
 
 
