@@ -2,8 +2,9 @@
 documents, minutes), for whom, and when it becomes public; and the secretariat's word that a
 release event has come. Never commits.
 
-A row is listed to the body's members and secretariat; a group-only row's title only to that
-group's members (to anyone else it is "an item for the workers group only")."""
+A row is listed to the body's members and secretariat; a group-only row's title and release
+event only to that group's members (to anyone else it is "an item for the workers group only",
+public "when its group releases it"), who alone mark its release."""
 
 from __future__ import annotations
 
@@ -115,10 +116,7 @@ def register(
         )
         for row, meeting_title, starts_at in db.execute(query):
             restriction = Restriction.of(row)
-            sees = may_see(restriction, body_viewer, now) or (
-                # the secretariat writes the minutes, in whichever confidentiality
-                kind is Kind.MINUTES and body_viewer.secretariat
-            )
+            sees = _sees(kind, restriction, body_viewer, now)
             group_only = row.confidentiality is Confidentiality.GROUP
             if not sees and not group_only:
                 continue
@@ -133,11 +131,16 @@ def register(
                     confidentiality=rules.confidentiality_label(
                         row.confidentiality, row.restricted_group
                     ),
-                    release=rules.release_sentence(restriction, row.release_event, now, _date),
+                    # the event's words are the group's too: to others, the date alone
+                    release=rules.release_sentence(
+                        restriction,
+                        row.release_event if sees else "",
+                        now,
+                        _date,
+                        group_event=bool(row.release_event) and not sees,
+                    ),
                     is_released=released(restriction, now),
-                    may_mark=body_viewer.secretariat
-                    and bool(row.release_event)
-                    and not released(restriction, now),
+                    may_mark=may_mark(row, sees, body_viewer, now),
                 )
             )
     rows.sort(key=lambda r: (r.meeting_starts_at, r.meeting_id, list(Kind).index(r.kind), r.id))
@@ -158,36 +161,62 @@ def mark_released(
     except ValueError:
         raise NotFound(_("There is no such item.")) from None
     model = MODELS[chosen]
-    row = db.get(model, row_id)
+    row = db.get(model, row_id) if 0 < row_id <= MAX_ID else None
     if row is None:
         raise NotFound(_("There is no such item."))
     meeting = db.get_one(Meeting, row.meeting_id)
     found = load_body(db, meeting.body_id)
     body_viewer = viewer_of(db, viewer, found.id)
     restriction = Restriction.of(row)
-    knows = body_viewer.member or body_viewer.secretariat or may_see(restriction, body_viewer, now)
-    if not body_viewer.secretariat:
-        if knows:
-            raise Forbidden(_("Only the body's secretariat marks a release."))
-        raise NotFound(_("There is no such item."))
+    sees = _sees(chosen, restriction, body_viewer, now)
+    if row.confidentiality is Confidentiality.GROUP and not released(restriction, now):
+        # a group's own row: its group releases it; to anyone else it is not there (the
+        # caucus rule: the secretariat is not in a group's room)
+        if not sees:
+            raise NotFound(_("There is no such item."))
+    else:
+        knows = body_viewer.member or body_viewer.secretariat or sees
+        if not body_viewer.secretariat:
+            if knows:
+                raise Forbidden(_("Only the body's secretariat marks a release."))
+            raise NotFound(_("There is no such item."))
     if row.confidentiality is Confidentiality.PUBLIC or released(restriction, now):
         raise Conflict(_("This is public already."))
     if not row.release_event:
         raise Conflict(_("This has no release event to mark: it is released on its date."))
     row.released_at = now
-    record(
-        db,
-        viewer.user_id,
-        "release.marked",
-        SUBJECT_TYPES[chosen],
-        row.id,
-        meeting_id=meeting.id,
-        event=row.release_event,
-    )
+    details: dict[str, object] = {"meeting_id": meeting.id}
+    if row.confidentiality is not Confidentiality.GROUP:
+        # a group-only row's words stay out of the shared log (the caucus rule)
+        details["event"] = row.release_event
+    record(db, viewer.user_id, "release.marked", SUBJECT_TYPES[chosen], row.id, **details)
     db.flush()
-    sees_title = may_see(restriction, body_viewer, now) or chosen is Kind.MINUTES
-    what = _title(chosen, row) if sees_title else hidden_title(row.restricted_group)
+    what = _title(chosen, row) if sees else hidden_title(row.restricted_group)
     return found, what
+
+
+#: The highest row id asked for (beyond it, nothing: the databases' integers end there).
+MAX_ID = 999_999_999
+
+
+def _sees(kind: Kind, restriction: Restriction, body_viewer: BodyViewer, now: datetime) -> bool:
+    """Whether the person reads the row (the secretariat writes the minutes, in whichever
+    confidentiality)."""
+    return may_see(restriction, body_viewer, now) or (
+        kind is Kind.MINUTES and body_viewer.secretariat
+    )
+
+
+def may_mark(
+    row: AgendaItem | MeetingDocument | Minutes, sees: bool, body_viewer: BodyViewer, now: datetime
+) -> bool:
+    """Who marks a row's release event as come: the secretariat; a group-only row, the group
+    (whoever reads it)."""
+    if not row.release_event or released(Restriction.of(row), now):
+        return False
+    if row.confidentiality is Confidentiality.GROUP:
+        return sees
+    return body_viewer.secretariat
 
 
 def body_of(db: Session, kind: str, row_id: int) -> int:

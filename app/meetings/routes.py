@@ -350,10 +350,9 @@ def change_agenda(
         withdrawn: int | None = None
         checked = None
         if change == "withdraw":
-            text = withdraw.strip()
-            if not (text.isascii() and text.isdigit()):
+            withdrawn = service.form_id(withdraw)
+            if withdrawn is None:
                 raise DomainError(_("Choose an item of the agenda to withdraw."), field="withdraw")
-            withdrawn = int(text)
         else:
             checked = service.check_item(
                 db,

@@ -54,6 +54,13 @@ class Place:
     viewer: BodyViewer
 
 
+def form_id(value: str) -> int | None:
+    """A row's id as a form gives it; None when it cannot be one (not plain digits, or beyond
+    what the databases' integers hold)."""
+    text = value.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _no_such_meeting() -> NotFound:
     return NotFound(_("There is no such meeting."))
 
@@ -196,10 +203,9 @@ def check_item(
     described = description.strip()[:20_000]
     linked: int | None = None
     if round_id.strip():
-        text = round_id.strip()
-        if not (text.isascii() and text.isdigit()) or db.get(Round, int(text)) is None:
+        linked = form_id(round_id)
+        if linked is None or db.get(Round, linked) is None:
             raise DomainError(_("Choose a round from the list."), field="round_id")
-        linked = int(text)
     level, chosen_group = check_restriction(body_viewer, confidentiality, group)
     if release_at is not None:
         check_plausible_date(release_at, utcnow(), "release_at")
@@ -287,7 +293,9 @@ def _aware(when: datetime) -> datetime:
 
 
 def add_item(db: Session, viewer: Viewer, place: Place, form: ItemForm) -> AgendaItem:
-    """The secretariat's item is on the agenda at once; a member's is proposed."""
+    """The secretariat's item is on the agenda at once; a member's is proposed (never group
+    only: the secretariat could not see it to accept it). A secretary who is also a group's
+    member may put an item for that group alone on the agenda."""
     meeting = place.meeting
     now = utcnow()
     secretariat = place.viewer.secretariat
@@ -306,6 +314,15 @@ def add_item(db: Session, viewer: Viewer, place: Place, form: ItemForm) -> Agend
             _("Proposals for this agenda closed on %(when)s.")
             % {"when": _aware(meeting.proposals_until or now).strftime("%d %b %Y, %H:%M UTC")},
             field="title",
+        )
+    if not secretariat and form.confidentiality is Confidentiality.GROUP:
+        # a proposal waits for the secretariat, which is not in a group's room
+        raise DomainError(
+            _(
+                "A group-only item is for your group's own preparation: the secretariat could "
+                "not see it to accept it. Choose members only, and keep it in your caucus."
+            ),
+            field="confidentiality",
         )
     item = _new_item(place, viewer, form, db)
     if secretariat:
@@ -480,6 +497,11 @@ def mark(
             raise Forbidden(_("As the alternate you mark the seat “present (alternate)”."))
         if not (holder or alternate):
             raise Forbidden(_("Only the seat's holder, its alternate or the secretariat mark it."))
+        if not viewer.speaks_for(seat.organisation_id):
+            # named on the seat, but their mandate for its organisation has ended
+            raise Forbidden(
+                _("Only a person with an active mandate of the seat's organisation marks it.")
+            )
     if not rules.may_mark(status, seat.alternate_id is not None):
         raise Conflict(_("This seat has no alternate."), field="status")
     if meeting.cancelled_at is not None:
@@ -487,6 +509,19 @@ def mark(
     row = db.scalar(
         select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.seat_id == seat.id)
     )
+    if (
+        not secretariat
+        and status is Presence.ALTERNATE
+        and row is not None
+        and row.status is Presence.HOLDER
+    ):
+        raise Conflict(
+            _(
+                "The holder of this seat is present: the alternate stands in only when the "
+                "holder is not."
+            ),
+            field="status",
+        )
     if row is None:
         row = Attendance(
             meeting_id=meeting.id, seat_id=seat.id, status=status, marked_by_id=viewer.user_id
@@ -533,9 +568,14 @@ def add_document(
     bodies.require_secretariat(viewer)
     item_id: int | None = None
     if agenda_item.strip():
-        text = agenda_item.strip()
-        item = db.get(AgendaItem, int(text)) if text.isascii() and text.isdigit() else None
-        if item is None or item.meeting_id != place.meeting.id:
+        chosen = form_id(agenda_item)
+        item = db.get(AgendaItem, chosen) if chosen is not None else None
+        if (
+            item is None
+            or item.meeting_id != place.meeting.id
+            or item.status is not AgendaItemStatus.ACCEPTED
+            or not visible(item, place.viewer, utcnow())
+        ):
             raise DomainError(_("Choose an item of this meeting's agenda."), field="agenda_item")
         item_id = item.id
     document = MeetingDocument(
@@ -557,9 +597,11 @@ def add_document(
     db.add(document)
     db.flush()
     _touch(place.meeting)
-    details: dict[str, object] = {"document": document.id, "file": checked.file_name}
+    details: dict[str, object] = {"document": document.id}
     if confidentiality is not Confidentiality.GROUP:
+        # a group-only document's words stay out of the shared log (the caucus rule)
         details["title"] = title
+        details["file"] = checked.file_name
     record(db, viewer.user_id, "meeting.document_added", "meeting", place.meeting.id, **details)
     return document
 

@@ -66,10 +66,12 @@ def release_sentence(
     release_event: str,
     now: datetime,
     format_date: Callable[[datetime], str],
+    group_event: bool = False,
 ) -> str:
     """When a restricted row becomes public, as a sentence: "Public on 1 June 2027", "Public
     once the Convention is submitted", "Stays members only", "Public since 3 March 2027".
-    ``format_date`` writes a date for the reader."""
+    ``format_date`` writes a date for the reader. ``group_event``: the row has a release event
+    the reader may not read (another group's): "… or when its group releases it"."""
     write = format_date
     if restriction.confidentiality is Confidentiality.PUBLIC:
         return _("Public")
@@ -82,8 +84,14 @@ def release_sentence(
             "date": write(restriction.release_at),
             "event": release_event,
         }
+    if restriction.release_at is not None and group_event:
+        return _("Public on %(date)s, or when its group releases it") % {
+            "date": write(restriction.release_at)
+        }
     if restriction.release_at is not None:
         return _("Public on %(date)s") % {"date": write(restriction.release_at)}
+    if group_event:
+        return _("Public when its group releases it")
     if release_event:
         return _("Public once %(event)s") % {"event": release_event}
     if restriction.confidentiality is Confidentiality.MEMBERS:

@@ -22,7 +22,7 @@ from app.meetings.confidentiality import BodyViewer, Restriction, may_see
 from app.meetings.models import AgendaItem, Meeting, Minutes, MinutesComment, MinutesItem
 from app.minutes import rules
 from app.notifications.service import notify
-from app.organisations.models import Mandate
+from app.organisations.models import Mandate, Organisation
 from app.text_rules import check_plausible_date, clean_line
 from app.vocabulary import AgendaItemStatus, Confidentiality, Group, MinutesStatus
 
@@ -91,6 +91,9 @@ def open_minutes(db: Session, viewer: Viewer | None, minutes_id: int, now: datet
         raise no_such_minutes()
     minutes, meeting, body = found
     body_viewer = viewer_of(db, viewer, body.id)
+    if not _sees_meeting(meeting, body_viewer):
+        # the minutes of a meeting that is not public are not there for outsiders
+        raise no_such_minutes()
     if not rules.may_read(minutes.status, Restriction.of(minutes), body_viewer, now):
         raise no_such_minutes()
     return Opened(minutes, meeting, body, body_viewer)
@@ -227,13 +230,21 @@ def _comments_until(value: str, now: datetime) -> datetime:
     return check_plausible_date(until, now, "comments_until")
 
 
-def member_people(db: Session, body_id: int, now: datetime) -> list[int]:
-    """Everyone mandated (now) by an organisation seated on the body."""
-    rows = db.execute(
+def member_people(
+    db: Session, body_id: int, now: datetime, group: Group | None = None
+) -> list[int]:
+    """Everyone mandated (now) by an organisation seated on the body (of one group only, when
+    told)."""
+    query = (
         select(Mandate.user_id, Mandate.starts_at, Mandate.expires_at, Mandate.revoked_at)
         .join(Seat, Seat.organisation_id == Mandate.organisation_id)
         .where(Seat.body_id == body_id)
     )
+    if group is not None:
+        query = query.join(Organisation, Organisation.id == Mandate.organisation_id).where(
+            Organisation.group_name == group
+        )
+    rows = db.execute(query)
     return sorted(
         {r.user_id for r in rows if mandate_is_active(r.starts_at, r.expires_at, r.revoked_at, now)}
     )
@@ -264,7 +275,16 @@ def send(
             "until": i18n.format_datetime(until, with_time=False),
         }
 
-    notify(db, member_people(db, opened.body.id, now), None, f"minutes.sent.{minutes.id}", message)
+    # group-only minutes: their group alone is told (the caucus rule)
+    if minutes.confidentiality is Confidentiality.GROUP:
+        people = (
+            member_people(db, opened.body.id, now, minutes.restricted_group)
+            if minutes.restricted_group is not None
+            else []
+        )
+    else:
+        people = member_people(db, opened.body.id, now)
+    notify(db, people, None, f"minutes.sent.{minutes.id}", message)
     record(
         db,
         viewer.user_id,

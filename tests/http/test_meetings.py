@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.db import utcnow
 from app.meetings.models import AgendaChange, AgendaItem, Attendance, Meeting, MeetingDocument
+from app.organisations.models import Mandate
 from app.vocabulary import (
     AgendaChangeRule,
     AgendaItemStatus,
@@ -195,7 +196,12 @@ def test_an_outsider_may_not_add_items(make_client, db):
 
 def test_group_only_is_for_the_members_own_group(make_client, db):
     world = build(db)
-    member = signed_in(make_client, db, world.holders[Group.WORKERS])
+    # a secretary mandated by the workers' organisation puts an item for the workers alone
+    secretary = factories.member(
+        db, world.orgs[Group.WORKERS], platform_role=PlatformRole.MODERATOR
+    )
+    db.commit()
+    member = signed_in(make_client, db, secretary)
     refused = member.submit(
         url(world, "/agenda"),
         {"title": "Strategy", "confidentiality": "group", "group": "employers"},
@@ -210,6 +216,30 @@ def test_group_only_is_for_the_members_own_group(make_client, db):
     # its title stays out of the shared audit log
     added = [d for a, d in actions(db, "agenda.item_added") if d["item"] == row.id]
     assert added and "title" not in added[0]
+
+
+def test_a_members_proposal_is_never_group_only(make_client, db):
+    """A proposal waits for the secretariat, which could not see a group-only one to accept
+    it: refused beside the field, the form filled in; the choice is not offered."""
+    world = build(db)
+    member = signed_in(make_client, db, world.holders[Group.WORKERS])
+    page = soup(member.get(url(world)).text)
+    assert page.select_one('#propose input[name="confidentiality"][value="group"]') is None
+    assert page.select_one('#propose input[name="confidentiality"][value="members"]') is not None
+    refused = member.submit(
+        url(world, "/agenda"),
+        {"title": "Our strategy", "confidentiality": "group", "group": "workers"},
+    )
+    assert refused.status_code == 422
+    page = soup(refused.text)
+    error = page.select_one("#propose fieldset.has-error .error").get_text()
+    assert "the secretariat could not see it to accept it" in error
+    assert page.select_one("#item-title")["value"] == "Our strategy"
+    assert db.scalar(select(AgendaItem)) is None
+    ok = member.submit(
+        url(world, "/agenda"), {"title": "Our strategy", "confidentiality": "members"}
+    )
+    assert ok.status_code == 303
 
 
 def test_issuing_and_changing_the_agenda_needs_the_agreement_of_the_three_groups(make_client, db):
@@ -357,9 +387,10 @@ def test_after_marking_a_seat_each_person_lands_where_they_see_what_happened(mak
     buttons = [b.get_text() for b in own.select("button")]
     assert "I am leaving (absent)" in buttons and "I am present" not in buttons
     assert "Its attendance: present (holder)." in own.get_text()
-    alternate = signed_in(make_client, db, world.alternates[Group.WORKERS])
+    alternate = signed_in(make_client, db, world.alternates[Group.EMPLOYERS])
     theirs = alternate.submit(
-        url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
+        url(world, "/attendance"),
+        {"seat_id": str(world.seats[Group.EMPLOYERS].id), "status": "alternate"},
     )
     assert theirs.headers["location"].endswith(url(world, "#your-part"))
     moderator = signed_in(make_client, db, world.moderator)
@@ -370,6 +401,70 @@ def test_after_marking_a_seat_each_person_lands_where_they_see_what_happened(mak
     assert marked.headers["location"].endswith(url(world, f"#attendance-seat-{other.id}"))
     page = soup(moderator.get(marked.headers["location"]).text)
     assert page.select_one(f"#attendance-seat-{other.id}")["data-status"] == "excused"
+
+
+def test_an_alternate_may_not_push_out_a_holder_who_is_present(make_client, db):
+    world = build(db, issued=True)
+    seat = world.seats[Group.WORKERS]
+    holder = signed_in(make_client, db, world.holders[Group.WORKERS])
+    assert (
+        holder.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "holder"}
+        ).status_code
+        == 303
+    )
+    alternate = signed_in(make_client, db, world.alternates[Group.WORKERS])
+    refused = alternate.submit(
+        url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
+    )
+    assert refused.status_code == 409
+    assert "the alternate stands in only when the holder is not" in refused.text
+    db.expire_all()
+    row = db.scalar(select(Attendance).where(Attendance.seat_id == seat.id))
+    assert row.status is Presence.HOLDER
+    # once the holder leaves, the alternate stands in
+    assert (
+        holder.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "absent"}
+        ).status_code
+        == 303
+    )
+    assert (
+        alternate.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
+        ).status_code
+        == 303
+    )
+    # the secretariat corrects the record as it is
+    assert (
+        holder.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "holder"}
+        ).status_code
+        == 303
+    )
+    moderator = signed_in(make_client, db, world.moderator)
+    assert (
+        moderator.submit(
+            url(world, "/attendance"), {"seat_id": str(seat.id), "status": "alternate"}
+        ).status_code
+        == 303
+    )
+
+
+def test_a_holder_whose_mandate_has_ended_may_not_mark_the_seat(make_client, db):
+    world = build(db, issued=True)
+    seat = world.seats[Group.WORKERS]
+    holder = world.holders[Group.WORKERS]
+    mandate = db.scalar(select(Mandate).where(Mandate.user_id == holder.id))
+    mandate.revoked_at = utcnow()
+    db.commit()
+    browser = signed_in(make_client, db, holder)
+    refused = browser.submit(
+        url(world, "/attendance"), {"seat_id": str(seat.id), "status": "holder"}
+    )
+    assert refused.status_code == 403
+    assert "active mandate" in refused.text
+    assert db.scalar(select(Attendance)) is None
 
 
 def test_the_secretariat_is_told_its_tasks_once_the_agenda_is_issued(make_client, db):
@@ -525,6 +620,82 @@ def test_the_secretariat_adds_documents_and_only_those_who_may_see_them_download
     missing = moderator.submit(url(world, "/documents"), {"title": "X", "language": "en"})
     assert missing.status_code == 422
     assert "Choose a file" in missing.text
+
+
+def test_a_group_only_documents_words_stay_out_of_the_shared_audit_log(make_client, db):
+    world = build(db)
+    # a secretary who is also mandated by the workers' organisation may keep a file to them
+    secretary = factories.member(
+        db, world.orgs[Group.WORKERS], platform_role=PlatformRole.MODERATOR
+    )
+    db.commit()
+    browser = signed_in(make_client, db, secretary)
+    files = {"file": ("strike-fund-MARKER.docx", word_file("Ours."), "application/octet-stream")}
+    response = browser.submit(
+        url(world, "/documents"),
+        {"title": "Strike fund MARKER", "language": "en", "confidentiality": "group"},
+        files=files,
+    )
+    assert response.status_code == 303, response.text
+    document = db.scalar(select(MeetingDocument))
+    assert document.confidentiality is Confidentiality.GROUP
+    logged = actions(db, "meeting.document_added")
+    assert logged and all("MARKER" not in json.dumps(details) for _, details in logged)
+
+
+def test_ids_that_name_nothing_are_refused_beside_their_field(make_client, db):
+    """A superscript digit or an id beyond the databases' integers: 422 beside the field, never
+    a 500 nor a 404 page; a document hangs only on an accepted item its uploader sees."""
+    world = build(db)
+    accepted = item(db, world, "Budget")
+    proposed = item(db, world, "Proposed", status=AgendaItemStatus.PROPOSED)
+    workers = item(
+        db,
+        world,
+        "Workers strategy",
+        confidentiality=Confidentiality.GROUP,
+        restricted_group=Group.WORKERS,
+    )
+    moderator = signed_in(make_client, db, world.moderator)
+    for bad in ("²", "9" * 30):
+        refused = moderator.submit(url(world, "/agenda"), {"title": "Linked", "round_id": bad})
+        assert refused.status_code == 422, bad
+        assert (
+            "Choose a round from the list."
+            in soup(refused.text).select_one("#propose .has-error .error").get_text()
+        )
+    world.meeting.agenda_issued_at = utcnow()
+    db.commit()
+    for bad in ("²", "9" * 30):
+        refused = moderator.submit(
+            url(world, "/agenda/changes"),
+            {
+                "change": "withdraw",
+                "withdraw": bad,
+                "groups": ["government", "workers", "employers"],
+            },
+        )
+        assert refused.status_code == 422, bad
+        assert "Choose an item of the agenda to withdraw." in refused.text
+    files = {"file": ("budget.docx", word_file("The budget."), "application/octet-stream")}
+    for bad in ("²", "9" * 30, str(proposed.id), str(workers.id)):
+        refused = moderator.submit(
+            url(world, "/documents"),
+            {"title": "Paper", "language": "en", "agenda_item": bad},
+            files=files,
+        )
+        assert refused.status_code == 422, bad
+        assert (
+            "Choose an item of this meeting"
+            in soup(refused.text).select_one("#f-doc-item").parent.get_text()
+        )
+    assert db.scalar(select(MeetingDocument)) is None
+    ok = moderator.submit(
+        url(world, "/documents"),
+        {"title": "Paper", "language": "en", "agenda_item": str(accepted.id)},
+        files=files,
+    )
+    assert ok.status_code == 303
 
 
 # -- the page --------------------------------------------------------------------------------------

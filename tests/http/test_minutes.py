@@ -319,6 +319,40 @@ def test_published_public_minutes_are_read_by_anyone_and_draft_minutes_by_member
     assert outsider.submit(f"/minutes/{public.id}/correct").status_code == 403
 
 
+def test_public_minutes_of_a_meeting_that_is_not_public_are_not_there_for_outsiders(
+    make_client, db
+):
+    council = build(db)
+    council.meeting.public = False
+    public = in_state(db, council, MinutesStatus.PUBLISHED, confidentiality=Confidentiality.PUBLIC)
+    db.commit()
+    assert make_client().get(f"/minutes/{public.id}").status_code == 404
+    outsider = factories.signed_in(make_client, db, council.outsider)
+    refused = outsider.get(f"/minutes/{public.id}")
+    assert refused.status_code == 404 and "Agreed." not in refused.text
+    member = factories.signed_in(make_client, db, council.holders[Group.EMPLOYERS])
+    assert member.get(f"/minutes/{public.id}").status_code == 200
+    secretariat = factories.signed_in(make_client, db, council.secretary)
+    assert secretariat.get(f"/minutes/{public.id}").status_code == 200
+
+
+def test_group_only_minutes_sent_for_comments_are_told_to_that_group_alone(make_client, db):
+    council = build(db)
+    secretariat, minutes_id = drafted(
+        make_client, db, council, confidentiality="group", restricted_group="workers"
+    )
+    assert db.get(Minutes, minutes_id).confidentiality is Confidentiality.GROUP
+    until = (utcnow() + timedelta(days=7)).date().isoformat()
+    response = secretariat.submit(f"/minutes/{minutes_id}/send", {"comments_until": until})
+    assert response.status_code == 303, response.text
+    told = set(
+        db.scalars(
+            select(Notification.user_id).where(Notification.kind == f"minutes.sent.{minutes_id}")
+        )
+    )
+    assert told == {council.holders[Group.WORKERS].id, council.alternates[Group.WORKERS].id}
+
+
 def test_group_only_minutes_are_read_by_that_group_and_the_secretariat(make_client, db):
     council = build(db)
     minutes = in_state(

@@ -76,6 +76,7 @@ def build(db):
     return {
         "body": body,
         "holders": holders,
+        "orgs": orgs,
         "secretary": secretary,
         "meeting": meeting,
         "members_item": members_item,
@@ -191,14 +192,50 @@ def test_a_release_is_marked_by_the_secretariat_alone(make_client, db):
     assert db.get(AgendaItem, w["members_item"].id).released_at is None
 
 
-def test_the_secretariat_releases_a_groups_row_without_reading_its_title(make_client, db):
+def test_a_groups_row_is_released_by_that_group_alone_and_its_event_kept_from_others(
+    make_client, db
+):
     w = build(db)
+    item_id = w["workers_item"].id
+    register = f"/bodies/{w['body'].id}/releases"
+    # the secretariat is not in the workers' room: it neither reads the event nor marks it
     secretariat = factories.signed_in(make_client, db, w["secretary"])
-    response = secretariat.submit(f"/releases/agenda-item/{w['workers_item'].id}")
+    page = secretariat.get(register)
+    assert "the strike ends" not in page.text
+    assert f"/releases/agenda-item/{item_id}" not in page.text
+    assert "Public when its group releases it" in text_of(page.text)
+    refused = secretariat.submit(f"/releases/agenda-item/{item_id}")
+    assert refused.status_code == 404
+    assert "Strike fund" not in refused.text and "the strike ends" not in refused.text
+    employers = factories.signed_in(make_client, db, w["holders"][Group.EMPLOYERS])
+    assert "the strike ends" not in employers.get(register).text
+    assert employers.submit(f"/releases/agenda-item/{item_id}").status_code == 404
+    assert db.get(AgendaItem, item_id).released_at is None
+    # the workers read it, and release it
+    workers = factories.signed_in(make_client, db, w["holders"][Group.WORKERS])
+    page = workers.get(register)
+    assert "Public once the strike ends" in text_of(page.text)
+    assert f"/releases/agenda-item/{item_id}" in page.text
+    assert f"/releases/agenda-item/{w['members_item'].id}" not in page.text  # the secretariat's
+    response = workers.submit(f"/releases/agenda-item/{item_id}")
     assert response.status_code == 303
-    page = secretariat.get(response.headers["location"])
-    assert "Restricted to the workers group is released" in text_of(page.text)
-    assert "Strike fund" in page.text  # public now: everyone reads it
+    page = workers.get(response.headers["location"])
+    assert "Item 3: Strike fund is released" in text_of(page.text)
+    assert "Strike fund" in secretariat.get(register).text  # public now: everyone reads it
+    assert secretariat.submit("/releases/agenda-item/" + "9" * 30).status_code == 404
+
+
+def test_a_group_only_rows_release_event_stays_out_of_the_shared_audit_log(make_client, db):
+    w = build(db)
+    # a secretary mandated by the workers' organisation sees the workers' row
+    secretary = factories.member(db, w["orgs"][Group.WORKERS], platform_role=PlatformRole.MODERATOR)
+    db.commit()
+    browser = factories.signed_in(make_client, db, secretary)
+    assert browser.submit(f"/releases/agenda-item/{w['workers_item'].id}").status_code == 303
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "release.marked")).all()
+    assert events
+    assert all("the strike ends" not in event.details for event in events)
+    assert all("Strike fund" not in event.details for event in events)
 
 
 def test_the_register_costs_the_same_with_more_rows(make_client, db):
