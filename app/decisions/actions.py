@@ -216,8 +216,8 @@ def add_action(
         "decision",
         decision.id,
         action_id=action.id,
-        title=cleaned,
         owner=chosen.value,
+        **service.audit_texts(place, title=cleaned),
     )
     return action
 
@@ -321,9 +321,9 @@ def add_note(
         "decision",
         decision.id,
         action_id=action.id,
-        title=action.what,
         before={"status": before.value},
         after={"status": new_status.value},
+        **service.audit_texts(place, title=action.what),
     )
     return action, note
 
@@ -378,9 +378,8 @@ def give_word(
         "decision",
         decision.id,
         action_id=action.id,
-        title=action.what,
         group=chosen.value,
-        reason=cleaned,
+        **service.audit_texts(place, title=action.what, reason=cleaned),
     )
     return action, chosen, word
 

@@ -27,7 +27,7 @@ from app.meetings import rules as meeting_rules
 from app.meetings.confidentiality import BodyViewer, Restriction, may_see
 from app.meetings.models import AgendaItem, Attendance, Meeting
 from app.organisations.models import Organisation
-from app.vocabulary import DecisionMethod, Group, Presence, Vote, WithoutQuorum
+from app.vocabulary import Confidentiality, DecisionMethod, Group, Presence, Vote, WithoutQuorum
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,14 @@ def place_of(db: Session, viewer: Viewer | None, decision_id: int) -> tuple[Deci
         return decision, item_place(db, viewer, decision.agenda_item_id)
     except NotFound:
         raise _no_such_decision() from None
+
+
+def audit_texts(place: Place, **texts: str) -> dict[str, str]:
+    """Texts worth keeping in an audit event's details, unless the agenda item is a group's
+    only: the audit log is shared beyond the group, so its events then carry ids only."""
+    if place.item.confidentiality is Confidentiality.GROUP:
+        return {}
+    return texts
 
 
 def _secretariat(place: Place) -> None:
@@ -160,7 +168,7 @@ def open_decision(db: Session, viewer: Viewer, item_id: int, opening: Opening) -
         meeting_id=place.meeting.id,
         agenda_item_id=item_id,
         method=opening.method.value,
-        title=place.item.title,
+        **audit_texts(place, title=place.item.title),
     )
     return decision
 
