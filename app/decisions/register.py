@@ -148,13 +148,17 @@ def register(db: Session, viewer: Viewer | None, body_id: int, filters: Filters)
     body = load_body(db, body_id)
     seen_as = viewer_of(db, viewer, body.id)
     now = utcnow()
-    rows = db.execute(
+    query = (
         select(Decision, AgendaItem, Meeting.id, Meeting.title, Meeting.starts_at)
         .join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
         .join(Meeting, Meeting.id == Decision.meeting_id)
         .where(Meeting.body_id == body.id)
         .order_by(Meeting.starts_at.desc(), AgendaItem.number, Decision.id)
-    ).all()
+    )
+    if not (seen_as.member or seen_as.secretariat):
+        # the decisions of meetings kept off the public calendar are the body's own
+        query = query.where(Meeting.public.is_(True))
+    rows = db.execute(query).all()
     visible = [r for r in rows if may_see(Restriction.of(r[1]), seen_as, now)]
     ids = [r[0].id for r in visible]
     votes = service.vote_facts(db, ids)

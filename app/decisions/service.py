@@ -58,6 +58,9 @@ def item_place(db: Session, viewer: Viewer | None, item_id: int) -> Place:
     seen_as = viewer_of(db, viewer, body.id)
     if not may_see(Restriction.of(item), seen_as, utcnow()):
         raise NotFound(_("There is no such agenda item."))
+    if not meeting.public and not (seen_as.member or seen_as.secretariat):
+        # a meeting kept off the public calendar is the body's own, and so are its decisions
+        raise NotFound(_("There is no such agenda item."))
     return Place(item, meeting, body, seen_as)
 
 
