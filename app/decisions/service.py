@@ -11,7 +11,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.rules import Viewer
@@ -398,6 +398,17 @@ def record_decision(
         if consensus not in ("yes", "no"):
             raise DomainError(_("Say whether consensus was reached."), field="consensus")
         reached = consensus == "yes"
+    seats = attendance(db, place.meeting)
+    # one vote per organisation whose seat is present: a vote cast before its seat was marked
+    # absent is set aside, so the record, the register and the API count the same votes
+    present = [
+        s.organisation_id for s in seats if s.status in (Presence.HOLDER, Presence.ALTERNATE)
+    ]
+    db.execute(
+        delete(DecisionVote).where(
+            DecisionVote.decision_id == decision.id, DecisionVote.organisation_id.not_in(present)
+        )
+    )
     votes = vote_facts(db, [decision.id])[decision.id]
     if decision.method is DecisionMethod.CHAIR_CASTING:
         tally = outcome(decision, votes)
@@ -410,7 +421,6 @@ def record_decision(
             decision.casting_vote = Vote(casting_vote)
         else:
             decision.casting_vote = None
-    seats = attendance(db, place.meeting)
     state = quorum_of(place.body, seats)
     if not state.quorate:
         if place.body.without_quorum is WithoutQuorum.REFUSE:

@@ -484,3 +484,31 @@ def test_the_meeting_pages_item_shows_who_votes_and_the_viewers_vote_form(client
     assert "Who may vote" in said and world.orgs[W].name in said
     forms = soup(html).select("form.vote-form")
     assert len(forms) == 1 and forms[0]["action"] == f"/decisions/{d.id}/votes"
+
+
+def test_a_vote_of_a_seat_marked_absent_before_the_record_does_not_count(make_client, db):
+    from app.meetings.models import Attendance
+    from tests.http.test_api_bodies import reader
+
+    world = build(db, quorum_overall=2, quorum_per_group=0)
+    world.attend_all(db)
+    d = decision(db, world)
+    for group, value in {G: "for", W: "for", E: "against"}.items():
+        assert vote(as_(make_client, db, world.holders[group]), d.id, value).status_code == 303
+    # the workers' holder leaves before the decision is recorded
+    left = db.scalars(select(Attendance).where(Attendance.seat_id == world.seats[W].id)).one()
+    left.status = Presence.ABSENT
+    db.commit()
+    moderator = as_(make_client, db, world.moderator)
+    assert moderator.submit(f"/decisions/{d.id}/record").status_code == 303
+    db.refresh(d)
+    cast = db.scalars(select(DecisionVote).where(DecisionVote.decision_id == d.id)).all()
+    assert {v.organisation_id for v in cast} == {world.orgs[G].id, world.orgs[E].id}
+    # government for, employers against, the workers silent: 1 of 3 weights, 1.5 needed
+    assert d.adopted is False
+    page = text_of(moderator.get(f"/decisions/{d.id}").text)
+    assert f"{world.orgs[W].name} voted" not in page
+    answer = reader(make_client, db).get(f"/api/v1/bodies/{world.body.id}/decisions").json()
+    (got,) = answer["items"]
+    assert {v["organisation"] for v in got["votes"]} == {world.orgs[G].name, world.orgs[E].name}
+    assert got["adopted"] is False
