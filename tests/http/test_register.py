@@ -327,3 +327,15 @@ def test_a_non_public_meetings_decisions_stay_with_the_body(make_client, db):
         browser = as_(make_client, db, person)
         assert browser.get(f"/decisions/{d.id}").status_code == 200
         assert "1 decision." in text_of(browser.get(url).text)
+
+
+def test_the_register_downloads_are_never_cached_nor_sniffed(make_client, db):
+    world = build(db)
+    recorded(db, world, DecisionMethod.CONSENSUS, True)
+    browser = as_(make_client, db, world.holders[W])
+    for ext in ("csv", "xlsx", "pdf"):
+        response = browser.get(f"/bodies/{world.body.id}/decisions.{ext}")
+        assert response.status_code == 200, ext
+        assert response.headers["cache-control"] == "private, no-store", ext
+        assert response.headers["x-content-type-options"] == "nosniff", ext
+        assert response.headers["content-disposition"].startswith("attachment;"), ext
