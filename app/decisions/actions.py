@@ -32,6 +32,7 @@ from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.organisations.models import Organisation
+from app.text_rules import small_id
 from app.vocabulary import ActionOwner, ActionStatus, Group, Verdict
 
 OWNER_LABELS = {
@@ -187,7 +188,7 @@ def add_action(
         seated = {
             s for s in db.scalars(select(Seat.organisation_id).where(Seat.body_id == place.body.id))
         }
-        owner_org = int(organisation_id) if organisation_id.strip().isdigit() else None
+        owner_org = small_id(organisation_id)
         if owner_org not in seated:
             raise DomainError(
                 _("Choose an organisation that holds a seat on this body."), field="organisation"

@@ -28,6 +28,7 @@ from app.i18n import N_, ngettext
 from app.i18n import gettext as _
 from app.meetings.confidentiality import Restriction, may_see
 from app.meetings.models import AgendaItem, Meeting
+from app.text_rules import small_id
 from app.vocabulary import ActionStatus, DecisionMethod, Group
 
 STATES = {"overdue": N_("with an overdue action"), "disputed": N_("with a disputed action")}
@@ -50,7 +51,7 @@ class Filters:
         except ValueError:
             chosen_method = None
         return cls(
-            int(year) if year.strip().isdigit() else None,
+            small_id(year),
             chosen_method,
             adopted if adopted in RESULTS else "",
             state if state in STATES else "",

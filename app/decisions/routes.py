@@ -20,6 +20,7 @@ from app.documents.checks import safe_download_name
 from app.documents.storage import file_store
 from app.errors import DomainError, Forbidden
 from app.i18n import gettext as _
+from app.text_rules import small_id
 from app.web import is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
@@ -128,7 +129,7 @@ def vote(
     vote: Small = "",
     organisation: Small = "",
 ) -> Response:
-    org_id = int(organisation) if organisation.isdigit() else None
+    org_id = small_id(organisation)
     try:
         _decision, name, chosen = service.cast_vote(db, viewer, decision_id, vote, org_id)
     except DomainError as error:

@@ -265,3 +265,20 @@ def test_a_group_only_items_texts_stay_out_of_the_shared_audit_log(make_client, 
     for event in events:
         assert "SECRET" not in event.details, event.action
         assert json.loads(event.details)["action_id"] == a.id
+
+
+def test_an_odd_organisation_or_year_is_refused_or_ignored_never_a_500(make_client, db):
+    world = build(db)
+    d = decision(db, world, DecisionMethod.CONSENSUS)
+    moderator = as_(make_client, db, world.moderator)
+    for odd in ("²", "1" * 30):
+        refused = moderator.submit(
+            f"/decisions/{d.id}/actions",
+            {"what": "Publish it", "owner": "organisation", "organisation": odd},
+        )
+        assert refused.status_code == 422, odd
+        assert "holds a seat on this body" in text_of(refused.text)
+        register = moderator.get(f"/bodies/{world.body.id}/decisions", params={"year": odd})
+        assert register.status_code == 200, odd
+        csv = moderator.get(f"/bodies/{world.body.id}/decisions.csv", params={"year": odd})
+        assert csv.status_code == 200, odd

@@ -512,3 +512,13 @@ def test_a_vote_of_a_seat_marked_absent_before_the_record_does_not_count(make_cl
     (got,) = answer["items"]
     assert {v["organisation"] for v in got["votes"]} == {world.orgs[G].name, world.orgs[E].name}
     assert got["adopted"] is False
+
+
+@pytest.mark.parametrize("odd", ["²", "1" * 30])
+def test_an_odd_organisation_on_a_vote_is_no_organisation(make_client, db, odd):
+    world = build(db)
+    world.attend_all(db)
+    d = decision(db, world)
+    holder = as_(make_client, db, world.holders[W])
+    response = holder.submit(f"/decisions/{d.id}/votes", {"vote": "for", "organisation": odd})
+    assert response.status_code == 303  # read as no organisation named: the holder's own seat
