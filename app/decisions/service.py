@@ -27,7 +27,15 @@ from app.meetings import rules as meeting_rules
 from app.meetings.confidentiality import BodyViewer, Restriction, may_see
 from app.meetings.models import AgendaItem, Attendance, Meeting
 from app.organisations.models import Organisation
-from app.vocabulary import Confidentiality, DecisionMethod, Group, Presence, Vote, WithoutQuorum
+from app.vocabulary import (
+    AgendaItemStatus,
+    Confidentiality,
+    DecisionMethod,
+    Group,
+    Presence,
+    Vote,
+    WithoutQuorum,
+)
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,12 @@ def check_opening(
 def open_decision(db: Session, viewer: Viewer, item_id: int, opening: Opening) -> Decision:
     place = item_place(db, viewer, item_id)
     _secretariat(place)
+    if place.meeting.cancelled_at is not None:
+        raise Conflict(_("The meeting is cancelled: no decision is taken at it."))
+    if place.item.status is not AgendaItemStatus.ACCEPTED:
+        raise Conflict(
+            _("This agenda item is not on the agenda: a decision is taken on an accepted item.")
+        )
     if db.scalar(select(Decision.id).where(Decision.agenda_item_id == item_id)) is not None:
         raise Conflict(_("This agenda item already has a decision: there is one per item."))
     decision = Decision(

@@ -522,3 +522,23 @@ def test_an_odd_organisation_on_a_vote_is_no_organisation(make_client, db, odd):
     holder = as_(make_client, db, world.holders[W])
     response = holder.submit(f"/decisions/{d.id}/votes", {"vote": "for", "organisation": odd})
     assert response.status_code == 303  # read as no organisation named: the holder's own seat
+
+
+def test_a_decision_is_opened_only_on_an_accepted_item_of_a_meeting_not_cancelled(make_client, db):
+    from app.db import utcnow
+    from app.vocabulary import AgendaItemStatus
+
+    world = build(db)
+    proposed = world.item_on(db, "Proposed", status=AgendaItemStatus.PROPOSED)
+    declined = world.item_on(db, "Declined", status=AgendaItemStatus.DECLINED)
+    moderator = as_(make_client, db, world.moderator)
+    for item in (proposed, declined):
+        refused = moderator.submit(f"/agenda-items/{item.id}/decision", open_form())
+        assert refused.status_code == 409
+        assert "a decision is taken on an accepted item" in text_of(refused.text)
+    world.meeting.cancelled_at = utcnow()
+    db.commit()
+    refused = moderator.submit(f"/agenda-items/{world.item.id}/decision", open_form())
+    assert refused.status_code == 409
+    assert "The meeting is cancelled: no decision is taken at it." in text_of(refused.text)
+    assert db.scalars(select(Decision)).first() is None
