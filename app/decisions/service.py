@@ -501,6 +501,7 @@ def write_divergent(
     groups = place.viewer.member_groups
     if not groups:
         raise Forbidden(_("Only a group's members on this body write its divergent position."))
+
     if group:
         try:
             chosen = Group(group)
@@ -519,6 +520,9 @@ def write_divergent(
             DivergentPosition.group_name == chosen,
         )
     )
+    if existing is not None and decision.recorded_at is not None:
+        # what a group said stands with the record: written once the decision is recorded
+        raise Conflict(_("The decision is recorded: its divergent positions are final."))
     if existing is None:
         db.add(
             DivergentPosition(

@@ -542,3 +542,20 @@ def test_a_decision_is_opened_only_on_an_accepted_item_of_a_meeting_not_cancelle
     assert refused.status_code == 409
     assert "The meeting is cancelled: no decision is taken at it." in text_of(refused.text)
     assert db.scalars(select(Decision)).first() is None
+
+
+def test_a_divergent_position_is_final_once_the_decision_is_recorded(make_client, db):
+    world = build(db)
+    world.attend_all(db)
+    d = decision(db, world, DecisionMethod.CONSENSUS)
+    employer = as_(make_client, db, world.holders[E])
+    url = f"/decisions/{d.id}/divergent"
+    assert employer.submit(url, {"text": "Too fast."}).status_code == 303
+    assert employer.submit(url, {"text": "Too fast, in 2027."}).status_code == 303  # still open
+    moderator = as_(make_client, db, world.moderator)
+    assert moderator.submit(f"/decisions/{d.id}/record", {"consensus": "yes"}).status_code == 303
+    refused = employer.submit(url, {"text": "We agreed after all."})
+    assert refused.status_code == 409
+    assert "The decision is recorded: its divergent positions are final." in text_of(refused.text)
+    rows = db.scalars(select(DivergentPosition).where(DivergentPosition.decision_id == d.id)).all()
+    assert [(r.group_name, r.text) for r in rows] == [(E, "Too fast, in 2027.")]
