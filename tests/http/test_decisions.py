@@ -559,3 +559,19 @@ def test_a_divergent_position_is_final_once_the_decision_is_recorded(make_client
     assert "The decision is recorded: its divergent positions are final." in text_of(refused.text)
     rows = db.scalars(select(DivergentPosition).where(DivergentPosition.decision_id == d.id)).all()
     assert [(r.group_name, r.text) for r in rows] == [(E, "Too fast, in 2027.")]
+
+
+def test_the_meeting_page_builds_decisions_only_for_the_items_the_viewer_sees(db):
+    from app.decisions.page import for_meeting
+    from app.meetings.confidentiality import OUTSIDER, BodyViewer
+
+    world = build(db)
+    caucus = world.item_on(db, "Caucus", confidentiality=Confidentiality.GROUP, restricted_group=W)
+    public = decision(db, world)
+    hidden = decision(db, world, item=caucus)
+    workers = BodyViewer(member_groups=frozenset({W}))
+    assert set(for_meeting(db, world.meeting, workers, None)) == {world.item.id, caucus.id}
+    secretariat = BodyViewer(secretariat=True)
+    assert set(for_meeting(db, world.meeting, secretariat, None)) == {world.item.id}
+    assert set(for_meeting(db, world.meeting, OUTSIDER, None)) == {world.item.id}
+    assert public.id != hidden.id
