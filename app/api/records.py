@@ -268,7 +268,8 @@ def meetings(
                         "organisation": s.organisation,
                         "group": s.group.value,
                         "seat": s.id,
-                        "status": statuses[s.id].value if s.id in statuses else None,
+                        # not marked is not present: absent, as the contract's four words say
+                        "status": statuses.get(s.id, Presence.ABSENT).value,
                     }
                     for s in seats
                 ],
@@ -449,7 +450,7 @@ def _decision_out(
                 "organisation": names.get(int(entry["organisation_id"]), ""),
                 "group": Group(entry["group"]).value,
                 "seat": int(entry["seat_id"]),
-                "status": Presence(entry["status"]).value if entry.get("status") else None,
+                "status": Presence(entry.get("status") or Presence.ABSENT).value,
             }
             for entry in d.attendance or []
         ],
