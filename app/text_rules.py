@@ -103,3 +103,12 @@ def parse_deadline(value: str, field: str, now: datetime) -> datetime | None:
             continue
         return check_plausible_date(parsed, now, field)
     raise DomainError(_("Give a date and time, like 2027-03-31T17:00."), field=field)
+
+
+def small_id(text: str) -> int | None:
+    """A row id as a form or a query string sends it: ASCII digits (``str.isdigit`` is true
+    for "²", which ``int`` refuses), short enough for the database's integer; None otherwise."""
+    cleaned = text.strip()
+    if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 9:
+        return int(cleaned)
+    return None

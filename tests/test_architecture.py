@@ -99,3 +99,15 @@ def test_the_domain_rules_import_no_web_or_database_code():
             if name.startswith(WEB_OR_DATABASE):
                 wrong.append(f"{path.relative_to(APP)} imports {name}")
     assert not wrong, wrong
+
+
+def test_only_the_application_and_the_command_line_import_the_api():
+    """The API reads the packages; no package reads the API (its filters live with the data)."""
+    wrong = []
+    for path in modules():
+        if path in (APP / "main.py", APP / "cli.py") or package(path) == "app.api":
+            continue
+        for name in imports(path):
+            if name == "app.api" or name.startswith("app.api."):
+                wrong.append(f"{path.relative_to(APP)} imports {name}")
+    assert not wrong, wrong

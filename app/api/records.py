@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,7 +23,7 @@ from app.accounts.models import ApiToken, User
 from app.accounts.rules import Speaking, Viewer
 from app.bodies.models import Body, Seat
 from app.bodies.service import body as load_body
-from app.bodies.service import viewer_of
+from app.bodies.service import viewer_of, visible
 from app.db import read, utcnow
 from app.decisions import rules as decision_rules
 from app.decisions.models import (
@@ -40,7 +40,6 @@ from app.meetings.models import AgendaItem, Attendance, Meeting
 from app.organisations.models import Mandate, Organisation
 from app.vocabulary import (
     AgendaItemStatus,
-    Confidentiality,
     DecisionMethod,
     Group,
     Presence,
@@ -93,28 +92,6 @@ def token_owner(db: Session, token_id: int) -> Viewer | None:
         first.email,
         account_rules.platform_role_of(first.platform_role),
         speaking,
-    )
-
-
-def visible(model: Any, viewer: BodyViewer, now: datetime) -> ColumnElement[bool]:
-    """SQL for ``may_see`` on a table with the ``Restricted`` columns."""
-    if viewer.member or viewer.secretariat:
-        members: ColumnElement[bool] = model.confidentiality == Confidentiality.MEMBERS
-    else:
-        members = false()
-    if viewer.member_groups:
-        in_group: ColumnElement[bool] = and_(
-            model.confidentiality == Confidentiality.GROUP,
-            model.restricted_group.in_(sorted(viewer.member_groups)),
-        )
-    else:
-        in_group = false()
-    return or_(
-        model.confidentiality == Confidentiality.PUBLIC,
-        model.released_at.is_not(None),
-        and_(model.release_at.is_not(None), model.release_at <= now),
-        members,
-        in_group,
     )
 
 
@@ -268,7 +245,8 @@ def meetings(
                         "organisation": s.organisation,
                         "group": s.group.value,
                         "seat": s.id,
-                        "status": statuses[s.id].value if s.id in statuses else None,
+                        # not marked is not present: absent, as the contract's four words say
+                        "status": statuses.get(s.id, Presence.ABSENT).value,
                     }
                     for s in seats
                 ],
@@ -449,7 +427,7 @@ def _decision_out(
                 "organisation": names.get(int(entry["organisation_id"]), ""),
                 "group": Group(entry["group"]).value,
                 "seat": int(entry["seat_id"]),
-                "status": Presence(entry["status"]).value if entry.get("status") else None,
+                "status": Presence(entry.get("status") or Presence.ABSENT).value,
             }
             for entry in d.attendance or []
         ],

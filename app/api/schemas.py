@@ -314,7 +314,7 @@ class AttendanceOut(Strict):
     organisation: str
     group: GroupName
     seat: int = Field(description="The seat's id")
-    status: PresenceName | None = Field(description="null: not marked (not present)")
+    status: PresenceName = Field(description="absent also when the seat was not marked")
 
 
 class QuorumNow(Strict):

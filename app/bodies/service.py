@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -19,7 +20,14 @@ from app.i18n import gettext as _
 from app.meetings.confidentiality import BodyViewer, body_viewer
 from app.organisations.models import Mandate, Organisation
 from app.text_rules import clean_line
-from app.vocabulary import AgendaChangeRule, BodyKind, Group, Weighting, WithoutQuorum
+from app.vocabulary import (
+    AgendaChangeRule,
+    BodyKind,
+    Confidentiality,
+    Group,
+    Weighting,
+    WithoutQuorum,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,29 @@ def viewer_of(db: Session, viewer: Viewer | None, body_id: int) -> BodyViewer:
 
 
 # -- the list, the settings, the seats ---------------------------------------------------------
+
+
+def visible(model: Any, viewer: BodyViewer, now: datetime) -> ColumnElement[bool]:
+    """SQL for ``may_see`` (app.meetings.confidentiality) on a table with the ``Restricted``
+    columns: agenda items, meeting documents, minutes."""
+    if viewer.member or viewer.secretariat:
+        members: ColumnElement[bool] = model.confidentiality == Confidentiality.MEMBERS
+    else:
+        members = false()
+    if viewer.member_groups:
+        in_group: ColumnElement[bool] = and_(
+            model.confidentiality == Confidentiality.GROUP,
+            model.restricted_group.in_(sorted(viewer.member_groups)),
+        )
+    else:
+        in_group = false()
+    return or_(
+        model.confidentiality == Confidentiality.PUBLIC,
+        model.released_at.is_not(None),
+        and_(model.release_at.is_not(None), model.release_at <= now),
+        members,
+        in_group,
+    )
 
 
 def require_secretariat(viewer: Viewer | None) -> Viewer:

@@ -13,9 +13,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.rules import Viewer
-from app.api.records import visible
 from app.audit.models import AuditEvent
 from app.bodies.models import Body, Seat
+from app.bodies.service import visible
 from app.cycle import rules
 from app.db import read
 from app.decisions import rules as decision_rules

@@ -32,6 +32,7 @@ from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.organisations.models import Organisation
+from app.text_rules import small_id
 from app.vocabulary import ActionOwner, ActionStatus, Group, Verdict
 
 OWNER_LABELS = {
@@ -187,7 +188,7 @@ def add_action(
         seated = {
             s for s in db.scalars(select(Seat.organisation_id).where(Seat.body_id == place.body.id))
         }
-        owner_org = int(organisation_id) if organisation_id.strip().isdigit() else None
+        owner_org = small_id(organisation_id)
         if owner_org not in seated:
             raise DomainError(
                 _("Choose an organisation that holds a seat on this body."), field="organisation"
@@ -216,8 +217,8 @@ def add_action(
         "decision",
         decision.id,
         action_id=action.id,
-        title=cleaned,
         owner=chosen.value,
+        **service.audit_texts(place, title=cleaned),
     )
     return action
 
@@ -321,9 +322,9 @@ def add_note(
         "decision",
         decision.id,
         action_id=action.id,
-        title=action.what,
         before={"status": before.value},
         after={"status": new_status.value},
+        **service.audit_texts(place, title=action.what),
     )
     return action, note
 
@@ -378,9 +379,8 @@ def give_word(
         "decision",
         decision.id,
         action_id=action.id,
-        title=action.what,
         group=chosen.value,
-        reason=cleaned,
+        **service.audit_texts(place, title=action.what, reason=cleaned),
     )
     return action, chosen, word
 

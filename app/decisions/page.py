@@ -24,7 +24,7 @@ from app.decisions.models import Decision, DecisionVote, DivergentPosition
 from app.i18n import N_, current_language
 from app.i18n import gettext as _
 from app.meetings import rules as meeting_rules
-from app.meetings.confidentiality import BodyViewer
+from app.meetings.confidentiality import BodyViewer, Restriction, may_see
 from app.meetings.models import AgendaItem, Meeting
 from app.moderation.rules import group_list
 from app.vocabulary import DecisionMethod, Group, Presence, Vote
@@ -280,17 +280,23 @@ def for_meeting(
 ) -> dict[int, Any]:
     """Each agenda item's decision (by agenda item id), as the meeting page shows it, in a
     constant number of queries."""
-    rows = db.execute(
-        select(Decision, AgendaItem.title)
-        .join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
-        .where(Decision.meeting_id == meeting.id)
-    ).all()
+    now = utcnow()
+    rows = [
+        (decision, item)
+        for decision, item in db.execute(
+            select(Decision, AgendaItem)
+            .join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
+            .where(Decision.meeting_id == meeting.id)
+        ).all()
+        # only the decisions of the items this person may see: the others do not exist for them
+        if may_see(Restriction.of(item), body_viewer, now)
+    ]
     if not rows:
         return {}
     body = db.get(Body, meeting.body_id)
     assert body is not None
-    decisions = [d for d, _t in rows]
-    titles = {d.agenda_item_id: t for d, t in rows}
+    decisions = [d for d, _i in rows]
+    titles = {d.agenda_item_id: i.title for d, i in rows}
     return {
         v.decision.agenda_item_id: v
         for v in views(db, meeting, body, decisions, body_viewer, viewer, titles)

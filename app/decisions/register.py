@@ -28,6 +28,7 @@ from app.i18n import N_, ngettext
 from app.i18n import gettext as _
 from app.meetings.confidentiality import Restriction, may_see
 from app.meetings.models import AgendaItem, Meeting
+from app.text_rules import small_id
 from app.vocabulary import ActionStatus, DecisionMethod, Group
 
 STATES = {"overdue": N_("with an overdue action"), "disputed": N_("with a disputed action")}
@@ -50,7 +51,7 @@ class Filters:
         except ValueError:
             chosen_method = None
         return cls(
-            int(year) if year.strip().isdigit() else None,
+            small_id(year),
             chosen_method,
             adopted if adopted in RESULTS else "",
             state if state in STATES else "",
@@ -148,13 +149,17 @@ def register(db: Session, viewer: Viewer | None, body_id: int, filters: Filters)
     body = load_body(db, body_id)
     seen_as = viewer_of(db, viewer, body.id)
     now = utcnow()
-    rows = db.execute(
+    query = (
         select(Decision, AgendaItem, Meeting.id, Meeting.title, Meeting.starts_at)
         .join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
         .join(Meeting, Meeting.id == Decision.meeting_id)
         .where(Meeting.body_id == body.id)
         .order_by(Meeting.starts_at.desc(), AgendaItem.number, Decision.id)
-    ).all()
+    )
+    if not (seen_as.member or seen_as.secretariat):
+        # the decisions of meetings kept off the public calendar are the body's own
+        query = query.where(Meeting.public.is_(True))
+    rows = db.execute(query).all()
     visible = [r for r in rows if may_see(Restriction.of(r[1]), seen_as, now)]
     ids = [r[0].id for r in visible]
     votes = service.vote_facts(db, ids)

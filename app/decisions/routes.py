@@ -20,6 +20,7 @@ from app.documents.checks import safe_download_name
 from app.documents.storage import file_store
 from app.errors import DomainError, Forbidden
 from app.i18n import gettext as _
+from app.text_rules import small_id
 from app.web import is_htmx, refusal, render, see_other, url_path
 
 router = APIRouter()
@@ -128,7 +129,7 @@ def vote(
     vote: Small = "",
     organisation: Small = "",
 ) -> Response:
-    org_id = int(organisation) if organisation.isdigit() else None
+    org_id = small_id(organisation)
     try:
         _decision, name, chosen = service.cast_vote(db, viewer, decision_id, vote, org_id)
     except DomainError as error:
@@ -411,8 +412,14 @@ def decisions_register(
     return render(request, "decisions/register.html", context)
 
 
-def _download_name(reg: register.Register, ext: str) -> str:
-    return f'attachment; filename="decisions-body-{reg.body.id}.{ext}"'
+def _download(reg: register.Register, ext: str) -> dict[str, str]:
+    """A download's headers: an attachment, never cached (what it holds depends on who asks),
+    never sniffed into another type (as app.exports.routes sends its documents)."""
+    return {
+        "Content-Disposition": f'attachment; filename="decisions-body-{reg.body.id}.{ext}"',
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 @router.get("/bodies/{body_id}/decisions.csv", name="decisions.register_csv")
@@ -429,7 +436,7 @@ def register_csv(
     return Response(
         register.to_csv(reg),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": _download_name(reg, "csv")},
+        headers=_download(reg, "csv"),
     )
 
 
@@ -447,7 +454,7 @@ def register_xlsx(
     return Response(
         register.to_xlsx(reg),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": _download_name(reg, "xlsx")},
+        headers=_download(reg, "xlsx"),
     )
 
 
@@ -465,5 +472,5 @@ def register_pdf(
     return Response(
         register.to_pdf(reg),
         media_type="application/pdf",
-        headers={"Content-Disposition": _download_name(reg, "pdf")},
+        headers=_download(reg, "pdf"),
     )

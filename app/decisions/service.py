@@ -11,7 +11,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.rules import Viewer
@@ -27,7 +27,15 @@ from app.meetings import rules as meeting_rules
 from app.meetings.confidentiality import BodyViewer, Restriction, may_see
 from app.meetings.models import AgendaItem, Attendance, Meeting
 from app.organisations.models import Organisation
-from app.vocabulary import DecisionMethod, Group, Presence, Vote, WithoutQuorum
+from app.vocabulary import (
+    AgendaItemStatus,
+    Confidentiality,
+    DecisionMethod,
+    Group,
+    Presence,
+    Vote,
+    WithoutQuorum,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,9 @@ def item_place(db: Session, viewer: Viewer | None, item_id: int) -> Place:
     seen_as = viewer_of(db, viewer, body.id)
     if not may_see(Restriction.of(item), seen_as, utcnow()):
         raise NotFound(_("There is no such agenda item."))
+    if not meeting.public and not (seen_as.member or seen_as.secretariat):
+        # a meeting kept off the public calendar is the body's own, and so are its decisions
+        raise NotFound(_("There is no such agenda item."))
     return Place(item, meeting, body, seen_as)
 
 
@@ -69,6 +80,14 @@ def place_of(db: Session, viewer: Viewer | None, decision_id: int) -> tuple[Deci
         return decision, item_place(db, viewer, decision.agenda_item_id)
     except NotFound:
         raise _no_such_decision() from None
+
+
+def audit_texts(place: Place, **texts: str) -> dict[str, str]:
+    """Texts worth keeping in an audit event's details, unless the agenda item is a group's
+    only: the audit log is shared beyond the group, so its events then carry ids only."""
+    if place.item.confidentiality is Confidentiality.GROUP:
+        return {}
+    return texts
 
 
 def _secretariat(place: Place) -> None:
@@ -135,6 +154,12 @@ def check_opening(
 def open_decision(db: Session, viewer: Viewer, item_id: int, opening: Opening) -> Decision:
     place = item_place(db, viewer, item_id)
     _secretariat(place)
+    if place.meeting.cancelled_at is not None:
+        raise Conflict(_("The meeting is cancelled: no decision is taken at it."))
+    if place.item.status is not AgendaItemStatus.ACCEPTED:
+        raise Conflict(
+            _("This agenda item is not on the agenda: a decision is taken on an accepted item.")
+        )
     if db.scalar(select(Decision.id).where(Decision.agenda_item_id == item_id)) is not None:
         raise Conflict(_("This agenda item already has a decision: there is one per item."))
     decision = Decision(
@@ -160,7 +185,7 @@ def open_decision(db: Session, viewer: Viewer, item_id: int, opening: Opening) -
         meeting_id=place.meeting.id,
         agenda_item_id=item_id,
         method=opening.method.value,
-        title=place.item.title,
+        **audit_texts(place, title=place.item.title),
     )
     return decision
 
@@ -387,6 +412,17 @@ def record_decision(
         if consensus not in ("yes", "no"):
             raise DomainError(_("Say whether consensus was reached."), field="consensus")
         reached = consensus == "yes"
+    seats = attendance(db, place.meeting)
+    # one vote per organisation whose seat is present: a vote cast before its seat was marked
+    # absent is set aside, so the record, the register and the API count the same votes
+    present = [
+        s.organisation_id for s in seats if s.status in (Presence.HOLDER, Presence.ALTERNATE)
+    ]
+    db.execute(
+        delete(DecisionVote).where(
+            DecisionVote.decision_id == decision.id, DecisionVote.organisation_id.not_in(present)
+        )
+    )
     votes = vote_facts(db, [decision.id])[decision.id]
     if decision.method is DecisionMethod.CHAIR_CASTING:
         tally = outcome(decision, votes)
@@ -399,7 +435,6 @@ def record_decision(
             decision.casting_vote = Vote(casting_vote)
         else:
             decision.casting_vote = None
-    seats = attendance(db, place.meeting)
     state = quorum_of(place.body, seats)
     if not state.quorate:
         if place.body.without_quorum is WithoutQuorum.REFUSE:
@@ -466,6 +501,7 @@ def write_divergent(
     groups = place.viewer.member_groups
     if not groups:
         raise Forbidden(_("Only a group's members on this body write its divergent position."))
+
     if group:
         try:
             chosen = Group(group)
@@ -484,6 +520,9 @@ def write_divergent(
             DivergentPosition.group_name == chosen,
         )
     )
+    if existing is not None and decision.recorded_at is not None:
+        # what a group said stands with the record: written once the decision is recorded
+        raise Conflict(_("The decision is recorded: its divergent positions are final."))
     if existing is None:
         db.add(
             DivergentPosition(

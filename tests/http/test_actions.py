@@ -6,6 +6,7 @@ the to-do lists."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -232,3 +233,52 @@ def test_overdue_actions_and_reviews_reach_the_to_do_lists(make_client, db):
     assert "The action “Publish the scale” is overdue" in owner
     other = text_of(as_(make_client, db, world.holders[W]).get("/").text)
     assert "“Publish the scale”" not in other
+
+
+def test_a_group_only_items_texts_stay_out_of_the_shared_audit_log(make_client, db):
+    from app.audit.models import AuditEvent
+    from app.vocabulary import Confidentiality
+
+    world = build(db)
+    item = world.item_on(
+        db,
+        title="SECRET-TITLE strike fund",
+        confidentiality=Confidentiality.GROUP,
+        restricted_group=W,
+    )
+    d = decision(db, world, item=item)
+    a = action(db, world, d, ActionOwner.GROUP, owner_group=W, what="SECRET-WHAT fund the strike")
+    worker = as_(make_client, db, world.holders[W])
+    assert (
+        worker.submit(f"/actions/{a.id}/notes", {"text": "Done.", "status": "done"}).status_code
+        == 303
+    )
+    assert (
+        worker.submit(
+            f"/actions/{a.id}/confirmations",
+            {"verdict": "disputed", "reason": "SECRET-REASON not enough"},
+        ).status_code
+        == 303
+    )
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action.like("action.%"))).all()
+    assert {e.action for e in events} == {"action.progress", "action.disputed"}
+    for event in events:
+        assert "SECRET" not in event.details, event.action
+        assert json.loads(event.details)["action_id"] == a.id
+
+
+def test_an_odd_organisation_or_year_is_refused_or_ignored_never_a_500(make_client, db):
+    world = build(db)
+    d = decision(db, world, DecisionMethod.CONSENSUS)
+    moderator = as_(make_client, db, world.moderator)
+    for odd in ("²", "1" * 30):
+        refused = moderator.submit(
+            f"/decisions/{d.id}/actions",
+            {"what": "Publish it", "owner": "organisation", "organisation": odd},
+        )
+        assert refused.status_code == 422, odd
+        assert "holds a seat on this body" in text_of(refused.text)
+        register = moderator.get(f"/bodies/{world.body.id}/decisions", params={"year": odd})
+        assert register.status_code == 200, odd
+        csv = moderator.get(f"/bodies/{world.body.id}/decisions.csv", params={"year": odd})
+        assert csv.status_code == 200, odd

@@ -495,3 +495,22 @@ def test_the_decisions_query_count_does_not_grow_with_the_decisions(make_client,
         assert len(client.get(f"/api/v1/bodies/{body.id}/decisions").json()["items"]) == n
     assert counts[(2, "decisions")] == counts[(10, "decisions")], counts
     assert counts[(2, "meetings")] == counts[(10, "meetings")], counts
+
+
+def test_an_unmarked_seat_answers_absent_as_the_contract_says(make_client, db, council):
+    body, orgs, holders, seats, secretary, past, snapshot = council
+    upcoming = factories.meeting(db, body, convened_by=secretary, issued=False)
+    factories.attend(db, upcoming, seats[Group.GOVERNMENT], Presence.HOLDER, secretary)
+    client = reader(make_client, db)
+    items = client.get(f"/api/v1/bodies/{body.id}/meetings").json()["items"]
+    later = next(m for m in items if m["id"] == upcoming.id)
+    assert {(a["group"], a["status"]) for a in later["attendance"]} == {
+        ("government", "holder"),
+        ("workers", "absent"),
+        ("employers", "absent"),
+    }
+    published = client.get("/api/v1/schema/meeting.json").json()
+    assert published == record_json_schema("meeting")
+    jsonschema.validate(later, published)
+    status = published["$defs"]["AttendanceOut"]["properties"]["status"]
+    assert status["enum"] == ["holder", "alternate", "excused", "absent"]

@@ -484,3 +484,94 @@ def test_the_meeting_pages_item_shows_who_votes_and_the_viewers_vote_form(client
     assert "Who may vote" in said and world.orgs[W].name in said
     forms = soup(html).select("form.vote-form")
     assert len(forms) == 1 and forms[0]["action"] == f"/decisions/{d.id}/votes"
+
+
+def test_a_vote_of_a_seat_marked_absent_before_the_record_does_not_count(make_client, db):
+    from app.meetings.models import Attendance
+    from tests.http.test_api_bodies import reader
+
+    world = build(db, quorum_overall=2, quorum_per_group=0)
+    world.attend_all(db)
+    d = decision(db, world)
+    for group, value in {G: "for", W: "for", E: "against"}.items():
+        assert vote(as_(make_client, db, world.holders[group]), d.id, value).status_code == 303
+    # the workers' holder leaves before the decision is recorded
+    left = db.scalars(select(Attendance).where(Attendance.seat_id == world.seats[W].id)).one()
+    left.status = Presence.ABSENT
+    db.commit()
+    moderator = as_(make_client, db, world.moderator)
+    assert moderator.submit(f"/decisions/{d.id}/record").status_code == 303
+    db.refresh(d)
+    cast = db.scalars(select(DecisionVote).where(DecisionVote.decision_id == d.id)).all()
+    assert {v.organisation_id for v in cast} == {world.orgs[G].id, world.orgs[E].id}
+    # government for, employers against, the workers silent: 1 of 3 weights, 1.5 needed
+    assert d.adopted is False
+    page = text_of(moderator.get(f"/decisions/{d.id}").text)
+    assert f"{world.orgs[W].name} voted" not in page
+    answer = reader(make_client, db).get(f"/api/v1/bodies/{world.body.id}/decisions").json()
+    (got,) = answer["items"]
+    assert {v["organisation"] for v in got["votes"]} == {world.orgs[G].name, world.orgs[E].name}
+    assert got["adopted"] is False
+
+
+@pytest.mark.parametrize("odd", ["²", "1" * 30])
+def test_an_odd_organisation_on_a_vote_is_no_organisation(make_client, db, odd):
+    world = build(db)
+    world.attend_all(db)
+    d = decision(db, world)
+    holder = as_(make_client, db, world.holders[W])
+    response = holder.submit(f"/decisions/{d.id}/votes", {"vote": "for", "organisation": odd})
+    assert response.status_code == 303  # read as no organisation named: the holder's own seat
+
+
+def test_a_decision_is_opened_only_on_an_accepted_item_of_a_meeting_not_cancelled(make_client, db):
+    from app.db import utcnow
+    from app.vocabulary import AgendaItemStatus
+
+    world = build(db)
+    proposed = world.item_on(db, "Proposed", status=AgendaItemStatus.PROPOSED)
+    declined = world.item_on(db, "Declined", status=AgendaItemStatus.DECLINED)
+    moderator = as_(make_client, db, world.moderator)
+    for item in (proposed, declined):
+        refused = moderator.submit(f"/agenda-items/{item.id}/decision", open_form())
+        assert refused.status_code == 409
+        assert "a decision is taken on an accepted item" in text_of(refused.text)
+    world.meeting.cancelled_at = utcnow()
+    db.commit()
+    refused = moderator.submit(f"/agenda-items/{world.item.id}/decision", open_form())
+    assert refused.status_code == 409
+    assert "The meeting is cancelled: no decision is taken at it." in text_of(refused.text)
+    assert db.scalars(select(Decision)).first() is None
+
+
+def test_a_divergent_position_is_final_once_the_decision_is_recorded(make_client, db):
+    world = build(db)
+    world.attend_all(db)
+    d = decision(db, world, DecisionMethod.CONSENSUS)
+    employer = as_(make_client, db, world.holders[E])
+    url = f"/decisions/{d.id}/divergent"
+    assert employer.submit(url, {"text": "Too fast."}).status_code == 303
+    assert employer.submit(url, {"text": "Too fast, in 2027."}).status_code == 303  # still open
+    moderator = as_(make_client, db, world.moderator)
+    assert moderator.submit(f"/decisions/{d.id}/record", {"consensus": "yes"}).status_code == 303
+    refused = employer.submit(url, {"text": "We agreed after all."})
+    assert refused.status_code == 409
+    assert "The decision is recorded: its divergent positions are final." in text_of(refused.text)
+    rows = db.scalars(select(DivergentPosition).where(DivergentPosition.decision_id == d.id)).all()
+    assert [(r.group_name, r.text) for r in rows] == [(E, "Too fast, in 2027.")]
+
+
+def test_the_meeting_page_builds_decisions_only_for_the_items_the_viewer_sees(db):
+    from app.decisions.page import for_meeting
+    from app.meetings.confidentiality import OUTSIDER, BodyViewer
+
+    world = build(db)
+    caucus = world.item_on(db, "Caucus", confidentiality=Confidentiality.GROUP, restricted_group=W)
+    public = decision(db, world)
+    hidden = decision(db, world, item=caucus)
+    workers = BodyViewer(member_groups=frozenset({W}))
+    assert set(for_meeting(db, world.meeting, workers, None)) == {world.item.id, caucus.id}
+    secretariat = BodyViewer(secretariat=True)
+    assert set(for_meeting(db, world.meeting, secretariat, None)) == {world.item.id}
+    assert set(for_meeting(db, world.meeting, OUTSIDER, None)) == {world.item.id}
+    assert public.id != hidden.id

@@ -300,3 +300,42 @@ def test_the_body_pages_flags_count_disputed_and_overdue_actions(db):
     a_register(db, world)
     found = flags(db, None, world.body.id)  # public items: anyone sees them
     assert (found.disputed, found.overdue, found.review_due) == (1, 1, 0)
+
+
+def test_a_non_public_meetings_decisions_stay_with_the_body(make_client, db):
+    from app.decisions.models import Action
+    from app.vocabulary import ActionOwner
+
+    world = build(db)
+    world.meeting.public = False
+    d = recorded(db, world, DecisionMethod.CONSENSUS, True)  # on a public agenda item
+    a = Action(
+        decision_id=d.id,
+        what="Publish it",
+        owner=ActionOwner.SECRETARIAT,
+        created_by_id=world.moderator.id,
+    )
+    db.add(a)
+    db.flush()
+    url = f"/bodies/{world.body.id}/decisions"
+    for browser in (as_(make_client, db, world.outsider),):
+        assert browser.get(f"/decisions/{d.id}").status_code == 404
+        assert browser.get(f"/actions/{a.id}").status_code == 404
+        assert "0 decisions." in text_of(browser.get(url).text)
+        assert len(browser.get(f"{url}.csv").text.strip().splitlines()) == 1
+    for person in (world.holders[E], world.moderator):
+        browser = as_(make_client, db, person)
+        assert browser.get(f"/decisions/{d.id}").status_code == 200
+        assert "1 decision." in text_of(browser.get(url).text)
+
+
+def test_the_register_downloads_are_never_cached_nor_sniffed(make_client, db):
+    world = build(db)
+    recorded(db, world, DecisionMethod.CONSENSUS, True)
+    browser = as_(make_client, db, world.holders[W])
+    for ext in ("csv", "xlsx", "pdf"):
+        response = browser.get(f"/bodies/{world.body.id}/decisions.{ext}")
+        assert response.status_code == 200, ext
+        assert response.headers["cache-control"] == "private, no-store", ext
+        assert response.headers["x-content-type-options"] == "nosniff", ext
+        assert response.headers["content-disposition"].startswith("attachment;"), ext
