@@ -112,3 +112,23 @@ def small_id(text: str) -> int | None:
     if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 9:
         return int(cleaned)
     return None
+
+
+#: Controls a text of several lines may not hold (NUL included: PostgreSQL refuses it); line
+#: breaks and tabs are its own.
+_BLOCK_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_block(text: str, field: str) -> str:
+    """A text of several lines as it is kept: line endings as ``\\n``, NFC, trimmed. Refuses
+    control characters (NUL included) beside ``field``."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if _BLOCK_CONTROL.search(text):
+        raise DomainError(
+            _(
+                "This contains invisible control characters (such as text-direction marks); "
+                "remove them and try again."
+            ),
+            field=field,
+        )
+    return text

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from app import text_rules
 from app.accounts.models import User
 from app.accounts.rules import Viewer, mandate_is_active
 from app.audit.service import record
@@ -204,7 +205,7 @@ def check_settings(db: Session, form: Mapping[str, str], body_id: int | None = N
         weighting=_choice(
             Weighting, form.get("weighting", ""), "weighting", _("Choose 1:1:1 or 2:1:1.")
         ),
-        mandate=form.get("mandate", "").strip()[:20_000],
+        mandate=text_rules.clean_block(form.get("mandate", ""), "mandate")[:20_000],
     )
 
 

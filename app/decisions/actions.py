@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import text_rules
 from app.accounts.models import User
 from app.accounts.rules import Viewer
 from app.audit.service import record
@@ -173,7 +174,7 @@ def add_action(
     decision, place = service.place_of(db, viewer, decision_id)
     if not place.viewer.secretariat:
         raise Forbidden(_("Only the body's secretariat adds an action to a decision."))
-    cleaned = what.strip()
+    cleaned = text_rules.clean_line(what, "what")
     if not cleaned:
         raise DomainError(_("Write what is to be done."), field="what")
     if len(cleaned) > 500:
@@ -286,7 +287,7 @@ def add_note(
     allowed, organisation_id = reporting_organisation(action, place, viewer)
     if not allowed:
         raise Forbidden(_("Only the action's owner or the secretariat reports its progress."))
-    cleaned = text.strip()
+    cleaned = text_rules.clean_block(text, "text")
     if not cleaned:
         raise DomainError(_("Write what has been done."), field="text")
     new_status = parse_status(status)
@@ -350,7 +351,7 @@ def give_word(
         word = Verdict(verdict)
     except ValueError:
         raise DomainError(_("Choose confirmed or disputed."), field="verdict") from None
-    cleaned = reason.strip()
+    cleaned = text_rules.clean_block(reason, "reason")
     if word is Verdict.DISPUTED and not cleaned:
         raise DomainError(_("Say why the group disputes the reported progress."), field="reason")
     latest = db.scalar(

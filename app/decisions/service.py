@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app import text_rules
 from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.bodies.models import Body, Seat
@@ -121,7 +122,7 @@ def check_opening(
     text: str, method: str, threshold: str, effective_on: str, review_on: str
 ) -> Opening:
     """The form checked: a field at a time, the first error beside its field."""
-    cleaned = text.strip()
+    cleaned = text_rules.clean_block(text, "text")
     if not cleaned:
         raise DomainError(_("Write the text of the decision."), field="text")
     try:
@@ -511,7 +512,7 @@ def write_divergent(
             raise Forbidden(_("You write only for a group you are a member of on this body."))
     else:
         chosen = sorted(groups)[0]
-    cleaned = text.strip()
+    cleaned = text_rules.clean_block(text, "text")
     if not cleaned:
         raise DomainError(_("Write the group's divergent position."), field="text")
     existing = db.scalar(

@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
+from app import text_rules
 from app.accounts.deps import CurrentViewer, OptionalViewer
 from app.accounts.rules import Viewer
 from app.bodies import service as bodies
@@ -475,6 +476,7 @@ def add_document(
         described = document_rules.check_description(title, language, "")
         level, group = service.check_restriction(place.viewer, confidentiality, "")
         released = _release(release_at)
+        release_event = text_rules.clean_line(release_event, "release_event")[:200]
         if file is None or not file.filename:
             raise DomainError(_("Choose a file to upload."), field="file")
         settings = request.app.state.settings

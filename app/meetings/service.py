@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import text_rules
 from app.accounts.rules import Viewer
 from app.audit.service import record
 from app.bodies import service as bodies
@@ -200,7 +201,7 @@ def check_item(
     release_event: str,
 ) -> ItemForm:
     checked_title = check_title(title)
-    described = description.strip()[:20_000]
+    described = text_rules.clean_block(description, "description")[:20_000]
     linked: int | None = None
     if round_id.strip():
         linked = form_id(round_id)
@@ -566,6 +567,8 @@ def add_document(
     checked: Checked,
 ) -> MeetingDocument:
     bodies.require_secretariat(viewer)
+    title = check_title(title)
+    release_event = clean_line(release_event, "release_event")[:200]
     item_id: int | None = None
     if agenda_item.strip():
         chosen = form_id(agenda_item)

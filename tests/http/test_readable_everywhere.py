@@ -28,9 +28,12 @@ from starlette.routing import Route
 
 from app import demo
 from app.accounts.models import User
+from app.bodies.models import Body
 from app.comments.models import Comment
 from app.config import Settings
+from app.decisions.models import Action, Decision
 from app.main import create_app
+from app.meetings.models import Meeting, Minutes
 from app.organisations.models import Mandate, Organisation
 from app.positions.models import Position
 from app.rounds.models import Consultation, Round
@@ -95,6 +98,14 @@ class Demo:
             r: list(db.scalars(select(Comment.id).where(Comment.round_id == r).limit(1)))
             for r in self.rounds
         }
+        # the tripartite bodies' pages (issue 18): every body, meeting, decision, minutes, action
+        self.body_parts = {
+            "body_id": list(db.scalars(select(Body.id))),
+            "meeting_id": list(db.scalars(select(Meeting.id))),
+            "decision_id": list(db.scalars(select(Decision.id))),
+            "minutes_id": list(db.scalars(select(Minutes.id))),
+            "action_id": list(db.scalars(select(Action.id))),
+        }
 
     def urls(self, path: str) -> Iterator[str]:
         params = set(re.findall(r"\{(\w+)\}", path))
@@ -112,6 +123,13 @@ class Demo:
         if params == {"country", "year"}:
             yield path.format(country=self.country, year=self.year)
             return
+        if len(params) == 1 and next(iter(params)) in self.body_parts:
+            (name,) = params
+            for value in self.body_parts[name]:
+                yield path.format(**{name: value})
+            return
+        if params & {"item_id", "seat_id", "document_id", "file_id", "token", "kind", "row_id"}:
+            return  # forms' targets, files people uploaded and secret addresses: not pages
         if "attachment_id" in params:
             return  # an attachment's download is the file people uploaded, not our words
         for r in self.rounds:

@@ -59,8 +59,10 @@ def mentions(response: Any, host: str) -> list[str]:
     return found
 
 
-def sender(case: Any) -> str:
-    return next(role for role in SENDERS if case.expected[role] in ("ok", "login"))
+def sender(case: Any) -> str | None:
+    """The first role the table lets send the request (none: a request only a role outside
+    ``SENDERS`` may send, such as a group's own release of its group-only row)."""
+    return next((role for role in SENDERS if case.expected[role] in ("ok", "login")), None)
 
 
 # --- the trusted host names, as configured ------------------------------------------------
@@ -151,7 +153,7 @@ def test_every_route_refuses_a_host_it_does_not_answer_to(make_client, db, setti
         case = TABLE[(method, template)]
         path = concrete_path(template, case, world)
         data = {k: fill(v, world) for k, v in case.data.items()}
-        roles = ROLES if method == "GET" else (sender(case),)
+        roles = ROLES if method == "GET" else tuple(r for r in (sender(case),) if r)
         for role in roles:
             client = clients[role]
             with undone(db):
@@ -213,6 +215,8 @@ def test_no_redirect_email_or_invitation_link_carries_the_host_it_was_asked_for(
         path = concrete_path(template, case, world)
         data = {k: fill(v, world) for k, v in case.data.items()}
         role = sender(case)
+        if role is None:
+            continue
         client = clients[role]
         for htmx in (False, True):
             with undone(db):
