@@ -18,12 +18,14 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
 from docx import Document
 from fastapi.routing import iter_route_contexts
+from icalendar import Calendar
 from odf.opendocument import load as load_odt
 from odf.text import P
 from openpyxl import load_workbook
@@ -31,14 +33,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.routing import Route
 
+from app.accounts.credentials import hash_token, new_token
+from app.accounts.rules import Viewer
 from app.audit.models import AuditEvent
 from app.audit.service import record
+from app.bodies.calendar import PREFIX
+from app.bodies.models import CalendarFeed
 from app.config import Settings
+from app.decisions import service as decisions
+from app.decisions.register import CSV_COLUMNS
 from app.main import create_app
+from app.meetings.models import AgendaItem
 from app.migrate import upgrade
 from app.organisations.models import Organisation
 from app.rounds.models import Round
-from app.vocabulary import RoundStatus
+from app.vocabulary import AgendaItemStatus, DecisionMethod, PlatformRole, RoundStatus
 from tests import factories
 from tests.conftest import _fresh_url
 from tests.live import LiveApp, served_world
@@ -115,6 +124,28 @@ def _report_xlsx(body: bytes, world: World) -> None:
     assert _xlsx(body)
 
 
+def _register_csv(body: bytes, world: World) -> None:
+    rows = _csv(body)
+    assert tuple(rows[0]) == CSV_COLUMNS
+    decision = rows[0].index("decision_id")
+    # every decision of the body, the open one too, newest first
+    expected = [world.ids["recorded_decision"], world.ids["dec_decision"]]
+    assert [row[decision] for row in rows[1:]] == [str(d) for d in sorted(expected, reverse=True)]
+
+
+def _register_xlsx(body: bytes, world: World) -> None:
+    assert max(_xlsx(body).values()) >= 2  # a heading and the recorded decision
+
+
+def _calendar(*titles: str) -> Callable[[bytes, World], None]:
+    def check(body: bytes, world: World) -> None:
+        calendar = Calendar.from_ical(body)
+        found = {str(event.get("summary")) for event in calendar.walk("VEVENT")}
+        assert all(any(title in summary for summary in found) for title in titles), found
+
+    return check
+
+
 def _json(body: bytes, world: World) -> None:
     assert json.loads(body)
 
@@ -173,6 +204,22 @@ DOWNLOADS: dict[str, list[Fetch]] = {
         f"/api/v1/schema/{name}.json": [Fetch("anonymous", f"/api/v1/schema/{name}.json", _json)]
         for name in ("body", "meeting", "decision")
     },
+    "/bodies/{body_id}/calendar.ics": [
+        Fetch("anonymous", "/bodies/{body}/calendar.ics", _calendar("Security plenary"))
+    ],
+    "/calendar/{token}.ics": [
+        Fetch("anonymous", "/calendar/{calendar_token}.ics", _calendar("Security plenary"))
+    ],
+    "/bodies/{body_id}/decisions.csv": [
+        Fetch(role, "/bodies/{dec_body}/decisions.csv", _register_csv)
+        for role in ("observer", "rep")
+    ],
+    "/bodies/{body_id}/decisions.xlsx": [
+        Fetch("observer", "/bodies/{dec_body}/decisions.xlsx", _register_xlsx)
+    ],
+    "/bodies/{body_id}/decisions.pdf": [
+        Fetch("observer", "/bodies/{dec_body}/decisions.pdf", _pdf_check)
+    ],
 }
 
 
@@ -199,6 +246,7 @@ def _long_round_and_log(db: Session, world: World) -> None:
     org = db.get_one(Organisation, world.ids["organisation"])
     for n in range(COMMENTS):
         factories.comment(db, closed, world.people["rep"], org, f"Comment number {n}.")
+    _recorded_decision_and_feed(db, world)
     for n in range(AUDIT_EVENTS):
         record(db, world.people["moderator"].id, "test.filler", "round", closed.id, n=n)
     db.flush()
@@ -219,6 +267,23 @@ def _long_round_and_log(db: Session, world: World) -> None:
     db.add(revision)
     db.flush()
     factories.draft(db, revision, "The revised draft's first paragraph.", "Its second one.")
+
+
+def _recorded_decision_and_feed(db: Session, world: World) -> None:
+    """A decision recorded by consensus in the decisions' body, and the rep's private feed."""
+    moderator = world.people["moderator"]
+    secretariat = Viewer(moderator.id, moderator.name, moderator.email, PlatformRole.MODERATOR)
+    item = db.get_one(AgendaItem, world.ids["dec_item"])
+    item.status = AgendaItemStatus.ACCEPTED
+    opening = decisions.Opening(
+        "Raise the minimum wage.", DecisionMethod.CONSENSUS, Fraction(1, 2), None, None
+    )
+    decision = decisions.open_decision(db, secretariat, item.id, opening)
+    decisions.record_decision(db, secretariat, decision.id, consensus="yes")
+    world.ids["recorded_decision"] = decision.id
+    secret, _hash = new_token()
+    db.add(CalendarFeed(user_id=world.people["rep"].id, token_hash=hash_token(PREFIX + secret)))
+    world.ids["calendar_token"] = PREFIX + secret  # type: ignore[assignment]
 
 
 @pytest.fixture(scope="module")

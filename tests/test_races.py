@@ -16,12 +16,15 @@ from sqlalchemy.orm import Session
 from app.accounts.credentials import new_token
 from app.accounts.models import User
 from app.accounts.rules import Speaking, Viewer
+from app.bodies.models import Seat
 from app.caucus.models import CaucusInvitation, GroupStatementEndorsement
 from app.comments import service as comments
 from app.comments.models import Comment, Flag
 from app.db import make_engine, make_sessionmaker, open_session, utcnow
+from app.decisions.models import Decision, DecisionVote, DivergentPosition
 from app.drafts.models import AmendmentSupport, DraftParagraph
 from app.errors import DomainError
+from app.meetings.models import AgendaItem, Attendance, Minutes, MinutesItem
 from app.migrate import upgrade
 from app.moderation import lifecycle
 from app.notifications.models import Notification
@@ -35,7 +38,16 @@ from app.rounds.models import (
     RoundInvitation,
     RoundOfficer,
 )
-from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus
+from app.vocabulary import (
+    AgendaItemStatus,
+    Confidentiality,
+    DecisionMethod,
+    Group,
+    MandateRole,
+    PlatformRole,
+    Presence,
+    RoundStatus,
+)
 from tests import factories
 from tests.conftest import _fresh_url, text_of
 from tests.helpers import days_ahead
@@ -160,6 +172,7 @@ UNREACHABLE = {
     "uq_api_tokens_token_hash": "a random 256-bit token, drawn afresh for each API token",
     "uq_user_sessions_token_hash": "a random 256-bit token, drawn afresh for each sign-in",
     "uq_invitations_token_hash": "a random 256-bit token, drawn afresh for each invitation",
+    "uq_calendar_feeds_token_hash": "a random 256-bit token, drawn afresh for each feed",
 }
 
 
@@ -345,6 +358,94 @@ def _one(model: Any, **columns: str) -> Callable[[Session, dict[str, Any]], None
         assert _rows(db, model, **{c: made[key] for c, key in columns.items()}) == 1
 
     return check
+
+
+def _sitting(db: Session, world: World) -> dict[str, Any]:
+    """A body of its own with a seat per group (the workers' held by the rep), a meeting where
+    every seat is present, and two accepted public agenda items."""
+    body = factories.body(db)
+    holders = {
+        Group.GOVERNMENT: world.people["government_rep"],
+        Group.WORKERS: world.people["rep"],
+        Group.EMPLOYERS: world.people["employers_rep"],
+    }
+    meeting = factories.meeting(db, body, convened_by=world.people["moderator"])
+    seats = {}
+    for group, holder in holders.items():
+        seats[group] = factories.seat(db, body, _org(db, world, group), holder)
+        factories.attend(db, meeting, seats[group], Presence.HOLDER, world.people["moderator"])
+    items = [
+        AgendaItem(
+            meeting_id=meeting.id,
+            number=n,
+            title=title,
+            status=AgendaItemStatus.ACCEPTED,
+            confidentiality=Confidentiality.PUBLIC,
+        )
+        for n, title in ((1, "Minimum wage"), (2, "Social security"))
+    ]
+    db.add_all(items)
+    db.flush()
+    return {
+        "body": body.id,
+        "meeting": meeting.id,
+        "item": items[0].id,
+        "other_item": items[1].id,
+        "seat": seats[Group.WORKERS].id,
+    }
+
+
+def _absent_seat(db: Session, world: World) -> dict[str, Any]:
+    """A sitting whose workers' seat is not marked yet."""
+    made = _sitting(db, world)
+    db.execute(
+        Attendance.__table__.delete().where(
+            Attendance.meeting_id == made["meeting"], Attendance.seat_id == made["seat"]
+        )
+    )
+    return made
+
+
+def _unseated_body(db: Session, world: World) -> dict[str, Any]:
+    body = factories.body(db)
+    return {
+        "body": body.id,
+        "organisation": world.ids["organisation"],
+        "holder": world.people["rep"].id,
+    }
+
+
+def _open_vote(db: Session, world: World) -> dict[str, Any]:
+    made = _sitting(db, world)
+    decision = Decision(
+        meeting_id=made["meeting"],
+        agenda_item_id=made["item"],
+        text="Raise the minimum wage.",
+        method=DecisionMethod.GROUP_EQUAL_VOTE,
+        opened_by_id=world.people["moderator"].id,
+    )
+    db.add(decision)
+    db.flush()
+    return {**made, "decision": decision.id}
+
+
+def _one_divergent(db: Session, made: dict[str, Any]) -> None:
+    assert _rows(db, DivergentPosition, decision_id=made["decision"]) == 1
+
+
+def _draft_without_items(db: Session, world: World) -> dict[str, Any]:
+    made = _sitting(db, world)
+    db.add(
+        Minutes(meeting_id=made["meeting"], version=1, drafted_by_id=world.people["moderator"].id)
+    )
+    db.flush()
+    return made
+
+
+def _one_draft_of_minutes(db: Session, made: dict[str, Any]) -> None:
+    minutes = list(db.scalars(select(Minutes).where(Minutes.meeting_id == made["meeting"])))
+    assert [m.version for m in minutes] == [1]
+    assert _rows(db, MinutesItem, minutes_id=minutes[0].id, agenda_item_id=made["item"]) == 1
 
 
 SPOKESPEOPLE = {
@@ -580,6 +681,81 @@ RACES: dict[str, list[Race]] = {
             _versions_numbered_once_each,
             many_win=True,  # every upload is a version of its own, numbered in turn
             files=_word_file,
+        )
+    ],
+    "uq_seats_body_id_organisation_id": [
+        Race(
+            "moderator",
+            "/bodies/{body}/seats",
+            lambda made, tab: {"organisation": made["organisation"], "holder": made["holder"]},
+            _unseated_body,
+            lambda db, made: _check_equal(_rows(db, Seat, body_id=made["body"]), 1),
+        )
+    ],
+    "uq_attendance_meeting_id_seat_id": [
+        Race(
+            "rep",
+            "/meetings/{meeting}/attendance",
+            lambda made, tab: {"seat_id": made["seat"], "status": "holder"},
+            _absent_seat,
+            _one(Attendance, meeting_id="meeting", seat_id="seat"),
+            many_win=True,
+        )
+    ],
+    "uq_decisions_agenda_item_id": [
+        Race(
+            "moderator",
+            "/agenda-items/{item}/decision",
+            lambda made, tab: {"text": f"Decision {tab}.", "method": "consensus"},
+            _sitting,
+            _one(Decision, agenda_item_id="item"),
+        )
+    ],
+    "uq_decision_votes_decision_id_organisation_id": [
+        Race(
+            "rep",
+            "/decisions/{decision}/votes",
+            lambda made, tab: {"vote": "for"},
+            _open_vote,
+            _one(DecisionVote, decision_id="decision"),
+        )
+    ],
+    "uq_divergent_positions_decision_id_group_name": [
+        Race(
+            "rep",
+            "/decisions/{decision}/divergent",
+            lambda made, tab: {"text": f"The workers' view, tab {tab}.", "group": "workers"},
+            _open_vote,
+            _one_divergent,
+            many_win=True,
+        )
+    ],
+    "uq_minutes_meeting_id_version": [
+        Race(
+            "moderator",
+            "/meetings/{meeting}/minutes",
+            lambda made, tab: {
+                "preamble": f"Minutes, tab {tab}.",
+                "item_id": [str(made["item"])],
+                "item_text": [f"Discussed, tab {tab}."],
+            },
+            _sitting,
+            _one_draft_of_minutes,
+            many_win=True,
+        )
+    ],
+    "uq_minutes_items_minutes_id_agenda_item_id": [
+        Race(
+            "moderator",
+            "/meetings/{meeting}/minutes",
+            lambda made, tab: {
+                "preamble": "Minutes.",
+                "item_id": [str(made["item"])],
+                "item_text": [f"Discussed, tab {tab}."],
+            },
+            _draft_without_items,
+            _one_draft_of_minutes,
+            many_win=True,
         )
     ],
     "uq_amendment_supports_amendment_id_organisation_id": [

@@ -16,7 +16,7 @@ from app.accounts.rules import Viewer, mandate_is_active
 from app.audit.service import record
 from app.bodies.models import Body, Seat
 from app.db import read, utcnow
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.i18n import gettext as _
 from app.meetings.confidentiality import BodyViewer, body_viewer
 from app.organisations.models import Mandate, Organisation
@@ -314,7 +314,7 @@ def add_seat(
     if org is None:
         raise DomainError(_("Choose the organisation that takes the seat."), field="organisation")
     if org.id in seated_organisations(db, row.id):
-        raise DomainError(
+        raise Conflict(
             _("%(organisation)s already has a seat on this body: change its holder instead.")
             % {"organisation": org.name},
             field="organisation",

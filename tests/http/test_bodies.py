@@ -131,7 +131,7 @@ def test_seats_need_mandated_people_and_one_per_organisation(make_client, db):
     again = browser.submit(
         f"/bodies/{body.id}/seats", {"organisation": str(union.id), "holder": str(holder.id)}
     )
-    assert again.status_code == 422 and "already has a seat" in again.text
+    assert again.status_code == 409 and "already has a seat" in again.text
     # the holder and the alternate change places; then the alternate goes
     swapped = browser.submit(
         f"/seats/{seat.id}", {"holder": str(alternate.id), "alternate": str(holder.id)}
