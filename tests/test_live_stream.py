@@ -10,7 +10,9 @@ import httpx2
 import pytest
 
 from app.accounts.models import User
+from app.migrate import upgrade
 from app.rounds.models import Round
+from tests.conftest import _fresh_url
 from tests.live import LiveApp, served_world, submit
 from tests.security.world import World
 from tests.sse import Reader
@@ -43,9 +45,18 @@ class _Closing(LiveApp):
         return client
 
 
+@pytest.fixture(scope="module")
+def live_url(backend, postgres_server, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A database of this module's own: the served worlds are committed for real, and must not
+    stay in the database the rolled-back tests share (they count rows)."""
+    url = _fresh_url(backend, postgres_server, tmp_path_factory.mktemp(f"live-{backend}"))
+    upgrade(url)
+    return url
+
+
 @pytest.fixture
-def live(migrated_url, tmp_path):  # type: ignore[no-untyped-def]
-    with served_world(migrated_url, tmp_path) as (app, world):
+def live(live_url, tmp_path):  # type: ignore[no-untyped-def]
+    with served_world(live_url, tmp_path) as (app, world):
         closing = _Closing(app)
         try:
             yield closing, world
@@ -193,7 +204,7 @@ def test_a_stream_opened_on_a_current_page_sends_only_the_regions_that_change(
 
 
 @pytest.fixture
-def two_of_a_group(migrated_url, tmp_path):  # type: ignore[no-untyped-def]
+def two_of_a_group(live_url, tmp_path):  # type: ignore[no-untyped-def]
     """A round with two workers' organisations invited: one has posted its position, the other
     (whose name no one else's update may carry) has not."""
     from app.vocabulary import Group
@@ -210,7 +221,7 @@ def two_of_a_group(migrated_url, tmp_path):  # type: ignore[no-untyped-def]
         factories.position(db, round_, posted, world.people["posted_rep"])
         world.ids["two_round"] = round_.id
 
-    with served_world(migrated_url, tmp_path, extra) as (app, world):
+    with served_world(live_url, tmp_path, extra) as (app, world):
         closing = _Closing(app)
         try:
             yield closing, world
