@@ -230,6 +230,49 @@ def two_factor_reset(email: Annotated[str, typer.Argument(help="The account's em
         typer.echo(f"Two-factor sign-in reset for {user.email}; their sessions have ended.")
 
 
+search_cli = typer.Typer(help="The search index.", no_args_is_help=True)
+cli.add_typer(search_cli, name="search")
+
+
+@search_cli.command("reindex")
+def search_reindex(
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this kind (comment, position …); repeat for several."),
+    ] = None,
+) -> None:
+    """Build the search index again from the rows themselves (every kind by default). Entries
+    keep their ids; entries of rows gone are removed. One transaction."""
+    import sys
+
+    from sqlalchemy import func, select
+
+    from app.search import index
+    from app.search.sources import SPECS
+    from app.vocabulary import SearchKind
+
+    known = {k.value: k for k in SearchKind}
+    unknown = [name for name in kind or () if name not in known]
+    if unknown:
+        typer.echo(f"error: unknown kind {', '.join(unknown)}; kinds: {', '.join(known)}", err=True)
+        raise typer.Exit(2)
+    kinds = [known[name] for name in kind] if kind else list(SearchKind)
+    with _session(Settings()) as db:
+        connection = db.connection()
+        total = sum(
+            connection.execute(
+                select(func.count()).select_from(SPECS[k].build().subquery())
+            ).scalar_one()
+            for k in kinds
+        )
+        with typer.progressbar(
+            length=total, label=f"Indexing {total:,} rows", file=sys.stderr
+        ) as bar:
+            written = index.rebuild(connection, kinds, lambda _kind, n: bar.update(n))
+        db.commit()
+    typer.echo(f"{written:,} entries indexed.")
+
+
 @cli.command("demo-code")
 def demo_code() -> None:
     """Print the current two-factor code of the demo's moderator and administrator (they share

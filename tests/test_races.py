@@ -169,6 +169,8 @@ TABS = 6
 
 #: Unique constraints no person's action can meet twice, and why.
 UNREACHABLE = {
+    "uq_search_entries_kind_source_id": "upserted (ON CONFLICT DO UPDATE) by the search index's "
+    "flush listener: a second writer of the same entry updates it, never conflicts",
     "uq_api_tokens_token_hash": "a random 256-bit token, drawn afresh for each API token",
     "uq_user_sessions_token_hash": "a random 256-bit token, drawn afresh for each sign-in",
     "uq_invitations_token_hash": "a random 256-bit token, drawn afresh for each invitation",
