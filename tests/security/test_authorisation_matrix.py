@@ -533,6 +533,9 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/releases/{kind}/{row_id}"): Case(
         MINUTES_SECRETARIAT, params={"kind": "release_kind", "row_id": "minutes_published"}
     ),
+    # -- search ------------------------------------------------------------------------------
+    # a word of the world's comment ("A government comment."): a page with results and names
+    ("GET", "/search"): Case(page(), path="/search?q=comment"),
     # -- static files ------------------------------------------------------------------------
     ("GET", "/static"): Case(public(), path="/static/style.css"),
 }
