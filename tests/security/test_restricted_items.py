@@ -3,8 +3,8 @@
 A council's public meeting carries a public agenda item, a members-only item, a group-only item
 (the workers'), a members-only meeting document, the workers' group-only paper, members-only
 minutes, and a decision on the members-only item with a divergent position and an action. Each
-restricted thing carries a unique marker. Then everyone it is not for requests every page, fragment, download, feed and
-API answer whose address this suite can fill in: no marker appears.
+restricted thing carries a unique marker. Then everyone it is not for requests every page,
+fragment, download, feed and API answer whose address this suite can fill in: no marker appears.
 - **Members-only markers** are hidden from the anonymous, from an organisation without a seat,
   from an observer and from an API token.
 - **The workers' group-only item** is hidden, besides, from the employers' member and from the
