@@ -305,10 +305,13 @@ def send_mail(
 def _send_mail_once(settings: Settings) -> None:
     from app.db import utcnow
     from app.notifications import service
+    from app.search import saved
 
     with _session(settings) as db:
         now = utcnow()
         reminders = service.queue_reminders(db, now)
+        # a saved search's news become notifications, which the emails below carry
+        matches = saved.queue_matches(db, now, settings.site_url())
         queued = service.queue_emails(db, settings, now)
         db.commit()
         # each email's outcome is committed as soon as it is known: one that fails never
@@ -316,8 +319,8 @@ def _send_mail_once(settings: Settings) -> None:
         sent, failed = service.deliver(db, settings, now, settle=db.commit)
         db.commit()
     typer.echo(
-        f"{reminders} reminders, {queued} emails queued, {sent} sent, "
-        f"{failed} failed (retried later)"
+        f"{reminders} reminders, {matches} saved-search news, {queued} emails queued, "
+        f"{sent} sent, {failed} failed (retried later)"
     )
 
 

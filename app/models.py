@@ -43,7 +43,7 @@ from app.rounds.models import (
     RoundInvitation,
     RoundOfficer,
 )
-from app.search.models import SearchEntry
+from app.search.models import SavedSearch, SearchEntry
 
 __all__ = [
     "Body",
@@ -93,6 +93,7 @@ __all__ = [
     "PositionVersion",
     "Round",
     "RoundInvitation",
+    "SavedSearch",
     "SearchEntry",
     "User",
     "UserSession",

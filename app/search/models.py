@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, stored_vocabulary
+from app.db import Base, stored_vocabulary, utcnow
 from app.vocabulary import Group, SearchKind, sql_in
 
 
@@ -44,3 +44,21 @@ class SearchEntry(Base):
     group_name: Mapped[Group | None] = mapped_column(stored_vocabulary(Group, 20))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class SavedSearch(Base):
+    """A person's search kept under a name: ``query`` is its canonical query string
+    (app.search.query.canonical), ``last_entry_id`` the highest index entry they were told
+    about (news are the visible matches above it)."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("user_id", "query"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(String(1000))
+    last_entry_id: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When its last news were told (a notification added).
+    notified_at: Mapped[datetime | None]
