@@ -26,6 +26,7 @@ from app.i18n import gettext as _
 from app.organisations.models import Organisation
 from app.rounds.models import Consultation, Round
 from app.rounds.rules import STANCE_LABELS
+from app.search import query as saved_query
 from app.search.service import PER_PAGE, Hit, SearchQuery, SearchResults, search
 from app.text_rules import EARLIEST_YEAR, one_line
 from app.vocabulary import Group, RoundStatus, SearchKind, Stance
@@ -112,6 +113,11 @@ class SearchPage:
     kinds_found: tuple[Link, ...]
     filtered: bool
     unfiltered_url: str
+
+    @property
+    def saved_query(self) -> str:
+        """The query string the saved-searches page is opened with to save this search."""
+        return saved_query.canonical(self.query)
 
     @property
     def kind_values(self) -> frozenset[str]:

@@ -224,3 +224,22 @@ def test_the_page_runs_as_many_statements_for_3_results_as_for_30(make_client, d
         return len(statements)
 
     assert measure(3, "portability") == measure(30, "transferability")
+
+
+def test_a_search_found_is_saved_from_its_page(make_client, db):
+    _round, _orgs, reps, _comments = world(db, 2)
+    browser = signed_in(make_client, db, reps[Group.GOVERNMENT])
+    page = soup(browser.get("/search?q=portability&group=workers").text)
+    link = page.select_one("#search-results a.search-save")
+    assert link is not None and link["href"].startswith("/search/saved?")
+    form_page = browser.get(link["href"])
+    assert form_page.status_code == 200
+    assert 'value="portability"' in form_page.text
+    assert '<input type="hidden" name="group" value="workers">' in form_page.text
+    saved = browser.submit(
+        "/search/saved", {"name": "Portability", "q": "portability", "group": "workers"}
+    )
+    assert saved.status_code == 303
+    listing = browser.get("/search/saved")
+    assert "Portability" in listing.text
+    assert "/search?q=portability&amp;group=workers" in listing.text
