@@ -21,6 +21,10 @@ def search_page(request: Request, db: DbSession, viewer: CurrentViewer) -> Respo
     context = {"search": built, **page.labels()}
     if is_htmx(request) and request.headers.get("HX-Target") == "search-results":
         response = render(request, "search/_results.html", context)
+        # the address shown is the query's own, without the form's empty fields
+        response.headers["HX-Push-Url"] = (
+            f"{base}?{page.query_string(built.query, page=built.query.page)}"
+        )
     else:
         response = render(request, "search/page.html", context)
     # what is found depends on who asks, and changes with every write
