@@ -137,17 +137,17 @@ def write(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
     # rows replaced with executemany (the id is kept by the upsert: the watermark).
     kinds = {e["kind"] for e in entries}
     where = " OR ".join(f"(kind = :k{n} AND source_id IN :s{n})" for n in range(len(kinds)))
-    params: dict[str, Any] = {}
+    keys: dict[str, Any] = {}
     binds = []
     for n, kind in enumerate(sorted(kinds)):
-        params[f"k{n}"] = kind
-        params[f"s{n}"] = sorted({e["source_id"] for e in entries if e["kind"] == kind})
+        keys[f"k{n}"] = kind
+        keys[f"s{n}"] = sorted({e["source_id"] for e in entries if e["kind"] == kind})
         binds.append(bindparam(f"s{n}", expanding=True))
     lookup = text(f"SELECT id, kind, source_id, scope FROM search_entries WHERE {where}")
     lookup = lookup.bindparams(*binds)
-    old = {(row.kind, row.source_id): row for row in connection.execute(lookup, params)}
+    old = {(row.kind, row.source_id): row for row in connection.execute(lookup, keys)}
     connection.execute(_upsert("sqlite"), list(entries))
-    ids = {(row.kind, row.source_id): row.id for row in connection.execute(lookup, params)}
+    ids = {(row.kind, row.source_id): row.id for row in connection.execute(lookup, keys)}
     gone: dict[str, list[dict[str, int]]] = defaultdict(list)
     for row in old.values():
         gone[schema.fts_table(row.scope)].append({"id": row.id})
