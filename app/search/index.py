@@ -138,7 +138,7 @@ def write(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
     kinds = {e["kind"] for e in entries}
     where = " OR ".join(f"(kind = :k{n} AND source_id IN :s{n})" for n in range(len(kinds)))
     keys: dict[str, Any] = {}
-    binds = []
+    binds: list[Any] = []
     for n, kind in enumerate(sorted(kinds)):
         keys[f"k{n}"] = kind
         keys[f"s{n}"] = sorted({e["source_id"] for e in entries if e["kind"] == kind})
