@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, event, inspect, select, text
@@ -42,7 +43,8 @@ def _tsvector(words: str = ":words") -> str:
     return f"CASE CAST(:language AS varchar) {cases} ELSE {union} END"
 
 
-def _upsert(dialect: str) -> Any:
+@cache
+def _upsert(dialect: str, returning: bool = False) -> Any:
     columns = ", ".join(_COLUMNS)
     values = ", ".join(f":{column}" for column in _COLUMNS)
     updates = ", ".join(f"{column} = excluded.{column}" for column in _UPDATED)
@@ -55,9 +57,41 @@ def _upsert(dialect: str) -> Any:
     else:
         statement = (
             f"INSERT INTO search_entries ({columns}) VALUES ({values}) "
-            f"ON CONFLICT (kind, source_id) DO UPDATE SET {updates} RETURNING id"
+            f"ON CONFLICT (kind, source_id) DO UPDATE SET {updates}"
+            + (" RETURNING id" if returning else "")
         )
     return text(statement).bindparams(bindparam("created_at", type_=UTCDateTime()))
+
+
+@cache
+def _source(kind: SearchKind) -> Any:
+    """The kind's source rows as a subquery (built once: the flush listener asks for it on
+    every post)."""
+    return SPECS[kind].build().subquery()
+
+
+@cache
+def _rows_by_id(kind: SearchKind) -> Any:
+    """The kind's source rows of the ids given as ``ids``."""
+    source = _source(kind)
+    return select(source).where(source.c.source_id.in_(bindparam("ids", expanding=True)))
+
+
+_OLD = text("SELECT id, scope FROM search_entries WHERE kind = :kind AND source_id = :sid")
+
+
+def _write_one(connection: Connection, e: dict[str, Any]) -> None:
+    """SQLite, one entry (a post): its old partition, the upsert, its FTS5 row."""
+    old = connection.execute(_OLD, {"kind": e["kind"], "sid": e["source_id"]}).first()
+    entry_id = connection.execute(_upsert("sqlite", returning=True), e).scalar_one()
+    if old is not None:
+        connection.execute(
+            text(f"DELETE FROM {schema.fts_table(old.scope)} WHERE rowid = :id"), {"id": old.id}
+        )
+    connection.execute(
+        text(f"INSERT INTO {schema.fts_table(e['scope'])} (rowid, terms) VALUES (:id, :t)"),
+        {"id": entry_id, "t": rules.document_terms(e["body"], e["language"])},
+    )
 
 
 def _value(value: Any) -> Any:
@@ -96,22 +130,39 @@ def write(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
         params = [{**e, "words": rules.document_words(e["body"])} for e in entries]
         connection.execute(_upsert("postgresql"), params)
         return
-    upsert = _upsert("sqlite")
+    if len(entries) == 1:
+        _write_one(connection, entries[0])
+        return
+    # SQLite, several: the batch's old partitions read at once, the entries upserted and their FTS5
+    # rows replaced with executemany (the id is kept by the upsert: the watermark).
+    kinds = {e["kind"] for e in entries}
+    where = " OR ".join(f"(kind = :k{n} AND source_id IN :s{n})" for n in range(len(kinds)))
+    keys: dict[str, Any] = {}
+    binds: list[Any] = []
+    for n, kind in enumerate(sorted(kinds)):
+        keys[f"k{n}"] = kind
+        keys[f"s{n}"] = sorted({e["source_id"] for e in entries if e["kind"] == kind})
+        binds.append(bindparam(f"s{n}", expanding=True))
+    lookup = text(f"SELECT id, kind, source_id, scope FROM search_entries WHERE {where}")
+    lookup = lookup.bindparams(*binds)
+    old = {(row.kind, row.source_id): row for row in connection.execute(lookup, keys)}
+    connection.execute(_upsert("sqlite"), list(entries))
+    ids = {(row.kind, row.source_id): row.id for row in connection.execute(lookup, keys)}
+    gone: dict[str, list[dict[str, int]]] = defaultdict(list)
+    for row in old.values():
+        gone[schema.fts_table(row.scope)].append({"id": row.id})
+    for table, rows in gone.items():
+        connection.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), rows)
+    added: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for e in entries:
-        old = connection.execute(
-            text("SELECT id, scope FROM search_entries WHERE kind = :kind AND source_id = :sid"),
-            {"kind": e["kind"], "sid": e["source_id"]},
-        ).first()
-        entry_id = connection.execute(upsert, e).scalar_one()
-        if old is not None:
-            connection.execute(
-                text(f"DELETE FROM {schema.fts_table(old.scope)} WHERE rowid = :id"),
-                {"id": old.id},
-            )
-        connection.execute(
-            text(f"INSERT INTO {schema.fts_table(e['scope'])} (rowid, terms) VALUES (:id, :t)"),
-            {"id": entry_id, "t": rules.document_terms(e["body"], e["language"])},
+        added[schema.fts_table(e["scope"])].append(
+            {
+                "id": ids[(e["kind"], e["source_id"])],
+                "t": rules.document_terms(e["body"], e["language"]),
+            }
         )
+    for table, rows in added.items():
+        connection.execute(text(f"INSERT INTO {table} (rowid, terms) VALUES (:id, :t)"), rows)
 
 
 def forget(connection: Connection, kind: SearchKind, source_ids: Iterable[int]) -> None:
@@ -134,8 +185,7 @@ def refresh(connection: Connection, kind: SearchKind, source_ids: Iterable[int])
     ids = sorted(set(source_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        source = SPECS[kind].build().subquery()
-        rows = connection.execute(select(source).where(source.c.source_id.in_(chunk))).all()
+        rows = connection.execute(_rows_by_id(kind), {"ids": chunk}).all()
         entries = [found for row in rows if (found := entry(kind, row)) is not None]
         write(connection, entries)
         forget(connection, kind, set(chunk) - {e["source_id"] for e in entries})
@@ -152,7 +202,7 @@ def reindex_round(
     else:
         connection = db
     for kind in kinds or ROUND_KINDS:
-        source = SPECS[kind].build().subquery()
+        source = _source(kind)
         rows = connection.execute(select(source).where(source.c.round_id == round_id)).all()
         entries = [found for row in rows if (found := entry(kind, row)) is not None]
         write(connection, entries)
@@ -173,7 +223,7 @@ def rebuild(
     rows gone are removed. Returns the number of entries written."""
     written = 0
     for kind in kinds or SearchKind:
-        source = SPECS[kind].build().subquery()
+        source = _source(kind)
         seen: set[int] = set()
         last = 0
         while True:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import Stemmer
 
@@ -43,7 +43,10 @@ _SPACES = re.compile(r"\s+")
 def fold(text: str) -> str:
     """Lower case, accents and ligatures dropped: "Œuvre" → "oeuvre", "migración" →
     "migracion"."""
-    lowered = text.lower().translate(_LIGATURES)
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered  # nothing to fold (most text: no per-character pass)
+    lowered = lowered.translate(_LIGATURES)
     decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -144,8 +147,15 @@ def tsquery_words(query: ParsedQuery, language: str) -> str:
     return " & ".join(query.kept[language])
 
 
+@lru_cache(maxsize=65_536)
+def _word_stems(word: str) -> frozenset[str]:
+    """A folded word's stems in the three languages (snippets ask for the same words again
+    and again)."""
+    return frozenset(_stemmer(code).stemWord(word) for code in LANGUAGES)
+
+
 def _matches(word: str, wanted: frozenset[str]) -> bool:
-    return any(_stemmer(code).stemWord(word) in wanted for code in LANGUAGES)
+    return not _word_stems(word).isdisjoint(wanted)
 
 
 def _spans(text: str) -> Iterator[tuple[int, int, str]]:

@@ -118,9 +118,35 @@ class SearchResults:
 
 E = SearchEntry
 _ENTRY = SearchEntry.__table__
+# Aliases made once: an alias made per call adapts every column it is asked for again (most of
+# a search's Python time at 1,000,000 comments was spent there), and its statements are the
+# same each time.
+_ENTRY_ORG = aliased(Organisation, name="entry_org")
+_ROOT = aliased(Comment, name="root")
+_EARLIER = aliased(Comment, name="earlier")
+_FIRST_ROUND = aliased(Round, name="first_round")
+_PAGE_ENTRY = aliased(SearchEntry, name="entry")
 
 
 # -- the engine's match ------------------------------------------------------------------------
+
+
+#: The entry's columns the filters and the visibility read: PostgreSQL's match gives them
+#: from the rows it matched (joining ``search_entries`` again by id made the planner hash the
+#: whole table, a million rows, for every frequent word).
+_KEY_COLUMNS = (
+    "kind",
+    "source_id",
+    "language",
+    "created_at",
+    "round_id",
+    "consultation_id",
+    "meeting_id",
+    "agenda_item_id",
+    "organisation_id",
+    "group_name",
+)
+_KEYS = ", ".join(f"e.{column}" for column in _KEY_COLUMNS)
 
 
 def _postgres_matches(
@@ -138,7 +164,7 @@ def _postgres_matches(
     for scope in (None, *groups):
         where = "e.scope IS NULL" if scope is None else f"e.scope = '{Group(scope).value}'"
         selects.append(
-            f"SELECT e.id AS id, ts_rank_cd({document}, {tsquery}) AS score "
+            f"SELECT e.id AS id, ts_rank_cd({document}, {tsquery}) AS score, {_KEYS} "
             f"FROM search_entries e WHERE {where} AND {document} @@ {tsquery}"
         )
     return " UNION ALL ".join(selects), params
@@ -158,9 +184,18 @@ def _sqlite_matches(
 
 def _matches(dialect: str, query: rules.ParsedQuery, f: v.Facts) -> Any:
     """The entries the engine matches in the partitions the viewer reads: (id, score), the
-    higher the score the better."""
-    build = _postgres_matches if dialect == "postgresql" else _sqlite_matches
-    sql, params = build(query, f.groups)
+    higher the score the better, and on PostgreSQL the entry's keys (_KEY_COLUMNS)."""
+    if dialect == "postgresql":
+        sql, params = _postgres_matches(query, f.groups)
+        table = SearchEntry.__table__.c
+        keys = {column: table[column].type for column in _KEY_COLUMNS}
+        return (
+            text(sql)
+            .bindparams(**params)
+            .columns(id=Integer(), score=Float(), **keys)
+            .subquery("matches")
+        )
+    sql, params = _sqlite_matches(query, f.groups)
     return text(sql).bindparams(**params).columns(id=Integer(), score=Float()).subquery("matches")
 
 
@@ -172,47 +207,47 @@ def _hits(
 ) -> Any:
     """The matching entries with their filterable keys, filtered (no visibility yet)."""
     matches = _matches(dialect, parsed, f)
-    o = aliased(Organisation, name="entry_org")
-    group = func.coalesce(o.group_name, E.group_name)
-    statement = (
-        select(
-            E.id,
-            matches.c.score,
-            E.kind,
-            E.source_id,
-            E.language,
-            E.created_at,
-            E.round_id,
-            E.consultation_id,
-            E.meeting_id,
-            E.agenda_item_id,
-            E.organisation_id,
-            E.group_name,
-            group.label("grp"),
-        )
-        .select_from(matches)
-        .join(E, E.id == matches.c.id)
-        .outerjoin(o, o.id == E.organisation_id)
-    )
+    o = _ENTRY_ORG
+    # the entry's keys: PostgreSQL's match gives them, SQLite's FTS5 rowid is joined to them
+    e: Any = matches.c if dialect == "postgresql" else E
+    group = func.coalesce(o.group_name, e.group_name)
+    statement = select(
+        matches.c.id,
+        matches.c.score,
+        e.kind,
+        e.source_id,
+        e.language,
+        e.created_at,
+        e.round_id,
+        e.consultation_id,
+        e.meeting_id,
+        e.agenda_item_id,
+        e.organisation_id,
+        e.group_name,
+        group.label("grp"),
+    ).select_from(matches)
+    if dialect != "postgresql":
+        statement = statement.join(E, E.id == matches.c.id)
+    statement = statement.outerjoin(o, o.id == e.organisation_id)
     if after:
-        statement = statement.where(E.id > after)
+        statement = statement.where(matches.c.id > after)
     if query.consultation_id is not None:
-        statement = statement.where(E.consultation_id == query.consultation_id)
+        statement = statement.where(e.consultation_id == query.consultation_id)
     if query.organisation_id is not None:
-        statement = statement.where(E.organisation_id == query.organisation_id)
+        statement = statement.where(e.organisation_id == query.organisation_id)
     if query.group is not None:
         statement = statement.where(group == query.group.value)
     if query.subject:
         statement = statement.where(
-            E.round_id.in_(select(Round.id).where(Round.kind == query.subject))
+            e.round_id.in_(select(Round.id).where(Round.kind == query.subject))
         )
     if query.country:
         statement = statement.where(
             or_(
-                E.consultation_id.in_(
+                e.consultation_id.in_(
                     select(Consultation.id).where(Consultation.country == query.country)
                 ),
-                E.meeting_id.in_(
+                e.meeting_id.in_(
                     select(Meeting.id)
                     .join(Body, Body.id == Meeting.body_id)
                     .where(Body.country == query.country)
@@ -222,7 +257,7 @@ def _hits(
     if query.year is not None:
         start = datetime(query.year, 1, 1, tzinfo=UTC)
         end = datetime(query.year + 1, 1, 1, tzinfo=UTC)
-        statement = statement.where(E.created_at >= start, E.created_at < end)
+        statement = statement.where(e.created_at >= start, e.created_at < end)
     return statement.cte("hits")
 
 
@@ -447,7 +482,7 @@ def _display_facts(db: Session, f: v.Facts, rows: Sequence[Any]) -> _Facts:
         part("m", Meeting.id, Meeting.title, None).where(Meeting.id.in_(meeting_ids)),
         part("o", Organisation.id, Organisation.name, None).where(Organisation.id.in_(org_ids)),
     ]
-    root, other = aliased(Comment, name="root"), aliased(Comment, name="earlier")
+    root, other = _ROOT, _EARLIER
     threads_before = (
         select(func.count(other.id))
         .where(
@@ -460,7 +495,7 @@ def _display_facts(db: Session, f: v.Facts, rows: Sequence[Any]) -> _Facts:
         .scalar_subquery()
     )
     parts.append(part("c", root.id, None, threads_before).where(root.id.in_(roots)))
-    first = aliased(Round, name="first_round")
+    first = _FIRST_ROUND
     first_round = (
         select(first.id)
         .where(first.consultation_id == Consultation.id, first.status != RoundStatus.DRAFT)
@@ -612,7 +647,7 @@ def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime
     visible, parsed = _visible(db, viewer, query, now, 0)
     if visible is None:
         return _empty(query)
-    entry = aliased(SearchEntry, name="entry")
+    entry = _PAGE_ENTRY
     rows = db.execute(
         select(visible, entry.body)
         .join(entry, entry.id == visible.c.id)

@@ -22,6 +22,9 @@ from app.rounds.models import Round, RoundInvitation
 from app.vocabulary import Confidentiality, Group, MinutesStatus, RoundStatus, Visibility
 
 Condition = ColumnElement[bool]
+#: Aliases made once (one made per call adapts its columns again on every search).
+_MEMBER_ORG = aliased(Organisation, name="member_org")
+_VISIBLE_ROUND = aliased(Round, name="visible_round")
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def member(f: Facts, group: Any, round_id: Any, r: Any = Round) -> Condition:
     caucus are not given its texts in search (found by the group's members only)."""
     if not f.orgs:
         return false()
-    o = aliased(Organisation, name="member_org")
+    o = _MEMBER_ORG
     invited = (
         select(RoundInvitation.id)
         .join(o, o.id == RoundInvitation.organisation_id)
@@ -127,7 +130,7 @@ def consultation_visible(f: Facts, consultation_id: Any) -> Condition:
         return false()
     if f.moderator:
         return true()
-    r2 = aliased(Round, name="visible_round")
+    r2 = _VISIBLE_ROUND
     return exists(
         select(r2.id).where(r2.consultation_id == consultation_id, r2.status != RoundStatus.DRAFT)
     )
