@@ -240,9 +240,17 @@ def search_reindex(
         list[str] | None,
         typer.Option(help="Only this kind (comment, position …); repeat for several."),
     ] = None,
+    words: Annotated[
+        bool,
+        typer.Option(
+            "--words",
+            help="Only the “did you mean” vocabulary: the words anyone signed in may find.",
+        ),
+    ] = False,
 ) -> None:
     """Build the search index again from the rows themselves (every kind by default). Entries
-    keep their ids; entries of rows gone are removed. One transaction."""
+    keep their ids; entries of rows gone are removed. One transaction. With --words, build the
+    "did you mean" vocabulary again from the index instead (daily)."""
     import sys
 
     from sqlalchemy import func, select
@@ -257,6 +265,16 @@ def search_reindex(
         typer.echo(f"error: unknown kind {', '.join(unknown)}; kinds: {', '.join(known)}", err=True)
         raise typer.Exit(2)
     kinds = [known[name] for name in kind] if kind else list(SearchKind)
+    if words:
+        from datetime import UTC, datetime
+
+        from app.search import suggest
+
+        with _session(Settings()) as db:
+            kept = suggest.rebuild_words(db.connection(), datetime.now(UTC))
+            db.commit()
+        typer.echo(f"{kept:,} words kept.")
+        return
     with _session(Settings()) as db:
         connection = db.connection()
         total = sum(

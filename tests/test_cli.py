@@ -303,10 +303,10 @@ def test_export_writes_every_format(fresh_url, tmp_path):
 
 
 def test_search_reindex_rebuilds_the_index_the_writers_keep(fresh_url, tmp_path):
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from app.db import make_engine
-    from app.search.models import SearchEntry
+    from app.search.models import SearchEntry, SearchWord
 
     env = _env(fresh_url, tmp_path)
     assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
@@ -330,4 +330,9 @@ def test_search_reindex_rebuilds_the_index_the_writers_keep(fresh_url, tmp_path)
     assert one.exit_code == 0, one.output
     unknown = runner.invoke(cli, ["search", "reindex", "--kind", "gossip"], env=env)
     assert unknown.exit_code == 2 and "unknown kind gossip" in unknown.output
+    words = runner.invoke(cli, ["search", "reindex", "--words"], env=env)
+    assert words.exit_code == 0, words.output
+    with engine.connect() as connection:
+        kept = connection.execute(select(func.count()).select_from(SearchWord)).scalar_one()
+    assert kept > 0 and f"{kept:,} words kept." in words.output
     engine.dispose()

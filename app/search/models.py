@@ -62,3 +62,14 @@ class SavedSearch(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When its last news were told (a notification added).
     notified_at: Mapped[datetime | None]
+
+
+class SearchWord(Base):
+    """A word of the "did you mean" vocabulary and how often it occurs: only words of entries a
+    signed-in person with no role and no mandate may find (app.search.suggest.rebuild_words),
+    so a suggestion never names what the reader may not see."""
+
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(100), primary_key=True)
+    frequency: Mapped[int]

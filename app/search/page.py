@@ -27,6 +27,7 @@ from app.organisations.models import Organisation
 from app.rounds.models import Consultation, Round
 from app.rounds.rules import STANCE_LABELS
 from app.search import query as saved_query
+from app.search import suggest
 from app.search.service import PER_PAGE, Hit, SearchQuery, SearchResults, search
 from app.text_rules import EARLIEST_YEAR, one_line
 from app.vocabulary import Group, RoundStatus, SearchKind, Stance
@@ -333,6 +334,8 @@ def build(
             query, offered, None, (), "", None, None, (), is_filtered(query), unfiltered
         )
     results = search(db, viewer, query, now)
+    if results.total == 0 and not results.total_capped:
+        results = replace(results, suggestion=suggest.suggestion(db, viewer, query, now))
     suggestion = None
     if results.suggestion:
         fixed = replace(query, page=1)

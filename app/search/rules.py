@@ -207,3 +207,81 @@ def snippet(text: str, wanted: frozenset[str]) -> Pieces:
     if windows[-1][1] < len(spans):
         add(" …", False)
     return tuple(pieces)
+
+
+# -- "did you mean" ----------------------------------------------------------------------------
+
+#: Edits at most between a query's word and its correction; words shorter than this are not
+#: corrected (or kept in the vocabulary): two edits turn any of them into anything.
+MAX_EDITS = 2
+MIN_CORRECTED = 3
+#: The vocabulary's longest word (``search_words.word``).
+MAX_VOCABULARY_WORD = 100
+
+
+def edit_distance(a: str, b: str, limit: int = MAX_EDITS) -> int:
+    """The Damerau–Levenshtein distance (optimal string alignment: insertions, deletions,
+    substitutions and swaps of two neighbours) between ``a`` and ``b``, or ``limit + 1`` as
+    soon as it is known to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return min(previous[len(b)], limit + 1)
+
+
+def vocabulary_words(text: str) -> list[str]:
+    """The words of ``text`` the "did you mean" vocabulary keeps: folded, long enough, not a
+    stopword of any language (a correction is always a searched word)."""
+    return [
+        word
+        for word in words(text)
+        if MIN_CORRECTED <= len(word) <= MAX_VOCABULARY_WORD
+        and not any(word in _folded_stopwords(code) for code in LANGUAGES)
+    ]
+
+
+def correctable(text: str) -> list[str]:
+    """The query's words a correction may replace (its first MAX_QUERY_WORDS, each once)."""
+    found = tuple(dict.fromkeys(words(text[:MAX_QUERY_CHARS])))[:MAX_QUERY_WORDS]
+    return [word for word in found if word in vocabulary_words(word)]
+
+
+def correction(word: str, vocabulary: dict[str, int]) -> str | None:
+    """The vocabulary's closest word within MAX_EDITS of ``word``, the most frequent of the
+    closest (then the first in alphabetical order); None when ``word`` is itself known or
+    nothing is near."""
+    if word in vocabulary:
+        return None
+    best: tuple[int, int, str] | None = None
+    for known, frequency in vocabulary.items():
+        distance = edit_distance(word, known)
+        if distance <= MAX_EDITS:
+            key = (distance, -frequency, known)
+            if best is None or key < best:
+                best = key
+    return best[2] if best else None
+
+
+def corrected(text: str, vocabulary: dict[str, int]) -> str | None:
+    """The query with each unknown word replaced by its correction: its words, folded, in
+    order; None when no word has one."""
+    found = tuple(dict.fromkeys(words(text[:MAX_QUERY_CHARS])))[:MAX_QUERY_WORDS]
+    fixable = set(correctable(text))
+    changed = False
+    out = []
+    for word in found:
+        fixed = correction(word, vocabulary) if word in fixable else None
+        changed = changed or fixed is not None
+        out.append(fixed or word)
+    return " ".join(out) if changed else None

@@ -103,3 +103,50 @@ def test_a_text_without_a_hit_shows_its_beginning():
 def test_indexed_text_is_capped_and_loses_the_snippet_markers():
     assert rules.indexed_text("a\x02b\x03c") == "a b c"
     assert len(rules.indexed_text("x" * 300_000)) == rules.MAX_INDEXED_CHARS
+
+
+def test_edit_distance_counts_insertions_deletions_substitutions_and_swaps():
+    assert rules.edit_distance("pension", "pension") == 0
+    assert rules.edit_distance("pension", "pensoin") == 1  # two neighbours swapped
+    assert rules.edit_distance("pension", "pensions") == 1
+    assert rules.edit_distance("pension", "pesion") == 1
+    assert rules.edit_distance("pension", "pansion") == 1
+    assert rules.edit_distance("pension", "pnesoin") == 2
+    assert rules.edit_distance("ca", "abc", limit=5) == 3  # not two: swaps are not edited again
+    assert rules.edit_distance("pension", "tension", limit=5) == 1
+    # beyond the limit: limit + 1, however far
+    assert rules.edit_distance("pension", "migration") == 3
+    assert rules.edit_distance("pension", "p") == 3
+    assert rules.edit_distance("", "abc", limit=3) == 3
+
+
+def test_a_word_is_corrected_to_the_closest_word_within_two_edits_the_most_frequent():
+    vocabulary = {"pension": 5, "tension": 9, "mention": 1, "portability": 3}
+    assert rules.correction("pensoin", vocabulary) == "pension"  # tension is 2 edits away
+    assert rules.correction("pention", vocabulary) == "pension"  # mention too: less frequent
+    assert rules.correction("tensoin", {"pension": 50, "tension": 1}) == "tension"
+    assert rules.correction("pension", vocabulary) is None  # known
+    assert rules.correction("xylophone", vocabulary) is None  # nothing near
+    assert rules.correction("portabilty", vocabulary) == "portability"
+    assert rules.correction("pension", {}) is None
+
+
+def test_a_query_is_corrected_word_by_word_and_only_where_a_word_is_unknown():
+    vocabulary = {"pension": 5, "reform": 2, "migrant": 4}
+    assert rules.corrected("Pensoin reform", vocabulary) == "pension reform"
+    assert rules.corrected("the pensoin of migrnats", vocabulary) == "the pension of migrant"
+    assert rules.corrected("pension reform", vocabulary) is None
+    assert rules.corrected("zzz qqqqqqq", vocabulary) is None
+    # words too short to correct, and stopwords, stay as they are
+    assert rules.corrected("an pensoin", {"and": 9, "pension": 1}) == "an pension"
+    assert rules.correctable("the ab pension, pension") == ["pension"]
+
+
+def test_the_vocabulary_keeps_searched_words_only():
+    assert rules.vocabulary_words("The Œuvre of an ILO C144 — de la migración") == [
+        "oeuvre",
+        "ilo",
+        "c144",
+        "migracion",
+    ]
+    assert rules.vocabulary_words("x" * 101 + " " + "y" * 100) == ["y" * 100]
