@@ -23,14 +23,11 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    Text,
     and_,
-    bindparam,
     case,
     extract,
     func,
     literal,
-    literal_column,
     null,
     or_,
     select,
@@ -64,8 +61,8 @@ from app.search.models import SearchEntry
 from app.vocabulary import AgendaItemStatus, Group, Place, RoundStatus, SearchKind
 
 PER_PAGE = 20
-#: Matches counted at most ("1,000+" beyond: the newest 1,000 visible ones are ranked).
-COUNT_CAP = 1_000
+#: Matches counted at most ("10,000+" beyond).
+COUNT_CAP = 10_000
 #: Threads per page of a round's discussion (``app.rounds.page.THREADS_PER_PAGE``: a service
 #: does not import a page; tests/test_search_service.py holds them equal).
 THREADS_PER_PAGE = 30
@@ -205,38 +202,6 @@ def _matches(dialect: str, query: rules.ParsedQuery, f: v.Facts) -> Any:
 # -- the filters and the visible rows ----------------------------------------------------------
 
 
-def _filtered(statement: Select[Any], e: Any, group: Any, query: SearchQuery) -> Select[Any]:
-    """The query's filters on the entry's keys ``e`` (``group``: the entry's group)."""
-    if query.consultation_id is not None:
-        statement = statement.where(e.consultation_id == query.consultation_id)
-    if query.organisation_id is not None:
-        statement = statement.where(e.organisation_id == query.organisation_id)
-    if query.group is not None:
-        statement = statement.where(group == query.group.value)
-    if query.subject:
-        statement = statement.where(
-            e.round_id.in_(select(Round.id).where(Round.kind == query.subject))
-        )
-    if query.country:
-        statement = statement.where(
-            or_(
-                e.consultation_id.in_(
-                    select(Consultation.id).where(Consultation.country == query.country)
-                ),
-                e.meeting_id.in_(
-                    select(Meeting.id)
-                    .join(Body, Body.id == Meeting.body_id)
-                    .where(Body.country == query.country)
-                ),
-            )
-        )
-    if query.year is not None:
-        start = datetime(query.year, 1, 1, tzinfo=UTC)
-        end = datetime(query.year + 1, 1, 1, tzinfo=UTC)
-        statement = statement.where(e.created_at >= start, e.created_at < end)
-    return statement
-
-
 def _hits(
     dialect: str, parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
 ) -> Any:
@@ -266,7 +231,33 @@ def _hits(
     statement = statement.outerjoin(o, o.id == e.organisation_id)
     if after:
         statement = statement.where(matches.c.id > after)
-    statement = _filtered(statement, e, group, query)
+    if query.consultation_id is not None:
+        statement = statement.where(e.consultation_id == query.consultation_id)
+    if query.organisation_id is not None:
+        statement = statement.where(e.organisation_id == query.organisation_id)
+    if query.group is not None:
+        statement = statement.where(group == query.group.value)
+    if query.subject:
+        statement = statement.where(
+            e.round_id.in_(select(Round.id).where(Round.kind == query.subject))
+        )
+    if query.country:
+        statement = statement.where(
+            or_(
+                e.consultation_id.in_(
+                    select(Consultation.id).where(Consultation.country == query.country)
+                ),
+                e.meeting_id.in_(
+                    select(Meeting.id)
+                    .join(Body, Body.id == Meeting.body_id)
+                    .where(Body.country == query.country)
+                ),
+            )
+        )
+    if query.year is not None:
+        start = datetime(query.year, 1, 1, tzinfo=UTC)
+        end = datetime(query.year + 1, 1, 1, tzinfo=UTC)
+        statement = statement.where(e.created_at >= start, e.created_at < end)
     return statement.cte("hits")
 
 
@@ -299,21 +290,16 @@ def _branch(
     return joins(statement).where(hits.c.kind == kind.value, condition)
 
 
-def _branches(
-    hits: Any, f: v.Facts, query: SearchQuery, build: Callable[..., Select[Any]] | None = None
-) -> list[tuple[SearchKind, Select[Any]]]:
-    """One statement per wanted kind: ``hits``' rows of that kind joined with their live
-    source row under the kind's visibility (``build``: _branch, or another select)."""
+def _branches(hits: Any, f: v.Facts, query: SearchQuery) -> list[Select[Any]]:
     K = SearchKind
     wanted = set(query.kinds) or set(K)
     if query.stance:
         wanted &= {K.POSITION}
-    found: list[tuple[SearchKind, Select[Any]]] = []
-    make = build or _branch
+    found: list[Select[Any]] = []
 
     def add(kind: SearchKind, *args: Any, **kwargs: Any) -> None:
         if kind in wanted:
-            found.append((kind, make(hits, kind, *args, **kwargs)))
+            found.append(_branch(hits, kind, *args, **kwargs))
 
     r = Round
     on_round = hits.c.round_id
@@ -451,7 +437,7 @@ def _visible(
     branches = _branches(hits, f, query)
     if not branches:
         return None, parsed
-    return union_all(*(branch for _, branch in branches)).subquery("visible"), parsed
+    return union_all(*branches).subquery("visible"), parsed
 
 
 # -- display facts -----------------------------------------------------------------------------
@@ -648,173 +634,6 @@ def _facets(db: Session, visible: Any) -> tuple[int, dict[str, tuple[tuple[str, 
     return total, facets
 
 
-# -- the bounded search ------------------------------------------------------------------------
-
-_E = _ENTRY.alias("e")
-_SAME = _ENTRY.alias("same")
-
-
-def _exists_branch(
-    hits: Any,
-    kind: SearchKind,
-    joins: Callable[[Select[Any]], Select[Any]],
-    condition: ColumnElement[bool],
-    x1: Any = None,
-    x2: Any = None,
-) -> Select[Any]:
-    return joins(select(literal(1)).select_from(hits)).where(hits.c.kind == kind.value, condition)
-
-
-def _visible_condition(f: v.Facts, query: SearchQuery) -> ColumnElement[bool] | None:
-    """The entry ``e`` may be seen by the viewer: for its kind, its live source row passes the
-    kind's predicate (one correlated EXISTS, evaluated for the entry's own kind only)."""
-    same = _SAME
-    branches = _branches(same, f, query, build=_exists_branch)
-    if not branches:
-        return None
-    return or_(
-        *(
-            and_(_E.c.kind == kind.value, branch.where(same.c.id == _E.c.id).exists())
-            for kind, branch in branches
-        )
-    )
-
-
-def _tsquery(parsed: rules.ParsedQuery) -> Any:
-    parts = [
-        func.to_tsquery(
-            literal_column(f"'{schema.configuration(code)}'::regconfig"),
-            bindparam(f"q_{code}", rules.tsquery_words(parsed, code), type_=Text()),
-        )
-        for code in rules.LANGUAGES
-        if parsed.kept[code]
-    ]
-    combined: Any = parts[0]
-    for part in parts[1:]:
-        combined = combined.op("||")(part)
-    return combined
-
-
-def _candidates(
-    db: Session, parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts
-) -> list[Any]:
-    """The newest ``COUNT_CAP + 1`` matches the viewer may see (by entry id, the engine's own
-    order: FTS5 reads its doclists newest first, PostgreSQL walks the primary key or sorts the
-    few rows its GIN index found), with their score and keys. Visibility is in the same
-    statement's WHERE clause, so the bound is over visible rows: a search reads at most as many
-    rows as it may show, whatever the number of matches, and a hidden row is never counted."""
-    visible = _visible_condition(f, query)
-    if visible is None:
-        return []
-    e, o = _E.c, _ENTRY_ORG
-    group = func.coalesce(o.group_name, e.group_name)
-    keys = (
-        e.kind,
-        e.source_id,
-        e.language,
-        e.created_at,
-        e.round_id,
-        e.consultation_id,
-        e.meeting_id,
-        e.agenda_item_id,
-        e.organisation_id,
-        e.group_name,
-        group.label("grp"),
-    )
-    if db.get_bind().dialect.name == "postgresql":
-        document: Any = literal_column(f"e.{schema.DOCUMENT}")
-        tsquery = _tsquery(parsed)
-        partition = (
-            or_(e.scope.is_(None), e.scope.in_([g.value for g in f.groups]))
-            if f.groups
-            else e.scope.is_(None)
-        )
-        statement = (
-            select(e.id, func.ts_rank_cd(document, tsquery).label("score"), *keys)
-            .select_from(_E)
-            .outerjoin(o, o.id == e.organisation_id)
-            .where(partition, document.bool_op("@@")(tsquery))
-        )
-        order = e.id.desc()
-    else:
-        sql, params = _sqlite_matches(parsed, f.groups)
-        matches = (
-            text(sql + " ORDER BY id DESC")
-            .bindparams(**params)
-            .columns(id=Integer(), score=Float())
-            .subquery("matches")
-        )
-        statement = (
-            select(matches.c.id, matches.c.score, *keys)
-            .select_from(matches)
-            .join(_E, e.id == matches.c.id)
-            .outerjoin(o, o.id == e.organisation_id)
-        )
-        order = matches.c.id.desc()
-    statement = _filtered(statement, e, group, query).where(visible)
-    return list(db.execute(statement.order_by(order).limit(COUNT_CAP + 1)).all())
-
-
-def _page_rows(db: Session, f: v.Facts, query: SearchQuery, ids: Sequence[int]) -> list[Any]:
-    """The page's entries (visible ones among ``ids``, checked again) with the columns of
-    their live rows the links need, and their text, in the order of ``ids``."""
-    if not ids:
-        return []
-    o = _ENTRY_ORG
-    group = func.coalesce(o.group_name, E.group_name)
-    hits = (
-        select(
-            E.id,
-            literal(0.0, Float()).label("score"),
-            E.kind,
-            E.source_id,
-            E.language,
-            E.created_at,
-            E.round_id,
-            E.consultation_id,
-            E.meeting_id,
-            E.agenda_item_id,
-            E.organisation_id,
-            E.group_name,
-            group.label("grp"),
-        )
-        .outerjoin(o, o.id == E.organisation_id)
-        .where(E.id.in_(list(ids)))
-        .cte("hits")
-    )
-    branches = _branches(hits, f, replace(query, stance=""))
-    visible = union_all(*(branch for _, branch in branches)).subquery("visible")
-    entry = _PAGE_ENTRY
-    rows = {
-        row.id: row
-        for row in db.execute(
-            select(visible, entry.body).join(entry, entry.id == visible.c.id)
-        ).all()
-    }
-    return [rows[i] for i in ids if i in rows]
-
-
-def _facets_of(rows: Sequence[Any]) -> dict[str, tuple[tuple[str, int], ...]]:
-    counts: dict[str, dict[str, int]] = {name: defaultdict(int) for name in FACETS}
-    for row in rows:
-        counts["kind"][SearchKind(row.kind).value] += 1
-        if row.grp is not None:
-            counts["group"][Group(row.grp).value] += 1
-        counts["year"][str(row.created_at.year)] += 1
-        counts["language"][row.language] += 1
-    return {
-        name: tuple(sorted(values.items(), key=lambda item: (-item[1], item[0])))
-        for name, values in counts.items()
-    }
-
-
-def _sorted(rows: Sequence[Any], sort: str) -> list[Any]:
-    newest = sorted(rows, key=lambda row: (row.created_at, row.id), reverse=True)
-    if sort == "date":
-        return newest
-    return sorted(newest, key=lambda row: -(row.score or 0.0))
-
-
 def _empty(query: SearchQuery) -> SearchResults:
     return SearchResults(query, (), 0, False, {name: () for name in FACETS}, (), None)
 
@@ -825,19 +644,19 @@ def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime
     query = replace(query, page=max(1, query.page))
     if query.sort not in SORTS:
         query = replace(query, sort="relevance")
-    parsed = rules.parse_query(query.text)
-    if parsed.empty:
+    visible, parsed = _visible(db, viewer, query, now, 0)
+    if visible is None:
         return _empty(query)
-    f = v.facts(viewer, now)
-    candidates = _candidates(db, parsed, query, f)
-    if not candidates:
-        return _empty(query)
-    shown = candidates[:COUNT_CAP]
-    start = (query.page - 1) * PER_PAGE
-    page = _sorted(shown, query.sort)[start : start + PER_PAGE]
-    rows = _page_rows(db, f, query, [row.id for row in page])
-    total, facets = len(candidates), _facets_of(shown)
-    found = _display_facts(db, f, rows) if rows else _Facts({}, {}, {}, {}, {})
+    entry = _PAGE_ENTRY
+    rows = db.execute(
+        select(visible, entry.body)
+        .join(entry, entry.id == visible.c.id)
+        .order_by(*_order(visible, query.sort))
+        .limit(PER_PAGE)
+        .offset((query.page - 1) * PER_PAGE)
+    ).all()
+    total, facets = _facets(db, visible)
+    found = _display_facts(db, v.facts(viewer, now), rows) if rows else _Facts({}, {}, {}, {}, {})
     wanted = parsed.all_stems()
     hits = tuple(
         Hit(
