@@ -1,1 +1,0 @@
-"""Search across everything a person may see (docs/search-design.md)."""
