@@ -230,6 +230,67 @@ def two_factor_reset(email: Annotated[str, typer.Argument(help="The account's em
         typer.echo(f"Two-factor sign-in reset for {user.email}; their sessions have ended.")
 
 
+search_cli = typer.Typer(help="The search index.", no_args_is_help=True)
+cli.add_typer(search_cli, name="search")
+
+
+@search_cli.command("reindex")
+def search_reindex(
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this kind (comment, position …); repeat for several."),
+    ] = None,
+    words: Annotated[
+        bool,
+        typer.Option(
+            "--words",
+            help="Only the “did you mean” vocabulary: the words anyone signed in may find.",
+        ),
+    ] = False,
+) -> None:
+    """Build the search index again from the rows themselves (every kind by default). Entries
+    keep their ids; entries of rows gone are removed. One transaction. With --words, build the
+    "did you mean" vocabulary again from the index instead (daily)."""
+    import sys
+
+    from sqlalchemy import func, select
+
+    from app.search import index
+    from app.search.sources import SPECS
+    from app.vocabulary import SearchKind
+
+    known = {k.value: k for k in SearchKind}
+    unknown = [name for name in kind or () if name not in known]
+    if unknown:
+        typer.echo(f"error: unknown kind {', '.join(unknown)}; kinds: {', '.join(known)}", err=True)
+        raise typer.Exit(2)
+    kinds = [known[name] for name in kind] if kind else list(SearchKind)
+    if words:
+        from datetime import UTC, datetime
+
+        from app.search import suggest
+
+        with _session(Settings()) as db:
+            kept = suggest.rebuild_words(db.connection(), datetime.now(UTC))
+            db.commit()
+        typer.echo(f"{kept:,} words kept.")
+        return
+    with _session(Settings()) as db:
+        connection = db.connection()
+        total = sum(
+            connection.execute(
+                select(func.count()).select_from(SPECS[k].build().subquery())
+            ).scalar_one()
+            for k in kinds
+        )
+        with typer.progressbar(
+            length=total, label=f"Indexing {total:,} rows", file=sys.stderr
+        ) as bar:
+            written = index.rebuild(connection, kinds, lambda _kind, n: bar.update(n))
+        db.commit()
+    typer.echo(f"{written:,} entries indexed.")
+
+
 @cli.command("demo-code")
 def demo_code() -> None:
     """Print the current two-factor code of the demo's moderator and administrator (they share
@@ -262,10 +323,13 @@ def send_mail(
 def _send_mail_once(settings: Settings) -> None:
     from app.db import utcnow
     from app.notifications import service
+    from app.search import saved
 
     with _session(settings) as db:
         now = utcnow()
         reminders = service.queue_reminders(db, now)
+        # a saved search's news become notifications, which the emails below carry
+        matches = saved.queue_matches(db, now, settings.site_url())
         queued = service.queue_emails(db, settings, now)
         db.commit()
         # each email's outcome is committed as soon as it is known: one that fails never
@@ -273,8 +337,8 @@ def _send_mail_once(settings: Settings) -> None:
         sent, failed = service.deliver(db, settings, now, settle=db.commit)
         db.commit()
     typer.echo(
-        f"{reminders} reminders, {queued} emails queued, {sent} sent, "
-        f"{failed} failed (retried later)"
+        f"{reminders} reminders, {matches} saved-search news, {queued} emails queued, "
+        f"{sent} sent, {failed} failed (retried later)"
     )
 
 

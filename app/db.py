@@ -116,7 +116,12 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,  # connections broken by a database restart are replaced
-        connect_args={"connect_timeout": 5},  # an unreachable server fails fast, never hangs
+        connect_args={
+            "connect_timeout": 5,  # an unreachable server fails fast, never hangs
+            # No JIT: its compilation costs seconds on a statement the planner prices high
+            # (a search's visibility subplans), for queries that run in milliseconds.
+            "options": "-c jit=off",
+        },
     )
 
 

@@ -65,6 +65,8 @@ from app.rounds import routes as round_routes
 from app.rounds.door import KeptPages
 from app.rounds.poll import UnchangedPolls
 from app.rounds.visibility import hide_unreadable_round
+from app.search import routes as search_routes
+from app.search import saved_routes as saved_search_routes
 from app.summaries import routes as summary_routes
 from app.web import STATIC_DIR, is_htmx, safe_next, templates
 
@@ -148,6 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meeting_routes.router,
         decision_routes.router,
         minutes_routes.router,
+        search_routes.router,
+        saved_search_routes.router,
     ):
         # a round the viewer may not read (a draft) is a 404 at every address under it
         names_a_round = any("{round_id}" in getattr(r, "path", "") for r in router.routes)

@@ -8,6 +8,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, create_engine, inspect
 
+from app.search.schema import OWN_TEXT_SEARCH
+from app.search.schema import drop as drop_search_tables
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,7 +45,8 @@ WHERE n.nspname = current_schema()
 
 def reset(url: str) -> None:
     """Start over (``tripartite demo --reset``): every table of the database dropped with all
-    its data (its triggers and, on PostgreSQL, the schema's own functions with it), then the
+    its data (its triggers and, on PostgreSQL, the schema's own functions and text search
+    configurations and dictionaries with it), then the
     schema built again by the migrations. The audit log's append-only triggers refuse to
     delete rows one by one; dropping the tables is the one way to empty it."""
     engine = create_engine(url)
@@ -52,6 +56,8 @@ def reset(url: str) -> None:
             if connection.dialect.name == "sqlite":
                 # outside a transaction, before the first statement: in force for the drops
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            if connection.dialect.name == "sqlite":
+                drop_search_tables(connection)  # the FTS5 tables with their shadow tables
             names = inspect(connection).get_table_names()
             if connection.dialect.name == "postgresql":
                 if names:
@@ -59,6 +65,9 @@ def reset(url: str) -> None:
                     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {tables} CASCADE")
                 for (function,) in connection.exec_driver_sql(_OWN_FUNCTIONS).all():
                     connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function} CASCADE")
+                # configurations first: they use the dictionaries
+                for kind, name in connection.exec_driver_sql(OWN_TEXT_SEARCH).all():
+                    connection.exec_driver_sql(f"DROP TEXT SEARCH {kind} IF EXISTS {name} CASCADE")
             else:
                 for name in names:
                     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}")

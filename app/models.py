@@ -43,6 +43,7 @@ from app.rounds.models import (
     RoundInvitation,
     RoundOfficer,
 )
+from app.search.models import SavedSearch, SearchEntry
 
 __all__ = [
     "Body",
@@ -92,6 +93,11 @@ __all__ = [
     "PositionVersion",
     "Round",
     "RoundInvitation",
+    "SavedSearch",
+    "SearchEntry",
     "User",
     "UserSession",
 ]
+
+# the search index follows every flush of an indexed row (app/search/index.py)
+import app.search.index  # noqa: E402, F401, I001

@@ -184,3 +184,28 @@ class Verdict(StrEnum):
 
     CONFIRMED = "confirmed"
     DISPUTED = "disputed"
+
+
+class SearchKind(StrEnum):
+    """What a search result is (one per indexed source: docs/search-design.md §1)."""
+
+    CONSULTATION = "consultation"
+    ROUND = "round"
+    BRIEF = "brief"
+    PARAGRAPH = "paragraph"
+    AMENDMENT = "amendment"
+    POSITION = "position"
+    COMMENT = "comment"
+    CAUCUS_POST = "caucus_post"
+    STATEMENT = "statement"
+    OUTCOME = "outcome"
+    RESERVATION = "reservation"
+    ATTACHMENT = "attachment"
+    MEETING_DOCUMENT = "meeting_document"
+    MINUTES = "minutes"
+    MINUTES_ITEM = "minutes_item"
+    MINUTES_COMMENT = "minutes_comment"
+    DECISION = "decision"
+    DIVERGENT = "divergent"
+    ACTION = "action"
+    ACTION_NOTE = "action_note"

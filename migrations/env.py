@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 import app.models  # noqa: F401  (registers every table)
 from app.config import Settings
 from app.db import Base, make_engine
+from app.search import schema as search_schema
 
 config = context.config
 target_metadata = Base.metadata
@@ -19,6 +20,9 @@ def run_on(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        # the search engine's own objects (FTS5 tables, tsvector column, GIN indexes)
+        include_name=search_schema.include_name,
+        include_object=search_schema.include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

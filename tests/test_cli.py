@@ -21,7 +21,8 @@ def _env(url: str, tmp_path) -> dict[str, str]:
 
 
 def test_every_command_has_help():
-    for args in ([], ["serve"], ["db"], ["db", "upgrade"], ["demo"], ["create-admin"]):
+    commands = [[], ["serve"], ["db"], ["db", "upgrade"], ["demo"], ["create-admin"]]
+    for args in [*commands, ["search"], ["search", "reindex"]]:
         result = runner.invoke(cli, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)
         assert "Usage" in result.output
@@ -299,3 +300,39 @@ def test_export_writes_every_format(fresh_url, tmp_path):
     assert unknown.exit_code == 2 and "no such round" in unknown.output
     bad = runner.invoke(cli, ["export", str(published), "--format", "docx"], env=env)
     assert bad.exit_code == 2 and "unknown format" in bad.output
+
+
+def test_search_reindex_rebuilds_the_index_the_writers_keep(fresh_url, tmp_path):
+    from sqlalchemy import func, select
+
+    from app.db import make_engine
+    from app.search.models import SearchEntry, SearchWord
+
+    env = _env(fresh_url, tmp_path)
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    assert runner.invoke(cli, ["demo"], env=env).exit_code == 0
+    engine = make_engine(fresh_url, pool_size=1)
+
+    def entries() -> set[tuple[str, int, int, str]]:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(SearchEntry.kind, SearchEntry.source_id, SearchEntry.id, SearchEntry.body)
+            )
+            return {(str(k), s, i, b) for k, s, i, b in rows}
+
+    written = entries()
+    assert len({kind for kind, *_ in written}) >= 5  # the demo's writers filled the index
+    result = runner.invoke(cli, ["search", "reindex"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"{len(written):,} entries indexed." in result.output
+    assert entries() == written
+    one = runner.invoke(cli, ["search", "reindex", "--kind", "comment"], env=env)
+    assert one.exit_code == 0, one.output
+    unknown = runner.invoke(cli, ["search", "reindex", "--kind", "gossip"], env=env)
+    assert unknown.exit_code == 2 and "unknown kind gossip" in unknown.output
+    words = runner.invoke(cli, ["search", "reindex", "--words"], env=env)
+    assert words.exit_code == 0, words.output
+    with engine.connect() as connection:
+        kept = connection.execute(select(func.count()).select_from(SearchWord)).scalar_one()
+    assert kept > 0 and f"{kept:,} words kept." in words.output
+    engine.dispose()

@@ -13,12 +13,18 @@ from sqlalchemy.orm import Session
 from app.db import Base, make_engine
 from app.migrate import downgrade, upgrade
 from app.rounds.models import Round
+from app.search import schema as search_schema
 
 
 def _diff(url: str) -> list[object]:
     engine = make_engine(url, pool_size=1)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {
+            "compare_type": True,
+            "include_name": search_schema.include_name,
+            "include_object": search_schema.include_object,
+        }
+        context = MigrationContext.configure(connection, opts=opts)
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     return list(diff)
@@ -29,7 +35,9 @@ def _tables(url: str) -> set[str]:
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
     engine.dispose()
-    return tables - {"alembic_version"}
+    return {name for name in tables if not search_schema.is_engine_table(name)} - {
+        "alembic_version"
+    }
 
 
 def test_upgrade_downgrade_upgrade_round_trip(fresh_url):

@@ -38,6 +38,7 @@ from app.rounds.models import (
     RoundInvitation,
     RoundOfficer,
 )
+from app.search.models import SavedSearch
 from app.vocabulary import (
     AgendaItemStatus,
     Confidentiality,
@@ -169,6 +170,8 @@ TABS = 6
 
 #: Unique constraints no person's action can meet twice, and why.
 UNREACHABLE = {
+    "uq_search_entries_kind_source_id": "upserted (ON CONFLICT DO UPDATE) by the search index's "
+    "flush listener: a second writer of the same entry updates it, never conflicts",
     "uq_api_tokens_token_hash": "a random 256-bit token, drawn afresh for each API token",
     "uq_user_sessions_token_hash": "a random 256-bit token, drawn afresh for each sign-in",
     "uq_invitations_token_hash": "a random 256-bit token, drawn afresh for each invitation",
@@ -755,6 +758,16 @@ RACES: dict[str, list[Race]] = {
             },
             _draft_without_items,
             _one_draft_of_minutes,
+            many_win=True,
+        )
+    ],
+    "uq_saved_searches_user_id_query": [
+        Race(
+            "rep",
+            "/search/saved",
+            lambda made, tab: {"name": f"Tab {tab}", "q": made["q"]},
+            lambda db, world: {"q": f"racing{secrets.token_hex(4)}"},
+            lambda db, made: _check_equal(_rows(db, SavedSearch, query=f"q={made['q']}"), 1),
             many_win=True,
         )
     ],

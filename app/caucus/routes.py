@@ -37,11 +37,18 @@ def _base(request: Request, round_id: int, group: str) -> str:
 
 
 def _context(
-    request: Request, db: DbSession, caucus: service.Caucus, **extra: Any
+    request: Request,
+    db: DbSession,
+    caucus: service.Caucus,
+    upto: int | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """What the caucus page and its partials show (a fixed number of queries)."""
+    """What the caucus page and its partials show (a fixed number of queries). With ``upto``
+    (a search result's message older than the newest shown): the messages up to it."""
     draft, published = statements.statements(db, caucus)
-    messages, more = service.posts(db, caucus)
+    if upto is not None and not service.older_window(db, caucus, upto):
+        upto = None  # among the newest: the page as usual
+    messages, more = service.posts(db, caucus, upto=upto)
     context: dict[str, Any] = {
         "caucus": caucus,
         "round": caucus.round,
@@ -50,6 +57,7 @@ def _context(
         "published": published,
         "messages": messages,
         "more_messages": more,
+        "upto": upto,
         "after": messages[-1].id if messages else 0,
         "post_form": {"body": ""},
         "post_errors": {},
@@ -64,10 +72,16 @@ def _context(
 
 @router.get("/rounds/{round_id}/caucus/{group}", name="caucus.show")
 def show(
-    request: Request, db: DbSession, viewer: CurrentViewer, round_id: int, group: str
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    round_id: int,
+    group: str,
+    upto: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
+    """The caucus; ``upto`` (a search result's link) shows the messages up to that one."""
     caucus = service.enter(db, viewer, round_id, group)
-    return render(request, "caucus/show.html", _context(request, db, caucus))
+    return render(request, "caucus/show.html", _context(request, db, caucus, upto))
 
 
 @router.get("/rounds/{round_id}/caucus/{group}/posts", name="caucus.poll")

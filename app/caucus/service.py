@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from app import markdown
@@ -147,8 +147,27 @@ class PostView:
     created_at: datetime
 
 
-def posts(db: Session, caucus: Caucus, *, after: int = 0) -> tuple[list[PostView], bool]:
-    """The newest messages (oldest first), and whether older ones were left out (one query)."""
+def older_window(db: Session, caucus: Caucus, upto: int) -> bool:
+    """Whether message ``upto`` is older than the newest POSTS_SHOWN of the caucus (so the
+    page shows the messages up to it instead of the newest)."""
+    newer = read(
+        db,
+        select(func.count())
+        .select_from(CaucusPost)
+        .where(
+            CaucusPost.round_id == caucus.round.id,
+            CaucusPost.group_name == caucus.group,
+            CaucusPost.id > upto,
+        ),
+    ).scalar_one()
+    return int(newer) >= POSTS_SHOWN
+
+
+def posts(
+    db: Session, caucus: Caucus, *, after: int = 0, upto: int | None = None
+) -> tuple[list[PostView], bool]:
+    """The newest messages (oldest first), or with ``upto`` the newest up to and including
+    that one, and whether older ones were left out (one query)."""
     rows = read(
         db,
         select(
@@ -165,6 +184,7 @@ def posts(db: Session, caucus: Caucus, *, after: int = 0) -> tuple[list[PostView
             CaucusPost.round_id == caucus.round.id,
             CaucusPost.group_name == caucus.group,
             CaucusPost.id > after,
+            CaucusPost.id <= upto if upto is not None else true(),
         )
         .order_by(CaucusPost.id.desc())
         .limit(POSTS_SHOWN + 1),

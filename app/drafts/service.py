@@ -23,7 +23,8 @@ from app.positions.service import current_status, invited_organisation_ids
 from app.rounds import rules as round_rules
 from app.rounds.models import Round, RoundInvitation
 from app.rounds.service import claim_round, lock_numbering, lock_round, require_moderator
-from app.vocabulary import RoundStatus
+from app.search import index as search_index
+from app.vocabulary import RoundStatus, SearchKind
 
 
 def _round(db: Session, round_id: int) -> Round:
@@ -79,6 +80,8 @@ def import_draft(db: Session, viewer: Viewer, round_id: int, text: str) -> list[
     ]
     db.add_all(paragraphs)
     db.flush()
+    # the Core delete above bypasses the search index's flush listener
+    search_index.reindex_round(db, round_id, (SearchKind.PARAGRAPH,))
     claim_round(db, round_id)
     record(
         db,

@@ -16,6 +16,8 @@ from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import gettext as _
 from app.rounds import rules
 from app.rounds.models import Round, RoundBrief
+from app.search import index as search_index
+from app.vocabulary import SearchKind
 
 BRIEF_MAX = 20_000
 
@@ -79,6 +81,9 @@ def set_original_language(db: Session, viewer: Viewer, round_id: int, language: 
     record(db, viewer.user_id, "round.brief_language", "round", round_id, language=language)
     round_.brief_language = language
     round_.version += 1
+    # the Core delete above bypasses the search index's flush listener (the language change
+    # itself re-languages the round's texts at the flush)
+    search_index.reindex_round(db, round_id, (SearchKind.BRIEF,))
 
 
 def save_version(db: Session, viewer: Viewer, round_id: int, language: str, text: str) -> bool:

@@ -109,6 +109,11 @@ class Demo:
 
     def urls(self, path: str) -> Iterator[str]:
         params = set(re.findall(r"\{(\w+)\}", path))
+        if path == "/search":  # what the demo's words find, all of it and by kind, newest first
+            yield "/search?q=migrant"
+            yield "/search?q=migrant%20workers&kind=comment&kind=position&sort=date"
+            yield "/search?q=migrnt"  # a typo: the empty state (and "did you mean")
+            return
         if not params:
             yield path
             return

@@ -131,6 +131,7 @@ DEFAULT_PARAMS = {
     "item_id": "agenda_item",
     "seat_id": "seat",
     "document_id": "meeting_document",
+    "saved_id": "saved_search",
 }
 
 # fmt: off
@@ -362,6 +363,10 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/notifications/count"): Case(page()),
     ("POST", "/notifications/read"): Case(page()),
     ("POST", "/notifications/preference"): Case(page(), data={"preference": "digest"}),
+    # -- saved searches: each person's own (another's does not exist for them) ---------------
+    ("GET", "/search/saved"): Case(page()),
+    ("POST", "/search/saved"): Case(page(), data={"name": "Mine", "q": "comment"}),
+    ("POST", "/search/saved/{saved_id}/delete"): Case(only("rep", refused="404")),
     # -- summaries and downloads (anyone who may see the round, once it has closed) ----------
     ("GET", "/rounds/{round_id}/summary"): Case(page(), params={"round_id": "closed"}),
     ("GET", "/rounds/{round_id}/summary.{fmt}"): Case(page(), params={"round_id": "closed"}),
@@ -533,6 +538,9 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/releases/{kind}/{row_id}"): Case(
         MINUTES_SECRETARIAT, params={"kind": "release_kind", "row_id": "minutes_published"}
     ),
+    # -- search ------------------------------------------------------------------------------
+    # a word of the world's comment ("A government comment."): a page with results and names
+    ("GET", "/search"): Case(page(), path="/search?q=comment"),
     # -- static files ------------------------------------------------------------------------
     ("GET", "/static"): Case(public(), path="/static/style.css"),
 }

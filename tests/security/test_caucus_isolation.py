@@ -20,6 +20,12 @@ event: the audit page and its CSV, the summary's XLSX) leaves out the caucus's p
 and the ids of its drafts, even those older versions wrote to the append-only log. The
 notifications the caucus causes go to the group's own people; its files leave no attachment
 event in the shared audit log (a round's document, added beside it, does).
+
+The search is among the outputs: for every marker, ``/search`` plain, narrowed to the caucus's
+kinds, newest first, with a one-letter typo ("did you mean") and as the search form's htmx
+request answers every outsider exactly as a search for a word nothing holds (results, snippets,
+counts, facets, suggestions), while the group's members find each marker at its place; and an
+outsider's search for a caucus-only word runs the very statements of a miss, in as long.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import statistics
+import time
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -50,7 +58,8 @@ from app.rounds.models import Round
 from app.vocabulary import Group, PlatformRole, Stance
 from tests import factories
 from tests.conftest import text_of
-from tests.helpers import soup
+from tests.helpers import counted_queries, soup
+from tests.security import searching
 from tests.security.world import app_routes
 from tests.word_files import docx_with
 
@@ -344,6 +353,12 @@ def every_output(world: Caucused, app: Any) -> list[str]:
             for file in (world.caucus_file, world.round_file)
             for version in ("", "/versions/1", "/versions/2")
         ),
+        # the search: results, counts, snippets, facets and "did you mean" for each marker
+        *(
+            url
+            for value in world.markers.values()
+            for url in searching.addresses(value, searching.CAUCUS_KINDS)
+        ),
     ]
     params = _params(world)
     for method, template in app_routes(app):
@@ -358,11 +373,24 @@ def every_output(world: Caucused, app: Any) -> list[str]:
 
 
 def fragmentary(url: str) -> bool:
-    """Pages that answer htmx with a fragment of their own (the round's, notifications)."""
+    """Pages that answer htmx with a fragment of their own (the round's, notifications, the
+    search's results)."""
     path = url.split("?")[0]
-    return path.startswith(("/rounds/", "/notifications")) and not path.endswith(
+    return path.startswith(("/rounds/", "/notifications", "/search")) and not path.endswith(
         DOWNLOADS + WORD_FORMATS
     )
+
+
+def variants(url: str) -> list[dict[str, str]]:
+    """The headers each output is asked with: a browser's, and htmx's where the page answers
+    it with a fragment (the search form's own request for its results)."""
+    if searching.asked(url) is not None:
+        return list(searching.VARIANTS)
+    return [{}, {"HX-Request": "true"}] if fragmentary(url) else [{}]
+
+
+#: Markers an outsider to the workers' caucus may find all the same: their own caucus's.
+OWN_MARKERS = {"employers_rep": {"employers message"}}
 
 
 def statement_ids(text: str) -> set[int]:
@@ -379,28 +407,40 @@ class Read:
 
 def assert_nothing_leaks(world: Caucused) -> Read:
     """Every output as every outsider, with and without htmx: no marker, no private caucus
-    action; in every audit output, no statement id but the published one's."""
+    action; in every audit output, no statement id but the published one's. A search for a
+    marker answers as a search for a word nothing holds (its echo of the words aside)."""
     app = world.clients["anonymous"].app.fastapi_app
     urls = every_output(world, app)
     leaks = []
     read = Read(0, set())
+    misses: dict[tuple[int, str, str], str] = {}
     for role in OUTSIDERS:
         client = world.clients[role]
+        own = {world.markers[what] for what in OWN_MARKERS.get(role, ())}
         for url in urls:
-            variants = [{}, {"HX-Request": "true"}] if fragmentary(url) else [{}]
-            for headers in variants:
-                response = client.get(url, headers=headers)
-                assert response.status_code < 500, (role, url, response.status_code)
-                text = readable(response)
-                read.count += 1
+            word = searching.asked(url)
+            if word is not None and any(value in word for value in own):
+                continue  # their own caucus's words (found: test_members_find_...)
+            for headers in variants(url):
                 where = f"on {url} {headers or ''} as {role}"
+                if word is not None:
+                    found = searching.probe(client, url, headers, misses)
+                    text, html = found.text, True
+                    if not found.like_a_miss:
+                        leaks.append(f"an answer unlike a miss's {where}")
+                else:
+                    response = client.get(url, headers=headers)
+                    assert response.status_code < 500, (role, url, response.status_code)
+                    text = readable(response)
+                    html = "html" in response.headers.get("content-type", "")
+                read.count += 1
                 leaks += [
                     f"{what} {where}" for what, value in world.markers.items() if value in text
                 ]
                 leaks += [f"audit event {a} {where}" for a in PRIVATE_ACTIONS if a in text]
                 if world.audit_canary in text:
                     read.audit_outputs.add((role, url.split("?")[0]))
-                    plain = text_of(text) if "html" in response.headers["content-type"] else text
+                    plain = text_of(text) if html else text
                     named = statement_ids(plain) - {world.published_id}
                     leaks += [f"statement id {n} {where}" for n in sorted(named)]
     assert not leaks, "\n".join(leaks)
@@ -614,3 +654,95 @@ def test_a_caucus_file_is_for_its_members_alone_and_leaves_no_audit_event(make_c
     ]
     everything = json.dumps([e.details for e in db.scalars(select(AuditEvent))])
     assert not [what for what, value in world.markers.items() if value in everything]
+
+
+#: The caucus's markers its members find through search: every indexed text's (a file's name
+#: is not indexed, nor the text of a file's earlier version: its current version's is).
+FOUND_BY_MEMBERS = ("message", "reply", "draft", "revised draft", "file title")
+FOUND_IN_FILES = ("second version's text",)
+
+
+def search_results(response: Any) -> list[Any]:
+    assert response.status_code == 200, response.status_code
+    return soup(response.text).select("#search-results li.search-result")
+
+
+def test_the_group_s_members_find_its_texts_through_search(make_client, db):
+    """The positive control of the sweep above: the markers are there to be found, by the
+    group's members, each at its place (and the other group's by that group alone)."""
+    world = build(db, make_client)
+    for name, member in world.members.items():
+        for what in FOUND_BY_MEMBERS + FOUND_IN_FILES:
+            value = world.markers[what]
+            for url in searching.addresses(value, searching.CAUCUS_KINDS)[:3]:
+                for headers in searching.VARIANTS:
+                    found = search_results(member.get(url, headers=headers))
+                    assert len(found) == 1, (name, what, url, headers)
+                    assert value in found[0].get_text(), (name, what, url)
+            href = found[0].select_one("a[href]")["href"]
+            target = member.get(href)
+            assert target.status_code == 200, (name, what, href)
+            if what in FOUND_BY_MEMBERS:
+                assert value in target.text, (name, what, href)
+        # the employers' caucus is not theirs
+        employers = world.markers["employers message"]
+        assert not search_results(member.get(f"/search?q={employers}")), name
+    employers = world.clients["employers_rep"]
+    found = search_results(employers.get(f"/search?q={world.markers['employers message']}"))
+    assert len(found) == 1
+    # once the round is closed the members still find their caucus's texts
+    closed = world.clients["moderator"].submit(
+        f"/rounds/{world.round_id}/close", {"outcome": "The groups were heard."}
+    )
+    assert closed.status_code == 303, closed.text
+    member = world.members["member"]
+    assert len(search_results(member.get(f"/search?q={world.markers['message']}"))) == 1
+
+
+def _timed(client: Any, db: Session, word: str) -> tuple[list[str], float]:
+    with counted_queries(db) as statements:
+        start = time.perf_counter()
+        response = client.get(f"/search?q={word}")
+        took = time.perf_counter() - start
+    assert response.status_code in (200, 303), response.status_code
+    return list(statements), took
+
+
+#: Searches per word and role, interleaved with a miss's; and how many times the timing may be
+#: measured again on a busy machine before it counts (the statements must be equal every time).
+TIMED = 30
+ATTEMPTS = 3
+
+
+def test_a_caucus_word_answers_an_outsider_as_a_miss_does(make_client, db):
+    """Timing: an outsider's search for a word only the caucus holds runs the statements a
+    search for a random word nothing holds runs (the text of each, parameters aside: the same
+    partitions scanned, the same joins), and takes as long (the medians of interleaved
+    searches within max(3 ms, 25 %))."""
+    world = build(db, make_client)
+    secret = world.markers["message"]
+    # the members' search does find it (so the outsiders' really is a caucus word's)
+    assert search_results(world.members["member"].get(f"/search?q={secret}"))
+    slow = []
+    for role in OUTSIDERS:
+        client = world.clients[role]
+        _timed(client, db, secret)  # warm (the first request of a client does more)
+        _timed(client, db, marker("miss"))
+        for _attempt in range(ATTEMPTS):
+            caucus, misses = [], []
+            for n in range(TIMED):
+                pair = [("caucus", secret), ("miss", marker("miss"))]
+                for kind, word in pair if n % 2 else reversed(pair):
+                    statements, took = _timed(client, db, word)
+                    (caucus if kind == "caucus" else misses).append(took)
+                    if kind == "caucus":
+                        asked_caucus = statements
+                    else:
+                        asked_miss = statements
+                assert asked_caucus == asked_miss, (role, asked_caucus, asked_miss)
+            a, b = statistics.median(caucus), statistics.median(misses)
+            if abs(a - b) < max(0.003, 0.25 * b):
+                break
+        else:
+            slow.append(f"{role}: caucus word {a * 1000:.1f} ms, a miss {b * 1000:.1f} ms")
+    assert not slow, "\n".join(slow)

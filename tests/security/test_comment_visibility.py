@@ -9,7 +9,10 @@ an outside probe found:
   person, for hidden and pending comments, replies and parents, each with a unique marker. Only
   the author and the moderators ever receive a marker. The templates that can print a comment's
   text are found by reading the templates folder, and each of them must have been rendered
-  during the sweep, so a new template showing comments cannot escape it.
+  during the sweep, so a new template showing comments cannot escape it. The search for each
+  secret text (plain, as comments only, newest first, misspelt; plain and under htmx) is among
+  those addresses: its author and the moderators find it in a result, and everyone else gets a
+  miss's answer (no result, snippet, count, facet or suggestion).
 * **every cached region of the round page**: a viewer is served exactly what would have been
   rendered for them alone, whoever asked first, for viewers who see differently (the author, a
   representative whose mandate was revoked after posting, another member, another group, an
@@ -37,6 +40,7 @@ from app.rounds import fragments
 from app.vocabulary import Group, PlatformRole, Visibility
 from app.web import templates
 from tests import factories
+from tests.security import searching
 from tests.security.world import CHEAP_HASH, app_routes, undone
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
@@ -123,7 +127,8 @@ def may_read(role: str, writer: str) -> bool:
 
 
 def addresses(app: Any, world: Discussion, comment_id: int) -> list[tuple[str, str]]:
-    """Every (method, path) naming a comment, and every GET page of its round."""
+    """Every (method, path) naming a comment, every GET page of its round, and the search
+    for the comment's text (its results, snippets, counts and facets)."""
     fill = {
         "round_id": str(world.round_id),
         "comment_id": str(comment_id),
@@ -148,6 +153,8 @@ def addresses(app: Any, world: Discussion, comment_id: int) -> list[tuple[str, s
         if method == "GET" and template == "/rounds/{round_id}/comments":
             found.append((method, f"{path}?thread={comment_id}"))  # one thread, in place
             found.append((method, f"{path}?replies=all"))
+    text = world.secret[comment_id][0] if comment_id in world.secret else ""
+    found += [("GET", url) for url in searching.addresses(text, ("comment",)) if text]
     return found
 
 
@@ -186,10 +193,26 @@ def test_hidden_and_pending_text_reaches_only_its_author_and_the_moderators(
             if address not in common:
                 asked[address] = [comment_id]
     assert len(common) > 3 and len(asked) > len(common)  # pages of the round, and of comments
+    misses: dict[tuple[int, str, str], str] = {}
+    searched = 0
     for (method, path), secrets in asked.items():
         for role, client in world.clients.items():
             for htmx in (False, True):
                 headers = {"HX-Request": "true"} if htmx else {}
+                if searching.asked(path) is not None:
+                    # a search prints the words it was asked: the text is shown when printed
+                    # more often than that, and an answer to those who may not read it is a
+                    # miss's (no result, snippet, count or facet)
+                    found = searching.probe(client, path, searching.VARIANTS[htmx], misses)
+                    text, writer = world.secret[secrets[0]]
+                    readable = may_read(role, writer)
+                    seen += found.shows
+                    searched += found.shows and text in path
+                    if (found.shows or not found.like_a_miss) and not readable:
+                        leaks.append(f"{method} {path} as {role} (htmx={htmx})")
+                    if readable and text in path and not found.shows:
+                        leaks.append(f"{method} {path} not found by {role} (htmx={htmx})")
+                    continue
                 forms = ({}, {"body": "A reply.", "reason": "Off topic."})
                 with undone(db):
                     if method == "GET":
@@ -206,6 +229,7 @@ def test_hidden_and_pending_text_reaches_only_its_author_and_the_moderators(
                                 leaks.append(f"{method} {path} as {role} (htmx={htmx})")
     assert not leaks, "hidden or pending text shown to:\n" + "\n".join(sorted(set(leaks)))
     assert seen, "the sweep never showed a secret text even to its readers"
+    assert searched, "the search never found a secret text even for its readers"
     unseen = comment_templates() - rendered
     assert not unseen, f"templates showing comments that the sweep never rendered: {unseen}"
 

@@ -1,10 +1,10 @@
 """What a body restricts stays with those it is for, until it is released.
 
 A council's public meeting carries a public agenda item, a members-only item, a group-only item
-(the workers'), a members-only meeting document, members-only minutes, and a decision on the
-members-only item with a divergent position and an action. Each restricted thing carries a
-unique marker. Then everyone it is not for requests every page, fragment, download, feed and
-API answer whose address this suite can fill in: no marker appears.
+(the workers'), a members-only meeting document, the workers' group-only paper, members-only
+minutes, and a decision on the members-only item with a divergent position and an action. Each
+restricted thing carries a unique marker. Then everyone it is not for requests every page,
+fragment, download, feed and API answer whose address this suite can fill in: no marker appears.
 - **Members-only markers** are hidden from the anonymous, from an organisation without a seat,
   from an observer and from an API token.
 - **The workers' group-only item** is hidden, besides, from the employers' member and from the
@@ -13,6 +13,12 @@ API answer whose address this suite can fill in: no marker appears.
   really are read.
 
 Released, the members-only item is public: the anonymous read it.
+
+The search is swept too: for each marker, ``/search`` (plain, by the body's kinds, newest
+first, misspelt; plain and under htmx) answers those it is not for as a miss does. The members
+find each text, the workers alone their group-only paper (the secretariat neither), and those
+outside find a decision once its item is released, the document and the minutes once theirs
+are.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ from app.vocabulary import (
     Presence,
 )
 from tests import factories
+from tests.helpers import soup
+from tests.security import searching
 from tests.security.test_caucus_isolation import readable
 from tests.security.world import app_routes
 from tests.word_files import docx_with
@@ -92,7 +100,7 @@ def build(db: Any, make_client: Any, settings: Any) -> Restricted:
         "divergent": marker("divergent"),
         "action": marker("action"),
     }
-    group = {"group item": marker("groupitem")}
+    group = {"group item": marker("groupitem"), "group document": marker("groupdoc")}
 
     def item(number: int, title: str, level: Confidentiality, **extra: Any) -> AgendaItem:
         row = AgendaItem(
@@ -127,6 +135,22 @@ def build(db: Any, make_client: Any, settings: Any) -> Restricted:
         confidentiality=Confidentiality.MEMBERS,
     )
     db.add(document)
+    # the workers' own paper (no item): for the workers' members alone
+    db.add(
+        MeetingDocument(
+            meeting_id=meeting.id,
+            title=f"Our paper {group['group document']}",
+            language="en",
+            sha256=stored.sha256,
+            size=stored.size,
+            kind="docx",
+            file_name="ours.docx",
+            text="Our line.",
+            uploaded_by_id=people["moderator"].id,
+            confidentiality=Confidentiality.GROUP,
+            restricted_group=Group.WORKERS,
+        )
+    )
     db.flush()
     minutes = Minutes(
         meeting_id=meeting.id,
@@ -248,8 +272,10 @@ def outputs(world: Restricted, app: Any, restricted_ids: dict[str, int]) -> list
 
 
 def leaks(world: Restricted, roles: tuple[str, ...], markers: dict[str, str]) -> list[str]:
+    """Every output, and the search for each marker (a miss's answer, the echo aside)."""
     app = world.clients["anonymous"].app.fastapi_app
     found = []
+    misses: dict[tuple[int, str, str], str] = {}
     for role in roles:
         client = world.clients[role]
         for url in outputs(world, app, {}):
@@ -258,7 +284,39 @@ def leaks(world: Restricted, roles: tuple[str, ...], markers: dict[str, str]) ->
                 assert response.status_code < 500, (role, url, response.status_code)
                 text = readable(response)
                 found += [f"{what} on {url} as {role}" for what, m in markers.items() if m in text]
+        found += search_leaks(client, role, markers, misses)
     return found
+
+
+def search_leaks(
+    client: Any, role: str, markers: dict[str, str], misses: dict[tuple[int, str, str], str]
+) -> list[str]:
+    found = []
+    for value in markers.values():
+        for url in searching.addresses(value, KINDS):
+            for headers in searching.VARIANTS:
+                probe = searching.probe(client, url, headers, misses)
+                where = f"on {url} {headers or ''} as {role}"
+                if not probe.like_a_miss:
+                    found.append(f"an answer unlike a miss's {where}")
+                found += [f"{what} {where}" for what, m in markers.items() if m in probe.text]
+    return found
+
+
+#: What a body's restricted texts are found as.
+KINDS = ("meeting_document", "minutes", "minutes_item", "decision", "divergent", "action")
+#: The members-only markers of indexed texts (an agenda item's title is not indexed).
+SEARCHABLE = ("document", "document text", "minutes", "decision", "divergent", "action")
+#: Those public once their agenda item is released (a decision and what hangs on it); the
+#: document and the minutes have a confidentiality of their own.
+WITH_THE_ITEM = ("decision", "divergent", "action")
+
+
+def finds(client: Any, value: str) -> bool:
+    response = client.get(f"/search?q={value}")
+    assert response.status_code == 200, response.status_code
+    found = soup(response.text).select(searching.RESULT)
+    return any(value in result.get_text() for result in found)
 
 
 def test_members_only_things_reach_no_one_outside_the_body(make_client, db, settings):
@@ -304,3 +362,61 @@ def test_once_released_a_members_only_item_is_public(make_client, db, settings):
     db.commit()
     page = world.clients["anonymous"].get(f"/meetings/{world.ids['meeting_id']}").text
     assert world.members_markers["item"] in page
+
+
+def test_search_finds_restricted_texts_for_those_they_are_for_and_once_released(
+    make_client, db, settings
+):
+    """The positive control of the sweeps' searches, and the release: the body's members find
+    the members-only texts (the workers alone their paper), each result opening; those outside
+    find a text once it is released, and not before."""
+    world = build(db, make_client, settings)
+    for role in ("employers", "workers", "moderator"):
+        client = world.clients[role]
+        for what in SEARCHABLE:
+            assert finds(client, world.members_markers[what]), (role, what)
+    paper = world.group_markers["group document"]
+    assert finds(world.clients["workers"], paper)
+    assert not finds(world.clients["employers"], paper)
+    # each result opens, for those who found it
+    employers = world.clients["employers"]
+    for what in SEARCHABLE:
+        page = employers.get(f"/search?q={world.members_markers[what]}")
+        href = soup(page.text).select_one(f"{searching.RESULT} a[href]")["href"]
+        assert employers.get(href).status_code == 200, (what, href)
+    outside = ("outsider", "observer")
+    for role in outside:
+        assert not [w for w in SEARCHABLE if finds(world.clients[role], world.members_markers[w])]
+    # the item released: its decision, divergent position and action are found (and open)
+    item = db.get_one(AgendaItem, world.ids["item_id"])
+    item.released_at = utcnow()
+    db.commit()
+    for role in outside:
+        client = world.clients[role]
+        for what in SEARCHABLE:
+            value = world.members_markers[what]
+            assert finds(client, value) is (what in WITH_THE_ITEM), (role, what)
+        page = client.get(f"/search?q={world.members_markers['decision']}")
+        href = soup(page.text).select_one(f"{searching.RESULT} a[href]")["href"]
+        opened = client.get(href)
+        assert opened.status_code == 200 and world.members_markers["decision"] in opened.text
+    # the document and the minutes released too (on a date now past): all of it
+    for row in (
+        db.get_one(MeetingDocument, world.ids["document_id"]),
+        db.get_one(Minutes, world.ids["minutes_id"]),
+    ):
+        row.release_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    for role in outside:
+        for what in SEARCHABLE:
+            assert finds(world.clients[role], world.members_markers[what]), (role, what)
+    # the workers' paper is theirs still
+    assert not leaks_in_search(world, NOT_WORKERS, world.group_markers)
+
+
+def leaks_in_search(world: Restricted, roles: tuple[str, ...], markers: dict[str, str]) -> list:
+    misses: dict[tuple[int, str, str], str] = {}
+    found = []
+    for role in roles:
+        found += search_leaks(world.clients[role], role, markers, misses)
+    return found

@@ -21,6 +21,7 @@ from app.comments.models import Flag
 from app.db import utcnow
 from app.organisations.models import Invitation, Mandate
 from app.rounds.models import GroupSignoff
+from app.search.models import SavedSearch
 from app.vocabulary import Group, MandateRole, PlatformRole, RoundStatus, Visibility
 from tests import factories
 from tests.security import minutes_world
@@ -190,6 +191,10 @@ def build(db: Session, settings: Any = None) -> World:
     _token, api_token = tokens.create(db, "Security suite", None)
     revocable, _plain = tokens.create(db, "Revocable", None)
     db.flush()
+    # the rep's saved search (another person's is a 404 to them)
+    saved_search = SavedSearch(user_id=people["rep"].id, name="The rep's search", query="q=comment")
+    db.add(saved_search)
+    db.flush()
     colleague_mandate = db.query(Mandate).filter_by(user_id=people["colleague"].id).one()
     outsider_mandate = db.query(Mandate).filter_by(user_id=people["other_rep"].id).one()
     files: dict[str, int] = {}
@@ -236,6 +241,7 @@ def build(db: Session, settings: Any = None) -> World:
         "inactive": people["inactive"].id,
         "api_token": revocable.id,
         "statement": statement.id,
+        "saved_search": saved_search.id,
         "caucus_group": Group.WORKERS.value,  # a path segment (the group), not an id
         **{f"org_{g.value}": o.id for g, o in orgs.items()},
     }

@@ -1,0 +1,1 @@
+"""Search across everything a person may see (docs/search-design.md)."""

@@ -1,0 +1,334 @@
+"""Keeping the index current, in the writer's own transaction.
+
+One ``after_flush`` listener on every Session (requests, the command line, the demo, the
+tests' factories) sees the rows of ``sources.SPECS`` a flush added, changed (in a watched
+column) or deleted, reads them again by Core on the session's connection and writes their
+entries (upserted by ``(kind, source_id)``: an entry keeps its id, the saved searches'
+watermark). A source row gone, or left with no text, loses its entry. Core bulk writes of
+indexed tables bypass the listener: their writers call ``reindex_round`` themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, event, inspect, select, text
+from sqlalchemy.orm import Session, UOWTransaction
+
+from app.db import UTCDateTime
+from app.markdown import plain_text
+from app.rounds.models import Round
+from app.search import rules, schema
+from app.search.models import SearchEntry
+from app.search.sources import KEYS, ROUND_KINDS, SPECS, TRIGGERS
+from app.vocabulary import Group, SearchKind
+
+#: Rows read and written at once.
+BATCH = 1000
+_COLUMNS = ("kind", "source_id", "language", *KEYS, "body", "created_at")
+_UPDATED = [column for column in _COLUMNS if column not in ("kind", "source_id")]
+_ENTRY: Table = SearchEntry.__table__  # type: ignore[assignment]
+
+
+def _tsvector(words: str = ":words") -> str:
+    per_language = {
+        code: f"to_tsvector('{schema.configuration(code)}', CAST({words} AS text))"
+        for code in rules.LANGUAGES
+    }
+    cases = " ".join(f"WHEN '{code}' THEN {vector}" for code, vector in per_language.items())
+    union = " || ".join(per_language.values())
+    return f"CASE CAST(:language AS varchar) {cases} ELSE {union} END"
+
+
+@cache
+def _upsert(dialect: str, returning: bool = False) -> Any:
+    columns = ", ".join(_COLUMNS)
+    values = ", ".join(f":{column}" for column in _COLUMNS)
+    updates = ", ".join(f"{column} = excluded.{column}" for column in _UPDATED)
+    if dialect == "postgresql":
+        statement = (
+            f"INSERT INTO search_entries ({columns}, {schema.DOCUMENT}) "
+            f"VALUES ({values}, {_tsvector()}) ON CONFLICT (kind, source_id) DO UPDATE SET "
+            f"{updates}, {schema.DOCUMENT} = excluded.{schema.DOCUMENT}"
+        )
+    else:
+        statement = (
+            f"INSERT INTO search_entries ({columns}) VALUES ({values}) "
+            f"ON CONFLICT (kind, source_id) DO UPDATE SET {updates}"
+            + (" RETURNING id" if returning else "")
+        )
+    return text(statement).bindparams(bindparam("created_at", type_=UTCDateTime()))
+
+
+@cache
+def _source(kind: SearchKind) -> Any:
+    """The kind's source rows as a subquery (built once: the flush listener asks for it on
+    every post)."""
+    return SPECS[kind].build().subquery()
+
+
+@cache
+def _rows_by_id(kind: SearchKind) -> Any:
+    """The kind's source rows of the ids given as ``ids``."""
+    source = _source(kind)
+    return select(source).where(source.c.source_id.in_(bindparam("ids", expanding=True)))
+
+
+_OLD = text("SELECT id, scope FROM search_entries WHERE kind = :kind AND source_id = :sid")
+
+
+def _write_one(connection: Connection, e: dict[str, Any]) -> None:
+    """SQLite, one entry (a post): its old partition, the upsert, its FTS5 row."""
+    old = connection.execute(_OLD, {"kind": e["kind"], "sid": e["source_id"]}).first()
+    entry_id = connection.execute(_upsert("sqlite", returning=True), e).scalar_one()
+    if old is not None:
+        connection.execute(
+            text(f"DELETE FROM {schema.fts_table(old.scope)} WHERE rowid = :id"), {"id": old.id}
+        )
+    connection.execute(
+        text(f"INSERT INTO {schema.fts_table(e['scope'])} (rowid, terms) VALUES (:id, :t)"),
+        {"id": entry_id, "t": rules.document_terms(e["body"], e["language"])},
+    )
+
+
+def _value(value: Any) -> Any:
+    return value.value if isinstance(value, Group | SearchKind) else value
+
+
+def entry(kind: SearchKind, row: Any) -> dict[str, Any] | None:
+    """The entry of one source row read by its spec's select (None: nothing to index)."""
+    spec = SPECS[kind]
+    parts = [
+        plain_text(part) if markdown else (part or "")
+        for part, markdown in zip(
+            (getattr(row, f"t{n}") for n in range(len(spec.markdown))), spec.markdown, strict=True
+        )
+    ]
+    body = rules.indexed_text("\n".join(part.strip() for part in parts if part.strip()))
+    if not rules.words(body):
+        return None
+    values = {key: _value(getattr(row, key)) for key in KEYS}
+    language = rules.language_of(row.language)
+    return {
+        "kind": kind.value,
+        "source_id": row.source_id,
+        "language": language,
+        **values,
+        "body": body,
+        "created_at": row.created_at,
+    }
+
+
+def write(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
+    """Upsert entries, with the engine's own index of each."""
+    if not entries:
+        return
+    if connection.dialect.name == "postgresql":
+        params = [{**e, "words": rules.document_words(e["body"])} for e in entries]
+        connection.execute(_upsert("postgresql"), params)
+        return
+    if len(entries) == 1:
+        _write_one(connection, entries[0])
+        return
+    # SQLite, several: the batch's old partitions read at once, the entries upserted and their FTS5
+    # rows replaced with executemany (the id is kept by the upsert: the watermark).
+    kinds = {e["kind"] for e in entries}
+    where = " OR ".join(f"(kind = :k{n} AND source_id IN :s{n})" for n in range(len(kinds)))
+    keys: dict[str, Any] = {}
+    binds: list[Any] = []
+    for n, kind in enumerate(sorted(kinds)):
+        keys[f"k{n}"] = kind
+        keys[f"s{n}"] = sorted({e["source_id"] for e in entries if e["kind"] == kind})
+        binds.append(bindparam(f"s{n}", expanding=True))
+    lookup = text(f"SELECT id, kind, source_id, scope FROM search_entries WHERE {where}")
+    lookup = lookup.bindparams(*binds)
+    old = {(row.kind, row.source_id): row for row in connection.execute(lookup, keys)}
+    connection.execute(_upsert("sqlite"), list(entries))
+    ids = {(row.kind, row.source_id): row.id for row in connection.execute(lookup, keys)}
+    gone: dict[str, list[dict[str, int]]] = defaultdict(list)
+    for row in old.values():
+        gone[schema.fts_table(row.scope)].append({"id": row.id})
+    for table, rows in gone.items():
+        connection.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), rows)
+    added: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in entries:
+        added[schema.fts_table(e["scope"])].append(
+            {
+                "id": ids[(e["kind"], e["source_id"])],
+                "t": rules.document_terms(e["body"], e["language"]),
+            }
+        )
+    for table, rows in added.items():
+        connection.execute(text(f"INSERT INTO {table} (rowid, terms) VALUES (:id, :t)"), rows)
+
+
+def forget(connection: Connection, kind: SearchKind, source_ids: Iterable[int]) -> None:
+    """Remove the entries of these source rows (gone, or with nothing left to index)."""
+    ids = sorted(set(source_ids))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        where = (_ENTRY.c.kind == kind.value) & _ENTRY.c.source_id.in_(chunk)
+        if connection.dialect.name == "sqlite":
+            for row in connection.execute(select(_ENTRY.c.id, _ENTRY.c.scope).where(where)):
+                connection.execute(
+                    text(f"DELETE FROM {schema.fts_table(row.scope)} WHERE rowid = :id"),
+                    {"id": row.id},
+                )
+        connection.execute(delete(_ENTRY).where(where))
+
+
+def refresh(connection: Connection, kind: SearchKind, source_ids: Iterable[int]) -> None:
+    """Index these source rows as they are now (entries of rows gone are removed)."""
+    ids = sorted(set(source_ids))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        rows = connection.execute(_rows_by_id(kind), {"ids": chunk}).all()
+        entries = [found for row in rows if (found := entry(kind, row)) is not None]
+        write(connection, entries)
+        forget(connection, kind, set(chunk) - {e["source_id"] for e in entries})
+
+
+def reindex_round(
+    db: Session | Connection, round_id: int, kinds: Iterable[SearchKind] | None = None
+) -> None:
+    """Index the round's texts of these kinds again (every kind hanging on a round by
+    default): for writers that bypass the flush listener with a Core delete or update."""
+    if isinstance(db, Session):
+        db.flush()
+        connection = db.connection()
+    else:
+        connection = db
+    for kind in kinds or ROUND_KINDS:
+        source = _source(kind)
+        rows = connection.execute(select(source).where(source.c.round_id == round_id)).all()
+        entries = [found for row in rows if (found := entry(kind, row)) is not None]
+        write(connection, entries)
+        indexed = connection.scalars(
+            select(_ENTRY.c.source_id).where(
+                _ENTRY.c.kind == kind.value, _ENTRY.c.round_id == round_id
+            )
+        ).all()
+        forget(connection, kind, set(indexed) - {e["source_id"] for e in entries})
+
+
+def rebuild(
+    connection: Connection,
+    kinds: Iterable[SearchKind] | None = None,
+    progress: Callable[[SearchKind, int], None] | None = None,
+) -> int:
+    """Index every source row of these kinds (all by default) again, in batches; entries of
+    rows gone are removed. Returns the number of entries written."""
+    written = 0
+    for kind in kinds or SearchKind:
+        source = _source(kind)
+        seen: set[int] = set()
+        last = 0
+        while True:
+            rows = connection.execute(
+                select(source)
+                .where(source.c.source_id > last)
+                .order_by(source.c.source_id)
+                .limit(BATCH)
+            ).all()
+            if not rows:
+                break
+            last = rows[-1].source_id
+            entries = [found for row in rows if (found := entry(kind, row)) is not None]
+            write(connection, entries)
+            seen.update(e["source_id"] for e in entries)
+            written += len(entries)
+            if progress is not None:
+                progress(kind, len(rows))
+        indexed = connection.scalars(
+            select(_ENTRY.c.source_id).where(_ENTRY.c.kind == kind.value)
+        ).all()
+        forget(connection, kind, set(indexed) - seen)
+    return written
+
+
+def touched(session: Session) -> dict[SearchKind, set[int]]:
+    """The source rows (by kind) a flush added, deleted, or changed in a watched column."""
+    found: dict[SearchKind, set[int]] = defaultdict(set)
+    for row in (*session.new, *session.deleted):
+        for kind, trigger in TRIGGERS.get(type(row), ()):
+            found[kind].add(trigger.source_id(row))
+    for row in session.dirty:
+        attributes = inspect(row).attrs
+        for kind, trigger in TRIGGERS.get(type(row), ()):
+            if trigger.new_only:
+                continue
+            if any(attributes[name].history.has_changes() for name in trigger.watched):
+                found[kind].add(trigger.source_id(row))
+    return found
+
+
+def relanguaged(session: Session) -> set[int]:
+    """Rounds whose brief language this flush changed: their paragraphs and amendments
+    are in the brief's language."""
+    return {
+        row.id
+        for row in session.dirty
+        if isinstance(row, Round) and inspect(row).attrs["brief_language"].history.has_changes()
+    }
+
+
+def on_flush(session: Session, _context: UOWTransaction) -> None:
+    """Write the index entries of what this flush changed, on the flush's connection."""
+    changes = touched(session)
+    rounds = relanguaged(session)
+    if not changes and not rounds:
+        return
+    connection = session.connection()
+    for kind, source_ids in changes.items():
+        if source_ids:
+            refresh(connection, kind, source_ids)
+    for round_id in sorted(rounds):
+        reindex_round(connection, round_id, (SearchKind.PARAGRAPH, SearchKind.AMENDMENT))
+
+
+event.listen(Session, "after_flush", on_flush)
+
+
+def match_condition(dialect: str, query: rules.ParsedQuery) -> tuple[str, dict[str, str]]:
+    """PostgreSQL's condition on ``search_entries`` (alias ``e``) for the query, with its
+    parameters: the document matches one of the languages' queries."""
+    assert dialect == "postgresql"
+    parts, params = [], {}
+    for code in rules.LANGUAGES:
+        if query.kept[code]:
+            params[f"q_{code}"] = rules.tsquery_words(query, code)
+            parts.append(f"to_tsquery('{schema.configuration(code)}', CAST(:q_{code} AS text))")
+    return f"e.{schema.DOCUMENT} @@ ({' || '.join(parts)})", params
+
+
+def match_ids(
+    connection: Connection, query_text: str, scopes: Iterable[Group | None] = (None,)
+) -> set[int]:
+    """The ids of the entries of these partitions that match ``query_text`` (no visibility:
+    the engines' shared matching, for tests and the command line)."""
+    query = rules.parse_query(query_text)
+    if query.empty:
+        return set()
+    found: set[int] = set()
+    if connection.dialect.name == "postgresql":
+        condition, params = match_condition("postgresql", query)
+        groups = [scope.value for scope in scopes if scope is not None]
+        partition = "(e.scope IS NULL" if None in scopes else "(FALSE"
+        partition += " OR e.scope IN :groups)" if groups else ")"
+        statement = text(f"SELECT e.id FROM search_entries e WHERE {partition} AND {condition}")
+        if groups:
+            statement = statement.bindparams(bindparam("groups", expanding=True))
+            params["groups"] = groups  # type: ignore[assignment]
+        return set(connection.execute(statement, params).scalars())
+    expression = rules.fts5_match(query)
+    for scope in scopes:
+        table = schema.fts_table(scope)
+        found.update(
+            connection.execute(
+                text(f"SELECT rowid FROM {table} WHERE {table} MATCH :m"), {"m": expression}
+            ).scalars()
+        )
+    return found

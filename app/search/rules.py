@@ -1,0 +1,287 @@
+"""Search's pure rules: folding, words, stems, the query's parse and snippets.
+
+Both engines see the same words: text is folded (lower case, accents dropped as PostgreSQL's
+``unaccent`` drops them), cut into words here, and only then handed to PostgreSQL (which stems
+them with Snowball) or stemmed here for SQLite's FTS5 (PyStemmer, the same Snowball stemmers).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import Stemmer
+
+from app.search.stopwords import STOPWORDS
+
+#: The languages text is stemmed in; an item in none of them ("mul") is stemmed in all three.
+LANGUAGES = ("en", "fr", "es")
+MULTILINGUAL = "mul"
+SNOWBALL = {"en": "english", "fr": "french", "es": "spanish"}
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 8
+#: Text indexed per item (a PostgreSQL tsvector must stay under 1 MB).
+MAX_INDEXED_CHARS = 200_000
+#: Words shown around a hit in a snippet, and fragments at most.
+SNIPPET_WORDS = 25
+SNIPPET_FRAGMENTS = 2
+
+#: Letters ``unaccent`` rewrites that decomposition alone does not.
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ı": "i", "ŀ": "l"}
+)
+#: A word: letters and digits (SQLite's unicode61 separators, PostgreSQL's parser on folded text).
+WORD = re.compile(r"[^\W_]+")
+#: Snippet markers PostgreSQL's ``ts_headline`` puts around hits (stripped from indexed text).
+START, STOP = "\x02", "\x03"
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and ligatures dropped: "Œuvre" → "oeuvre", "migración" →
+    "migracion"."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered  # nothing to fold (most text: no per-character pass)
+    lowered = lowered.translate(_LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``, in order."""
+    return WORD.findall(fold(text))
+
+
+def language_of(language: str | None) -> str:
+    """The index language of an item written in ``language`` (a code such as "fr" or
+    "fr-CA"; none or another: "mul", stemmed in all three)."""
+    code = (language or "").split("-")[0].lower()
+    return code if code in LANGUAGES else MULTILINGUAL
+
+
+@cache
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(SNOWBALL[language])
+
+
+def stems(terms: Iterable[str], language: str) -> list[str]:
+    """Each word's stem in ``language`` (one of LANGUAGES)."""
+    return list(_stemmer(language).stemWords(list(terms)))
+
+
+def indexed_text(text: str) -> str:
+    """The text kept for an item: capped, with the snippet markers taken out."""
+    return text.replace(START, " ").replace(STOP, " ")[:MAX_INDEXED_CHARS]
+
+
+def document_words(text: str) -> str:
+    """The words PostgreSQL's ``to_tsvector`` is given, joined by spaces."""
+    return " ".join(words(text))
+
+
+def document_terms(text: str, language: str) -> str:
+    """SQLite's FTS5 terms of an item: its words' stems in its language, or for "mul" the
+    stems of all three languages (each distinct stem of a word once)."""
+    found = words(text)
+    if language in LANGUAGES:
+        return " ".join(stems(found, language))
+    per_language = [stems(found, code) for code in LANGUAGES]
+    terms: list[str] = []
+    for word_stems in zip(*per_language, strict=True):
+        terms.extend(dict.fromkeys(word_stems))
+    return " ".join(terms)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query cut into words once: ``kept[lang]`` the words left once that language's
+    stopwords are dropped, ``stemmed[lang]`` their stems. An item matches when it holds every
+    stem of one of the languages."""
+
+    words: tuple[str, ...]
+    kept: dict[str, tuple[str, ...]]
+    stemmed: dict[str, tuple[str, ...]]
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.kept.values())
+
+    def all_stems(self) -> frozenset[str]:
+        return frozenset(stem for group in self.stemmed.values() for stem in group)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """The query's words (at most MAX_QUERY_WORDS of its first MAX_QUERY_CHARS characters,
+    each once), per language without that language's stopwords, and stemmed."""
+    found = tuple(dict.fromkeys(words(text[:MAX_QUERY_CHARS])))[:MAX_QUERY_WORDS]
+    kept = {
+        code: tuple(word for word in found if word not in _folded_stopwords(code))
+        for code in LANGUAGES
+    }
+    stemmed = {code: tuple(dict.fromkeys(stems(kept[code], code))) for code in LANGUAGES}
+    return ParsedQuery(found, kept, stemmed)
+
+
+@cache
+def _folded_stopwords(language: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in STOPWORDS[language])
+
+
+def fts5_match(query: ParsedQuery) -> str | None:
+    """SQLite's MATCH expression: ``("a" "b") OR ("c")``, one group per language with
+    words (None when no language has any)."""
+    groups = dict.fromkeys(
+        "(" + " ".join(f'"{stem}"' for stem in query.stemmed[code]) + ")"
+        for code in LANGUAGES
+        if query.stemmed[code]
+    )
+    return " OR ".join(groups) or None
+
+
+def tsquery_words(query: ParsedQuery, language: str) -> str:
+    """PostgreSQL's ``to_tsquery`` text for one language: its kept words joined by ``&``."""
+    return " & ".join(query.kept[language])
+
+
+@lru_cache(maxsize=65_536)
+def _word_stems(word: str) -> frozenset[str]:
+    """A folded word's stems in the three languages (snippets ask for the same words again
+    and again)."""
+    return frozenset(_stemmer(code).stemWord(word) for code in LANGUAGES)
+
+
+def _matches(word: str, wanted: frozenset[str]) -> bool:
+    return not _word_stems(word).isdisjoint(wanted)
+
+
+def _spans(text: str) -> Iterator[tuple[int, int, str]]:
+    for found in WORD.finditer(text):
+        yield found.start(), found.end(), "".join(words(found.group()))
+
+
+Pieces = tuple[tuple[str, bool], ...]
+
+
+def snippet(text: str, wanted: frozenset[str]) -> Pieces:
+    """Up to SNIPPET_FRAGMENTS passages of ``text`` around the words whose stem (in any of
+    the three languages) is one of ``wanted``, as ``(text, is_hit)`` pieces; "…" between
+    passages. Without a hit: the text's first words."""
+    spans = list(_spans(text))
+    if not spans:
+        return ((text[:200], False),) if text else ()
+    hits = [index for index, (_, _, word) in enumerate(spans) if _matches(word, wanted)]
+    windows: list[tuple[int, int]] = []
+    for hit in hits:
+        if windows and hit < windows[-1][1]:
+            continue
+        if len(windows) == SNIPPET_FRAGMENTS:
+            break
+        start = max(0, hit - SNIPPET_WORDS // 3)
+        windows.append((start, min(len(spans), start + SNIPPET_WORDS)))
+    if not windows:
+        windows = [(0, min(len(spans), SNIPPET_WORDS))]
+    hit_set = set(hits)
+    pieces: list[tuple[str, bool]] = []
+
+    def add(piece: str, is_hit: bool) -> None:
+        if not piece:
+            return
+        if pieces and pieces[-1][1] == is_hit:
+            pieces[-1] = (pieces[-1][0] + piece, is_hit)
+        else:
+            pieces.append((piece, is_hit))
+
+    for number, (first, end) in enumerate(windows):
+        if number or first:
+            add("… " if number == 0 else " … ", False)
+        position = spans[first][0]
+        for index in range(first, end):
+            start, stop, _ = spans[index]
+            add(_SPACES.sub(" ", text[position:start]), False)
+            add(text[start:stop], index in hit_set)
+            position = stop
+    if windows[-1][1] < len(spans):
+        add(" …", False)
+    return tuple(pieces)
+
+
+# -- "did you mean" ----------------------------------------------------------------------------
+
+#: Edits at most between a query's word and its correction; words shorter than this are not
+#: corrected (or kept in the vocabulary): two edits turn any of them into anything.
+MAX_EDITS = 2
+MIN_CORRECTED = 3
+#: The vocabulary's longest word (``search_words.word``).
+MAX_VOCABULARY_WORD = 100
+
+
+def edit_distance(a: str, b: str, limit: int = MAX_EDITS) -> int:
+    """The Damerau–Levenshtein distance (optimal string alignment: insertions, deletions,
+    substitutions and swaps of two neighbours) between ``a`` and ``b``, or ``limit + 1`` as
+    soon as it is known to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return min(previous[len(b)], limit + 1)
+
+
+def vocabulary_words(text: str) -> list[str]:
+    """The words of ``text`` the "did you mean" vocabulary keeps: folded, long enough, not a
+    stopword of any language (a correction is always a searched word)."""
+    return [
+        word
+        for word in words(text)
+        if MIN_CORRECTED <= len(word) <= MAX_VOCABULARY_WORD
+        and not any(word in _folded_stopwords(code) for code in LANGUAGES)
+    ]
+
+
+def correctable(text: str) -> list[str]:
+    """The query's words a correction may replace (its first MAX_QUERY_WORDS, each once)."""
+    found = tuple(dict.fromkeys(words(text[:MAX_QUERY_CHARS])))[:MAX_QUERY_WORDS]
+    return [word for word in found if word in vocabulary_words(word)]
+
+
+def correction(word: str, vocabulary: dict[str, int]) -> str | None:
+    """The vocabulary's closest word within MAX_EDITS of ``word``, the most frequent of the
+    closest (then the first in alphabetical order); None when ``word`` is itself known or
+    nothing is near."""
+    if word in vocabulary:
+        return None
+    best: tuple[int, int, str] | None = None
+    for known, frequency in vocabulary.items():
+        distance = edit_distance(word, known)
+        if distance <= MAX_EDITS:
+            key = (distance, -frequency, known)
+            if best is None or key < best:
+                best = key
+    return best[2] if best else None
+
+
+def corrected(text: str, vocabulary: dict[str, int]) -> str | None:
+    """The query with each unknown word replaced by its correction: its words, folded, in
+    order; None when no word has one."""
+    found = tuple(dict.fromkeys(words(text[:MAX_QUERY_CHARS])))[:MAX_QUERY_WORDS]
+    fixable = set(correctable(text))
+    changed = False
+    out = []
+    for word in found:
+        fixed = correction(word, vocabulary) if word in fixable else None
+        changed = changed or fixed is not None
+        out.append(fixed or word)
+    return " ".join(out) if changed else None

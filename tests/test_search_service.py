@@ -1,0 +1,236 @@
+"""Search as a person uses it (both backends): found across languages, filtered, sorted,
+paged with a total and facets, each hit with its exact place, in a constant number of
+statements."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event
+
+from app.accounts.rules import Speaking, Viewer
+from app.db import utcnow
+from app.organisations.models import Organisation
+from app.rounds import page as round_page
+from app.search import service
+from app.search.service import PER_PAGE, SearchQuery
+from app.vocabulary import Group, MandateRole, PlatformRole, SearchKind
+from tests import factories
+
+
+def viewer_of(person, *orgs: Organisation, role: PlatformRole | None = None) -> Viewer:  # type: ignore[no-untyped-def]
+    return Viewer(
+        person.id,
+        person.name,
+        person.email,
+        role,
+        tuple(
+            Speaking(n + 1, o.id, o.name, Group(o.group_name), MandateRole.REPRESENTATIVE)
+            for n, o in enumerate(orgs)
+        ),
+    )
+
+
+def _search(db, viewer, text, **options):  # type: ignore[no-untyped-def]
+    return service.search(db, viewer, SearchQuery(text, **options), utcnow())
+
+
+def _kinds_ids(results) -> set[tuple[SearchKind, int]]:  # type: ignore[no-untyped-def]
+    return {(hit.kind, hit.source_id) for hit in results.hits}
+
+
+def test_the_page_size_and_threads_per_page_are_the_pages_own():
+    assert service.THREADS_PER_PAGE == round_page.THREADS_PER_PAGE
+    assert PER_PAGE == 20
+
+
+def test_found_across_languages(db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    w = orgs[Group.WORKERS]
+    french = factories.comment(db, round_, reps[Group.WORKERS], w, "Les travailleurs migrants.")
+    french.language = "fr"
+    spanish = factories.comment(db, round_, reps[Group.WORKERS], w, "La migración laboral.")
+    spanish.language = "es"
+    english = factories.comment(db, round_, reps[Group.WORKERS], w, "Portability of benefits.")
+    english.language = "en"
+    db.flush()
+    reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+
+    found = _search(db, reader, "travailleur")
+    assert _kinds_ids(found) == {(SearchKind.COMMENT, french.id)}
+    assert "fr" in found.languages
+    hit = found.hits[0]
+    assert hit.snippet == (("Les ", False), ("travailleurs", True), (" migrants", False))
+    assert hit.round_id == round_.id and hit.round_title == round_.title
+    assert hit.organisation_name == w.name and hit.group is Group.WORKERS
+    assert hit.language == "fr"
+    assert hit.url == f"/rounds/{round_.id}?page=1&replies=all#comment-{french.id}"
+
+    assert _kinds_ids(_search(db, reader, "migracion")) == {(SearchKind.COMMENT, spanish.id)}
+    assert _kinds_ids(_search(db, reader, "portable")) == {(SearchKind.COMMENT, english.id)}
+    assert _search(db, reader, "a").total == 0  # a stopword in all three: nothing
+
+
+def test_filters_by_kind_group_organisation_consultation_and_year(db):
+    round_, orgs, reps = factories.three_groups_round(db, title="Pension reform")
+    other, other_orgs, other_reps = factories.three_groups_round(db)
+    last_year = datetime(utcnow().year - 1, 6, 1, tzinfo=UTC)
+    w, e = orgs[Group.WORKERS], orgs[Group.EMPLOYERS]
+    workers = factories.comment(db, round_, reps[Group.WORKERS], w, "Pension age")
+    employers = factories.comment(
+        db, round_, reps[Group.EMPLOYERS], e, "Pension funds", created_at=last_year
+    )
+    position = factories.position(
+        db, round_, e, reps[Group.EMPLOYERS], statement="Pensions must be funded"
+    )
+    elsewhere = factories.comment(
+        db, other, other_reps[Group.WORKERS], other_orgs[Group.WORKERS], "Pension elsewhere"
+    )
+    reader = viewer_of(reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT])
+
+    everything = _search(db, reader, "pension")
+    assert _kinds_ids(everything) == {
+        (SearchKind.ROUND, round_.id),
+        (SearchKind.COMMENT, workers.id),
+        (SearchKind.COMMENT, employers.id),
+        (SearchKind.COMMENT, elsewhere.id),
+        (SearchKind.POSITION, position.id),
+    }
+    assert everything.total == 5
+    assert dict(everything.facets["kind"]) == {"comment": 3, "position": 1, "round": 1}
+    assert all(
+        type(value) is str for name in everything.facets for value, _ in everything.facets[name]
+    )
+    assert dict(everything.facets["group"]) == {"workers": 2, "employers": 2}
+    assert sum(n for _, n in everything.facets["year"]) == 5
+    assert dict(everything.facets["year"])[str(last_year.year)] == 1
+
+    kinds = _search(db, reader, "pension", kinds=frozenset({SearchKind.POSITION}))
+    assert _kinds_ids(kinds) == {(SearchKind.POSITION, position.id)}
+    groups = _search(db, reader, "pension", group=Group.EMPLOYERS)
+    assert _kinds_ids(groups) == {
+        (SearchKind.COMMENT, employers.id),
+        (SearchKind.POSITION, position.id),
+    }
+    assert dict(groups.facets["group"]) == {"employers": 2}
+    by_org = _search(db, reader, "pension", organisation_id=w.id)
+    assert _kinds_ids(by_org) == {(SearchKind.COMMENT, workers.id)}
+    consultation = _search(db, reader, "pension", consultation_id=other.consultation_id)
+    assert _kinds_ids(consultation) == {(SearchKind.COMMENT, elsewhere.id)}
+    year = _search(db, reader, "pension", year=last_year.year)
+    assert _kinds_ids(year) == {(SearchKind.COMMENT, employers.id)}
+    assert year.total == 1
+    stance = _search(db, reader, "pension", stance="support")
+    assert _kinds_ids(stance) == {(SearchKind.POSITION, position.id)}
+    assert _search(db, reader, "pension", stance="oppose").total == 0
+
+
+def test_sorted_by_date_newest_first(db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    w = orgs[Group.WORKERS]
+    start = utcnow() - timedelta(days=10)
+    made = [
+        factories.comment(
+            db,
+            round_,
+            reps[Group.WORKERS],
+            w,
+            "Overtime " * (n + 1),
+            created_at=start + timedelta(days=d),
+        )
+        for n, d in enumerate((3, 1, 5, 2))
+    ]
+    reader = viewer_of(reps[Group.WORKERS], w)
+    by_date = _search(db, reader, "overtime", sort="date")
+    expected = [c.id for c in sorted(made, key=lambda c: c.created_at, reverse=True)]
+    assert [hit.source_id for hit in by_date.hits] == expected
+    by_relevance = _search(db, reader, "overtime")
+    assert {hit.source_id for hit in by_relevance.hits} == set(expected)
+
+
+def _statements(db, run):  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = run()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return result, seen
+
+
+def test_pages_of_twenty_with_a_total_in_a_constant_number_of_statements(db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    w = orgs[Group.WORKERS]
+    start = utcnow() - timedelta(days=1)
+    made = [
+        factories.comment(
+            db,
+            round_,
+            reps[Group.WORKERS],
+            w,
+            f"Holiday pay {n}",
+            created_at=start + timedelta(minutes=n),
+        )
+        for n in range(PER_PAGE + 5)
+    ]
+    reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+    db.flush()
+
+    first, first_statements = _statements(db, lambda: _search(db, reader, "holiday", sort="date"))
+    assert first.total == PER_PAGE + 5 and not first.total_capped
+    assert first.pages == 2
+    assert len(first.hits) == PER_PAGE
+    second = _search(db, reader, "holiday", sort="date", page=2)
+    assert len(second.hits) == 5
+    assert {h.source_id for h in first.hits} | {h.source_id for h in second.hits} == {
+        c.id for c in made
+    }
+    assert _search(db, reader, "holiday", page=3).hits == ()
+
+    few, few_statements = _statements(db, lambda: _search(db, reader, "holiday 3"))
+    assert 0 < few.total < PER_PAGE
+    assert len(first_statements) == len(few_statements) == 3
+
+
+def test_comment_pages_and_anchors(db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    w = orgs[Group.WORKERS]
+    roots = [
+        factories.comment(db, round_, reps[Group.WORKERS], w, f"Thread {n}")
+        for n in range(round_page.THREADS_PER_PAGE + 1)
+    ]
+    reply = factories.comment(
+        db,
+        round_,
+        reps[Group.EMPLOYERS],
+        orgs[Group.EMPLOYERS],
+        "Quarantine reply",
+        parent=roots[-1],
+    )
+    paragraphs = factories.draft(db, round_, "Quarantine rules.")
+    reader = viewer_of(reps[Group.WORKERS], w)
+    found = {h.kind: h for h in _search(db, reader, "quarantine").hits}
+    assert found[SearchKind.COMMENT].url == (
+        f"/rounds/{round_.id}?page=2&replies=all#comment-{reply.id}"
+    )
+    assert found[SearchKind.PARAGRAPH].url == (
+        f"/rounds/{round_.id}#paragraph-{paragraphs[0].number}"
+    )
+
+
+def test_new_matches_are_counted_above_a_watermark(db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    w = orgs[Group.WORKERS]
+    reader = viewer_of(reps[Group.WORKERS], w)
+    factories.comment(db, round_, reps[Group.WORKERS], w, "Telework first")
+    count, mark = service.count_new(db, reader, SearchQuery("telework"), 0, utcnow())
+    assert count == 1 and mark > 0
+    assert service.count_new(db, reader, SearchQuery("telework"), mark, utcnow()) == (0, mark)
+    factories.comment(db, round_, reps[Group.WORKERS], w, "Telework again")
+    count, higher = service.count_new(db, reader, SearchQuery("telework"), mark, utcnow())
+    assert count == 1 and higher > mark

@@ -1,0 +1,152 @@
+"""Search's pure rules: folding, words, stems in three languages, the query and snippets."""
+
+from app.search import rules
+
+
+def _shares_a_stem(query: str, text: str, language: str = "mul") -> bool:
+    """Whether ``text`` indexed in ``language`` holds every stem of one language of
+    ``query`` (the match both engines make)."""
+    terms = set(rules.document_terms(text, language).split())
+    parsed = rules.parse_query(query)
+    return any(stems and set(stems) <= terms for stems in parsed.stemmed.values())
+
+
+def test_folding_drops_case_accents_and_ligatures():
+    assert rules.fold("Migración") == "migracion"
+    assert rules.fold("Œuvre ÆGIS Straße Øre Łódź") == "oeuvre aegis strasse ore lodz"
+    assert rules.words("l'œuvre, C144 — tripartite-dialogue_x") == [
+        "l",
+        "oeuvre",
+        "c144",
+        "tripartite",
+        "dialogue",
+        "x",
+    ]
+
+
+def test_plurals_accents_and_derived_words_share_stems():
+    assert _shares_a_stem("travailleurs", "Le travailleur migrant", "fr")
+    assert _shares_a_stem("travailleur", "Les travailleurs migrants", "fr")
+    assert _shares_a_stem("migración", "la migracion laboral", "es")
+    assert _shares_a_stem("migracion", "la migración laboral", "es")
+    assert _shares_a_stem("portable", "the portability of pensions", "en")
+    assert _shares_a_stem("oeuvre", "mise en œuvre")
+    assert _shares_a_stem("C144", "the C144 commission")
+    assert not _shares_a_stem("pension", "the portability of benefits", "en")
+
+
+def test_items_without_a_language_are_stemmed_in_all_three():
+    terms = set(rules.document_terms("travailleurs migraciones workers", "mul").split())
+    assert {"travailleur", "migracion", "worker"} <= terms
+    assert rules.language_of("fr-CA") == "fr"
+    assert rules.language_of(None) == "mul"
+    assert rules.language_of("de") == "mul"
+
+
+def test_every_word_of_one_language_is_needed():
+    assert _shares_a_stem("migrant workers", "Migrant workers' rights", "en")
+    assert not _shares_a_stem("migrant pensions", "Migrant workers' rights", "en")
+
+
+def test_the_query_drops_stopwords_per_language_and_is_bounded():
+    parsed = rules.parse_query("the workers and les employeurs")
+    assert parsed.kept["en"] == ("workers", "les", "employeurs")
+    assert parsed.kept["fr"] == ("the", "workers", "and", "employeurs")
+    assert rules.parse_query("the and of").kept["en"] == ()
+    assert rules.parse_query("").empty
+    assert rules.parse_query("de la que el").empty is False  # "la" is no English stopword
+    assert rules.parse_query("le la les de").kept["fr"] == ()
+    many = rules.parse_query(" ".join(f"word{n}" for n in range(20)))
+    assert len(many.words) == rules.MAX_QUERY_WORDS
+    long = rules.parse_query("a" * 150 + " " + "b" * 100)
+    assert long.words == ("a" * 150, "b" * 49)
+    assert rules.parse_query("Workers workers WORKERS").words == ("workers",)
+
+
+def test_the_fts5_expression_is_one_group_per_language():
+    parsed = rules.parse_query("travailleurs migrants")
+    expression = rules.fts5_match(parsed)
+    assert expression is not None
+    assert '"travailleur"' in expression and " OR " in expression
+    assert rules.fts5_match(rules.parse_query("the and")) is not None  # French keeps them
+    assert rules.fts5_match(rules.parse_query("")) is None
+    assert rules.tsquery_words(parsed, "fr") == "travailleurs & migrants"
+
+
+def test_snippets_mark_the_hits_and_keep_the_text():
+    text = "Intro words here.\n\nThe portability of pensions for migrant workers matters."
+    pieces = rules.snippet(text, rules.parse_query("portable workers").all_stems())
+    assert ("portability", True) in pieces
+    assert ("workers", True) in pieces
+    assert "".join(piece for piece, _ in pieces) == (
+        "Intro words here. The portability of pensions for migrant workers matters"
+    )
+
+
+def test_long_texts_give_passages_around_the_hits():
+    text = (
+        " ".join(f"w{n}" for n in range(200)) + " needle " + " ".join(f"v{n}" for n in range(200))
+    )
+    pieces = rules.snippet(text, rules.parse_query("needle").all_stems())
+    joined = "".join(piece for piece, _ in pieces)
+    assert joined.startswith("… ") and joined.endswith(" …")
+    assert [piece for piece, hit in pieces if hit] == ["needle"]
+    assert len(joined.split()) <= rules.SNIPPET_WORDS + 2
+
+
+def test_a_text_without_a_hit_shows_its_beginning():
+    pieces = rules.snippet("Nothing to see here", frozenset({"absent"}))
+    assert pieces == (("Nothing to see here", False),)
+    assert rules.snippet("", frozenset()) == ()
+
+
+def test_indexed_text_is_capped_and_loses_the_snippet_markers():
+    assert rules.indexed_text("a\x02b\x03c") == "a b c"
+    assert len(rules.indexed_text("x" * 300_000)) == rules.MAX_INDEXED_CHARS
+
+
+def test_edit_distance_counts_insertions_deletions_substitutions_and_swaps():
+    assert rules.edit_distance("pension", "pension") == 0
+    assert rules.edit_distance("pension", "pensoin") == 1  # two neighbours swapped
+    assert rules.edit_distance("pension", "pensions") == 1
+    assert rules.edit_distance("pension", "pesion") == 1
+    assert rules.edit_distance("pension", "pansion") == 1
+    assert rules.edit_distance("pension", "pnesoin") == 2
+    assert rules.edit_distance("ca", "abc", limit=5) == 3  # not two: swaps are not edited again
+    assert rules.edit_distance("pension", "tension", limit=5) == 1
+    # beyond the limit: limit + 1, however far
+    assert rules.edit_distance("pension", "migration") == 3
+    assert rules.edit_distance("pension", "p") == 3
+    assert rules.edit_distance("", "abc", limit=3) == 3
+
+
+def test_a_word_is_corrected_to_the_closest_word_within_two_edits_the_most_frequent():
+    vocabulary = {"pension": 5, "tension": 9, "mention": 1, "portability": 3}
+    assert rules.correction("pensoin", vocabulary) == "pension"  # tension is 2 edits away
+    assert rules.correction("pention", vocabulary) == "pension"  # mention too: less frequent
+    assert rules.correction("tensoin", {"pension": 50, "tension": 1}) == "tension"
+    assert rules.correction("pension", vocabulary) is None  # known
+    assert rules.correction("xylophone", vocabulary) is None  # nothing near
+    assert rules.correction("portabilty", vocabulary) == "portability"
+    assert rules.correction("pension", {}) is None
+
+
+def test_a_query_is_corrected_word_by_word_and_only_where_a_word_is_unknown():
+    vocabulary = {"pension": 5, "reform": 2, "migrant": 4}
+    assert rules.corrected("Pensoin reform", vocabulary) == "pension reform"
+    assert rules.corrected("the pensoin of migrnats", vocabulary) == "the pension of migrant"
+    assert rules.corrected("pension reform", vocabulary) is None
+    assert rules.corrected("zzz qqqqqqq", vocabulary) is None
+    # words too short to correct, and stopwords, stay as they are
+    assert rules.corrected("an pensoin", {"and": 9, "pension": 1}) == "an pension"
+    assert rules.correctable("the ab pension, pension") == ["pension"]
+
+
+def test_the_vocabulary_keeps_searched_words_only():
+    assert rules.vocabulary_words("The Œuvre of an ILO C144 — de la migración") == [
+        "oeuvre",
+        "ilo",
+        "c144",
+        "migracion",
+    ]
+    assert rules.vocabulary_words("x" * 101 + " " + "y" * 100) == ["y" * 100]
