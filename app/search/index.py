@@ -23,12 +23,12 @@ from app.markdown import plain_text
 from app.rounds.models import Round
 from app.search import rules, schema
 from app.search.models import SearchEntry
-from app.search.sources import KEYS, ROUND_KINDS, SPECS, TRIGGERS
+from app.search.sources import KEYS, OPEN_KINDS, ROUND_KINDS, ROUND_STATE, SPECS, TRIGGERS
 from app.vocabulary import Group, SearchKind
 
 #: Rows read and written at once.
 BATCH = 1000
-_COLUMNS = ("kind", "source_id", "language", *KEYS, "body", "created_at")
+_COLUMNS = ("kind", "source_id", "language", *KEYS, "open", "body", "created_at")
 _UPDATED = [column for column in _COLUMNS if column not in ("kind", "source_id")]
 _ENTRY: Table = SearchEntry.__table__  # type: ignore[assignment]
 
@@ -77,7 +77,7 @@ def _rows_by_id(kind: SearchKind) -> Any:
     return select(source).where(source.c.source_id.in_(bindparam("ids", expanding=True)))
 
 
-_OLD = text("SELECT id, scope FROM search_entries WHERE kind = :kind AND source_id = :sid")
+_OLD = text("SELECT id, scope, open FROM search_entries WHERE kind = :kind AND source_id = :sid")
 
 
 def _write_one(connection: Connection, e: dict[str, Any]) -> None:
@@ -86,12 +86,16 @@ def _write_one(connection: Connection, e: dict[str, Any]) -> None:
     entry_id = connection.execute(_upsert("sqlite", returning=True), e).scalar_one()
     if old is not None:
         connection.execute(
-            text(f"DELETE FROM {schema.fts_table(old.scope)} WHERE rowid = :id"), {"id": old.id}
+            text(f"DELETE FROM {_fts(old.scope, old.open)} WHERE rowid = :id"), {"id": old.id}
         )
     connection.execute(
-        text(f"INSERT INTO {schema.fts_table(e['scope'])} (rowid, terms) VALUES (:id, :t)"),
+        text(f"INSERT INTO {_fts(e['scope'], e['open'])} (rowid, terms) VALUES (:id, :t)"),
         {"id": entry_id, "t": rules.document_terms(e["body"], e["language"])},
     )
+
+
+def _fts(scope: Any, open_: Any) -> str:
+    return schema.fts_table(schema.partition(scope, bool(open_)))
 
 
 def _value(value: Any) -> Any:
@@ -117,6 +121,7 @@ def entry(kind: SearchKind, row: Any) -> dict[str, Any] | None:
         "source_id": row.source_id,
         "language": language,
         **values,
+        "open": bool(row.open),
         "body": body,
         "created_at": row.created_at,
     }
@@ -143,19 +148,19 @@ def write(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
         keys[f"k{n}"] = kind
         keys[f"s{n}"] = sorted({e["source_id"] for e in entries if e["kind"] == kind})
         binds.append(bindparam(f"s{n}", expanding=True))
-    lookup = text(f"SELECT id, kind, source_id, scope FROM search_entries WHERE {where}")
+    lookup = text(f"SELECT id, kind, source_id, scope, open FROM search_entries WHERE {where}")
     lookup = lookup.bindparams(*binds)
     old = {(row.kind, row.source_id): row for row in connection.execute(lookup, keys)}
     connection.execute(_upsert("sqlite"), list(entries))
     ids = {(row.kind, row.source_id): row.id for row in connection.execute(lookup, keys)}
     gone: dict[str, list[dict[str, int]]] = defaultdict(list)
     for row in old.values():
-        gone[schema.fts_table(row.scope)].append({"id": row.id})
+        gone[_fts(row.scope, row.open)].append({"id": row.id})
     for table, rows in gone.items():
         connection.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), rows)
     added: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for e in entries:
-        added[schema.fts_table(e["scope"])].append(
+        added[_fts(e["scope"], e["open"])].append(
             {
                 "id": ids[(e["kind"], e["source_id"])],
                 "t": rules.document_terms(e["body"], e["language"]),
@@ -172,9 +177,10 @@ def forget(connection: Connection, kind: SearchKind, source_ids: Iterable[int]) 
         chunk = ids[start : start + BATCH]
         where = (_ENTRY.c.kind == kind.value) & _ENTRY.c.source_id.in_(chunk)
         if connection.dialect.name == "sqlite":
-            for row in connection.execute(select(_ENTRY.c.id, _ENTRY.c.scope).where(where)):
+            found = select(_ENTRY.c.id, _ENTRY.c.scope, _ENTRY.c.open).where(where)
+            for row in connection.execute(found):
                 connection.execute(
-                    text(f"DELETE FROM {schema.fts_table(row.scope)} WHERE rowid = :id"),
+                    text(f"DELETE FROM {_fts(row.scope, row.open)} WHERE rowid = :id"),
                     {"id": row.id},
                 )
         connection.execute(delete(_ENTRY).where(where))
@@ -275,11 +281,42 @@ def relanguaged(session: Session) -> set[int]:
     }
 
 
+def restated(session: Session) -> set[int]:
+    """Rounds whose state that decides ``open`` (status, sealed) this flush changed."""
+    return {
+        row.id
+        for row in session.dirty
+        if isinstance(row, Round)
+        and any(inspect(row).attrs[name].history.has_changes() for name in ROUND_STATE)
+    }
+
+
+def reopen_round(connection: Connection, round_id: int) -> None:
+    """Write again the round's entries whose ``open`` its new state changes (a round closed
+    opens its sealed positions; one reopened closes them again)."""
+    for kind in OPEN_KINDS:
+        source = _source(kind)
+        now: dict[int, bool] = dict(
+            connection.execute(
+                select(source.c.source_id, source.c.open).where(source.c.round_id == round_id)
+            ).all()
+        )
+        indexed = connection.execute(
+            select(_ENTRY.c.source_id, _ENTRY.c.open).where(
+                _ENTRY.c.kind == kind.value, _ENTRY.c.round_id == round_id
+            )
+        ).all()
+        changed = [sid for sid, was in indexed if bool(now.get(sid, was)) != bool(was)]
+        if changed:
+            refresh(connection, kind, changed)
+
+
 def on_flush(session: Session, _context: UOWTransaction) -> None:
     """Write the index entries of what this flush changed, on the flush's connection."""
     changes = touched(session)
     rounds = relanguaged(session)
-    if not changes and not rounds:
+    states = restated(session)
+    if not changes and not rounds and not states:
         return
     connection = session.connection()
     for kind, source_ids in changes.items():
@@ -287,6 +324,8 @@ def on_flush(session: Session, _context: UOWTransaction) -> None:
             refresh(connection, kind, source_ids)
     for round_id in sorted(rounds):
         reindex_round(connection, round_id, (SearchKind.PARAGRAPH, SearchKind.AMENDMENT))
+    for round_id in sorted(states):
+        reopen_round(connection, round_id)
 
 
 event.listen(Session, "after_flush", on_flush)
@@ -324,8 +363,9 @@ def match_ids(
             params["groups"] = groups  # type: ignore[assignment]
         return set(connection.execute(statement, params).scalars())
     expression = rules.fts5_match(query)
-    for scope in scopes:
-        table = schema.fts_table(scope)
+    keys = [key for scope in scopes for key in ((schema.OPEN, None) if scope is None else (scope,))]
+    for key in keys:
+        table = schema.fts_table(key)
         found.update(
             connection.execute(
                 text(f"SELECT rowid FROM {table} WHERE {table} MATCH :m"), {"m": expression}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, stored_vocabulary, utcnow
@@ -16,8 +16,12 @@ from app.vocabulary import Group, SearchKind, sql_in
 
 class SearchEntry(Base):
     """The indexed plain text of one source row (``kind``, ``source_id``). ``scope`` is the
-    group whose members alone may find it (caucus posts, draft group statements, caucus
-    files), else NULL. Its id only grows: saved searches watch for ids above theirs."""
+        group whose members alone may find it (caucus posts, draft group statements, caucus
+        files), else NULL. ``open`` says every signed-in person may find it (its round past draft, a
+    visible comment, an unsealed or closed position, …: ``sources.open_``), kept in the writer's
+    transaction with what decides it; ``author_id`` is a comment's author (who alone, beside the
+    moderators, may find it while hidden). Its id only grows: saved searches watch for ids above
+    theirs."""
 
     __tablename__ = "search_entries"
     __table_args__ = (
@@ -42,6 +46,8 @@ class SearchEntry(Base):
     agenda_item_id: Mapped[int | None]
     organisation_id: Mapped[int | None]
     group_name: Mapped[Group | None] = mapped_column(stored_vocabulary(Group, 20))
+    open: Mapped[bool] = mapped_column(default=False, server_default=false())
+    author_id: Mapped[int | None]
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 

@@ -270,11 +270,17 @@ def found_sentence(results: SearchResults) -> str:
     languages = _listed(names)
     if results.total_capped:
         if languages:
-            return _("Found more than %(num)s results, in %(languages)s.") % {
+            found = _("Found more than %(num)s results, in %(languages)s.") % {
                 "num": num,
                 "languages": languages,
             }
-        return _("Found more than %(num)s results.") % {"num": num}
+        else:
+            found = _("Found more than %(num)s results.") % {"num": num}
+        narrow = _(
+            "Relevance orders the newest %(num)s of them: add a word or a filter to reach "
+            "older ones."
+        ) % {"num": num}
+        return f"{found} {narrow}"
     if languages:
         return ngettext(
             "Found %(num)s result, in %(languages)s.",

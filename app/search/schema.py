@@ -2,9 +2,10 @@
 
 PostgreSQL: the ``unaccent`` extension, one text search configuration per language
 (``tripartite_english`` …: Snowball stems, no stopwords: the query drops them), the
-``search_entries.document`` tsvector and one partial GIN index per partition (general, and
-each group's caucus). SQLite: one FTS5 table per partition (``search_fts``,
-``search_fts_<group>``), rowid = the entry's id, holding PyStemmer's stems.
+``search_entries.document`` tsvector and one partial GIN index per partition. SQLite: one FTS5
+table per partition, rowid = the entry's id, holding PyStemmer's stems. The partitions: the
+general entries every signed-in person may find (``open``: ``search_fts_open``), the other
+general entries (``search_fts``), and each group's caucus (``search_fts_<group>``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from sqlalchemy import Connection
 from app.search.rules import LANGUAGES, SNOWBALL
 from app.vocabulary import Group
 
-#: The partitions: None (general) and each group's.
-PARTITIONS: tuple[Group | None, ...] = (None, *Group)
+#: The partitions: OPEN (general, open), None (general, not open) and each group's.
+OPEN = "open"
+PARTITIONS: tuple[Group | str | None, ...] = (OPEN, None, *Group)
 FTS_PREFIX = "search_fts"
 GIN_PREFIX = "ix_search_entries_document_"
 DOCUMENT = "document"
@@ -28,9 +30,34 @@ def configuration(language: str) -> str:
     return f"tripartite_{SNOWBALL[language]}"
 
 
-def fts_table(scope: Group | str | None) -> str:
+def partition(scope: Group | str | None, open_: bool | None) -> Group | str | None:
+    """The partition of an entry: its group's, else open or not."""
+    if scope is not None:
+        return Group(scope)
+    return OPEN if open_ else None
+
+
+def fts_table(key: Group | str | None) -> str:
     """SQLite's FTS5 table of a partition."""
-    return FTS_PREFIX if scope is None else f"{FTS_PREFIX}_{Group(scope).value}"
+    if key is None:
+        return FTS_PREFIX
+    if key == OPEN:
+        return f"{FTS_PREFIX}_{OPEN}"
+    return f"{FTS_PREFIX}_{Group(key).value}"
+
+
+def partition_condition(key: Group | str | None, alias: str = "") -> str:
+    """PostgreSQL's condition of a partition on ``search_entries``."""
+    e = f"{alias}." if alias else ""
+    if key is None:
+        return f"{e}scope IS NULL AND NOT {e}open"
+    if key == OPEN:
+        return f"{e}scope IS NULL AND {e}open"
+    return f"{e}scope = '{Group(key).value}'"
+
+
+def _suffix(key: Group | str | None) -> str:
+    return "general" if key is None else (OPEN if key == OPEN else Group(key).value)
 
 
 def _postgres_create() -> list[str]:
@@ -49,12 +76,10 @@ def _postgres_create() -> list[str]:
             "hword, numhword, email, url, host, file, url_path, version, float, sfloat",
         ]
     statements.append(f"ALTER TABLE search_entries ADD COLUMN {DOCUMENT} tsvector")
-    for scope in PARTITIONS:
-        where = "scope IS NULL" if scope is None else f"scope = '{scope.value}'"
-        suffix = "general" if scope is None else scope.value
+    for key in PARTITIONS:
         statements.append(
-            f"CREATE INDEX {GIN_PREFIX}{suffix} ON search_entries "
-            f"USING gin ({DOCUMENT}) WHERE {where}"
+            f"CREATE INDEX {GIN_PREFIX}{_suffix(key)} ON search_entries "
+            f"USING gin ({DOCUMENT}) WHERE {partition_condition(key)}"
         )
     return statements
 
@@ -76,9 +101,9 @@ def create(connection: Connection) -> None:
         for statement in _postgres_create():
             connection.exec_driver_sql(statement)
         return
-    for scope in PARTITIONS:
+    for key in PARTITIONS:
         connection.exec_driver_sql(
-            f"CREATE VIRTUAL TABLE {fts_table(scope)} USING fts5(terms, "
+            f"CREATE VIRTUAL TABLE {fts_table(key)} USING fts5(terms, "
             "tokenize = 'unicode61 remove_diacritics 2')"
         )
 
@@ -89,8 +114,8 @@ def drop(connection: Connection) -> None:
         for statement in _postgres_drop():
             connection.exec_driver_sql(statement)
         return
-    for scope in PARTITIONS:
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {fts_table(scope)}")
+    for key in PARTITIONS:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {fts_table(key)}")
 
 
 def is_engine_table(name: str | None) -> bool:

@@ -19,18 +19,22 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     Integer,
     Select,
     String,
+    Text,
     and_,
+    bindparam,
     case,
+    column,
     extract,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
+    table,
     text,
     true,
     union_all,
@@ -58,11 +62,12 @@ from app.rounds.models import Consultation, GroupSignoff, Round, RoundBrief
 from app.search import rules, schema
 from app.search import visibility as v
 from app.search.models import SearchEntry
+from app.search.sources import OPEN_KINDS
 from app.vocabulary import AgendaItemStatus, Group, Place, RoundStatus, SearchKind
 
 PER_PAGE = 20
-#: Matches counted at most ("10,000+" beyond).
-COUNT_CAP = 10_000
+#: Matches counted at most ("more than 1,000" beyond), and the newest open matches ranked.
+COUNT_CAP = 1_000
 #: Threads per page of a round's discussion (``app.rounds.page.THREADS_PER_PAGE``: a service
 #: does not import a page; tests/test_search_service.py holds them equal).
 THREADS_PER_PAGE = 30
@@ -129,11 +134,19 @@ _PAGE_ENTRY = aliased(SearchEntry, name="entry")
 
 
 # -- the engine's match ------------------------------------------------------------------------
+#
+# Two paths, so that a frequent word costs no more than a rare one (docs/search-design.md §3):
+# - the open partition (entries every signed-in person may find: ``SearchEntry.open``): only its
+#   newest COUNT_CAP + 1 matches under the filters are taken, by the entry id's order, which the
+#   engine walks without reading the rest (PostgreSQL: the primary key backwards, or the GIN
+#   index for a rare word; SQLite: FTS5's rowid order);
+# - the other general entries and the viewer's own groups' caucus partitions, every match, cut
+#   for a person without a role to what could be theirs (their comments, their organisation's
+#   rows, the kinds that are never open).
+# Both are then checked against the live rows (``_branches``): the open flag only picks the
+# candidates, it never decides alone what a person sees.
 
-
-#: The entry's columns the filters and the visibility read: PostgreSQL's match gives them
-#: from the rows it matched (joining ``search_entries`` again by id made the planner hash the
-#: whole table, a million rows, for every frequent word).
+#: The entry's columns the filters and the visibility read.
 _KEY_COLUMNS = (
     "kind",
     "source_id",
@@ -146,108 +159,50 @@ _KEY_COLUMNS = (
     "organisation_id",
     "group_name",
 )
-_KEYS = ", ".join(f"e.{column}" for column in _KEY_COLUMNS)
 
 
-def _postgres_matches(
-    query: rules.ParsedQuery, groups: Sequence[Group]
-) -> tuple[str, dict[str, Any]]:
-    params: dict[str, Any] = {}
-    parts = []
-    for code in rules.LANGUAGES:
-        if query.kept[code]:
-            params[f"q_{code}"] = rules.tsquery_words(query, code)
-            parts.append(f"to_tsquery('{schema.configuration(code)}', CAST(:q_{code} AS text))")
-    tsquery = "(" + " || ".join(parts) + ")"
-    document = f"e.{schema.DOCUMENT}"
-    selects = []
-    for scope in (None, *groups):
-        where = "e.scope IS NULL" if scope is None else f"e.scope = '{Group(scope).value}'"
-        selects.append(
-            f"SELECT e.id AS id, ts_rank_cd({document}, {tsquery}) AS score, {_KEYS} "
-            f"FROM search_entries e WHERE {where} AND {document} @@ {tsquery}"
+def _tsquery(query: rules.ParsedQuery) -> Any:
+    """PostgreSQL's query: the document matches one of the languages' queries."""
+    parts = [
+        func.to_tsquery(
+            literal_column(f"'{schema.configuration(code)}'"),
+            bindparam(f"q_{code}", rules.tsquery_words(query, code), type_=Text()),
         )
-    return " UNION ALL ".join(selects), params
+        for code in rules.LANGUAGES
+        if query.kept[code]
+    ]
+    combined: Any = parts[0]
+    for part in parts[1:]:
+        combined = combined.op("||")(part)
+    return combined
 
 
-def _sqlite_matches(
-    query: rules.ParsedQuery, groups: Sequence[Group]
-) -> tuple[str, dict[str, Any]]:
-    selects = []
-    for scope in (None, *groups):
-        table = schema.fts_table(scope)
-        selects.append(
-            f"SELECT rowid AS id, -bm25({table}) AS score FROM {table} WHERE {table} MATCH :m"
-        )
-    return " UNION ALL ".join(selects), {"m": rules.fts5_match(query)}
-
-
-def _matches(dialect: str, query: rules.ParsedQuery, f: v.Facts) -> Any:
-    """The entries the engine matches in the partitions the viewer reads: (id, score), the
-    higher the score the better, and on PostgreSQL the entry's keys (_KEY_COLUMNS)."""
-    if dialect == "postgresql":
-        sql, params = _postgres_matches(query, f.groups)
-        table = SearchEntry.__table__.c
-        keys = {column: table[column].type for column in _KEY_COLUMNS}
-        return (
-            text(sql)
-            .bindparams(**params)
-            .columns(id=Integer(), score=Float(), **keys)
-            .subquery("matches")
-        )
-    sql, params = _sqlite_matches(query, f.groups)
-    return text(sql).bindparams(**params).columns(id=Integer(), score=Float()).subquery("matches")
-
-
-# -- the filters and the visible rows ----------------------------------------------------------
-
-
-def _hits(
-    dialect: str, parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
-) -> Any:
-    """The matching entries with their filterable keys, filtered (no visibility yet)."""
-    matches = _matches(dialect, parsed, f)
-    o = _ENTRY_ORG
-    # the entry's keys: PostgreSQL's match gives them, SQLite's FTS5 rowid is joined to them
-    e: Any = matches.c if dialect == "postgresql" else E
-    group = func.coalesce(o.group_name, e.group_name)
-    statement = select(
-        matches.c.id,
-        matches.c.score,
-        e.kind,
-        e.source_id,
-        e.language,
-        e.created_at,
-        e.round_id,
-        e.consultation_id,
-        e.meeting_id,
-        e.agenda_item_id,
-        e.organisation_id,
-        e.group_name,
-        group.label("grp"),
-    ).select_from(matches)
-    if dialect != "postgresql":
-        statement = statement.join(E, E.id == matches.c.id)
-    statement = statement.outerjoin(o, o.id == e.organisation_id)
+def _filters(query: SearchQuery, after: int) -> list[ColumnElement[bool]]:
+    """The query's filters on the entry's own columns."""
+    found: list[ColumnElement[bool]] = []
     if after:
-        statement = statement.where(matches.c.id > after)
+        found.append(E.id > after)
     if query.consultation_id is not None:
-        statement = statement.where(e.consultation_id == query.consultation_id)
+        found.append(E.consultation_id == query.consultation_id)
     if query.organisation_id is not None:
-        statement = statement.where(e.organisation_id == query.organisation_id)
+        found.append(E.organisation_id == query.organisation_id)
     if query.group is not None:
-        statement = statement.where(group == query.group.value)
-    if query.subject:
-        statement = statement.where(
-            e.round_id.in_(select(Round.id).where(Round.kind == query.subject))
-        )
-    if query.country:
-        statement = statement.where(
+        in_group = select(Organisation.id).where(Organisation.group_name == query.group.value)
+        found.append(
             or_(
-                e.consultation_id.in_(
+                E.organisation_id.in_(in_group),
+                and_(E.organisation_id.is_(None), E.group_name == query.group.value),
+            )
+        )
+    if query.subject:
+        found.append(E.round_id.in_(select(Round.id).where(Round.kind == query.subject)))
+    if query.country:
+        found.append(
+            or_(
+                E.consultation_id.in_(
                     select(Consultation.id).where(Consultation.country == query.country)
                 ),
-                e.meeting_id.in_(
+                E.meeting_id.in_(
                     select(Meeting.id)
                     .join(Body, Body.id == Meeting.body_id)
                     .where(Body.country == query.country)
@@ -257,8 +212,95 @@ def _hits(
     if query.year is not None:
         start = datetime(query.year, 1, 1, tzinfo=UTC)
         end = datetime(query.year + 1, 1, 1, tzinfo=UTC)
-        statement = statement.where(e.created_at >= start, e.created_at < end)
-    return statement.cte("hits")
+        found.append(and_(E.created_at >= start, E.created_at < end))
+    wanted = set(query.kinds) or set(SearchKind)
+    if query.stance:
+        wanted &= {SearchKind.POSITION}
+    if wanted != set(SearchKind):
+        found.append(E.kind.in_(sorted(k.value for k in wanted)))
+    return found
+
+
+def _maybe_theirs(f: v.Facts) -> ColumnElement[bool]:
+    """Of the general entries not open, those the viewer could possibly see (the live rules
+    decide): a moderator any; anyone else their own comments, their organisations' rows, every
+    position (a sealed round's are open to all once past its deadline) and the kinds that are
+    never open."""
+    if f.moderator:
+        return true()
+    never_open = sorted(k.value for k in SearchKind if k not in OPEN_KINDS)
+    conditions: list[ColumnElement[bool]] = [E.kind.in_([*never_open, SearchKind.POSITION.value])]
+    if f.user_id:
+        conditions.append(E.author_id == f.user_id)
+    if f.orgs:
+        conditions.append(E.organisation_id.in_(f.orgs))
+    return or_(*conditions)
+
+
+def _keys() -> list[Any]:
+    return [E.id, *(getattr(E, column) for column in _KEY_COLUMNS)]
+
+
+def _postgres_paths(
+    parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
+) -> list[Select[Any]]:
+    tsquery = _tsquery(parsed)
+    document: Any = literal_column(f"search_entries.{schema.DOCUMENT}")
+    matches = document.op("@@")(tsquery)
+    score = func.ts_rank_cd(document, tsquery).label("score")
+    filters = _filters(query, after)
+
+    def path(partition: Any, *more: ColumnElement[bool]) -> Select[Any]:
+        return select(*_keys(), score).where(
+            text(schema.partition_condition(partition, "search_entries")), matches, *filters, *more
+        )
+
+    found = [path(schema.OPEN).order_by(E.id.desc()).limit(COUNT_CAP + 1)]
+    found.append(path(None, _maybe_theirs(f)))
+    found += [path(group) for group in f.groups]
+    return found
+
+
+def _sqlite_paths(
+    parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
+) -> list[Select[Any]]:
+    m = bindparam("m", rules.fts5_match(parsed), type_=Text())
+    filters = _filters(query, after)
+
+    def path(partition: Any, *more: ColumnElement[bool]) -> Select[Any]:
+        name = schema.fts_table(partition)
+        fts = table(name, column("rowid", Integer()))
+        score = (-func.bm25(literal_column(name))).label("score")
+        return (
+            select(*_keys(), score)
+            .select_from(fts)
+            .join(E, E.id == fts.c.rowid)
+            .where(literal_column(name).op("MATCH")(m), *filters, *more)
+        )
+
+    open_ = path(schema.OPEN)
+    name = schema.fts_table(schema.OPEN)
+    found = [open_.order_by(table(name, column("rowid")).c.rowid.desc()).limit(COUNT_CAP + 1)]
+    found.append(path(None, _maybe_theirs(f)))
+    found += [path(group) for group in f.groups]
+    return found
+
+
+def _hits(
+    dialect: str, parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
+) -> Any:
+    """The candidate entries with their keys and score, filtered (no visibility yet)."""
+    paths = (_postgres_paths if dialect == "postgresql" else _sqlite_paths)(parsed, query, f, after)
+    # a path with its own ORDER BY and LIMIT is wrapped to sit in the UNION
+    matches = union_all(*(p.subquery().select() for p in paths)).subquery("matches")
+    o = _ENTRY_ORG
+    group = func.coalesce(o.group_name, matches.c.group_name)
+    return (
+        select(matches, group.label("grp"))
+        .select_from(matches)
+        .outerjoin(o, o.id == matches.c.organisation_id)
+        .cte("hits")
+    )
 
 
 def _branch(

@@ -11,7 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, case, func, literal, null, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.caucus.models import CaucusPost, GroupStatement
@@ -22,7 +35,7 @@ from app.drafts.models import Amendment, DraftParagraph
 from app.meetings.models import MeetingDocument, Minutes, MinutesComment, MinutesItem
 from app.positions.models import Position
 from app.rounds.models import Consultation, GroupSignoff, Round, RoundBrief
-from app.vocabulary import Place, SearchKind
+from app.vocabulary import Place, RoundStatus, SearchKind, Visibility
 
 #: The keys every spec's select gives (NULL where the kind has none).
 KEYS = (
@@ -33,6 +46,7 @@ KEYS = (
     "agenda_item_id",
     "organisation_id",
     "group_name",
+    "author_id",
 )
 #: A column or attribute (mapped attributes are column expressions to Core).
 Column = ColumnElement[Any] | InstrumentedAttribute[Any]
@@ -67,9 +81,11 @@ def _select(
     texts: list[Column],
     language: Column,
     created_at: Column,
+    open_: ColumnElement[bool] | None = None,
     **keys: Column,
 ) -> Select[Any]:
     columns: list[ColumnElement[Any]] = [source_id.label("source_id")]
+    columns.append((open_ if open_ is not None else false()).label("open"))
     columns += [func.coalesce(text, "").label(f"t{n}") for n, text in enumerate(texts)]
     columns.append(language.label("language"))
     for key in KEYS:
@@ -81,6 +97,21 @@ def _select(
     assert not keys, keys
     columns.append(created_at.label("created_at"))
     return select(*columns)
+
+
+def _past_draft(r: Any = Round) -> ColumnElement[bool]:
+    past: ColumnElement[bool] = r.status != RoundStatus.DRAFT
+    return past
+
+
+def open_position(r: Any = Round) -> ColumnElement[bool]:
+    """A position every signed-in person may read whatever the time: its round past draft, and
+    not sealed or closed (a sealed round's positions past its deadline are found through the
+    live rule: ``visibility.unsealed``)."""
+    return and_(
+        _past_draft(r),
+        or_(r.sealed.is_(False), r.status.in_([RoundStatus.CLOSED, RoundStatus.PUBLISHED])),
+    )
 
 
 def _mul() -> ColumnElement[str]:
@@ -99,6 +130,7 @@ def _round() -> Select[Any]:
         [r.title, r.brief],
         r.brief_language,
         r.created_at,
+        _past_draft(),
         round_id=r.id,
         consultation_id=r.consultation_id,
     )
@@ -111,6 +143,7 @@ def _brief() -> Select[Any]:
         [b.brief],
         b.language,
         b.updated_at,
+        _past_draft(),
         round_id=b.round_id,
         consultation_id=r.consultation_id,
     ).join(r, r.id == b.round_id)
@@ -123,6 +156,7 @@ def _paragraph() -> Select[Any]:
         [p.text],
         r.brief_language,
         r.created_at,
+        _past_draft(),
         round_id=p.round_id,
         consultation_id=r.consultation_id,
     ).join(r, r.id == p.round_id)
@@ -135,6 +169,7 @@ def _amendment() -> Select[Any]:
         [a.text, a.reason],
         r.brief_language,
         a.created_at,
+        and_(_past_draft(), a.withdrawn_at.is_(None)),
         round_id=a.round_id,
         consultation_id=r.consultation_id,
         organisation_id=a.organisation_id,
@@ -148,6 +183,7 @@ def _position() -> Select[Any]:
         [p.statement],
         p.language,
         p.updated_at,
+        open_position(r),
         round_id=p.round_id,
         consultation_id=r.consultation_id,
         organisation_id=p.organisation_id,
@@ -161,9 +197,11 @@ def _comment() -> Select[Any]:
         [c.body],
         c.language,
         c.created_at,
+        and_(_past_draft(), c.visibility == Visibility.VISIBLE),
         round_id=c.round_id,
         consultation_id=r.consultation_id,
         organisation_id=c.organisation_id,
+        author_id=c.author_id,
     ).join(r, r.id == c.round_id)
 
 
@@ -203,6 +241,7 @@ def _outcome() -> Select[Any]:
         [r.outcome],
         _mul(),
         func.coalesce(r.closed_at, r.created_at),
+        and_(_past_draft(), r.outcome.is_not(None)),
         round_id=r.id,
         consultation_id=r.consultation_id,
     )
@@ -339,6 +378,9 @@ def _own(*watched: str) -> Callable[[type[Any]], Trigger]:
     return lambda model: Trigger(model, watched, lambda row: row.id)
 
 
+#: The round's columns ``open`` reads (a change refreshes the round's entries: index.on_flush).
+ROUND_STATE = ("status", "sealed")
+
 K = SearchKind
 SPECS: dict[SearchKind, Spec] = {
     spec.kind: spec
@@ -355,7 +397,7 @@ SPECS: dict[SearchKind, Spec] = {
             Round.id,
             _round,
             (False, True),
-            (_own("title", "brief", "brief_language")(Round),),
+            (_own("title", "brief", "brief_language", *ROUND_STATE)(Round),),
         ),
         Spec(K.BRIEF, RoundBrief.id, _brief, (True,), (_own("brief", "language")(RoundBrief),)),
         Spec(K.PARAGRAPH, DraftParagraph.id, _paragraph, (True,), (_own("text")(DraftParagraph),)),
@@ -364,12 +406,18 @@ SPECS: dict[SearchKind, Spec] = {
             Amendment.id,
             _amendment,
             (True, True),
-            (_own("text", "reason")(Amendment),),
+            (_own("text", "reason", "withdrawn_at")(Amendment),),
         ),
         Spec(
             K.POSITION, Position.id, _position, (True,), (_own("statement", "language")(Position),)
         ),
-        Spec(K.COMMENT, Comment.id, _comment, (True,), (_own("body", "language")(Comment),)),
+        Spec(
+            K.COMMENT,
+            Comment.id,
+            _comment,
+            (True,),
+            (_own("body", "language", "visibility")(Comment),),
+        ),
         Spec(K.CAUCUS_POST, CaucusPost.id, _caucus_post, (True,), (_own("body")(CaucusPost),)),
         Spec(
             K.STATEMENT,
@@ -378,7 +426,7 @@ SPECS: dict[SearchKind, Spec] = {
             (True,),
             (_own("text", "published_at")(GroupStatement),),
         ),
-        Spec(K.OUTCOME, Round.id, _outcome, (True,), (_own("outcome")(Round),)),
+        Spec(K.OUTCOME, Round.id, _outcome, (True,), (_own("outcome", *ROUND_STATE)(Round),)),
         Spec(
             K.RESERVATION,
             GroupSignoff.id,
@@ -439,6 +487,8 @@ ROUND_KINDS = (
     K.RESERVATION,
     K.ATTACHMENT,
 )
+#: Kinds whose entries may be open (every other kind's entries never are).
+OPEN_KINDS = (K.ROUND, K.BRIEF, K.PARAGRAPH, K.AMENDMENT, K.POSITION, K.COMMENT, K.OUTCOME)
 #: Each watched model and its triggers.
 TRIGGERS: dict[type[Any], list[tuple[SearchKind, Trigger]]] = {}
 for _spec in SPECS.values():

@@ -48,6 +48,8 @@ def upgrade() -> None:
     sa.Column('agenda_item_id', sa.Integer(), nullable=True),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('group_name', sa.Enum('government', 'workers', 'employers', name='group', native_enum=False, length=20), nullable=True),
+    sa.Column('open', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint(f"kind IN ({KINDS})", name=op.f('ck_search_entries_kind')),
