@@ -3,13 +3,14 @@ a new row is found, an edit replaces its text, a deletion removes it (both backe
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.accounts.rules import Viewer
 from app.drafts import service as drafts
 from app.rounds import briefs
-from app.search import index
+from app.db import utcnow
+from app.search import index, schema
 from app.search.models import SearchEntry
 from app.vocabulary import Group, PlatformRole, RoundStatus, SearchKind
 from tests import factories
@@ -198,3 +199,75 @@ def test_rebuild_gives_back_what_the_listener_wrote(db):
     after = {(e.kind, e.source_id, e.id, e.body) for e in db.scalars(select(SearchEntry))}
     assert after == before
     assert _found(db, "overtime")
+
+
+def _partitions(db: Session, entry: SearchEntry) -> list[str]:
+    """The FTS5 tables holding the entry (SQLite; PostgreSQL's partitions are conditions)."""
+    if db.get_bind().dialect.name != "sqlite":
+        return []
+    return [
+        schema.fts_table(key)
+        for key in schema.PARTITIONS
+        if db.execute(
+            text(f"SELECT 1 FROM {schema.fts_table(key)} WHERE rowid = :id"), {"id": entry.id}
+        ).first()
+    ]
+
+
+def _open(db: Session, kind: SearchKind, source_id: int) -> bool:
+    db.expire_all()
+    entry = _entry(db, kind, source_id)
+    assert entry is not None
+    if db.get_bind().dialect.name == "sqlite":  # in one partition, the one its flag says
+        key = schema.partition(entry.scope, entry.open)
+        assert _partitions(db, entry) == [schema.fts_table(key)]
+    return entry.open
+
+
+def test_an_entry_is_open_while_every_signed_in_person_may_find_it(db):
+    round_, orgs, reps = factories.three_groups_round(db)
+    w, rep = orgs[Group.WORKERS], reps[Group.WORKERS]
+    comment = factories.comment(db, round_, rep, w, "Portability")
+    position = factories.position(db, round_, w, rep, statement="Portability")
+    paragraph = factories.draft(db, round_, "Portability of pensions.")[0]
+    amendment = factories.amendment(db, paragraph, w, rep, "Portability of all pensions.")
+    assert _open(db, SearchKind.COMMENT, comment.id)
+    assert _open(db, SearchKind.POSITION, position.id)
+    assert _open(db, SearchKind.PARAGRAPH, paragraph.id)
+    assert _open(db, SearchKind.ROUND, round_.id)
+    entry = _entry(db, SearchKind.COMMENT, comment.id)
+    assert entry is not None and entry.author_id == rep.id
+
+    comment.visibility = "hidden"  # a moderator hides it: found by moderators and its author
+    amendment.withdrawn_at = utcnow()
+    db.flush()
+    assert not _open(db, SearchKind.COMMENT, comment.id)
+    assert not _open(db, SearchKind.AMENDMENT, amendment.id)
+    comment.visibility = "visible"
+    db.flush()
+    assert _open(db, SearchKind.COMMENT, comment.id)
+
+    round_.sealed = True  # sealed while open: positions are their organisations' alone
+    db.flush()
+    assert not _open(db, SearchKind.POSITION, position.id)
+    assert _open(db, SearchKind.COMMENT, comment.id)
+    round_.status = RoundStatus.CLOSED
+    db.flush()
+    assert _open(db, SearchKind.POSITION, position.id)
+    round_.status = RoundStatus.OPEN  # reopened: sealed again
+    db.flush()
+    assert not _open(db, SearchKind.POSITION, position.id)
+
+    draft = factories.consultation_round(db, [w], status=RoundStatus.DRAFT)
+    in_draft = factories.comment(db, draft, rep, w, "Portability")
+    assert not _open(db, SearchKind.COMMENT, in_draft.id)
+    assert not _open(db, SearchKind.ROUND, draft.id)
+    draft.status = RoundStatus.OPEN
+    db.flush()
+    assert _open(db, SearchKind.COMMENT, in_draft.id)
+    assert _open(db, SearchKind.ROUND, draft.id)
+    # the rebuild agrees with what the listener kept
+    before = {(e.kind, e.source_id): e.open for e in db.scalars(select(SearchEntry))}
+    index.rebuild(db.connection())
+    db.expire_all()
+    assert {(e.kind, e.source_id): e.open for e in db.scalars(select(SearchEntry))} == before

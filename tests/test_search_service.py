@@ -194,7 +194,7 @@ def test_pages_of_twenty_with_a_total_in_a_constant_number_of_statements(db):
 
     few, few_statements = _statements(db, lambda: _search(db, reader, "holiday 3"))
     assert 0 < few.total < PER_PAGE
-    assert len(first_statements) == len(few_statements) == 3
+    assert len(first_statements) == len(few_statements) == 2
 
 
 def test_comment_pages_and_anchors(db):
@@ -234,3 +234,41 @@ def test_new_matches_are_counted_above_a_watermark(db):
     factories.comment(db, round_, reps[Group.WORKERS], w, "Telework again")
     count, higher = service.count_new(db, reader, SearchQuery("telework"), mark, utcnow())
     assert count == 1 and higher > mark
+
+
+def test_beyond_the_cap_the_newest_are_ranked_and_what_is_hidden_stays_out(db, monkeypatch):
+    """A word found more often than COUNT_CAP: the newest COUNT_CAP + 1 open matches are
+    ranked and counted ("more than"), the rest is never read; entries not open (a hidden
+    comment) are found by whom the rules allow, whatever the cap, and never counted for
+    anyone else."""
+    monkeypatch.setattr(service, "COUNT_CAP", 4)
+    round_, orgs, reps = factories.three_groups_round(db)
+    w, rep = orgs[Group.WORKERS], reps[Group.WORKERS]
+    now = utcnow()
+    ages = (700, 500, 300, 100, 40, 10, 1)  # days: across PostgreSQL's windows (RECENT_WINDOWS)
+    visible = [
+        factories.comment(
+            db, round_, rep, w, f"Portability {n}", created_at=now - timedelta(days=age)
+        )
+        for n, age in enumerate(ages)
+    ]
+    hidden = factories.comment(db, round_, rep, w, "Portability hidden")
+    hidden.visibility = "hidden"
+    db.flush()
+    employer = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+    author = viewer_of(rep, w)
+
+    found = _search(db, employer, "portability", sort="date")
+    assert found.total_capped and found.total == 4
+    newest = [c.id for c in reversed(visible)][:5]
+    assert [hit.source_id for hit in found.hits] == newest
+    assert hidden.id not in {hit.source_id for hit in found.hits}
+    assert sum(count for _, count in found.facets["kind"]) == 5  # of the candidates
+
+    mine = _search(db, author, "portability", sort="date")
+    assert hidden.id in {hit.source_id for hit in mine.hits}
+    assert _search(db, author, "hidden").total == 1
+    assert _search(db, employer, "hidden").total == 0
+
+    few = _search(db, employer, "portability 3")  # under the cap: exact
+    assert not few.total_capped and few.total == 1

@@ -1,12 +1,14 @@
 """Search: what a person may find, ranked, counted and faceted (docs/search-design.md §1, §3).
 
-One statement finds the page: the engine's match on the general partition and the viewer's
-own groups' caucus partitions (``hits``), joined with each kind's live source row under the
-visibility predicates of app.search.visibility (``visible``), ordered and cut to a page. One
-more counts the total and the facets over the same ``visible`` rows, and one reads the page's
-display facts (round titles, organisation names, comment page numbers) for every hit at once:
-three statements whatever the number of results, none of which reads a row the viewer may not
-see. The statements' text depends on the filters and the viewer only, never on the data.
+One statement finds the candidates: the engine's match on the open partition (its newest
+COUNT_CAP + 1 matches), on the other general entries and on the viewer's own groups' caucus
+partitions (``hits``), joined with each kind's live source row under the visibility predicates
+of app.search.visibility (``visible``), and cut to the newest COUNT_CAP + 1 visible: keys and
+scores, never texts. They are counted, faceted, ordered and paged here, and one more statement
+reads the page's texts and display facts (round titles, organisation names, comment page
+numbers) for every hit at once: two statements whatever the number of results, none of which
+reads a row the viewer may not see, and neither of which reads more matches however frequent
+the words. The statements' text depends on the filters and the viewer only, never on the data.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -27,7 +29,6 @@ from sqlalchemy import (
     bindparam,
     case,
     column,
-    extract,
     func,
     literal,
     literal_column,
@@ -71,6 +72,8 @@ COUNT_CAP = 1_000
 #: Threads per page of a round's discussion (``app.rounds.page.THREADS_PER_PAGE``: a service
 #: does not import a page; tests/test_search_service.py holds them equal).
 THREADS_PER_PAGE = 30
+#: The open partition's age windows (days), newest first, on PostgreSQL (``_postgres_paths``).
+RECENT_WINDOWS = (30, 365)
 FACETS = ("kind", "group", "year", "language")
 SORTS = ("relevance", "date")
 
@@ -130,7 +133,6 @@ _ENTRY_ORG = aliased(Organisation, name="entry_org")
 _ROOT = aliased(Comment, name="root")
 _EARLIER = aliased(Comment, name="earlier")
 _FIRST_ROUND = aliased(Round, name="first_round")
-_PAGE_ENTRY = aliased(SearchEntry, name="entry")
 
 
 # -- the engine's match ------------------------------------------------------------------------
@@ -255,7 +257,26 @@ def _postgres_paths(
             text(schema.partition_condition(partition, "search_entries")), matches, *filters, *more
         )
 
-    found = [path(schema.OPEN).order_by(E.id.desc()).limit(COUNT_CAP + 1)]
+    # The open partition's newest matches, by age windows taken in turn: PostgreSQL's Append
+    # runs its children one after another and stops at the LIMIT, and within a window it either
+    # walks the window newest first (a frequent word: it stops early) or takes the word's GIN
+    # bitmap (a rarer one), so no plan reads more than a window for a word it finds seldom.
+    windows = []
+    newer: datetime | None = None
+    for days in (*RECENT_WINDOWS, None):
+        older = f.now - timedelta(days=days) if days is not None else None
+        within = [E.created_at < newer] if newer is not None else []
+        if older is not None:
+            within.append(E.created_at >= older)
+        windows.append(
+            path(schema.OPEN, *within)
+            .order_by(E.created_at.desc(), E.id.desc())
+            .subquery()
+            .select()
+        )
+        newer = older
+    newest = union_all(*windows).subquery("newest")
+    found = [select(newest).limit(COUNT_CAP + 1)]
     found.append(path(None, _maybe_theirs(f)))
     found += [path(group) for group in f.groups]
     return found
@@ -492,6 +513,7 @@ class _Facts:
     organisations: dict[int, str]
     comment_pages: dict[int, int]
     first_rounds: dict[int, int]
+    bodies: dict[int, str]  # the page's entries' texts, by entry id
 
 
 def _display_facts(db: Session, f: v.Facts, rows: Sequence[Any]) -> _Facts:
@@ -548,9 +570,12 @@ def _display_facts(db: Session, f: v.Facts, rows: Sequence[Any]) -> _Facts:
     parts.append(
         part("f", Consultation.id, None, first_round).where(Consultation.id.in_(consultations))
     )
-    found = _Facts({}, {}, {}, {}, {})
+    parts.append(part("b", E.id, E.body, None).where(E.id.in_([row.id for row in rows])))
+    found = _Facts({}, {}, {}, {}, {}, {})
     for tag, key, label, number in db.execute(union_all(*parts)):
-        if tag == "r":
+        if tag == "b":
+            found.bodies[key] = label
+        elif tag == "r":
             found.rounds[key] = label
         elif tag == "m":
             found.meetings[key] = label
@@ -625,13 +650,14 @@ _TITLED = frozenset(
 
 def _title(row: Any, found: _Facts) -> str:
     kind = SearchKind(row.kind)
+    body = found.bodies.get(row.id, "")
     if kind in _TITLED:
-        return str(row.body).split("\n", 1)[0]
+        return body.split("\n", 1)[0]
     if row.round_id is not None and row.round_id in found.rounds:
         return found.rounds[row.round_id]
     if row.meeting_id is not None and row.meeting_id in found.meetings:
         return found.meetings[row.meeting_id]
-    return str(row.body).split("\n", 1)[0][:200]
+    return body.split("\n", 1)[0][:200]
 
 
 def _matched_languages(parsed: rules.ParsedQuery, bodies: Sequence[str]) -> tuple[str, ...]:
@@ -647,33 +673,25 @@ def _matched_languages(parsed: rules.ParsedQuery, bodies: Sequence[str]) -> tupl
 # -- the service -------------------------------------------------------------------------------
 
 
-def _order(visible: Any, sort: str) -> list[Any]:
-    newest = [visible.c.created_at.desc(), visible.c.id.desc()]
-    return newest if sort == "date" else [visible.c.score.desc(), *newest]
+def _sorted(rows: Sequence[Any], sort: str) -> list[Any]:
+    newest = sorted(rows, key=lambda row: (row.created_at, row.id), reverse=True)
+    if sort == "date":
+        return newest
+    return sorted(newest, key=lambda row: -float(row.score or 0.0))  # stable: newest first
 
 
-def _facets(db: Session, visible: Any) -> tuple[int, dict[str, tuple[tuple[str, int], ...]]]:
-    capped = select(visible).limit(COUNT_CAP + 1).subquery("capped")
-    year = extract("year", capped.c.created_at).label("year")
-    rows = db.execute(
-        select(capped.c.kind, capped.c.grp, year, capped.c.language, func.count()).group_by(
-            capped.c.kind, capped.c.grp, year, capped.c.language
-        )
-    ).all()
+def _facets(rows: Sequence[Any]) -> dict[str, tuple[tuple[str, int], ...]]:
     counts: dict[str, dict[str, int]] = {name: defaultdict(int) for name in FACETS}
-    total = 0
-    for kind, group, year_value, language, count in rows:
-        total += count
-        counts["kind"][SearchKind(kind).value] += count
-        if group is not None:
-            counts["group"][Group(group).value] += count
-        counts["year"][str(int(year_value))] += count
-        counts["language"][language] += count
-    facets = {
+    for row in rows:
+        counts["kind"][SearchKind(row.kind).value] += 1
+        if row.grp is not None:
+            counts["group"][Group(row.grp).value] += 1
+        counts["year"][str(row.created_at.year)] += 1
+        counts["language"][row.language] += 1
+    return {
         name: tuple(sorted(values.items(), key=lambda item: (-item[1], item[0])))
         for name, values in counts.items()
     }
-    return total, facets
 
 
 def _empty(query: SearchQuery) -> SearchResults:
@@ -682,23 +700,24 @@ def _empty(query: SearchQuery) -> SearchResults:
 
 def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime) -> SearchResults:
     """One page of what ``viewer`` may find for ``query``, with the total and the facets of
-    everything they may find (never of anything else)."""
+    everything they may find (never of anything else).
+
+    One statement gives the newest COUNT_CAP + 1 visible matches with their keys and scores
+    (never their texts); they are counted, faceted, ordered and cut to the page here, and the
+    page's texts come with its display facts."""
     query = replace(query, page=max(1, query.page))
     if query.sort not in SORTS:
         query = replace(query, sort="relevance")
     visible, parsed = _visible(db, viewer, query, now, 0)
     if visible is None:
         return _empty(query)
-    entry = _PAGE_ENTRY
-    rows = db.execute(
-        select(visible, entry.body)
-        .join(entry, entry.id == visible.c.id)
-        .order_by(*_order(visible, query.sort))
-        .limit(PER_PAGE)
-        .offset((query.page - 1) * PER_PAGE)
+    candidates = db.execute(
+        select(visible).order_by(visible.c.id.desc()).limit(COUNT_CAP + 1)
     ).all()
-    total, facets = _facets(db, visible)
-    found = _display_facts(db, v.facts(viewer, now), rows) if rows else _Facts({}, {}, {}, {}, {})
+    start = (query.page - 1) * PER_PAGE
+    rows = _sorted(candidates, query.sort)[start : start + PER_PAGE]
+    f = v.facts(viewer, now)
+    found = _display_facts(db, f, rows) if rows else _Facts({}, {}, {}, {}, {}, {})
     wanted = parsed.all_stems()
     hits = tuple(
         Hit(
@@ -707,7 +726,7 @@ def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime
             source_id=row.source_id,
             url=_url(row, found),
             title=_title(row, found),
-            snippet=rules.snippet(row.body, wanted),
+            snippet=rules.snippet(found.bodies.get(row.id, ""), wanted),
             round_id=row.round_id,
             round_title=found.rounds.get(row.round_id) if row.round_id is not None else None,
             organisation_name=found.organisations.get(row.organisation_id)
@@ -719,13 +738,14 @@ def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime
         )
         for row in rows
     )
+    total = len(candidates)
     return SearchResults(
         query=query,
         hits=hits,
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
-        facets=facets,
-        languages=_matched_languages(parsed, [row.body for row in rows]),
+        facets=_facets(candidates),
+        languages=_matched_languages(parsed, list(found.bodies.values())),
         suggestion=None,
     )
 
