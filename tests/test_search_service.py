@@ -12,6 +12,7 @@ from app.accounts.rules import Speaking, Viewer
 from app.db import utcnow
 from app.organisations.models import Organisation
 from app.rounds import page as round_page
+from app.rounds.models import RoundInvitation
 from app.search import service
 from app.search.service import PER_PAGE, SearchQuery
 from app.vocabulary import Group, MandateRole, PlatformRole, SearchKind
@@ -272,3 +273,36 @@ def test_beyond_the_cap_the_newest_are_ranked_and_what_is_hidden_stays_out(db, m
 
     few = _search(db, employer, "portability 3")  # under the cap: exact
     assert not few.total_capped and few.total == 1
+
+
+def test_a_statement_kept_for_one_viewer_serves_another_of_the_same_shape_with_their_values(db):
+    """Two workers' representatives of different organisations: the statement built for the
+    first is kept and run for the second, who finds their own hidden comment and sealed
+    position, never the first's; run with the placeholder's values it finds neither."""
+    round_, orgs, reps = factories.three_groups_round(db, sealed=True)
+    first_org, first = orgs[Group.WORKERS], reps[Group.WORKERS]
+    second_org = factories.organisation(db, Group.WORKERS, name="Second union")
+    second = factories.member(db, second_org, name="Second representative")
+    db.add(RoundInvitation(round_id=round_.id, organisation_id=second_org.id))
+    mine = {}
+    for org, person in ((first_org, first), (second_org, second)):
+        comment = factories.comment(db, round_, person, org, "Overtime hidden")
+        comment.visibility = "hidden"
+        position = factories.position(db, round_, org, person, statement="Overtime sealed")
+        mine[person.id] = {(SearchKind.COMMENT, comment.id), (SearchKind.POSITION, position.id)}
+    db.flush()
+    service._BUILT.clear()
+    as_first = _kinds_ids(_search(db, viewer_of(first, first_org), "overtime"))
+    kept = dict(service._BUILT)
+    as_second = _kinds_ids(_search(db, viewer_of(second, second_org), "overtime"))
+    assert service._BUILT == kept  # the same statement, not built again
+    assert as_first == mine[first.id]
+    assert as_second == mine[second.id]
+
+    f = service.v.facts(viewer_of(second, second_org), utcnow())
+    query = SearchQuery("overtime")
+    parsed = service.rules.parse_query(query.text)
+    statement = service._statement(db.get_bind().dialect.name, "page", parsed, query, f, 0)
+    placeholder = f.placeholder
+    values = service._params(parsed, query, placeholder, 0)
+    assert db.execute(statement, {**values, "viewer_now": utcnow()}).all() == []

@@ -46,6 +46,7 @@ from app.accounts.rules import Viewer
 from app.bodies.models import Body
 from app.caucus.models import CaucusPost, GroupStatement
 from app.comments.models import Comment
+from app.db import UTCDateTime
 from app.decisions.models import Action, ActionNote, Decision, DivergentPosition
 from app.documents.models import Attachment
 from app.drafts.models import Amendment, DraftParagraph
@@ -182,38 +183,45 @@ def _tsquery(query: rules.ParsedQuery) -> Any:
 def _filters(query: SearchQuery, after: int) -> list[ColumnElement[bool]]:
     """The query's filters on the entry's own columns."""
     found: list[ColumnElement[bool]] = []
+    p = _params_of(query, after)
+
+    def param(name: str, type_: Any = None) -> Any:
+        return bindparam(name, p[name], type_=type_)
+
     if after:
-        found.append(E.id > after)
+        found.append(E.id > param("f_after", Integer()))
     if query.consultation_id is not None:
-        found.append(E.consultation_id == query.consultation_id)
+        found.append(E.consultation_id == param("f_consultation", Integer()))
     if query.organisation_id is not None:
-        found.append(E.organisation_id == query.organisation_id)
+        found.append(E.organisation_id == param("f_organisation", Integer()))
     if query.group is not None:
-        in_group = select(Organisation.id).where(Organisation.group_name == query.group.value)
+        group = param("f_group", String())
+        in_group = select(Organisation.id).where(Organisation.group_name == group)
         found.append(
             or_(
                 E.organisation_id.in_(in_group),
-                and_(E.organisation_id.is_(None), E.group_name == query.group.value),
+                and_(E.organisation_id.is_(None), E.group_name == group),
             )
         )
     if query.subject:
-        found.append(E.round_id.in_(select(Round.id).where(Round.kind == query.subject)))
+        subject = param("f_subject", String())
+        found.append(E.round_id.in_(select(Round.id).where(Round.kind == subject)))
     if query.country:
+        country = param("f_country", String())
         found.append(
             or_(
                 E.consultation_id.in_(
-                    select(Consultation.id).where(Consultation.country == query.country)
+                    select(Consultation.id).where(Consultation.country == country)
                 ),
                 E.meeting_id.in_(
                     select(Meeting.id)
                     .join(Body, Body.id == Meeting.body_id)
-                    .where(Body.country == query.country)
+                    .where(Body.country == country)
                 ),
             )
         )
     if query.year is not None:
-        start = datetime(query.year, 1, 1, tzinfo=UTC)
-        end = datetime(query.year + 1, 1, 1, tzinfo=UTC)
+        start, end = param("f_year_start", UTCDateTime()), param("f_year_end", UTCDateTime())
         found.append(and_(E.created_at >= start, E.created_at < end))
     wanted = set(query.kinds) or set(SearchKind)
     if query.stance:
@@ -233,9 +241,9 @@ def _maybe_theirs(f: v.Facts) -> ColumnElement[bool]:
     never_open = sorted(k.value for k in SearchKind if k not in OPEN_KINDS)
     conditions: list[ColumnElement[bool]] = [E.kind.in_([*never_open, SearchKind.POSITION.value])]
     if f.user_id:
-        conditions.append(E.author_id == f.user_id)
+        conditions.append(E.author_id == v.user_id(f))
     if f.orgs:
-        conditions.append(E.organisation_id.in_(f.orgs))
+        conditions.append(E.organisation_id.in_(v.orgs(f)))
     return or_(*conditions)
 
 
@@ -262,9 +270,11 @@ def _postgres_paths(
     # walks the window newest first (a frequent word: it stops early) or takes the word's GIN
     # bitmap (a rarer one), so no plan reads more than a window for a word it finds seldom.
     windows = []
-    newer: datetime | None = None
-    for days in (*RECENT_WINDOWS, None):
-        older = f.now - timedelta(days=days) if days is not None else None
+    newer: Any = None
+    for n, days in enumerate((*RECENT_WINDOWS, None)):
+        older = None
+        if days is not None:
+            older = bindparam(f"window_{n}", f.now - timedelta(days=days), type_=UTCDateTime())
         within = [E.created_at < newer] if newer is not None else []
         if older is not None:
             within.append(E.created_at >= older)
@@ -388,7 +398,7 @@ def _branches(hits: Any, f: v.Facts, query: SearchQuery) -> list[Select[Any]]:
     add(K.AMENDMENT, source(Amendment), and_(v.read(f), Amendment.withdrawn_at.is_(None)))
     position = and_(v.read(f), or_(v.unsealed(f), v.own_organisation(f, Position.organisation_id)))
     if query.stance:
-        position = and_(position, Position.stance == query.stance)
+        position = and_(position, Position.stance == bindparam("f_stance", query.stance))
     add(K.POSITION, source(Position), position)
     add(
         K.COMMENT,
@@ -488,19 +498,76 @@ def _branches(hits: Any, f: v.Facts, query: SearchQuery) -> list[Select[Any]]:
     return found
 
 
-def _visible(
-    db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime, after: int
-) -> tuple[Any, rules.ParsedQuery]:
-    """The visible matches as one subquery (None when nothing can match)."""
-    parsed = rules.parse_query(query.text)
-    if parsed.empty:
-        return None, parsed
-    f = v.facts(viewer, now)
-    hits = _hits(db.get_bind().dialect.name, parsed, query, f, after)
-    branches = _branches(hits, f, query)
-    if not branches:
-        return None, parsed
-    return union_all(*branches).subquery("visible"), parsed
+def _params_of(query: SearchQuery, after: int) -> dict[str, Any]:
+    """The values of the query's own parameters (the filters' ``f_…``)."""
+    found: dict[str, Any] = {"f_after": after, "f_stance": query.stance}
+    found["f_consultation"] = query.consultation_id
+    found["f_organisation"] = query.organisation_id
+    found["f_group"] = query.group.value if query.group is not None else None
+    found["f_subject"] = query.subject
+    found["f_country"] = query.country
+    if query.year is not None:
+        found["f_year_start"] = datetime(query.year, 1, 1, tzinfo=UTC)
+        found["f_year_end"] = datetime(query.year + 1, 1, 1, tzinfo=UTC)
+    return found
+
+
+def _params(
+    parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
+) -> dict[str, Any]:
+    """Every parameter of the statements ``_statement`` keeps: the viewer's, the words', the
+    filters' and the windows'."""
+    found = {**f.params, **_params_of(query, after)}
+    for code in rules.LANGUAGES:
+        if parsed.kept[code]:
+            found[f"q_{code}"] = rules.tsquery_words(parsed, code)
+    found["m"] = rules.fts5_match(parsed)
+    for n, days in enumerate(RECENT_WINDOWS):
+        found[f"window_{n}"] = f.now - timedelta(days=days)
+    return found
+
+
+#: The statements built, by what shapes their text (``_statement``); a few hundred at most.
+_BUILT: dict[tuple[Any, ...], Any] = {}
+_BUILT_AT_MOST = 2_000
+
+
+def _statement(
+    dialect: str, what: str, parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
+) -> Any:
+    """The statement of ``what`` ("page": the newest visible candidates; "new": their number
+    and highest id) for this shape of viewer and query, or None when nothing can match. It is
+    built once per shape from placeholder facts (``Facts.placeholder``: a value it is not
+    given matches nothing) and kept: each search gives it its values (``_params``)."""
+    shape = (
+        tuple(code for code in rules.LANGUAGES if parsed.kept[code]),
+        frozenset(query.kinds),
+        query.consultation_id is not None,
+        query.organisation_id is not None,
+        query.group is not None,
+        bool(query.subject),
+        bool(query.country),
+        query.year is not None,
+        bool(query.stance),
+        bool(after),
+    )
+    key = (dialect, what, f.shape, shape, COUNT_CAP, RECENT_WINDOWS)
+    if key in _BUILT:
+        return _BUILT[key]
+    placeholder = f.placeholder
+    hits = _hits(dialect, parsed, query, placeholder, after)
+    branches = _branches(hits, placeholder, query)
+    statement = None
+    if branches:
+        visible = union_all(*branches).subquery("visible")
+        if what == "page":
+            statement = select(visible).order_by(visible.c.id.desc()).limit(COUNT_CAP + 1)
+        else:
+            statement = select(func.count(), func.max(visible.c.id))
+    if len(_BUILT) >= _BUILT_AT_MOST:
+        _BUILT.clear()
+    _BUILT[key] = statement
+    return statement
 
 
 # -- display facts -----------------------------------------------------------------------------
@@ -708,15 +775,16 @@ def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime
     query = replace(query, page=max(1, query.page))
     if query.sort not in SORTS:
         query = replace(query, sort="relevance")
-    visible, parsed = _visible(db, viewer, query, now, 0)
-    if visible is None:
+    parsed = rules.parse_query(query.text)
+    if parsed.empty:
         return _empty(query)
-    candidates = db.execute(
-        select(visible).order_by(visible.c.id.desc()).limit(COUNT_CAP + 1)
-    ).all()
+    f = v.facts(viewer, now)
+    statement = _statement(db.get_bind().dialect.name, "page", parsed, query, f, 0)
+    if statement is None:
+        return _empty(query)
+    candidates = db.execute(statement, _params(parsed, query, f, 0)).all()
     start = (query.page - 1) * PER_PAGE
     rows = _sorted(candidates, query.sort)[start : start + PER_PAGE]
-    f = v.facts(viewer, now)
     found = _display_facts(db, f, rows) if rows else _Facts({}, {}, {}, {}, {}, {})
     wanted = parsed.all_stems()
     hits = tuple(
@@ -756,8 +824,13 @@ def count_new(
     """How many entries above ``after_entry_id`` the viewer may find for ``query`` now, and the
     highest entry id among them (``after_entry_id`` when there is none): a saved search's
     news and its next watermark."""
-    visible, _ = _visible(db, viewer, query, now, after_entry_id)
-    if visible is None:
+    parsed = rules.parse_query(query.text)
+    if parsed.empty:
         return 0, after_entry_id
-    count, highest = db.execute(select(func.count(), func.max(visible.c.id))).one()
+    f = v.facts(viewer, now)
+    statement = _statement(db.get_bind().dialect.name, "new", parsed, query, f, after_entry_id)
+    if statement is None:
+        return 0, after_entry_id
+    params = _params(parsed, query, f, after_entry_id)
+    count, highest = db.execute(statement, params).one()
     return int(count), max(after_entry_id, int(highest or 0))

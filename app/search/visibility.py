@@ -9,14 +9,15 @@ never read, so neither the total, the facets nor the pages give it away.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.accounts.rules import Viewer
 from app.bodies.models import Seat
+from app.db import UTCDateTime
 from app.organisations.models import Organisation
 from app.rounds.models import Round, RoundInvitation
 from app.vocabulary import Confidentiality, Group, MinutesStatus, RoundStatus, Visibility
@@ -45,6 +46,57 @@ class Facts:
     def groups(self) -> tuple[Group, ...]:
         """The groups whose caucus partitions the viewer's search reads (their mandates')."""
         return tuple(g for g in Group if self.orgs_by_group.get(g))
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """What of the facts changes a statement's text (the rest are its parameters)."""
+        return (self.signed_in, self.moderator, bool(self.user_id), bool(self.orgs), self.groups)
+
+    @property
+    def placeholder(self) -> Facts:
+        """Facts of the same shape whose values match nothing: a statement built from them
+        and kept for others of this shape finds nothing with a value it was not given."""
+        return Facts(
+            now=NEVER,
+            signed_in=self.signed_in,
+            user_id=-1 if self.user_id else 0,
+            moderator=self.moderator,
+            orgs=(-1,) if self.orgs else (),
+            orgs_by_group={g: (-1,) for g in self.groups},
+        )
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values of the parameters the predicates below name."""
+        found: dict[str, Any] = {"viewer_user_id": self.user_id, "viewer_now": self.now}
+        found["viewer_orgs"] = list(self.orgs)
+        for group in self.groups:
+            found[f"viewer_orgs_{group.value}"] = list(self.orgs_by_group[group])
+        return found
+
+
+#: The placeholder's time: every deadline and release is after it.
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# The viewer's values enter a statement only as these named parameters (Facts.params).
+
+
+def user_id(f: Facts) -> Any:
+    return bindparam("viewer_user_id", f.user_id, type_=Integer())
+
+
+def orgs(f: Facts) -> Any:
+    return bindparam("viewer_orgs", list(f.orgs), expanding=True, type_=Integer())
+
+
+def group_orgs(f: Facts, group: Group) -> Any:
+    name = f"viewer_orgs_{group.value}"
+    return bindparam(name, list(f.orgs_by_group[group]), expanding=True, type_=Integer())
+
+
+def now(f: Facts) -> Any:
+    return bindparam("viewer_now", f.now, type_=UTCDateTime())
 
 
 def facts(viewer: Viewer | None, now: datetime) -> Facts:
@@ -80,19 +132,19 @@ def read(f: Facts, r: Any = Round) -> Condition:
 def unsealed(f: Facts, r: Any = Round) -> Condition:
     """``rules.positions_visible(sealed, rules.effective_status(...))``: not sealed, or closed
     now (closed or published, or an open or opened-on-time round past its deadline)."""
-    now = f.now
+    at = now(f)
     return or_(
         r.sealed.is_(False),
         r.status.in_([RoundStatus.CLOSED, RoundStatus.PUBLISHED]),
         and_(
             r.closes_at.is_not(None),
-            r.closes_at <= now,
+            r.closes_at <= at,
             or_(
                 r.status == RoundStatus.OPEN,
                 and_(
                     r.status == RoundStatus.SCHEDULED,
                     r.opens_at.is_not(None),
-                    r.opens_at <= now,
+                    r.opens_at <= at,
                 ),
             ),
         ),
@@ -101,7 +153,7 @@ def unsealed(f: Facts, r: Any = Round) -> Condition:
 
 def own_organisation(f: Facts, organisation_id: Any) -> Condition:
     """The row is their own organisation's (``Viewer.speaks_for``)."""
-    return organisation_id.in_(f.orgs) if f.orgs else false()
+    return organisation_id.in_(orgs(f)) if f.orgs else false()
 
 
 def member(f: Facts, group: Any, round_id: Any, r: Any = Round) -> Condition:
@@ -116,7 +168,7 @@ def member(f: Facts, group: Any, round_id: Any, r: Any = Round) -> Condition:
         .join(o, o.id == RoundInvitation.organisation_id)
         .where(
             RoundInvitation.round_id == round_id,
-            RoundInvitation.organisation_id.in_(f.orgs),
+            RoundInvitation.organisation_id.in_(orgs(f)),
             o.group_name == group,
         )
     )
@@ -140,26 +192,26 @@ def comment_text(f: Facts, c: Any) -> Condition:
     """``rounds.rules.may_read_comment_text``: visible, or the author's, or a moderator's."""
     if f.moderator:
         return true()
-    return or_(c.visibility == Visibility.VISIBLE, c.author_id == f.user_id)
+    return or_(c.visibility == Visibility.VISIBLE, c.author_id == user_id(f))
 
 
 def comment_shown(f: Facts, c: Any) -> Condition:
     """``rounds.page.shown_to``: which comments the thread shows (for the page number)."""
     if f.moderator:
         return true()
-    return or_(c.visibility != Visibility.PENDING, c.author_id == f.user_id)
+    return or_(c.visibility != Visibility.PENDING, c.author_id == user_id(f))
 
 
 # -- bodies and meetings -----------------------------------------------------------------------
 
 
-def _seated(orgs: tuple[int, ...]) -> Any:
-    return select(Seat.body_id).where(Seat.organisation_id.in_(orgs))
+def _seated(organisations: Any) -> Any:
+    return select(Seat.body_id).where(Seat.organisation_id.in_(organisations))
 
 
 def body_member(f: Facts, body_id: Any) -> Condition:
     """``BodyViewer.member``: one of their organisations holds a seat on the body."""
-    return body_id.in_(_seated(f.orgs)) if f.orgs else false()
+    return body_id.in_(_seated(orgs(f))) if f.orgs else false()
 
 
 def meeting(f: Facts, m: Any) -> Condition:
@@ -183,14 +235,14 @@ def restricted_visible(f: Facts, x: Any, m: Any) -> Condition:
         and_(
             x.confidentiality == Confidentiality.GROUP,
             x.restricted_group == group,
-            m.body_id.in_(_seated(f.orgs_by_group[group])),
+            m.body_id.in_(_seated(group_orgs(f, group))),
         )
         for group in f.groups
     ]
     return or_(
         x.confidentiality == Confidentiality.PUBLIC,
         x.released_at.is_not(None),
-        and_(x.release_at.is_not(None), x.release_at <= f.now),
+        and_(x.release_at.is_not(None), x.release_at <= now(f)),
         members,
         *in_group,
     )
