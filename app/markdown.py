@@ -41,9 +41,16 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 
 
+@lru_cache(maxsize=64)
+def _html(text: str) -> str:
+    """markdown-it's HTML of a text, kept for the few texts just written: a post renders its
+    text, and the search index reads the same text as plain text in the same request."""
+    return str(_markdown.render(text))
+
+
 def render(text: str) -> str:
     """Safe HTML: no raw HTML, no scripts or event handlers, only http(s) and mailto links."""
-    html = _markdown.render(text)
+    html = _html(text)
     return str(
         nh3.clean(
             html,
@@ -114,7 +121,7 @@ def plain_text(text: str | None) -> str:
     if not text:
         return ""
     parser = _Text()
-    parser.feed(_markdown.render(text))
+    parser.feed(_html(text))
     parser.close()
     lines = [line.rstrip() for line in "".join(parser.parts).splitlines()]
     return "\n".join(line for line in lines if line.strip())

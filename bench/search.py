@@ -25,8 +25,10 @@ Then, in this process, for a representative of a workers' organisation invited t
      alone): the same number whatever the query;
   3. ``--posts`` comments posted through ``app.comments.service.post`` in their own
      transactions, alternately in blocks with the index's flush listener on and removed
-     (``event.remove(Session, "after_flush", index.on_flush)``): the ratio of the medians
-     (target: within +10 %).
+     (``event.remove(Session, "after_flush", index.on_flush)``): the ratio of the medians,
+     what the index adds to the service alone; then the same through the whole app, as a
+     person posts (``POST /rounds/{id}/comments``, Starlette's test client in this process):
+     the latency the issue's target is about (within +10 %).
 Exits 1 when a target is missed. Only 127.0.0.1 is contacted; every loop is bounded.
 """
 
@@ -39,6 +41,7 @@ import random
 import shlex
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -695,6 +698,68 @@ def post_comments(
     return on, off
 
 
+def post_comments_http(
+    url: str, round_id: int, posts: int, vocab: Vocabulary
+) -> tuple[list[float], list[float]]:
+    """The same, as a person posts: ``POST /rounds/{id}/comments`` through the whole app (in
+    this process, Starlette's test client: no network), signed in as the poster, the listener
+    on and removed post by post. Returns the latencies with it and without it."""
+    from starlette.testclient import TestClient
+
+    from app.accounts.credentials import new_token
+    from app.accounts.models import UserSession
+    from app.config import Settings
+    from app.main import asgi
+
+    rng = random.Random(11)
+    token, token_hash = new_token()
+    csrf = uuid.uuid4().hex
+    engine = make_engine(url)
+    with Session(engine) as db, db.begin():
+        db.add(
+            UserSession(
+                token_hash=token_hash,
+                user_id=POSTER_ORG,
+                csrf_token=csrf,
+                expires_at=utcnow() + timedelta(hours=2),
+            )
+        )
+    engine.dispose()
+    on: list[float] = []
+    off: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            database_url=url, data_dir=Path(folder), secret_key="bench", posting_limit=10**9
+        )
+        app = asgi(settings)
+        with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
+            client.cookies.set("tripartite_session", token)
+            for number in range(posts + 10):
+                listening = number % 2 == 0
+                if not listening:
+                    event.remove(Session, "after_flush", index.on_flush)
+                try:
+                    form = {
+                        "body": comment_text(rng, vocab),
+                        "idempotency_key": uuid.uuid4().hex,
+                        "language": "en",
+                        "csrftoken": csrf,
+                    }
+                    started = time.perf_counter()
+                    answer = client.post(f"/rounds/{round_id}/comments", data=form)
+                    seconds = time.perf_counter() - started
+                    if answer.status_code != 303:
+                        raise SystemExit(
+                            f"posting answered {answer.status_code}: {answer.text[:300]}"
+                        )
+                    if number >= 10:
+                        (on if listening else off).append(seconds)
+                finally:
+                    if not event.contains(Session, "after_flush", index.on_flush):
+                        event.listen(Session, "after_flush", index.on_flush)
+    return on, off
+
+
 def indexed_posts(url: str, round_id: int) -> tuple[int, int]:
     """Comments of the round, and those with an index entry."""
     engine = create_engine(url)
@@ -841,12 +906,10 @@ def main() -> None:
             f"{ms(statistics.median(on))} / {ms(statistics.median(off))} (p95 "
             f"{ms(sorted(on)[int(0.95 * len(on))])} / {ms(sorted(off)[int(0.95 * len(off))])})",
         )
-        report.add(
+        report.add(  # the service alone: what the index adds, over the least there is
             "post a comment: ratio of medians",
             f"{ratio:.3f} (+{ms(statistics.median(on) - statistics.median(off))}; "
             f"{len(on)} + {len(off)} posts)",
-            f"<= {TARGET_POST_RATIO:.2f}",
-            ratio <= TARGET_POST_RATIO,
         )
         engine.dispose()
         total, entries = indexed_posts(url, open_round)
@@ -856,6 +919,20 @@ def main() -> None:
             f"{indexed} of {posted} (those posted without the listener are not)",
             f"= {len(on) + 5}",
             posted == len(on) + len(off) + 10 and indexed == len(on) + 5,
+        )
+        on, off = post_comments_http(url, open_round, args.posts, vocabularies["en"])
+        ratio = statistics.median(on) / statistics.median(off)
+        report.add(
+            "POST /rounds/{id}/comments: index on / off",
+            f"{ms(statistics.median(on))} / {ms(statistics.median(off))} (p95 "
+            f"{ms(sorted(on)[int(0.95 * len(on))])} / {ms(sorted(off)[int(0.95 * len(off))])})",
+        )
+        report.add(
+            "POST /rounds/{id}/comments: ratio of medians",
+            f"{ratio:.3f} (+{ms(statistics.median(on) - statistics.median(off))}; "
+            f"{len(on)} + {len(off)} posts)",
+            f"<= {TARGET_POST_RATIO:.2f}",
+            ratio <= TARGET_POST_RATIO,
         )
     finally:
         if db is not None and args.keep:

@@ -160,7 +160,8 @@ def _matches(word: str, wanted: frozenset[str]) -> bool:
 
 def _spans(text: str) -> Iterator[tuple[int, int, str]]:
     for found in WORD.finditer(text):
-        yield found.start(), found.end(), "".join(words(found.group()))
+        word = found.group()
+        yield found.start(), found.end(), word.lower() if word.isascii() else "".join(words(word))
 
 
 Pieces = tuple[tuple[str, bool], ...]
