@@ -729,14 +729,21 @@ def _title(row: Any, found: _Facts) -> str:
     return body.split("\n", 1)[0][:200]
 
 
-def _matched_languages(parsed: rules.ParsedQuery, bodies: Sequence[str]) -> tuple[str, ...]:
-    """The languages whose stemmed query the page's hits hold whole."""
-    found = []
-    for code in rules.LANGUAGES:
-        wanted = set(parsed.stemmed[code])
-        if wanted and any(wanted <= set(rules.stems(rules.words(b), code)) for b in bodies):
-            found.append(code)
-    return tuple(found)
+def _matched_languages(
+    parsed: rules.ParsedQuery, candidates: Sequence[Any], rows: Sequence[Any], found: _Facts
+) -> tuple[str, ...]:
+    """The languages of what was found: each item's own; for an item of several languages
+    (``mul``) on the page, those whose stemmed query its text holds whole."""
+    languages = {row.language for row in candidates if row.language in rules.LANGUAGES}
+    for row in rows:
+        if row.language in rules.LANGUAGES:
+            continue
+        body = found.bodies.get(row.id, "")
+        for code in rules.LANGUAGES:
+            wanted = set(parsed.stemmed[code])
+            if wanted and wanted <= set(rules.stems(rules.words(body), code)):
+                languages.add(code)
+    return tuple(code for code in rules.LANGUAGES if code in languages)
 
 
 # -- the service -------------------------------------------------------------------------------
@@ -817,7 +824,7 @@ def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
         facets=_facets(candidates),
-        languages=_matched_languages(parsed, list(found.bodies.values())),
+        languages=_matched_languages(parsed, candidates, rows, found),
         suggestion=None,
     )
 

@@ -69,3 +69,9 @@ def test_search_from_the_header_narrow_as_one_types_open_and_save(
     found = axe_violations(page)
     assert not found, "saved searches page:\n" + "\n".join(found)
     page.screenshot(path=str(ARTIFACTS / f"search-{size}-saved.png"), full_page=True)
+
+    # and delete it: the list is as it was (the other screen size saves the same search)
+    delete = page.get_by_role("button", name=re.compile(rf"Delete .Portability \({size}\)."))
+    delete.click()
+    expect(page.locator("#flash")).to_contain_text(re.compile("deleted", re.I))
+    expect(delete).to_have_count(0)
