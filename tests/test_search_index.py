@@ -7,9 +7,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.accounts.rules import Viewer
+from app.db import utcnow
 from app.drafts import service as drafts
 from app.rounds import briefs
-from app.db import utcnow
 from app.search import index, schema
 from app.search.models import SearchEntry
 from app.vocabulary import Group, PlatformRole, RoundStatus, SearchKind
