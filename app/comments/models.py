@@ -18,7 +18,18 @@ class Comment(Base):
     __table_args__ = (
         CheckConstraint(f"visibility IN ({sql_in(Visibility)})", name="visibility"),
         UniqueConstraint("author_id", "idempotency_key"),
-        Index("ix_comments_round_id_id", "round_id", "id"),
+        # a round's comments in order, with what says which are threads and who sees them:
+        # how many threads come before a search result's (its page) is read from the index
+        # alone (it replaced ix_comments_round_id_id, its first two columns)
+        Index(
+            "ix_comments_threads",
+            "round_id",
+            "id",
+            "parent_id",
+            "paragraph_id",
+            "visibility",
+            "author_id",
+        ),
         # an author's comments, newest first: the posting limit reads it on every post
         Index("ix_comments_author_id_created_at", "author_id", "created_at"),
     )

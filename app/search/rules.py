@@ -154,6 +154,24 @@ def _word_stems(word: str) -> frozenset[str]:
     return frozenset(_stemmer(code).stemWord(word) for code in LANGUAGES)
 
 
+@lru_cache(maxsize=65_536)
+def _stem(word: str, language: str) -> str:
+    return str(_stemmer(language).stemWord(word))
+
+
+def holds_stems(text: str, wanted: Iterable[str], language: str) -> bool:
+    """Whether ``text`` holds every one of these stems of ``language`` (each distinct word
+    stemmed once, from a cache: the page asks about the same words again and again)."""
+    wanted = set(wanted)
+    if not wanted:
+        return False
+    for word in set(words(text)):
+        wanted.discard(_stem(word, language))
+        if not wanted:
+            return True
+    return False
+
+
 def _matches(word: str, wanted: frozenset[str]) -> bool:
     return not _word_stems(word).isdisjoint(wanted)
 

@@ -81,7 +81,33 @@ def _postgres_create() -> list[str]:
             f"CREATE INDEX {GIN_PREFIX}{_suffix(key)} ON search_entries "
             f"USING gin ({DOCUMENT}) WHERE {partition_condition(key)}"
         )
-    return statements
+    return statements + closed_indexes()
+
+
+#: The general entries not open, as a person without a role reads them (``closed_condition``):
+#: the kinds other than comments, by the words; their own comments, by their author.
+CLOSED_OTHER = "closed_other"
+CLOSED_COMMENT = "closed_comment"
+
+
+def closed_condition(part: str, alias: str = "") -> str:
+    """PostgreSQL's condition of one part of the general entries not open (the predicate of
+    its partial index, written as the index has it so that the planner takes the index)."""
+    e = f"{alias}." if alias else ""
+    operator = "<>" if part == CLOSED_OTHER else "="
+    return f"{partition_condition(None, alias)} AND {e}kind {operator} 'comment'"
+
+
+def closed_indexes() -> list[str]:
+    """The indexes of the parts of the general entries not open (migration 0018): the hidden
+    and pending comments of others, and drafts' comments, are most of them, and a person
+    without a role never finds one."""
+    return [
+        f"CREATE INDEX IF NOT EXISTS {GIN_PREFIX}{CLOSED_OTHER} ON search_entries "
+        f"USING gin ({DOCUMENT}) WHERE {closed_condition(CLOSED_OTHER)}",
+        f"CREATE INDEX IF NOT EXISTS {GIN_PREFIX}{CLOSED_COMMENT}_author ON search_entries "
+        f"(author_id) WHERE {closed_condition(CLOSED_COMMENT)}",
+    ]
 
 
 def _postgres_drop() -> list[str]:

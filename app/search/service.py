@@ -231,19 +231,21 @@ def _filters(query: SearchQuery, after: int) -> list[ColumnElement[bool]]:
     return found
 
 
+#: The kinds whose entries are never open (caucus posts, meetings' texts, attachments …).
+_NEVER_OPEN = sorted(k.value for k in SearchKind if k not in OPEN_KINDS)
+
+
 def _maybe_theirs(f: v.Facts) -> ColumnElement[bool]:
     """Of the general entries not open, those the viewer could possibly see (the live rules
-    decide): a moderator any; anyone else their own comments, their organisations' rows, every
-    position (a sealed round's are open to all once past its deadline) and the kinds that are
-    never open."""
+    decide): a moderator any; anyone else the kinds that are never open, every position (their
+    organisation's when sealed, and a sealed round's are open to all once past its deadline)
+    and their own comments (hidden or pending). The rest is a draft round's, a withdrawn
+    amendment or someone else's hidden or pending comment: no one without a role sees those."""
     if f.moderator:
         return true()
-    never_open = sorted(k.value for k in SearchKind if k not in OPEN_KINDS)
-    conditions: list[ColumnElement[bool]] = [E.kind.in_([*never_open, SearchKind.POSITION.value])]
+    conditions: list[ColumnElement[bool]] = [E.kind.in_([*_NEVER_OPEN, SearchKind.POSITION.value])]
     if f.user_id:
-        conditions.append(E.author_id == v.user_id(f))
-    if f.orgs:
-        conditions.append(E.organisation_id.in_(v.orgs(f)))
+        conditions.append(and_(E.kind == SearchKind.COMMENT.value, E.author_id == v.user_id(f)))
     return or_(*conditions)
 
 
@@ -287,7 +289,29 @@ def _postgres_paths(
         newer = older
     newest = union_all(*windows).subquery("newest")
     found = [select(newest).limit(COUNT_CAP + 1)]
-    found.append(path(None, _maybe_theirs(f)))
+    if f.moderator:
+        found.append(path(None))
+    else:
+        # the general entries not open that could be theirs (``_maybe_theirs``), each part by
+        # its own index: the kinds other than comments by the words, their own comments by
+        # their author (no one else's hidden or pending comment is read only to be dropped)
+        found.append(
+            select(*_keys(), score).where(
+                text(schema.closed_condition(schema.CLOSED_OTHER, "search_entries")),
+                matches,
+                *filters,
+                E.kind.in_(_NEVER_OPEN + [SearchKind.POSITION.value]),
+            )
+        )
+        if f.user_id:
+            found.append(
+                select(*_keys(), score).where(
+                    text(schema.closed_condition(schema.CLOSED_COMMENT, "search_entries")),
+                    E.author_id == v.user_id(f),
+                    matches,
+                    *filters,
+                )
+            )
     found += [path(group) for group in f.groups]
     return found
 
@@ -618,8 +642,9 @@ def _display_facts(db: Session, f: v.Facts, rows: Sequence[Any]) -> _Facts:
         select(func.count(other.id))
         .where(
             other.round_id == root.round_id,
-            # "+ 0": no index on these (SQLite without statistics took the parent_id index,
-            # every thread of every round, over the round's own, seconds at 1,000,000 comments)
+            # "+ 0": not by their own indexes (SQLite, even with statistics, takes the parent_id
+            # index, every thread of every round, over the round's own: seconds at 1,000,000
+            # comments); ix_comments_threads holds every column read here
             (other.parent_id + 0).is_(None),
             (other.paragraph_id + 0).is_(None),
             other.id <= root.id,
@@ -740,8 +765,7 @@ def _matched_languages(
             continue
         body = found.bodies.get(row.id, "")
         for code in rules.LANGUAGES:
-            wanted = set(parsed.stemmed[code])
-            if wanted and wanted <= set(rules.stems(rules.words(body), code)):
+            if code not in languages and rules.holds_stems(body, parsed.stemmed[code], code):
                 languages.add(code)
     return tuple(code for code in rules.LANGUAGES if code in languages)
 
