@@ -119,14 +119,11 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
         connect_args={
             "connect_timeout": 5,  # an unreachable server fails fast, never hangs
             # No JIT: its compilation costs seconds on a statement the planner prices high
-            # (a search's visibility subplans), for queries that run in milliseconds. Custom
-            # plans: a statement psycopg prepared is planned for its values each time (a
-            # generic plan cannot tell a frequent word from a rare one). No parallel workers:
-            # a request's statements are small, and a search's windows are read in turn.
-            "options": (
-                "-c jit=off -c plan_cache_mode=force_custom_plan "
-                "-c max_parallel_workers_per_gather=0"
-            ),
+            # (a search's visibility subplans), for queries that run in milliseconds. No
+            # parallel workers: a request's statements are small, and a search's windows are
+            # read in turn. (A search plans its statements for their values itself:
+            # app.search.service.)
+            "options": "-c jit=off -c max_parallel_workers_per_gather=0",
         },
     )
 

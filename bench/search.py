@@ -2,7 +2,8 @@
 index current costs a comment's post.
 
     .venv/bin/python bench/search.py [--database sqlite|postgresql] [--scale 1.0]
-                                     [--searchers 8] [--queries 400] [--posts 300] [--keep]
+                                     [--searchers 8] [--queries 400] [--warmup 30]
+                                     [--posts 300] [--keep]
 
 A fresh database (a SQLite file in a temporary folder, or a throwaway PostgreSQL database on
 127.0.0.1:5432, dropped at the end unless --keep) migrated by Alembic and seeded with bulk Core
@@ -16,8 +17,10 @@ awaiting approval. The Core inserts bypass the flush listener, so the index is t
 Then, in this process, for a representative of a workers' organisation invited to every round
 (so the workers' caucus partition is read too):
   1. ``--searchers`` processes (as the app's workers), each with its own connection, call
-     ``app.search.service.search``
-     (the service the page will call): one-word queries (words drawn across the frequency
+     ``app.search.service.search`` (the service the page calls), each first warmed up as a
+     worker that has served a while (``--warmup`` queries of its own, drawn alike and not
+     measured: the statements of their shapes built, the connection's caches filled), then
+     all at once: one-word queries (words drawn across the frequency
      ranks, a third of them among the 100 most common), then three-word queries of one
      language with one filter (a year or a group); p50/p95/p99 of each (targets: p95 < 100 ms
      on PostgreSQL, < 200 ms on SQLite);
@@ -574,20 +577,27 @@ class Timings:
 
 
 def _searcher(
-    url: str, org: int, queries: list[tuple[str, dict[str, Any]]], start_at: float, limit: float
+    url: str,
+    org: int,
+    queries: list[tuple[str, dict[str, Any]]],
+    warmup: list[tuple[str, dict[str, Any]]],
+    ready: Any,
+    limit: float,
 ) -> tuple[list[float], list[int], list[str]]:
-    """One searcher process: its own engine and session, warmed up, then its queries in turn
-    from ``start_at`` (wall clock, shared by every searcher)."""
+    """One searcher process: its own engine and session, warmed up as a worker that has served
+    a while (``warmup``: other queries of the same kinds, so that the statements of their
+    shapes are built and the connection's caches filled), then, once every searcher is ready,
+    its queries in turn."""
     engine = make_engine(url, pool_size=1)
     who = viewer(org)
     seconds: list[float] = []
     totals: list[int] = []
     errors: list[str] = []
     with Session(engine) as db:
-        for words, options in queries[:2]:  # warm-up: connection, caches
+        for words, options in warmup:
             search(db, who, SearchQuery(words, **options), utcnow())
             db.rollback()
-        time.sleep(max(0.0, start_at - time.time()))
+        ready.wait(timeout=limit)
         deadline = time.monotonic() + limit
         for words, options in queries:
             if time.monotonic() > deadline:
@@ -610,26 +620,67 @@ def run_searches(
     url: str,
     org: int,
     queries: list[tuple[str, dict[str, Any]]],
+    warmup: list[tuple[str, dict[str, Any]]],
     searchers: int,
     limit_seconds: float = 300,
 ) -> Timings:
     """``searchers`` processes (as the app's workers are: no shared interpreter lock), each
-    with its own connection, running their share of the queries at once."""
+    with its own connection, warmed up with its share of ``warmup``, then running their share
+    of the queries at once."""
     timings = Timings()
     context = multiprocessing.get_context("spawn")
-    start_at = time.time() + 10  # every searcher started and warmed up by then
-    with ProcessPoolExecutor(max_workers=searchers, mp_context=context) as pool:
-        futures = [
-            pool.submit(_searcher, url, org, queries[n::searchers], start_at, limit_seconds)
-            for n in range(searchers)
-        ]
-        for future in futures:
-            seconds, totals, errors = future.result()
-            timings.seconds += seconds
-            timings.totals += totals
-            timings.errors += errors
-    timings.wall = time.time() - start_at
+    with context.Manager() as manager:
+        ready = manager.Barrier(searchers + 1)
+        with ProcessPoolExecutor(max_workers=searchers, mp_context=context) as pool:
+            futures = [
+                pool.submit(
+                    _searcher,
+                    url,
+                    org,
+                    queries[n::searchers],
+                    warmup[n::searchers],
+                    ready,
+                    limit_seconds,
+                )
+                for n in range(searchers)
+            ]
+            ready.wait(timeout=limit_seconds)
+            started = time.time()
+            for future in futures:
+                seconds, totals, errors = future.result()
+                timings.seconds += seconds
+                timings.totals += totals
+                timings.errors += errors
+    timings.wall = time.time() - started
     return timings
+
+
+def first_searches(url: str, org: int, queries: list[tuple[str, dict[str, Any]]]) -> list[float]:
+    """One new worker's first searches (a process of its own, nothing built yet): what a
+    search costs when the statement of its shape is built for the first time."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_first, url, org, queries).result()
+
+
+def _first(url: str, org: int, queries: list[tuple[str, dict[str, Any]]]) -> list[float]:
+    from app.search import service
+
+    engine = make_engine(url, pool_size=1)
+    who = viewer(org)
+    found = []
+    with Session(engine) as db:
+        db.execute(text("SELECT 1"))  # the connection, made
+        db.rollback()
+        for words, options in queries:
+            built = len(service._BUILT)
+            started = time.perf_counter()
+            search(db, who, SearchQuery(words, **options), utcnow())
+            db.rollback()
+            if len(service._BUILT) > built:  # a shape this worker had not met
+                found.append(time.perf_counter() - started)
+    engine.dispose()
+    return found
 
 
 def statements_per_search(
@@ -847,6 +898,9 @@ def main() -> None:
     parser.add_argument("--searchers", type=int, default=8)
     parser.add_argument("--queries", type=int, default=400, help="of each kind")
     parser.add_argument("--posts", type=int, default=300)
+    parser.add_argument(
+        "--warmup", type=int, default=30, help="queries each searcher runs before measuring"
+    )
     parser.add_argument("--keep", action="store_true", help="leave the database in place")
     parser.add_argument("--url", help="measure a database kept by an earlier --keep run")
     args = parser.parse_args()
@@ -885,10 +939,22 @@ def main() -> None:
             (w, {}) for w in one_word_queries(rng, vocabularies, args.queries)
         ]
         three = three_word_queries(rng, vocabularies, args.queries)
-        t1 = run_searches(url, VIEWER_ORG, one, args.searchers)
+        # the warm-up's own queries, drawn alike (none of them measured)
+        other = random.Random(7)
+        warm_one: list[tuple[str, dict[str, Any]]] = [
+            (w, {}) for w in one_word_queries(other, vocabularies, args.warmup * args.searchers)
+        ]
+        warm_three = three_word_queries(other, vocabularies, args.warmup * args.searchers)
+        t1 = run_searches(url, VIEWER_ORG, one, warm_one, args.searchers)
         report_searches(report, "one word", t1, target)
-        t3 = run_searches(url, VIEWER_ORG, three, args.searchers)
+        t3 = run_searches(url, VIEWER_ORG, three, warm_three, args.searchers)
         report_searches(report, "three words + filter", t3, target)
+        first = first_searches(url, VIEWER_ORG, warm_one[:40] + warm_three[:40])
+        report.add(
+            "a new shape's first search in a worker",
+            f"{len(first)} shapes: p50 {ms(statistics.median(first or [0]))}, max "
+            f"{ms(max(first or [0]))} (one searcher alone)",
+        )
         counts = statements_per_search(engine, who, one[:30] + three[:30])
         for label, found in (("with results", True), ("without", False)):
             numbers = [n for n, any_found in counts if any_found is found]

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, event, inspect, select, text
+from sqlalchemy import Connection, Table, and_, bindparam, delete, event, inspect, select, text
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.db import UTCDateTime
@@ -71,20 +72,32 @@ def _source(kind: SearchKind) -> Any:
 
 
 @cache
-def _rows_by_id(kind: SearchKind) -> Any:
-    """The kind's source rows of the ids given as ``ids``."""
+def _rows_by_id(kind: SearchKind, dialect: str) -> Any:
+    """The kind's source rows of the ids given as ``ids``; on SQLite with their entry's id and
+    partition as they are (``old_id``, ``old_scope``, ``old_open``: the FTS5 row to replace),
+    read in the same statement."""
     source = _source(kind)
-    return select(source).where(source.c.source_id.in_(bindparam("ids", expanding=True)))
+    found = select(source).where(source.c.source_id.in_(bindparam("ids", expanding=True)))
+    if dialect != "sqlite":
+        return found
+    e = _ENTRY.alias("old")
+    return found.add_columns(
+        e.c.id.label("old_id"), e.c.scope.label("old_scope"), e.c.open.label("old_open")
+    ).outerjoin(e, and_(e.c.kind == kind.value, e.c.source_id == source.c.source_id))
 
 
 _OLD = text("SELECT id, scope, open FROM search_entries WHERE kind = :kind AND source_id = :sid")
+#: The entry of a source row not read yet (``_write_one`` reads it).
+_UNREAD: Any = object()
 
 
-def _write_one(connection: Connection, e: dict[str, Any]) -> None:
-    """SQLite, one entry (a post): its old partition, the upsert, its FTS5 row."""
-    old = connection.execute(_OLD, {"kind": e["kind"], "sid": e["source_id"]}).first()
+def _write_one(connection: Connection, e: dict[str, Any], old: Any = _UNREAD) -> None:
+    """SQLite, one entry (a post): its old partition (``old``: its id, scope and open, or None
+    for none, when the caller read it with the source row), the upsert, its FTS5 row."""
+    if old is _UNREAD:
+        old = connection.execute(_OLD, {"kind": e["kind"], "sid": e["source_id"]}).first()
     entry_id = connection.execute(_upsert("sqlite", returning=True), e).scalar_one()
-    if old is not None:
+    if old is not None and old.id is not None:
         connection.execute(
             text(f"DELETE FROM {_fts(old.scope, old.open)} WHERE rowid = :id"), {"id": old.id}
         )
@@ -92,6 +105,13 @@ def _write_one(connection: Connection, e: dict[str, Any]) -> None:
         text(f"INSERT INTO {_fts(e['scope'], e['open'])} (rowid, terms) VALUES (:id, :t)"),
         {"id": entry_id, "t": rules.document_terms(e["body"], e["language"])},
     )
+
+
+@dataclass(frozen=True)
+class _Old:
+    id: int | None
+    scope: str | None
+    open: bool | None
 
 
 def _fts(scope: Any, open_: Any) -> str:
@@ -189,11 +209,16 @@ def forget(connection: Connection, kind: SearchKind, source_ids: Iterable[int]) 
 def refresh(connection: Connection, kind: SearchKind, source_ids: Iterable[int]) -> None:
     """Index these source rows as they are now (entries of rows gone are removed)."""
     ids = sorted(set(source_ids))
+    dialect = connection.dialect.name
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        rows = connection.execute(_rows_by_id(kind), {"ids": chunk}).all()
+        rows = connection.execute(_rows_by_id(kind, dialect), {"ids": chunk}).all()
         entries = [found for row in rows if (found := entry(kind, row)) is not None]
-        write(connection, entries)
+        if dialect == "sqlite" and len(entries) == 1:  # a post: its old entry came with it
+            (row,) = (row for row in rows if row.source_id == entries[0]["source_id"])
+            _write_one(connection, entries[0], _Old(row.old_id, row.old_scope, row.old_open))
+        else:
+            write(connection, entries)
         forget(connection, kind, set(chunk) - {e["source_id"] for e in entries})
 
 

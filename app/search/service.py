@@ -795,6 +795,18 @@ def _facets(rows: Sequence[Any]) -> dict[str, tuple[tuple[str, int], ...]]:
     }
 
 
+_PLANNED_FOR_VALUES = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+def _planned_for_values(db: Session) -> None:
+    """PostgreSQL plans this transaction's statements for their values each time: psycopg
+    prepares a statement run five times, and a generic plan cannot tell a frequent word from a
+    rare one (nor a recent window from an old one). The rest of the app keeps generic plans,
+    planned once."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(_PLANNED_FOR_VALUES)
+
+
 def _empty(query: SearchQuery) -> SearchResults:
     return SearchResults(query, (), 0, False, {name: () for name in FACETS}, (), None)
 
@@ -816,6 +828,7 @@ def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime
     statement = _statement(db.get_bind().dialect.name, "page", parsed, query, f, 0)
     if statement is None:
         return _empty(query)
+    _planned_for_values(db)
     # on the session's connection: Core rows, no ORM loading for a thousand candidates
     candidates = db.connection().execute(statement, _params(parsed, query, f, 0)).all()
     start = (query.page - 1) * PER_PAGE
@@ -866,6 +879,7 @@ def count_new(
     statement = _statement(db.get_bind().dialect.name, "new", parsed, query, f, after_entry_id)
     if statement is None:
         return 0, after_entry_id
+    _planned_for_values(db)
     params = _params(parsed, query, f, after_entry_id)
     count, highest = db.execute(statement, params).one()
     return int(count), max(after_entry_id, int(highest or 0))
