@@ -170,7 +170,7 @@ class DraftSection:
                 .where(
                     Comment.round_id == self.round.id,
                     Comment.paragraph_id.is_not(None),
-                    Comment.parent_id.is_(None),
+                    (Comment.parent_id + 0).is_(None),  # the round's own (rounds.page._roots)
                     shown,
                 )
                 .order_by(Comment.id),

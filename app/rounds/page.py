@@ -359,7 +359,10 @@ def _roots(
     roots = (
         select(Comment.id, Organisation.group_name)
         .join(Organisation, Organisation.id == Comment.organisation_id)
-        .where(Comment.round_id == info.id, Comment.parent_id.is_(None), condition)
+        # "+ 0": SQLite's statistics cannot tell parent_id IS NULL (a third of all comments)
+        # from one parent's replies, and took the parent_id index through every round's
+        # threads (0.3–1.8 s at 1,000,000 comments); the round's own are read instead
+        .where(Comment.round_id == info.id, (Comment.parent_id + 0).is_(None), condition)
         .where(Comment.paragraph_id.is_(None))  # paragraph comments sit under their paragraph
         .order_by(Comment.id)
     )
