@@ -201,6 +201,41 @@ def test_rebuild_gives_back_what_the_listener_wrote(db):
     assert _found(db, "overtime")
 
 
+def test_a_post_writes_the_rows_a_batch_writes(db):
+    """SQLite writes one entry (a post) straight to the driver, and a batch through SQLAlchemy:
+    the same entry row, stored alike (the time as SQLAlchemy stores it), and the same FTS5
+    row in the same partition. PostgreSQL writes both alike."""
+    round_, orgs, reps = factories.three_groups_round(db)
+    made = [
+        factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], text_)
+        for text_ in ("Overtime rules for **seasonal** workers", "Les travailleurs saisonniers")
+    ]
+    db.flush()  # each comment's entry written alone, as a post writes it
+
+    def stored() -> list[tuple[object, ...]]:
+        rows = db.execute(
+            text(
+                "SELECT kind, source_id, id, language, scope, round_id, consultation_id, "
+                "organisation_id, author_id, open, body, CAST(created_at AS TEXT) "
+                "FROM search_entries WHERE kind = 'comment' ORDER BY source_id"
+            )
+        ).all()
+        found = [tuple(row) for row in rows]
+        if db.get_bind().dialect.name == "sqlite":
+            for key in schema.PARTITIONS:
+                table = schema.fts_table(key)
+                found += [
+                    (table, *row)
+                    for row in db.execute(text(f"SELECT rowid, terms FROM {table} ORDER BY rowid"))
+                ]
+        return found
+
+    one_by_one = stored()
+    assert {row[1] for row in one_by_one[:2]} == {c.id for c in made}
+    index.rebuild(db.connection(), [SearchKind.COMMENT])  # both at once: the batch path
+    assert stored() == one_by_one
+
+
 def _partitions(db: Session, entry: SearchEntry) -> list[str]:
     """The FTS5 tables holding the entry (SQLite; PostgreSQL's partitions are conditions)."""
     if db.get_bind().dialect.name != "sqlite":

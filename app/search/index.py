@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, event, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    event,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.db import UTCDateTime
@@ -46,6 +57,13 @@ def _tsvector(words: str = ":words") -> str:
 
 @cache
 def _upsert(dialect: str, returning: bool = False) -> Any:
+    return text(_upsert_sql(dialect, returning)).bindparams(
+        bindparam("created_at", type_=UTCDateTime())
+    )
+
+
+@cache
+def _upsert_sql(dialect: str, returning: bool = False) -> str:
     columns = ", ".join(_COLUMNS)
     values = ", ".join(f":{column}" for column in _COLUMNS)
     updates = ", ".join(f"{column} = excluded.{column}" for column in _UPDATED)
@@ -61,7 +79,7 @@ def _upsert(dialect: str, returning: bool = False) -> Any:
             f"ON CONFLICT (kind, source_id) DO UPDATE SET {updates}"
             + (" RETURNING id" if returning else "")
         )
-    return text(statement).bindparams(bindparam("created_at", type_=UTCDateTime()))
+    return statement
 
 
 @cache
@@ -86,25 +104,41 @@ def _rows_by_id(kind: SearchKind, dialect: str) -> Any:
     ).outerjoin(e, and_(e.c.kind == kind.value, e.c.source_id == source.c.source_id))
 
 
-_OLD = text("SELECT id, scope, open FROM search_entries WHERE kind = :kind AND source_id = :sid")
+_OLD = "SELECT id, scope, open FROM search_entries WHERE kind = :kind AND source_id = :sid"
 #: The entry of a source row not read yet (``_write_one`` reads it).
 _UNREAD: Any = object()
 
 
+@cache
+def _stored_time(dialect: Dialect) -> Callable[[Any], Any]:
+    """What SQLAlchemy binds for ``search_entries.created_at`` (its column type's processor)."""
+    processor = _ENTRY.c.created_at.type.bind_processor(dialect)
+    return processor or (lambda value: value)
+
+
 def _write_one(connection: Connection, e: dict[str, Any], old: Any = _UNREAD) -> None:
     """SQLite, one entry (a post): its old partition (``old``: its id, scope and open, or None
-    for none, when the caller read it with the source row), the upsert, its FTS5 row."""
-    if old is _UNREAD:
-        old = connection.execute(_OLD, {"kind": e["kind"], "sid": e["source_id"]}).first()
-    entry_id = connection.execute(_upsert("sqlite", returning=True), e).scalar_one()
-    if old is not None and old.id is not None:
-        connection.execute(
-            text(f"DELETE FROM {_fts(old.scope, old.open)} WHERE rowid = :id"), {"id": old.id}
+    for none, when the caller read it with the source row), the upsert, its FTS5 row.
+
+    The statements go to the driver's cursor on the same connection (the same transaction),
+    with the values SQLAlchemy would bind: its work per statement was most of what the index
+    cost a post (``bench/search.py``). tests/test_search_index.py holds these rows equal to the
+    batch path's."""
+    cursor = connection.connection.cursor()
+    try:
+        if old is _UNREAD:
+            found = cursor.execute(_OLD, {"kind": e["kind"], "sid": e["source_id"]}).fetchone()
+            old = _Old(*found) if found is not None else None
+        values = {**e, "created_at": _stored_time(connection.dialect)(e["created_at"])}
+        (entry_id,) = cursor.execute(_upsert_sql("sqlite", returning=True), values).fetchone()
+        if old is not None and old.id is not None:
+            cursor.execute(f"DELETE FROM {_fts(old.scope, old.open)} WHERE rowid = ?", (old.id,))
+        cursor.execute(
+            f"INSERT INTO {_fts(e['scope'], e['open'])} (rowid, terms) VALUES (?, ?)",
+            (entry_id, rules.document_terms(e["body"], e["language"])),
         )
-    connection.execute(
-        text(f"INSERT INTO {_fts(e['scope'], e['open'])} (rowid, terms) VALUES (:id, :t)"),
-        {"id": entry_id, "t": rules.document_terms(e["body"], e["language"])},
-    )
+    finally:
+        cursor.close()
 
 
 @dataclass(frozen=True)
