@@ -23,7 +23,8 @@ Then, in this process, for a representative of a workers' organisation invited t
      all at once: one-word queries (words drawn across the frequency
      ranks, a third of them among the 100 most common), then three-word queries of one
      language with one filter (a year or a group); p50/p95/p99 of each (targets: p95 < 100 ms
-     on PostgreSQL, < 200 ms on SQLite);
+     on PostgreSQL, < 200 ms on SQLite); and, apart, a new worker's first search of each
+     shape of query it meets (its statement built then), one searcher alone;
   2. the SQL statements each search runs (counted with ``before_cursor_execute``, one searcher
      alone): the same number whatever the query;
   3. ``--posts`` comments posted through ``app.comments.service.post`` in their own
