@@ -212,9 +212,11 @@ def test_only_a_search_plans_its_statements_for_their_values(db):
     factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Holiday pay")
     db.flush()
     assert db.execute(text("SHOW plan_cache_mode")).scalar_one() == "auto"
+    default_cost = db.execute(text("SHOW random_page_cost")).scalar_one()
     reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
     assert _search(db, reader, "holiday").total == 1
     assert db.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_custom_plan"
+    assert db.execute(text("SHOW random_page_cost")).scalar_one() == "1.1" != default_cost
 
 
 def test_comment_pages_and_anchors(db):

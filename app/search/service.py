@@ -795,14 +795,21 @@ def _facets(rows: Sequence[Any]) -> dict[str, tuple[tuple[str, int], ...]]:
     }
 
 
-_PLANNED_FOR_VALUES = text("SET LOCAL plan_cache_mode = force_custom_plan")
+_PLANNED_FOR_VALUES = text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('random_page_cost', '1.1', true)"
+)
 
 
 def _planned_for_values(db: Session) -> None:
     """PostgreSQL plans this transaction's statements for their values each time: psycopg
     prepares a statement run five times, and a generic plan cannot tell a frequent word from a
-    rare one (nor a recent window from an old one). The rest of the app keeps generic plans,
-    planned once."""
+    rare one (nor a recent window from an old one). A table row costs the planner about what
+    it costs here (the index is read from memory): otherwise, for a word with a thousand
+    matches, it ANDs the word's GIN bitmap with a whole year of ``created_at`` to spare a few
+    hundred row reads (32 → 22 ms; up to 300 ms when that index is not in memory). Both for
+    this transaction only (``set_config(…, true)``, as SET LOCAL): the rest of the app keeps
+    generic plans, planned once."""
     if db.get_bind().dialect.name == "postgresql":
         db.execute(_PLANNED_FOR_VALUES)
 
