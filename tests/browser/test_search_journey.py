@@ -56,7 +56,8 @@ def test_search_from_the_header_narrow_as_one_types_open_and_save(
     link.click()
     expect(page).to_have_url(re.compile(re.escape(href.split("#")[0])))
     if "#" in href:
-        expect(page.locator("#" + href.split("#")[1])).to_be_attached()
+        where = f"{href} (the first of {narrowed} results) has its place on the page"
+        expect(page.locator("#" + href.split("#")[1]), where).to_be_attached()
 
     # back, and save it
     page.go_back()
