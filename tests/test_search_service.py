@@ -296,6 +296,35 @@ def test_beyond_the_cap_the_newest_are_ranked_and_what_is_hidden_stays_out(db, m
     assert not few.total_capped and few.total == 1
 
 
+def test_a_year_or_several_words_find_the_newest_across_every_age(db, monkeypatch):
+    """PostgreSQL reads one word without a year by age windows; a year filter or several
+    words read the open entries as one window. Either way: the newest COUNT_CAP + 1 matches,
+    in every age, and a year's only."""
+    monkeypatch.setattr(service, "COUNT_CAP", 4)
+    round_, orgs, reps = factories.three_groups_round(db)
+    w, rep = orgs[Group.WORKERS], reps[Group.WORKERS]
+    now = utcnow()
+    ages = (900, 700, 500, 300, 100, 40, 10, 1)  # days: across RECENT_WINDOWS
+    made = [
+        factories.comment(
+            db, round_, rep, w, f"Portability rules {n}", created_at=now - timedelta(days=age)
+        )
+        for n, age in enumerate(ages)
+    ]
+    db.flush()
+    reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+    newest = [c.id for c in reversed(made)][:5]
+    for words in ("portability", "portability rules"):
+        found = _search(db, reader, words, sort="date")
+        assert found.total_capped and [hit.source_id for hit in found.hits] == newest, words
+    year = (now - timedelta(days=500)).year
+    of_year = [c.id for c in reversed(made) if c.created_at.year == year]
+    for words in ("portability", "portability rules"):
+        found = _search(db, reader, words, sort="date", year=year)
+        assert [hit.source_id for hit in found.hits] == of_year[:5], words
+        assert found.total == min(len(of_year), 4) and found.total_capped == (len(of_year) > 4)
+
+
 def test_a_statement_kept_for_one_viewer_serves_another_of_the_same_shape_with_their_values(db):
     """Two workers' representatives of different organisations: the statement built for the
     first is kept and run for the second, who finds their own hidden comment and sealed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -176,10 +176,25 @@ def _matches(word: str, wanted: frozenset[str]) -> bool:
     return not _word_stems(word).isdisjoint(wanted)
 
 
-def _spans(text: str) -> Iterator[tuple[int, int, str]]:
-    for found in WORD.finditer(text):
-        word = found.group()
-        yield found.start(), found.end(), word.lower() if word.isascii() else "".join(words(word))
+class _Hits(dict[str, bool]):
+    """Whether a word as written is a hit for ``wanted`` (one of its stems is), remembered:
+    a page's snippets meet the same words again and again."""
+
+    def __init__(self, wanted: frozenset[str]) -> None:
+        super().__init__()
+        self.wanted = wanted
+
+    def __missing__(self, word: str) -> bool:
+        folded = word.lower() if word.isascii() else "".join(words(word))
+        found = self[word] = _matches(folded, self.wanted)
+        if len(self) > 100_000:
+            self.clear()
+        return found
+
+
+@lru_cache(maxsize=256)
+def _hits(wanted: frozenset[str]) -> _Hits:
+    return _Hits(wanted)
 
 
 Pieces = tuple[tuple[str, bool], ...]
@@ -189,10 +204,11 @@ def snippet(text: str, wanted: frozenset[str]) -> Pieces:
     """Up to SNIPPET_FRAGMENTS passages of ``text`` around the words whose stem (in any of
     the three languages) is one of ``wanted``, as ``(text, is_hit)`` pieces; "…" between
     passages. Without a hit: the text's first words."""
-    spans = list(_spans(text))
+    spans = [found.span() for found in WORD.finditer(text)]
     if not spans:
         return ((text[:200], False),) if text else ()
-    hits = [index for index, (_, _, word) in enumerate(spans) if _matches(word, wanted)]
+    is_hit = _hits(wanted)
+    hits = [index for index, word in enumerate(WORD.findall(text)) if is_hit[word]]
     windows: list[tuple[int, int]] = []
     for hit in hits:
         if windows and hit < windows[-1][1]:
@@ -218,11 +234,14 @@ def snippet(text: str, wanted: frozenset[str]) -> Pieces:
         if number or first:
             add("… " if number == 0 else " … ", False)
         position = spans[first][0]
-        for index in range(first, end):
-            start, stop, _ = spans[index]
+        # the words between hits as one stretch (a word holds no space: the runs of spaces
+        # are those of the gaps between words)
+        for index in sorted(hit_set.intersection(range(first, end))):
+            start, stop = spans[index]
             add(_SPACES.sub(" ", text[position:start]), False)
-            add(text[start:stop], index in hit_set)
+            add(text[start:stop], True)
             position = stop
+        add(_SPACES.sub(" ", text[position : spans[end - 1][1]]), False)
     if windows[-1][1] < len(spans):
         add(" …", False)
     return tuple(pieces)

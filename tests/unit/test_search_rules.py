@@ -94,6 +94,20 @@ def test_long_texts_give_passages_around_the_hits():
     assert len(joined.split()) <= rules.SNIPPET_WORDS + 2
 
 
+def test_two_passages_are_cut_between_hits_and_a_word_is_a_hit_however_written():
+    far = " ".join(f"w{n}" for n in range(60))
+    text = f"MIGRACIÓN  first,\n\n{far} then   Migración again; {far} migracion last."
+    pieces = rules.snippet(text, rules.parse_query("migracion").all_stems())
+    joined = "".join(piece for piece, _ in pieces)
+    # the first two hits, each with its passage; the third is past the passages
+    assert [piece for piece, hit in pieces if hit] == ["MIGRACIÓN", "Migración"]
+    assert joined.startswith("MIGRACIÓN first, w0 w1") and " … " in joined
+    assert "then Migración again; w0" in joined and "  " not in joined
+    assert joined.endswith(" …") and "last" not in joined
+    # the same words asked again (remembered per query) give the same passages
+    assert rules.snippet(text, rules.parse_query("migracion").all_stems()) == pieces
+
+
 def test_a_text_without_a_hit_shows_its_beginning():
     pieces = rules.snippet("Nothing to see here", frozenset({"absent"}))
     assert pieces == (("Nothing to see here", False),)
