@@ -842,6 +842,13 @@ def counts_of(url: str) -> tuple[int, str]:
     )
 
 
+def shared_buffers(engine: Any) -> str:
+    """The server's cache (docs/deploy.md advises a quarter of the machine's memory): the
+    figures depend on it."""
+    with engine.connect() as conn:
+        return str(conn.execute(text("SHOW shared_buffers")).scalar_one())
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
@@ -935,6 +942,8 @@ def main() -> None:
             open_round, counted = counts_of(url)
             report.add("database (--url, seeded before)", counted)
         engine = make_engine(url, pool_size=args.searchers)
+        if args.database == "postgresql":
+            report.add("PostgreSQL shared_buffers", shared_buffers(engine))
         who = viewer(VIEWER_ORG)
         one: list[tuple[str, dict[str, Any]]] = [
             (w, {}) for w in one_word_queries(rng, vocabularies, args.queries)
