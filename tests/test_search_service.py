@@ -245,6 +245,24 @@ def test_comment_pages_and_anchors(db):
     )
 
 
+def test_a_comment_page_counts_the_threads_each_viewer_is_shown(db):
+    """The page statement is kept for viewers of one shape: the author of a pending thread
+    counts it before the result (it is shown to them), anyone else does not."""
+    round_, orgs, reps = factories.three_groups_round(db)
+    w, e = orgs[Group.WORKERS], orgs[Group.EMPLOYERS]
+    for n in range(round_page.THREADS_PER_PAGE - 1):
+        factories.comment(db, round_, reps[Group.WORKERS], w, f"Thread {n}")
+    pending = factories.comment(db, round_, reps[Group.EMPLOYERS], e, "Awaiting approval")
+    pending.visibility = "pending"
+    found = factories.comment(db, round_, reps[Group.WORKERS], w, "Quarantine rules")
+    db.flush()
+    government = viewer_of(reps[Group.GOVERNMENT], orgs[Group.GOVERNMENT])
+    author = viewer_of(reps[Group.EMPLOYERS], e)
+    for reader, page in ((government, 1), (author, 2), (government, 1)):
+        (hit,) = _search(db, reader, "quarantine").hits
+        assert hit.url == f"/rounds/{round_.id}?page={page}&replies=all#comment-{found.id}"
+
+
 def test_new_matches_are_counted_above_a_watermark(db):
     round_, orgs, reps = factories.three_groups_round(db)
     w = orgs[Group.WORKERS]
@@ -314,15 +332,24 @@ def test_a_year_or_several_words_find_the_newest_across_every_age(db, monkeypatc
     db.flush()
     reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
     newest = [c.id for c in reversed(made)][:5]
+    postgresql = db.get_bind().dialect.name == "postgresql"
+
+    def windowed(statements: list[str]) -> bool:
+        return any("window_0" in statement for statement in statements)
+
     for words in ("portability", "portability rules"):
-        found = _search(db, reader, words, sort="date")
+        found, statements = _statements(db, lambda w=words: _search(db, reader, w, sort="date"))
         assert found.total_capped and [hit.source_id for hit in found.hits] == newest, words
+        assert windowed(statements) == (postgresql and words == "portability")
     year = (now - timedelta(days=500)).year
     of_year = [c.id for c in reversed(made) if c.created_at.year == year]
     for words in ("portability", "portability rules"):
-        found = _search(db, reader, words, sort="date", year=year)
+        found, statements = _statements(
+            db, lambda w=words: _search(db, reader, w, sort="date", year=year)
+        )
         assert [hit.source_id for hit in found.hits] == of_year[:5], words
         assert found.total == min(len(of_year), 4) and found.total_capped == (len(of_year) > 4)
+        assert not windowed(statements)
 
 
 def test_a_statement_kept_for_one_viewer_serves_another_of_the_same_shape_with_their_values(db):

@@ -176,6 +176,10 @@ def _matches(word: str, wanted: frozenset[str]) -> bool:
     return not _word_stems(word).isdisjoint(wanted)
 
 
+#: Words remembered per query, and queries remembered (at most some 200,000 short strings).
+_HITS_REMEMBERED = 5_000
+
+
 class _Hits(dict[str, bool]):
     """Whether a word as written is a hit for ``wanted`` (one of its stems is), remembered:
     a page's snippets meet the same words again and again."""
@@ -187,12 +191,12 @@ class _Hits(dict[str, bool]):
     def __missing__(self, word: str) -> bool:
         folded = word.lower() if word.isascii() else "".join(words(word))
         found = self[word] = _matches(folded, self.wanted)
-        if len(self) > 100_000:
+        if len(self) > _HITS_REMEMBERED:
             self.clear()
         return found
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=40)
 def _hits(wanted: frozenset[str]) -> _Hits:
     return _Hits(wanted)
 

@@ -68,7 +68,7 @@ from app.search.sources import OPEN_KINDS
 from app.vocabulary import AgendaItemStatus, Group, Place, RoundStatus, SearchKind
 
 PER_PAGE = 20
-#: Matches counted at most ("more than 1,000" beyond), and the newest open matches ranked.
+#: Matches counted at most ("more than 200" beyond), and the newest open matches ranked.
 COUNT_CAP = 200
 #: Threads per page of a round's discussion (``app.rounds.page.THREADS_PER_PAGE``: a service
 #: does not import a page; tests/test_search_service.py holds them equal).
@@ -563,6 +563,7 @@ def _params(
 #: The statements built, by what shapes their text (``_statement``); a few hundred at most.
 _BUILT: dict[tuple[Any, ...], Any] = {}
 _BUILT_AT_MOST = 2_000
+_NOT_BUILT = object()
 
 
 def _statement(
@@ -586,8 +587,11 @@ def _statement(
         bool(after),
     )
     key = (dialect, what, f.shape, shape, COUNT_CAP, RECENT_WINDOWS)
-    if key in _BUILT:
-        return _BUILT[key]
+    # one lookup (another thread may clear the dictionary between two); a kept None is "nothing
+    # can match"
+    built = _BUILT.get(key, _NOT_BUILT)
+    if built is not _NOT_BUILT:
+        return built
     placeholder = f.placeholder
     hits = _hits(dialect, parsed, query, placeholder, after)
     branches = _branches(hits, placeholder, query)
@@ -622,8 +626,9 @@ def _display_statement(f: v.Facts) -> Any:
     part's keys an expanding parameter (``ids_r``, ``ids_m``, ``ids_o``, ``ids_c``, ``ids_f``,
     ``ids_b``)."""
     key = ("display", f.shape)
-    if key in _BUILT:
-        return _BUILT[key]
+    built = _BUILT.get(key, _NOT_BUILT)
+    if built is not _NOT_BUILT:
+        return built
 
     def ids(tag: str) -> Any:
         return bindparam(f"ids_{tag}", expanding=True, type_=Integer())

@@ -108,6 +108,16 @@ def test_two_passages_are_cut_between_hits_and_a_word_is_a_hit_however_written()
     assert rules.snippet(text, rules.parse_query("migracion").all_stems()) == pieces
 
 
+def test_queries_meeting_the_same_words_mark_their_own_hits():
+    text = "Portable pensions for migrant workers, and workers' portability"
+    pensions = rules.snippet(text, rules.parse_query("pension").all_stems())
+    workers = rules.snippet(text, rules.parse_query("workers").all_stems())
+    again = rules.snippet(text, rules.parse_query("pension").all_stems())
+    assert [piece for piece, hit in pensions if hit] == ["pensions"]
+    assert [piece for piece, hit in workers if hit] == ["workers", "workers"]
+    assert again == pensions
+
+
 def test_a_text_without_a_hit_shows_its_beginning():
     pieces = rules.snippet("Nothing to see here", frozenset({"absent"}))
     assert pieces == (("Nothing to see here", False),)
