@@ -9,7 +9,9 @@ on a connection of its own, not in the test's transaction. Both databases."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import update
@@ -19,6 +21,7 @@ from app.config import Settings
 from app.confirmations import seal
 from app.db import utcnow
 from app.models import Mandate, User, UserSession
+from app.rounds import page_cache
 from app.vocabulary import PlatformRole, RoundStatus
 from tests import factories
 from tests.committed import (  # noqa: F401 (the fixtures world, app_settings, browsers)
@@ -29,6 +32,14 @@ from tests.committed import (  # noqa: F401 (the fixtures world, app_settings, b
 )
 
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def one_minute(monkeypatch):  # type: ignore[no-untyped-def]
+    """A kept page's key holds the minute (the clock's changes to the page): these tests' two
+    requests stay within one, however slow the machine."""
+    now = time.time()
+    monkeypatch.setattr(page_cache, "time", SimpleNamespace(time=lambda: now))
 
 
 def _browser(world: Session, settings: Settings, browsers: list[Browser], person: User) -> Browser:
