@@ -6,7 +6,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, expect
 
 from app.accounts.two_factor import DEMO_SECRET, current_code
 from app.db import utcnow
@@ -64,3 +65,15 @@ def expect_streaming(page: Any) -> None:
         " return !!(s && s.sseEventSource && s.sseEventSource.readyState === 1); }",
         timeout=10_000,
     )
+
+
+def scroll_to(locator: Locator) -> None:
+    """Scroll the element into view for a screenshot. A live update may swap its region between
+    finding the element and scrolling (the element is then detached): find it again."""
+    for attempt in range(5):
+        try:
+            locator.scroll_into_view_if_needed(timeout=5_000)
+            return
+        except PlaywrightError as error:
+            if "not attached" not in str(error) or attempt == 4:
+                raise

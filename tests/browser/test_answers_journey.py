@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import round_url, sign_in
+from tests.browser.helpers import round_url, scroll_to, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def test_a_moderator_hides_a_comment_and_reads_what_happened(live_server, new_co
     expect(rep.locator("#flash")).to_have_text("Your comment is posted.")
     expect(rep.locator("#new-comments")).to_contain_text(tag)
     expect(rep.locator("#thread-count")).to_have_text(f"{before + 1} threads.")
-    rep.locator("#new-comments article.comment", has_text=tag).scroll_into_view_if_needed()
+    scroll_to(rep.locator("#new-comments article.comment", has_text=tag))
     shot(rep, "1-comment-posted")
 
     moderator = new_context().new_page()
@@ -76,7 +76,7 @@ def test_a_moderator_hides_a_comment_and_reads_what_happened(live_server, new_co
     expect(hidden).to_contain_text(f"wanders off ({tag})")  # the moderator still reads it
     moderator.evaluate("window.scrollTo(0, 0)")
     shot(moderator, "3-hidden-confirmed")
-    hidden.scroll_into_view_if_needed()
+    scroll_to(hidden)
     shot(moderator, "4-hidden-marked")
 
 
@@ -101,5 +101,5 @@ def test_an_amendment_proposed_is_confirmed_and_its_form_folds_away(
     expect(page.locator("#paragraph-2 details.draft-action").first).not_to_have_attribute(
         "open", ""
     )
-    amendment.scroll_into_view_if_needed()
+    scroll_to(amendment)
     shot(page, f"5-amendment-proposed-{'js' if javascript else 'no-js'}")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import round_url, sign_in
+from tests.browser.helpers import round_url, scroll_to, sign_in
 from tests.browser.test_accessibility import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -90,7 +90,7 @@ def test_the_task_comes_first_and_each_section_is_reached(live_server, new_conte
 
     # "Comment on the position of …" opens its form beneath that position, cursor in it
     card = a_commented_card(page)
-    card.scroll_into_view_if_needed()
+    scroll_to(card)
     card.get_by_role("link", name=re.compile("^Comment on the position of ")).click()
     box = card.locator("textarea")
     expect(box).to_be_focused()
