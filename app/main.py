@@ -73,6 +73,34 @@ from app.web import STATIC_DIR, is_htmx, safe_next, templates
 log = logging.getLogger("tripartite")
 
 
+#: The routers of the pages (each request checked for its CSRF token), in the order they match.
+PAGE_ROUTERS = (
+    account_routes.router,
+    organisation_routes.router,
+    round_routes.router,
+    brief_routes.router,
+    draft_routes.router,
+    caucus_routes.router,
+    officer_routes.router,
+    cycle_routes.router,
+    position_routes.router,
+    comment_routes.router,
+    moderation_routes.router,
+    audit_routes.router,
+    notification_routes.router,
+    summary_routes.router,
+    document_routes.router,
+    paper_routes.router,
+    token_routes.router,
+    body_routes.router,
+    meeting_routes.router,
+    decision_routes.router,
+    minutes_routes.router,
+    search_routes.router,
+    saved_search_routes.router,
+)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = make_engine(settings.resolved_database_url(), pool_size=settings.threadpool_size)
@@ -128,31 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The pages are HTML for people; the OpenAPI schema documents the JSON API alone. Every
     # unsafe request to them carries its page's CSRF token (app/csrf.py), checked first; the
     # JSON API (read-only, authenticated by bearer token) is not checked.
-    for router in (
-        account_routes.router,
-        organisation_routes.router,
-        round_routes.router,
-        brief_routes.router,
-        draft_routes.router,
-        caucus_routes.router,
-        officer_routes.router,
-        cycle_routes.router,
-        position_routes.router,
-        comment_routes.router,
-        moderation_routes.router,
-        audit_routes.router,
-        notification_routes.router,
-        summary_routes.router,
-        document_routes.router,
-        paper_routes.router,
-        token_routes.router,
-        body_routes.router,
-        meeting_routes.router,
-        decision_routes.router,
-        minutes_routes.router,
-        search_routes.router,
-        saved_search_routes.router,
-    ):
+    for router in PAGE_ROUTERS:
         # a round the viewer may not read (a draft) is a 404 at every address under it
         names_a_round = any("{round_id}" in getattr(r, "path", "") for r in router.routes)
         guard = [Depends(hide_unreadable_round)] if names_a_round else []

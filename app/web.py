@@ -136,16 +136,24 @@ def markdown_filter(value: str | None) -> Markup:
     return Markup(markdown.render(value or ""))
 
 
-_URL_PATHS: dict[tuple[int, str, tuple[tuple[str, Any], ...]], URLPath] = {}
+_URL_PATHS: dict[tuple[str, tuple[tuple[str, Any], ...]], URLPath] = {}
+#: The router that names the paths: the first app's of this process. Every app ``create_app``
+#: builds names the same routes with the same paths (the same routers, included without a
+#: prefix; tests/test_web.py holds two apps' equal), and FastAPI analyses an included router's
+#: routes on its first ``url_path_for`` (their dependencies, signatures and models: ~0.1 s), so
+#: it is done once a process rather than once an app (tests build an app for every browser).
+_NAMING: list[Any] = []
 
 
 def _url_path(router: Any, name: str, params: tuple[tuple[str, Any], ...]) -> URLPath:
-    key = (id(router), name, params)
+    key = (name, params)
     path = _URL_PATHS.get(key)
     if path is None:
+        if not _NAMING:
+            _NAMING.append(router)
         if len(_URL_PATHS) > 20_000:
             _URL_PATHS.clear()
-        path = _URL_PATHS[key] = cast(URLPath, router.url_path_for(name, **dict(params)))
+        path = _URL_PATHS[key] = cast(URLPath, _NAMING[0].url_path_for(name, **dict(params)))
     return path
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,46 @@ from app.db import get_session, make_engine
 from app.exports.stream import export_connections
 from app.main import asgi
 from app.migrate import upgrade
+
+
+def _analyse_each_route_once() -> None:
+    """Tests build an app for every browser (``make_client``), and FastAPI analyses an app's
+    routes (signatures, dependencies, body models) on the first request that walks them: about
+    0.3 s an app, most of the suite's time. An endpoint's analysis is the same in every app (the
+    same functions, the same dependencies), so a test process makes it once. Production runs one
+    app a process and is not touched. Fails at import if FastAPI no longer has the function."""
+    from fastapi import routing
+
+    analyse = routing._build_dependant_with_parameterless_dependencies
+    done: dict[tuple[Any, ...], Any] = {}
+
+    def once(*, path: str, call: Any, dependencies: Any) -> Any:
+        key = (path, call, tuple((d.dependency, d.use_cache, d.scope) for d in dependencies))
+        found = done.get(key)
+        if found is None:
+            found = done[key] = analyse(path=path, call=call, dependencies=dependencies)
+        return found
+
+    body_field = routing._get_body_field
+    fields: dict[tuple[int, str, bool], tuple[Any, Any]] = {}
+
+    def body_once(*, body_params: Any, name: str, embed_body_fields: bool) -> Any:
+        # the same analysis gives the same list of body parameters (kept, so its id stays its)
+        key = (id(body_params), name, embed_body_fields)
+        found = fields.get(key)
+        if found is None:
+            field = body_field(
+                body_params=body_params, name=name, embed_body_fields=embed_body_fields
+            )
+            found = fields[key] = (body_params, field)
+        return found[1]
+
+    routing._build_dependant_with_parameterless_dependencies = once
+    routing._get_body_field = body_once
+
+
+_analyse_each_route_once()
+
 
 POSTGRES_URL = os.environ.get(
     "TRIPARTITE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
