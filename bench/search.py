@@ -914,6 +914,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 0 < args.scale <= 1:
         parser.error("--scale is a share of the issue's size: 0 < scale <= 1")
+    if args.url:  # the kept database's engine, whatever --database says
+        args.database = "postgresql" if args.url.startswith("postgresql") else "sqlite"
     command = shlex.join([".venv/bin/python", "bench/search.py", *sys.argv[1:]])
     rng = random.Random(2026)
     vocabularies = {code: vocabulary(code, rng) for code in LANGUAGE_SHARE}

@@ -323,9 +323,16 @@ def test_a_year_or_several_words_find_the_newest_across_every_age(db, monkeypatc
     w, rep = orgs[Group.WORKERS], reps[Group.WORKERS]
     now = utcnow()
     ages = (900, 700, 500, 300, 100, 40, 10, 1)  # days: across RECENT_WINDOWS
+    dense = 5  # 40 days old: among the newest, neither the first nor the last
     made = [
         factories.comment(
-            db, round_, rep, w, f"Portability rules {n}", created_at=now - timedelta(days=age)
+            db,
+            round_,
+            rep,
+            w,
+            f"Portability rules {n}"
+            + (", portability first, portability rules always" if n == dense else ""),
+            created_at=now - timedelta(days=age),
         )
         for n, age in enumerate(ages)
     ]
@@ -333,6 +340,11 @@ def test_a_year_or_several_words_find_the_newest_across_every_age(db, monkeypatc
     reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
     newest = [c.id for c in reversed(made)][:5]
     postgresql = db.get_bind().dialect.name == "postgresql"
+    # by relevance, the newest are ranked by their own scores (reckoned once they are taken)
+    for words in ("portability", "portability rules"):
+        ranked = _search(db, reader, words)
+        assert [hit.source_id for hit in ranked.hits][0] == made[dense].id, words
+        assert {hit.source_id for hit in ranked.hits} == set(newest), words
 
     def windowed(statements: list[str]) -> bool:
         return any("window_0" in statement for statement in statements)

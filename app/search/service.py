@@ -279,6 +279,10 @@ def _postgres_paths(
     # Only for one word without a year: a year filter is already an age window, and several
     # words seldom share many entries, while each window takes the words' GIN bitmap again
     # (10–20 ms each for three frequent words, four times over for a few hundred matches).
+    # Each window has its own LIMIT, so that it is planned to stop early: without it the planner
+    # sorted the whole window (a frequent word's last three days: 2,816 entries, 40 ms, against
+    # 6 ms walking the window newest first). The score is reckoned once the newest are taken,
+    # for them alone (ts_rank_cd costs ~10 µs an entry: 17 ms of three words' 33 ms).
     windows = []
     newer: Any = None
     ages = (None,) if query.year is not None or _several(parsed) else (*RECENT_WINDOWS, None)
@@ -290,14 +294,23 @@ def _postgres_paths(
         if older is not None:
             within.append(E.created_at >= older)
         windows.append(
-            path(schema.OPEN, *within)
+            select(*_keys(), document.label("doc"))
+            .where(
+                text(schema.partition_condition(schema.OPEN, "search_entries")),
+                matches,
+                *filters,
+                *within,
+            )
             .order_by(E.created_at.desc(), E.id.desc())
+            .limit(COUNT_CAP + 1)
             .subquery()
             .select()
         )
         newer = older
     newest = union_all(*windows).subquery("newest")
-    found = [select(newest).limit(COUNT_CAP + 1)]
+    ranked = func.ts_rank_cd(newest.c.doc, tsquery).label("score")
+    keys = [newest.c[name] for name in ("id", *_KEY_COLUMNS)]
+    found = [select(*keys, ranked).limit(COUNT_CAP + 1)]
     if f.moderator:
         found.append(path(None))
     else:
