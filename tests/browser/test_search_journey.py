@@ -50,7 +50,28 @@ def test_search_from_the_header_narrow_as_one_types_open_and_save(
     assert narrowed >= 1
     page.screenshot(path=str(ARTIFACTS / f"search-{size}-narrowed.png"), full_page=True)
 
-    # a result opens at its exact place
+    # a filter narrows them in place too, and the address follows
+    page.locator("#search-kind").select_option(label="Rounds")
+    expect(page).to_have_url(
+        re.compile(r"/search\?(?=.*\bq=migrant\+workers\+portability(&|$))(?=.*\bkind=round\b)")
+    )
+    expect(page.locator("#search-results h3.search-kind")).to_have_text(["Rounds"])
+    narrowed = results.count()
+    assert narrowed >= 1
+
+    # a result opens at its exact place, even just after typing (leaving the box asks nothing
+    # again: a second answer's new address would cancel the click's page)
+    field.fill("migrant workers portability social")
+    expect(page).to_have_url(
+        re.compile(
+            r"/search\?(?=.*\bq=migrant\+workers\+portability\+social(&|$))(?=.*\bkind=round)"
+        )
+    )
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.locator("h1").click()  # leaving the box
+    page.wait_for_timeout(600)
+    assert not [url for url in asked if "/search?" in url], asked
     link = results.first.locator("a.search-title")
     href = link.get_attribute("href") or ""
     link.click()

@@ -88,7 +88,12 @@ def test_the_form_searches_with_htmx_and_pushes_the_query_to_the_address(make_cl
     assert form["method"] == "get" and form["action"] == "/search"
     assert form["hx-get"] == "/search" and form["hx-target"] == "#search-results"
     assert form["hx-push-url"] == "true"
-    assert form["hx-trigger"] == "input changed delay:300ms from:#search-q, change, submit"
+    # the box asks as one types; the filters when one changes (leaving the box asks nothing
+    # again: that second answer's new address would cancel a result's link just clicked)
+    assert form["hx-trigger"] == (
+        "input changed delay:300ms from:#search-q, change from:#search-filters, submit"
+    )
+    assert form.select_one("fieldset#search-filters select[name=kind]") is not None
     assert form.select_one('label[for="search-q"]') is not None
     assert form.select_one('button[type="submit"]') is not None
     for name in ("kind", "group", "organisation", "consultation", "country", "subject"):
