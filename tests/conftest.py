@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -58,6 +59,54 @@ def _analyse_each_route_once() -> None:
 
     routing._build_dependant_with_parameterless_dependencies = once
     routing._get_body_field = body_once
+
+    # With dependency overrides (``make_client`` overrides the database session), FastAPI
+    # analyses every dependency of the route again on each request (``solve_dependencies``
+    # calls ``get_dependant``): the same analysis, kept here. The overrides are new functions
+    # for each browser, so only the latest few hundred analyses are kept.
+    from fastapi.dependencies import utils
+
+    dependant_of = utils.get_dependant
+    dependants: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def dependant_once(
+        *,
+        path: str,
+        call: Any,
+        name: str | None = None,
+        own_oauth_scopes: list[str] | None = None,
+        parent_oauth_scopes: list[str] | None = None,
+        use_cache: bool = True,
+        scope: Any = None,
+        concurrency: Any = None,
+    ) -> Any:
+        key = (
+            path,
+            call,
+            name,
+            tuple(own_oauth_scopes or ()),
+            tuple(parent_oauth_scopes or ()),
+            use_cache,
+            scope,
+            concurrency,
+        )
+        found = dependants.get(key)
+        if found is None:
+            found = dependants[key] = dependant_of(
+                path=path,
+                call=call,
+                name=name,
+                own_oauth_scopes=own_oauth_scopes,
+                parent_oauth_scopes=parent_oauth_scopes,
+                use_cache=use_cache,
+                scope=scope,
+                concurrency=concurrency,
+            )
+            if len(dependants) > 512:
+                dependants.popitem(last=False)
+        return found
+
+    utils.get_dependant = dependant_once
 
 
 _analyse_each_route_once()
