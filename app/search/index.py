@@ -10,6 +10,7 @@ indexed tables bypass the listener: their writers call ``reindex_round`` themsel
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Dialect,
+    Integer,
     Table,
     and_,
     bindparam,
@@ -90,12 +92,16 @@ def _source(kind: SearchKind) -> Any:
 
 
 @cache
-def _rows_by_id(kind: SearchKind, dialect: str) -> Any:
-    """The kind's source rows of the ids given as ``ids``; on SQLite with their entry's id and
-    partition as they are (``old_id``, ``old_scope``, ``old_open``: the FTS5 row to replace),
-    read in the same statement."""
+def _rows_by_id(kind: SearchKind, dialect: str, one: bool = False) -> Any:
+    """The kind's source rows of the ids given as ``ids`` (``one``: the single id given as
+    ``id``, a post's: no list to expand into the statement each time); on SQLite with their
+    entry's id and partition as they are (``old_id``, ``old_scope``, ``old_open``: the FTS5 row
+    to replace), read in the same statement."""
     source = _source(kind)
-    found = select(source).where(source.c.source_id.in_(bindparam("ids", expanding=True)))
+    if one:
+        found = select(source).where(source.c.source_id == bindparam("id", type_=Integer()))
+    else:
+        found = select(source).where(source.c.source_id.in_(bindparam("ids", expanding=True)))
     if dialect != "sqlite":
         return found
     e = _ENTRY.alias("old")
@@ -181,12 +187,28 @@ def entry(kind: SearchKind, row: Any) -> dict[str, Any] | None:
     }
 
 
+@cache
+def _driver_upsert_sql() -> str:
+    """PostgreSQL's upsert with psycopg's own placeholders (``%(name)s``)."""
+    return re.sub(r"(?<!:):(\w+)", r"%(\1)s", _upsert_sql("postgresql"))
+
+
 def write(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
     """Upsert entries, with the engine's own index of each."""
     if not entries:
         return
     if connection.dialect.name == "postgresql":
         params = [{**e, "words": rules.document_words(e["body"])} for e in entries]
+        if len(params) == 1:
+            # a post: straight to the driver, with the values SQLAlchemy would bind (as
+            # ``_write_one`` on SQLite); tests/test_search_index.py holds the rows equal
+            params[0]["created_at"] = _stored_time(connection.dialect)(params[0]["created_at"])
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute(_driver_upsert_sql(), params[0])
+            finally:
+                cursor.close()
+            return
         connection.execute(_upsert("postgresql"), params)
         return
     if len(entries) == 1:
@@ -246,7 +268,10 @@ def refresh(connection: Connection, kind: SearchKind, source_ids: Iterable[int])
     dialect = connection.dialect.name
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        rows = connection.execute(_rows_by_id(kind, dialect), {"ids": chunk}).all()
+        if len(chunk) == 1:
+            rows = connection.execute(_rows_by_id(kind, dialect, one=True), {"id": chunk[0]}).all()
+        else:
+            rows = connection.execute(_rows_by_id(kind, dialect), {"ids": chunk}).all()
         entries = [found for row in rows if (found := entry(kind, row)) is not None]
         if dialect == "sqlite" and len(entries) == 1:  # a post: its old entry came with it
             (row,) = (row for row in rows if row.source_id == entries[0]["source_id"])
