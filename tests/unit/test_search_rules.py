@@ -1,5 +1,8 @@
 """Search's pure rules: folding, words, stems in three languages, the query and snippets."""
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from app.search import rules
 
 
@@ -106,6 +109,19 @@ def test_two_passages_are_cut_between_hits_and_a_word_is_a_hit_however_written()
     assert joined.endswith(" …") and "last" not in joined
     # the same words asked again (remembered per query) give the same passages
     assert rules.snippet(text, rules.parse_query("migracion").all_stems()) == pieces
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(st.text(st.characters(categories=["L", "N", "M", "Pc", "Pd", "Po"]), min_size=1))
+@example("Yeux")
+@example("skies")
+@example("ÉTATS-UNIS")
+@example("ﬁnancement")
+def test_every_stem_of_a_word_begins_with_the_word_s_first_character(text):
+    """What snippets rely on to leave most words unstemmed: the stemmers change endings."""
+    for word in rules.words(text):
+        for code in rules.LANGUAGES:
+            assert rules.stems([word], code)[0][:1] == word[:1], (word, code)
 
 
 def test_queries_meeting_the_same_words_mark_their_own_hits():
