@@ -91,7 +91,9 @@ def _analyse_each_route_once() -> None:
             concurrency,
         )
         found = dependants.get(key)
-        if found is None:
+        if found is not None:
+            dependants.move_to_end(key)
+        else:
             found = dependants[key] = dependant_of(
                 path=path,
                 call=call,

@@ -30,6 +30,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.db import UTCDateTime
@@ -130,6 +131,7 @@ def _write_one(connection: Connection, e: dict[str, Any], old: Any = _UNREAD) ->
     with the values SQLAlchemy would bind: its work per statement was most of what the index
     cost a post (``bench/search.py``). tests/test_search_index.py holds these rows equal to the
     batch path's."""
+    dbapi = connection.dialect.loaded_dbapi
     cursor = connection.connection.cursor()
     try:
         if old is _UNREAD:
@@ -143,6 +145,8 @@ def _write_one(connection: Connection, e: dict[str, Any], old: Any = _UNREAD) ->
             f"INSERT INTO {_fts(e['scope'], e['open'])} (rowid, terms) VALUES (?, ?)",
             (entry_id, rules.document_terms(e["body"], e["language"])),
         )
+    except dbapi.Error as error:  # as SQLAlchemy raises it: a locked database is a 503
+        raise DBAPIError.instance(None, None, error, dbapi.Error) from error
     finally:
         cursor.close()
 
@@ -190,7 +194,9 @@ def entry(kind: SearchKind, row: Any) -> dict[str, Any] | None:
 @cache
 def _driver_upsert_sql() -> str:
     """PostgreSQL's upsert with psycopg's own placeholders (``%(name)s``)."""
-    return re.sub(r"(?<!:):(\w+)", r"%(\1)s", _upsert_sql("postgresql"))
+    sql = _upsert_sql("postgresql")
+    assert "%" not in sql, "a literal % would be read as a placeholder"
+    return re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
 
 
 def write(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
@@ -200,14 +206,11 @@ def write(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
     if connection.dialect.name == "postgresql":
         params = [{**e, "words": rules.document_words(e["body"])} for e in entries]
         if len(params) == 1:
-            # a post: straight to the driver, with the values SQLAlchemy would bind (as
-            # ``_write_one`` on SQLite); tests/test_search_index.py holds the rows equal
+            # a post: the driver's own SQL, not compiled again, with the values SQLAlchemy
+            # would bind (its errors still SQLAlchemy's: a lost server is a 503, not a 500);
+            # tests/test_search_index.py holds the rows equal to the batch path's
             params[0]["created_at"] = _stored_time(connection.dialect)(params[0]["created_at"])
-            cursor = connection.connection.cursor()
-            try:
-                cursor.execute(_driver_upsert_sql(), params[0])
-            finally:
-                cursor.close()
+            connection.exec_driver_sql(_driver_upsert_sql(), params[0])
             return
         connection.execute(_upsert("postgresql"), params)
         return

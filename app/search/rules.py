@@ -187,13 +187,16 @@ class _Hits(dict[str, bool]):
     def __init__(self, wanted: frozenset[str]) -> None:
         super().__init__()
         self.wanted = wanted
-        #: A stem begins with its word's first character (the three stemmers change endings
-        #: alone; tests/unit/test_search_rules.py holds it): most words need no stemming.
+        #: A stem begins with its word's first character when that is a lower-case letter or
+        #: not a letter (the three stemmers change endings alone; tests/unit/test_search_rules.py
+        #: holds it for every character): most words need no stemming.
         self.initials = frozenset(stem[:1] for stem in wanted)
 
     def __missing__(self, word: str) -> bool:
         folded = word.lower() if word.isascii() else "".join(words(word))
-        found = self[word] = folded[:1] in self.initials and _matches(folded, self.wanted)
+        # (a letter without a lower case, "ℐ", folds to a capital the stemmers may change)
+        maybe = folded[:1] in self.initials or not folded[:1].islower()
+        found = self[word] = maybe and _matches(folded, self.wanted)
         if len(self) > _HITS_REMEMBERED:
             self.clear()
         return found

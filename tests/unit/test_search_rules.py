@@ -1,5 +1,7 @@
 """Search's pure rules: folding, words, stems in three languages, the query and snippets."""
 
+import sys
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -111,17 +113,41 @@ def test_two_passages_are_cut_between_hits_and_a_word_is_a_hit_however_written()
     assert rules.snippet(text, rules.parse_query("migracion").all_stems()) == pieces
 
 
-@settings(max_examples=2_000, deadline=None)
+def _begins_as_its_stems(word: str) -> bool:
+    """Whether each of the three stems of ``word`` begins with its first character: what
+    snippets rely on for a word beginning with a lower-case letter or with no letter."""
+    first = word[:1]
+    return not first.islower() or all(
+        rules.stems([word], code)[0][:1] == first for code in rules.LANGUAGES
+    )
+
+
+def test_a_stem_begins_with_its_word_s_lower_case_first_letter_whatever_the_letter():
+    """Every character of Unicode before the first word, folded as the index folds it."""
+    for point in range(sys.maxunicode + 1):
+        if not rules.words(chr(point)):
+            continue  # not a word's character: the word begins after it
+        for text in (chr(point), chr(point) + "nstitutions", chr(point) + "eux"):
+            for word in rules.words(text):
+                assert _begins_as_its_stems(word), (hex(point), word)
+
+
+@settings(max_examples=500, deadline=None)
 @given(st.text(st.characters(categories=["L", "N", "M", "Pc", "Pd", "Po"]), min_size=1))
 @example("Yeux")
 @example("skies")
 @example("ÉTATS-UNIS")
 @example("ﬁnancement")
-def test_every_stem_of_a_word_begins_with_the_word_s_first_character(text):
-    """What snippets rely on to leave most words unstemmed: the stemmers change endings."""
+@example("ℐnstitut")
+def test_a_stem_begins_with_its_word_s_lower_case_first_letter(text):
     for word in rules.words(text):
-        for code in rules.LANGUAGES:
-            assert rules.stems([word], code)[0][:1] == word[:1], (word, code)
+        assert _begins_as_its_stems(word), word
+
+
+def test_a_word_folded_to_a_capital_is_still_a_hit():
+    """ "ℐ" has no lower case and folds to "I", which the French stemmer changes."""
+    pieces = rules.snippet("Un ℐnstitut national", rules.parse_query("institut").all_stems())
+    assert [piece for piece, hit in pieces if hit] == ["ℐnstitut"]
 
 
 def test_queries_meeting_the_same_words_mark_their_own_hits():
