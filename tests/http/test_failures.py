@@ -5,7 +5,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.rounds import service as rounds
-from app.vocabulary import PlatformRole
+from app.vocabulary import Group, PlatformRole
 from tests import factories
 from tests.conftest import text_of
 from tests.factories import signed_in
@@ -85,3 +85,44 @@ def test_another_integrity_error_stays_an_unexpected_error(make_client, db, monk
     monkeypatch.setattr(rounds, "visible_consultations", broken)
     page = browser.get("/")
     assert page.status_code == 500 and "Something went wrong" in text_of(page.text)
+
+
+def test_a_failure_writing_a_post_s_search_entry_is_answered_as_the_database_s_own(
+    make_client, db, backend
+):
+    """The index writes a post's entry with the driver's own SQL; its failure is still
+    SQLAlchemy's error, so the page answers it as the database's failure (503), never a 500,
+    and nothing of the post is kept."""
+    from sqlalchemy import func, select, text
+
+    from app.models import Comment
+
+    round_, orgs, reps = factories.three_groups_round(db)
+    if backend == "postgresql":  # the server going away, as psycopg reports it
+        db.execute(
+            text(
+                "CREATE FUNCTION refuse_entry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'terminating connection' USING ERRCODE = '57P01'; END $$"
+            )
+        )
+        db.execute(
+            text(
+                "CREATE TRIGGER refuse_entry BEFORE INSERT ON search_entries "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_entry()"
+            )
+        )
+    else:  # an operational error (SQLite resolves a trigger's tables when it runs)
+        db.execute(
+            text(
+                "CREATE TRIGGER refuse_entry BEFORE INSERT ON search_entries "
+                "BEGIN SELECT 1 FROM table_gone; END"
+            )
+        )
+    browser = signed_in(make_client, db, reps[Group.WORKERS])
+    form = {"body": "Portability of pensions", "idempotency_key": "index-fails-0001"}
+    answer = browser.submit(f"/rounds/{round_.id}/comments", form)
+    assert answer.status_code == 503
+    assert "Traceback" not in answer.text
+    db.rollback()  # the test's session shared the request's failed flush
+    kept = select(func.count()).select_from(Comment).where(Comment.round_id == round_.id)
+    assert db.scalar(kept) == 0
