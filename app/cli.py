@@ -253,7 +253,7 @@ def search_reindex(
     "did you mean" vocabulary again from the index instead (daily)."""
     import sys
 
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, text
 
     from app.search import index
     from app.search.sources import SPECS
@@ -288,6 +288,11 @@ def search_reindex(
         ) as bar:
             written = index.rebuild(connection, kinds, lambda _kind, n: bar.update(n))
         db.commit()
+        if connection.dialect.name == "postgresql":
+            # the planner's word frequencies, of the index as now written
+            # (app.search.schema.word_statistics)
+            db.execute(text("ANALYZE search_entries"))
+            db.commit()
     typer.echo(f"{written:,} entries indexed.")
 
 

@@ -17,7 +17,9 @@ awaiting approval. The Core inserts bypass the flush listener, so the index is t
 Then, in this process, for a representative of a workers' organisation invited to every round
 (so the workers' caucus partition is read too):
   1. ``--searchers`` processes (as the app's workers), each with its own connection, call
-     ``app.search.service.search`` (the service the page calls), each first warmed up as a
+     ``app.search.service.search`` (the service the page calls) as a request does (the app's
+     read session, closed after each search: on PostgreSQL in autocommit, its prepared
+     statements kept by the connection), each first warmed up as a
      worker that has served a while (``--warmup`` queries of its own, drawn alike and not
      measured: the statements of their shapes built, the connection's caches filled), then
      all at once: one-word queries (words drawn across the frequency
@@ -66,7 +68,7 @@ from common import POSTGRES, create_database  # noqa: E402  (bench/common.py)
 from app.accounts.rules import Speaking, Viewer  # noqa: E402
 from app.caucus.models import CaucusPost  # noqa: E402
 from app.comments import service as comments  # noqa: E402
-from app.db import make_engine, utcnow  # noqa: E402
+from app.db import make_engine, make_sessionmaker, open_session, utcnow  # noqa: E402
 from app.models import (  # noqa: E402
     Comment,
     Consultation,
@@ -565,6 +567,17 @@ def three_word_queries(
     return found
 
 
+def search_as_a_request(factory: Any, who: Viewer, words: str, options: dict[str, Any]) -> Any:
+    """One search as ``GET /search`` runs it: the app's read session (on PostgreSQL in
+    autocommit, as every read request's: app.db.open_session), closed after it, its connection
+    back in the pool."""
+    db = open_session(factory, write=False)
+    try:
+        return search(db, who, SearchQuery(words, **options), utcnow())
+    finally:
+        db.close()
+
+
 @dataclass
 class Timings:
     seconds: list[float] = field(default_factory=list)
@@ -594,25 +607,22 @@ def _searcher(
     seconds: list[float] = []
     totals: list[int] = []
     errors: list[str] = []
-    with Session(engine) as db:
-        for words, options in warmup:
-            search(db, who, SearchQuery(words, **options), utcnow())
-            db.rollback()
-        ready.wait(timeout=limit)
-        deadline = time.monotonic() + limit
-        for words, options in queries:
-            if time.monotonic() > deadline:
-                break
-            started = time.perf_counter()
-            try:
-                found = search(db, who, SearchQuery(words, **options), utcnow())
-                db.rollback()  # one transaction per search, as one request
-            except Exception as exc:  # noqa: BLE001
-                errors.append(f"{words!r}: {exc.__class__.__name__}: {exc}"[:300])
-                db.rollback()
-                continue
-            seconds.append(time.perf_counter() - started)
-            totals.append(found.total)
+    factory = make_sessionmaker(engine)
+    for words, options in warmup:
+        search_as_a_request(factory, who, words, options)
+    ready.wait(timeout=limit)
+    deadline = time.monotonic() + limit
+    for words, options in queries:
+        if time.monotonic() > deadline:
+            break
+        started = time.perf_counter()
+        try:
+            found = search_as_a_request(factory, who, words, options)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"{words!r}: {exc.__class__.__name__}: {exc}"[:300])
+            continue
+        seconds.append(time.perf_counter() - started)
+        totals.append(found.total)
     engine.dispose()
     return seconds, totals, errors
 
@@ -673,13 +683,13 @@ def _first(url: str, org: int, queries: list[tuple[str, dict[str, Any]]]) -> lis
     with Session(engine) as db:
         db.execute(text("SELECT 1"))  # the connection, made
         db.rollback()
-        for words, options in queries:
-            built = len(service._BUILT)
-            started = time.perf_counter()
-            search(db, who, SearchQuery(words, **options), utcnow())
-            db.rollback()
-            if len(service._BUILT) > built:  # a shape this worker had not met
-                found.append(time.perf_counter() - started)
+    factory = make_sessionmaker(engine)
+    for words, options in queries:
+        built = len(service._BUILT)
+        started = time.perf_counter()
+        search_as_a_request(factory, who, words, options)
+        if len(service._BUILT) > built:  # a shape this worker had not met
+            found.append(time.perf_counter() - started)
     engine.dispose()
     return found
 
@@ -687,8 +697,8 @@ def _first(url: str, org: int, queries: list[tuple[str, dict[str, Any]]]) -> lis
 def statements_per_search(
     engine: Any, who: Viewer, queries: list[tuple[str, dict[str, Any]]]
 ) -> list[tuple[int, bool]]:
-    """The SQL statements each of these searches ran (one searcher alone; the session's
-    BEGIN included), and whether it found anything."""
+    """The SQL statements each of these searches ran (one searcher alone, as requests), and
+    whether it found anything."""
     counts: list[tuple[int, bool]] = []
     current = [0]
 
@@ -697,12 +707,11 @@ def statements_per_search(
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        with Session(engine) as db:
-            for words, options in queries:
-                current[0] = 0
-                found = search(db, who, SearchQuery(words, **options), utcnow())
-                db.rollback()
-                counts.append((current[0], found.total > 0))
+        factory = make_sessionmaker(engine)
+        for words, options in queries:
+            current[0] = 0
+            found = search_as_a_request(factory, who, words, options)
+            counts.append((current[0], found.total > 0))
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return counts

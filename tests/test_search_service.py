@@ -198,25 +198,51 @@ def test_pages_of_twenty_with_a_total_in_a_constant_number_of_statements(db):
 
     few, few_statements = _statements(db, lambda: _search(db, reader, "holiday 3"))
     assert 0 < few.total < PER_PAGE
-    # PostgreSQL: the transaction's statements planned for their values first (SET LOCAL)
-    expected = 3 if db.get_bind().dialect.name == "postgresql" else 2
-    assert len(first_statements) == len(few_statements) == expected
+    # the candidates, their visibility, the page's texts
+    assert len(first_statements) == len(few_statements) == 3
+    none, none_statements = _statements(db, lambda: _search(db, reader, "nowhere"))
+    assert none.total == 0 and len(none_statements) == 2
 
 
-def test_only_a_search_plans_its_statements_for_their_values(db):
-    """PostgreSQL: the app's connections keep generic plans for prepared statements; a search
-    sets custom plans for its own transaction only (SET LOCAL)."""
+def test_only_the_candidates_statement_is_planned_for_its_values(db):
+    """PostgreSQL: the candidates statement is sent unprepared each time (planned for its
+    words: a generic plan cannot tell a frequent word from a rare one); the visibility's and
+    the display's are prepared once used five times, as the app's other statements are, and the
+    connection's settings are left as they were."""
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL's plan cache")
     round_, orgs, reps = factories.three_groups_round(db)
     factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Holiday pay")
     db.flush()
-    assert db.execute(text("SHOW plan_cache_mode")).scalar_one() == "auto"
-    default_cost = db.execute(text("SHOW random_page_cost")).scalar_one()
+    settings = text(
+        "SELECT current_setting('plan_cache_mode'), current_setting('random_page_cost')"
+    )
+    before = db.execute(settings).one()
     reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
-    assert _search(db, reader, "holiday").total == 1
-    assert db.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_custom_plan"
-    assert db.execute(text("SHOW random_page_cost")).scalar_one() == "1.1" != default_cost
+    driver = db.connection().connection.driver_connection
+    threshold = driver.prepare_threshold
+    for _ in range(threshold + 2):
+        assert _search(db, reader, "holiday").total == 1
+    assert driver.prepare_threshold == threshold
+    assert db.execute(settings).one() == before
+    prepared = db.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert not [s for s in prepared if "search_entries.document @@" in s]
+    assert [s for s in prepared if "unnest(" in s and "JOIN comments" in s], prepared
+    assert [s for s in prepared if "AS tag" in s], prepared
+
+
+def test_the_planner_knows_the_frequency_of_ten_thousand_words(db):
+    """PostgreSQL: ANALYZE keeps the 10,000 commonest words of the index (migration 0019), so
+    that a rare word is known to be rare."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's statistics")
+    target = db.execute(
+        text(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'search_entries'::regclass AND attname = 'document'"
+        )
+    ).scalar_one()
+    assert target == 1000
 
 
 def test_comment_pages_and_anchors(db):
@@ -391,7 +417,13 @@ def test_a_statement_kept_for_one_viewer_serves_another_of_the_same_shape_with_t
     f = service.v.facts(viewer_of(second, second_org), utcnow())
     query = SearchQuery("overtime")
     parsed = service.rules.parse_query(query.text)
-    statement = service._statement(db.get_bind().dialect.name, "page", parsed, query, f, 0)
+    dialect = db.get_bind().dialect.name
     placeholder = f.placeholder
-    values = service._params(parsed, query, placeholder, 0)
-    assert db.execute(statement, {**values, "viewer_now": utcnow()}).all() == []
+    values = {**service._params(parsed, query, placeholder, 0), "viewer_now": utcnow()}
+    candidates = db.execute(
+        service._candidates_statement(dialect, parsed, query, f, 0), values
+    ).all()
+    assert {row.kind for row in candidates} == {SearchKind.POSITION.value}  # sealed: not open
+    given = service._given_params(dialect, candidates)
+    visible = service._visible_statement(dialect, query, f)
+    assert db.execute(visible, {**values, "f_stance": "", **given}).all() == []

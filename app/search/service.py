@@ -2,22 +2,26 @@
 
 One statement finds the candidates: the engine's match on the open partition (its newest
 COUNT_CAP + 1 matches), on the other general entries and on the viewer's own groups' caucus
-partitions (``hits``), joined with each kind's live source row under the visibility predicates
-of app.search.visibility (``visible``), and cut to the newest COUNT_CAP + 1 visible: keys and
-scores, never texts. They are counted, faceted, ordered and paged here, and one more statement
-reads the page's texts and display facts (round titles, organisation names, comment page
-numbers) for every hit at once: two statements whatever the number of results, none of which
-reads a row the viewer may not see, and neither of which reads more matches however frequent
-the words. The statements' text depends on the filters and the viewer only, never on the data.
+partitions (``_hits``), keys and scores, never texts. A second checks them against each kind's
+live source row under the visibility predicates of app.search.visibility (``_branches``), the
+candidates given back as its parameters; the newest COUNT_CAP + 1 visible are kept. They are
+counted, faceted, ordered and paged here, and one more statement reads the page's texts and
+display facts (round titles, organisation names, comment page numbers) for every hit at once:
+three statements whatever the number of results (two when nothing is visible); the page is
+given no row the viewer may not see, and no statement reads more matches however frequent the
+words. The statements' text depends on the filters and the viewer only, never on the data: on
+PostgreSQL the candidates' is planned for its values each time, the others once.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -40,6 +44,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.rules import Viewer
@@ -376,7 +381,6 @@ def _hits(
         select(matches, group.label("grp"))
         .select_from(matches)
         .outerjoin(o, o.id == matches.c.organisation_id)
-        .cte("hits")
     )
 
 
@@ -390,18 +394,6 @@ def _branch(
 ) -> Select[Any]:
     columns = [
         hits.c.id,
-        hits.c.score,
-        hits.c.kind,
-        hits.c.source_id,
-        hits.c.language,
-        hits.c.created_at,
-        hits.c.round_id,
-        hits.c.consultation_id,
-        hits.c.meeting_id,
-        hits.c.agenda_item_id,
-        hits.c.organisation_id,
-        hits.c.group_name,
-        hits.c.grp,
         (x1 if x1 is not None else null().cast(Integer)).label("x1"),
         (x2 if x2 is not None else null().cast(Integer)).label("x2"),
     ]
@@ -579,13 +571,21 @@ _BUILT_AT_MOST = 2_000
 _NOT_BUILT = object()
 
 
-def _statement(
-    dialect: str, what: str, parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
+def _wanted(query: SearchQuery) -> set[SearchKind]:
+    """The kinds the query may find (its kind filter; a stance is a position's)."""
+    wanted = set(query.kinds) or set(SearchKind)
+    if query.stance:
+        wanted &= {SearchKind.POSITION}
+    return wanted
+
+
+def _candidates_statement(
+    dialect: str, parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
 ) -> Any:
-    """The statement of ``what`` ("page": the newest visible candidates; "new": their number
-    and highest id) for this shape of viewer and query, or None when nothing can match. It is
-    built once per shape from placeholder facts (``Facts.placeholder``: a value it is not
-    given matches nothing) and kept: each search gives it its values (``_params``)."""
+    """The statement of the candidates (``_hits``) for this shape of viewer and query, or None
+    when nothing can match. It is built once per shape from placeholder facts
+    (``Facts.placeholder``: a value it is not given matches nothing) and kept: each search
+    gives it its values (``_params``)."""
     shape = (
         tuple(code for code in rules.LANGUAGES if parsed.kept[code]),
         _several(parsed),
@@ -599,26 +599,123 @@ def _statement(
         bool(query.stance),
         bool(after),
     )
-    key = (dialect, what, f.shape, shape, COUNT_CAP, RECENT_WINDOWS)
+    key = (dialect, "candidates", f.shape, shape, COUNT_CAP, RECENT_WINDOWS)
     # one lookup (another thread may clear the dictionary between two); a kept None is "nothing
     # can match"
     built = _BUILT.get(key, _NOT_BUILT)
     if built is not _NOT_BUILT:
         return built
-    placeholder = f.placeholder
-    hits = _hits(dialect, parsed, query, placeholder, after)
-    branches = _branches(hits, placeholder, query)
-    statement = None
-    if branches:
-        visible = union_all(*branches).subquery("visible")
-        if what == "page":
-            statement = select(visible).order_by(visible.c.id.desc()).limit(COUNT_CAP + 1)
-        else:
-            statement = select(func.count(), func.max(visible.c.id))
+    statement = _hits(dialect, parsed, query, f.placeholder, after) if _wanted(query) else None
+    _keep(key, statement)
+    return statement
+
+
+#: The candidates' columns the visibility reads, given back to the database (``_given``).
+_GIVEN = (
+    ("id", Integer),
+    ("kind", String),
+    ("source_id", Integer),
+    ("round_id", Integer),
+    ("meeting_id", Integer),
+    ("agenda_item_id", Integer),
+)
+
+
+def _given(dialect: str) -> Any:
+    """The candidates as the visibility statement's rows, from its parameters: PostgreSQL's
+    arrays, one per column (``unnest`` side by side), or SQLite's JSON array of rows."""
+    if dialect == "postgresql":
+        return select(
+            *(
+                func.unnest(bindparam(f"given_{name}", type_=ARRAY(type_()))).label(name)
+                for name, type_ in _GIVEN
+            )
+        ).cte("hits")
+    rows = func.json_each(bindparam("given", type_=Text())).table_valued("value")
+    return (
+        select(
+            *(
+                func.json_extract(rows.c.value, f"$[{n}]", type_=type_()).label(name)
+                for n, (name, type_) in enumerate(_GIVEN)
+            )
+        )
+        .select_from(rows)
+        .cte("hits")
+    )
+
+
+def _given_params(dialect: str, candidates: Sequence[Any]) -> dict[str, Any]:
+    if dialect == "postgresql":
+        return {f"given_{name}": [getattr(c, name) for c in candidates] for name, _ in _GIVEN}
+    rows = [[getattr(c, name) for name, _ in _GIVEN] for c in candidates]
+    return {"given": json.dumps(rows, separators=(",", ":"))}
+
+
+def _visible_statement(dialect: str, query: SearchQuery, f: v.Facts) -> Any:
+    """The statement that checks candidates against their live rows (``_branches``): the ids
+    of those the viewer may see, with their kind's extra columns (``x1``, ``x2``). Its text
+    depends on the viewer's shape and the kinds wanted only, so PostgreSQL plans it once
+    (a generic plan: the candidates are its parameters, each checked by its primary key)."""
+    key = (dialect, "visible", f.shape, frozenset(query.kinds), bool(query.stance))
+    built = _BUILT.get(key, _NOT_BUILT)
+    if built is not _NOT_BUILT:
+        return built
+    statement = union_all(*_branches(_given(dialect), f.placeholder, query))
+    _keep(key, statement)
+    return statement
+
+
+def _keep(key: tuple[Any, ...], statement: Any) -> None:
     if len(_BUILT) >= _BUILT_AT_MOST:
         _BUILT.clear()
     _BUILT[key] = statement
-    return statement
+
+
+class _Candidate(NamedTuple):
+    """A visible candidate: the candidates statement's columns (``_keys``, the score, the
+    group), then the visibility's extras."""
+
+    id: int
+    kind: str
+    source_id: int
+    language: str
+    created_at: datetime
+    round_id: int | None
+    consultation_id: int | None
+    meeting_id: int | None
+    agenda_item_id: int | None
+    organisation_id: int | None
+    group_name: str | None
+    score: float | None
+    grp: str | None
+    x1: int | None
+    x2: int | None
+
+
+def _visible_candidates(
+    db: Session, parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
+) -> list[Any] | None:
+    """The candidates the viewer may see, newest first (None when
+    nothing can match): the candidates, then their check against the live rows, both of
+    whatever they find (two statements, whatever is found)."""
+    dialect = db.get_bind().dialect.name
+    statement = _candidates_statement(dialect, parsed, query, f, after)
+    if statement is None:
+        return None
+    connection = db.connection()
+    with _planned_for_values(db):
+        # on the session's connection: Core rows, no ORM loading for a thousand candidates
+        candidates = connection.execute(statement, _params(parsed, query, f, after)).all()
+    # the check runs whatever was found, none included: a word found only where the viewer may
+    # not look costs what a miss does
+    params = {**f.params, "f_stance": query.stance, **_given_params(dialect, candidates)}
+    extras = {
+        id_: (x1, x2)
+        for id_, x1, x2 in connection.execute(_visible_statement(dialect, query, f), params)
+    }
+    visible = [_Candidate._make((*row, *extras[row.id])) for row in candidates if row.id in extras]
+    visible.sort(key=lambda row: row.id, reverse=True)
+    return visible
 
 
 # -- display facts -----------------------------------------------------------------------------
@@ -839,23 +936,25 @@ def _facets(rows: Sequence[Any]) -> dict[str, tuple[tuple[str, int], ...]]:
     }
 
 
-_PLANNED_FOR_VALUES = text(
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-    "set_config('random_page_cost', '1.1', true)"
-)
-
-
-def _planned_for_values(db: Session) -> None:
-    """PostgreSQL plans this transaction's statements for their values each time: psycopg
-    prepares a statement run five times, and a generic plan cannot tell a frequent word from a
-    rare one (nor a recent window from an old one). A table row costs the planner about what
-    it costs here (the index is read from memory): otherwise, for a word with a thousand
-    matches, it ANDs the word's GIN bitmap with a whole year of ``created_at`` to spare a few
-    hundred row reads (32 → 22 ms; up to 300 ms when that index is not in memory). Both for
-    this transaction only (``set_config(…, true)``, as SET LOCAL): the rest of the app keeps
-    generic plans, planned once."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(_PLANNED_FOR_VALUES)
+@contextmanager
+def _planned_for_values(db: Session) -> Iterator[None]:
+    """PostgreSQL plans the candidates statement for its values each time: psycopg sends it
+    unprepared (it prepares a statement run five times, and a generic plan cannot tell a
+    frequent word from a rare one, nor a recent window from an old one). The word's frequency
+    comes from the statistics of ``document`` (a target of 1,000 in migration 0019: with the
+    default, any word outside the 1,000 commonest was taken for one in 200 entries, and a rare
+    word's oldest window was walked entry by entry, 300 ms). The other statements, the
+    visibility's included, keep generic plans, planned once per connection."""
+    if db.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    driver = db.connection().connection.driver_connection
+    kept = driver.prepare_threshold  # type: ignore[union-attr]
+    driver.prepare_threshold = None  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = kept  # type: ignore[union-attr]
 
 
 def _empty(query: SearchQuery) -> SearchResults:
@@ -866,7 +965,7 @@ def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime
     """One page of what ``viewer`` may find for ``query``, with the total and the facets of
     everything they may find (never of anything else).
 
-    One statement gives the newest COUNT_CAP + 1 visible matches with their keys and scores
+    Two statements give the newest COUNT_CAP + 1 visible matches with their keys and scores
     (never their texts); they are counted, faceted, ordered and cut to the page here, and the
     page's texts come with its display facts."""
     query = replace(query, page=max(1, query.page))
@@ -876,12 +975,10 @@ def search(db: Session, viewer: Viewer | None, query: SearchQuery, now: datetime
     if parsed.empty:
         return _empty(query)
     f = v.facts(viewer, now)
-    statement = _statement(db.get_bind().dialect.name, "page", parsed, query, f, 0)
-    if statement is None:
+    visible = _visible_candidates(db, parsed, query, f, 0)
+    if visible is None:
         return _empty(query)
-    _planned_for_values(db)
-    # on the session's connection: Core rows, no ORM loading for a thousand candidates
-    candidates = db.connection().execute(statement, _params(parsed, query, f, 0)).all()
+    candidates = visible[: COUNT_CAP + 1]
     start = (query.page - 1) * PER_PAGE
     rows = _sorted(candidates, query.sort)[start : start + PER_PAGE]
     found = _display_facts(db, f, rows) if rows else _Facts({}, {}, {}, {}, {}, {})
@@ -927,10 +1024,7 @@ def count_new(
     if parsed.empty:
         return 0, after_entry_id
     f = v.facts(viewer, now)
-    statement = _statement(db.get_bind().dialect.name, "new", parsed, query, f, after_entry_id)
-    if statement is None:
+    visible = _visible_candidates(db, parsed, query, f, after_entry_id)
+    if not visible:
         return 0, after_entry_id
-    _planned_for_values(db)
-    params = _params(parsed, query, f, after_entry_id)
-    count, highest = db.execute(statement, params).one()
-    return int(count), max(after_entry_id, int(highest or 0))
+    return len(visible), max(after_entry_id, visible[0].id)
