@@ -111,6 +111,7 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
         )
         _make_sqlite_transactional(engine)
         return engine
+    _convert_long_statements_once()
     return create_engine(
         url,
         pool_size=pool_size,
@@ -126,6 +127,29 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
             "options": "-c jit=off -c max_parallel_workers_per_gather=0",
         },
     )
+
+
+#: The longest statement text, and the most parameters, psycopg keeps converted (its own
+#: limits are 4 KB and 50).
+LONGEST_KEPT_STATEMENT = 64 * 1024
+MOST_KEPT_PARAMETERS = 200
+
+
+def _convert_long_statements_once() -> None:
+    """psycopg turns a statement's ``%(name)s`` placeholders into PostgreSQL's ``$1`` once per
+    text, but only for a text up to 4 KB with at most 50 parameters: a search's statements
+    (11 and 17 KB, the second with 101 parameters) were split by its regular expression on
+    every run, a sixth of a search's Python time. Its limits are module constants read on each
+    call (psycopg is pinned: tests/test_search_service.py holds that the search's statements
+    are converted once); it keeps 128 texts, the most recently used."""
+    from psycopg import _queries
+
+    for name, value in (
+        ("MAX_CACHED_STATEMENT_LENGTH", LONGEST_KEPT_STATEMENT),
+        ("MAX_CACHED_STATEMENT_PARAMS", MOST_KEPT_PARAMETERS),
+    ):
+        if getattr(_queries, name, value) < value:
+            setattr(_queries, name, value)
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:

@@ -198,10 +198,12 @@ def test_pages_of_twenty_with_a_total_in_a_constant_number_of_statements(db):
 
     few, few_statements = _statements(db, lambda: _search(db, reader, "holiday 3"))
     assert 0 < few.total < PER_PAGE
-    # the candidates, their visibility, the page's texts
-    assert len(first_statements) == len(few_statements) == 3
+    # the candidates (on PostgreSQL between setting and resetting a row's cost), their
+    # visibility, the page's texts
+    around = 2 if db.get_bind().dialect.name == "postgresql" else 0
+    assert len(first_statements) == len(few_statements) == 3 + around
     none, none_statements = _statements(db, lambda: _search(db, reader, "nowhere"))
-    assert none.total == 0 and len(none_statements) == 2
+    assert none.total == 0 and len(none_statements) == 2 + around
 
 
 def test_only_the_candidates_statement_is_planned_for_its_values(db):
@@ -229,6 +231,25 @@ def test_only_the_candidates_statement_is_planned_for_its_values(db):
     assert not [s for s in prepared if "search_entries.document @@" in s]
     assert [s for s in prepared if "unnest(" in s and "JOIN comments" in s], prepared
     assert [s for s in prepared if "AS tag" in s], prepared
+
+
+def test_a_search_statements_are_converted_once(db):
+    """PostgreSQL: psycopg keeps the search's long statements converted (app.db raises its
+    limits of 4 KB and 50 parameters): the same search again converts nothing anew."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("psycopg's statements")
+    from psycopg import _queries
+
+    round_, orgs, reps = factories.three_groups_round(db)
+    factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Holiday pay")
+    db.flush()
+    reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+    _, statements = _statements(db, lambda: _search(db, reader, "holiday"))
+    assert max(len(s) for s in statements) > 4096  # longer than psycopg's own limit
+    before = _queries._query2pg.cache_info()
+    assert _search(db, reader, "holiday").total == 1
+    after = _queries._query2pg.cache_info()
+    assert after.misses == before.misses and after.hits >= before.hits + len(statements)
 
 
 def test_the_planner_knows_the_frequency_of_ten_thousand_words(db):

@@ -214,19 +214,24 @@ def snippet(text: str, wanted: frozenset[str]) -> Pieces:
     """Up to SNIPPET_FRAGMENTS passages of ``text`` around the words whose stem (in any of
     the three languages) is one of ``wanted``, as ``(text, is_hit)`` pieces; "…" between
     passages. Without a hit: the text's first words."""
-    spans = [found.span() for found in WORD.finditer(text)]
+    is_hit = _hits(wanted)
+    spans: list[tuple[int, int]] = []
+    hits: list[int] = []
+    windows: list[tuple[int, int]] = []
+    more = False  # words after the last passage (the text is read no further than it)
+    for index, found in enumerate(WORD.finditer(text)):
+        if len(windows) == SNIPPET_FRAGMENTS and index >= windows[-1][1]:
+            more = True
+            break
+        spans.append(found.span())
+        if is_hit[found.group()]:
+            hits.append(index)
+            if not windows or index >= windows[-1][1]:
+                start = max(0, index - SNIPPET_WORDS // 3)
+                windows.append((start, start + SNIPPET_WORDS))
     if not spans:
         return ((text[:200], False),) if text else ()
-    is_hit = _hits(wanted)
-    hits = [index for index, word in enumerate(WORD.findall(text)) if is_hit[word]]
-    windows: list[tuple[int, int]] = []
-    for hit in hits:
-        if windows and hit < windows[-1][1]:
-            continue
-        if len(windows) == SNIPPET_FRAGMENTS:
-            break
-        start = max(0, hit - SNIPPET_WORDS // 3)
-        windows.append((start, min(len(spans), start + SNIPPET_WORDS)))
+    windows = [(first, min(len(spans), end)) for first, end in windows]
     if not windows:
         windows = [(0, min(len(spans), SNIPPET_WORDS))]
     hit_set = set(hits)
@@ -252,7 +257,7 @@ def snippet(text: str, wanted: frozenset[str]) -> Pieces:
             add(text[start:stop], True)
             position = stop
         add(_SPACES.sub(" ", text[position : spans[end - 1][1]]), False)
-    if windows[-1][1] < len(spans):
+    if more or windows[-1][1] < len(spans):
         add(" …", False)
     return tuple(pieces)
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -30,8 +31,10 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    any_,
     bindparam,
     case,
+    cast,
     column,
     func,
     literal,
@@ -252,6 +255,10 @@ def _maybe_theirs(f: v.Facts) -> ColumnElement[bool]:
     if f.user_id:
         conditions.append(and_(E.kind == SearchKind.COMMENT.value, E.author_id == v.user_id(f)))
     return or_(*conditions)
+
+
+#: The candidates statement's columns, in order (``_hits``; ``_Candidate`` adds two).
+_CANDIDATE_COLUMNS = ("id", *_KEY_COLUMNS, "score", "grp")
 
 
 def _keys() -> list[Any]:
@@ -622,12 +629,14 @@ _GIVEN = (
 
 
 def _given(dialect: str) -> Any:
-    """The candidates as the visibility statement's rows, from its parameters: PostgreSQL's
-    arrays, one per column (``unnest`` side by side), or SQLite's JSON array of rows."""
+    """The candidates as the visibility statement's rows, from its parameters: on PostgreSQL
+    one array per column (``unnest`` side by side), on SQLite a JSON array of rows."""
     if dialect == "postgresql":
         return select(
             *(
-                func.unnest(bindparam(f"given_{name}", type_=ARRAY(type_()))).label(name)
+                func.unnest(cast(bindparam(f"given_{name}", type_=Text()), ARRAY(type_()))).label(
+                    name
+                )
                 for name, type_ in _GIVEN
             )
         ).cte("hits")
@@ -644,9 +653,29 @@ def _given(dialect: str) -> Any:
     )
 
 
+def _array(values: Iterable[int | None]) -> str:
+    """PostgreSQL's text of an array of ids: one string parameter, not a few hundred values
+    adapted one by one."""
+    return "{" + ",".join(["NULL" if value is None else str(value) for value in values]) + "}"
+
+
+@lru_cache(maxsize=256)
+def _quoted(value: str) -> str:
+    """A string as an element of PostgreSQL's array text (a kind: a few dozen of them)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _given_params(dialect: str, candidates: Sequence[Any]) -> dict[str, Any]:
     if dialect == "postgresql":
-        return {f"given_{name}": [getattr(c, name) for c in candidates] for name, _ in _GIVEN}
+        found = {}
+        for name, type_ in _GIVEN:
+            at = _CANDIDATE_COLUMNS.index(name)
+            values = [c[at] for c in candidates]
+            if type_ is String:
+                found[f"given_{name}"] = "{" + ",".join(map(_quoted, values)) + "}"
+            else:
+                found[f"given_{name}"] = _array(values)
+        return found
     rows = [[getattr(c, name) for name, _ in _GIVEN] for c in candidates]
     return {"given": json.dumps(rows, separators=(",", ":"))}
 
@@ -731,17 +760,21 @@ class _Facts:
     bodies: dict[int, str]  # the page's entries' texts, by entry id
 
 
-def _display_statement(f: v.Facts) -> Any:
+def _display_statement(dialect: str, f: v.Facts) -> Any:
     """The display facts' statement for viewers of this shape (built once: ``_BUILT``), each
-    part's keys an expanding parameter (``ids_r``, ``ids_m``, ``ids_o``, ``ids_c``, ``ids_f``,
-    ``ids_b``)."""
-    key = ("display", f.shape)
+    part's keys one parameter (``ids_r``, ``ids_m``, ``ids_o``, ``ids_c``, ``ids_f``,
+    ``ids_b``): on PostgreSQL an array, so that the statement's text is the same whatever the
+    page holds (prepared once), on SQLite an expanding list."""
+    key = ("display", dialect, f.shape)
     built = _BUILT.get(key, _NOT_BUILT)
     if built is not _NOT_BUILT:
         return built
 
-    def ids(tag: str) -> Any:
-        return bindparam(f"ids_{tag}", expanding=True, type_=Integer())
+    def among(tag: str, key: Any) -> Any:
+        if dialect == "postgresql":
+            ids = cast(bindparam(f"ids_{tag}", type_=Text()), ARRAY(Integer()))
+            return key == any_(ids)
+        return key.in_(bindparam(f"ids_{tag}", expanding=True, type_=Integer()))
 
     def part(tag: str, key: Any, label: Any, number: Any) -> Select[Any]:
         return select(
@@ -749,7 +782,7 @@ def _display_statement(f: v.Facts) -> Any:
             key.label("key"),
             label.label("label") if label is not None else null().cast(String).label("label"),
             number.label("number") if number is not None else null().cast(Integer).label("number"),
-        ).where(key.in_(ids(tag)))
+        ).where(among(tag, key))
 
     parts = [
         part("r", Round.id, Round.title, None),
@@ -789,8 +822,7 @@ def _display_statement(f: v.Facts) -> Any:
 def _display_facts(db: Session, f: v.Facts, rows: Sequence[Any]) -> _Facts:
     """The page's round titles, meeting titles, organisation names, comment page numbers and
     consultations' first rounds: one statement for the whole page."""
-    params: dict[str, Any] = {
-        **f.params,
+    ids: dict[str, list[int]] = {
         "ids_r": sorted({row.round_id for row in rows if row.round_id is not None}),
         "ids_m": sorted({row.meeting_id for row in rows if row.meeting_id is not None}),
         "ids_o": sorted({row.organisation_id for row in rows if row.organisation_id is not None}),
@@ -806,8 +838,12 @@ def _display_facts(db: Session, f: v.Facts, rows: Sequence[Any]) -> _Facts:
         ),
         "ids_b": [row.id for row in rows],
     }
+    dialect = db.get_bind().dialect.name
+    params: dict[str, Any] = {**f.params}
+    for name, values in ids.items():
+        params[name] = _array(values) if dialect == "postgresql" else values
     found = _Facts({}, {}, {}, {}, {}, {})
-    for tag, key, label, number in db.connection().execute(_display_statement(f), params):
+    for tag, key, label, number in db.connection().execute(_display_statement(dialect, f), params):
         if tag == "b":
             found.bodies[key] = label
         elif tag == "r":
@@ -936,6 +972,11 @@ def _facets(rows: Sequence[Any]) -> dict[str, tuple[tuple[str, int], ...]]:
     }
 
 
+#: What a table row costs the candidates statement's planner (``_planned_for_values``).
+_ROW_COST = text("SELECT set_config('random_page_cost', '1.1', false)")
+_ROW_COST_RESET = text("RESET random_page_cost")
+
+
 @contextmanager
 def _planned_for_values(db: Session) -> Iterator[None]:
     """PostgreSQL plans the candidates statement for its values each time: psycopg sends it
@@ -943,11 +984,17 @@ def _planned_for_values(db: Session) -> Iterator[None]:
     frequent word from a rare one, nor a recent window from an old one). The word's frequency
     comes from the statistics of ``document`` (a target of 1,000 in migration 0019: with the
     default, any word outside the 1,000 commonest was taken for one in 200 entries, and a rare
-    word's oldest window was walked entry by entry, 300 ms). The other statements, the
-    visibility's included, keep generic plans, planned once per connection."""
+    word's oldest window was walked entry by entry, 300 ms). A table row costs its planner
+    about what it costs here (the index is read from memory): otherwise it ANDs a word's GIN
+    bitmap with the age window's ``created_at`` (a year: 289,000 entries, 8 ms) to spare a few
+    hundred row reads (0.3 ms). Set for the session around that one statement and reset after
+    it (a read request runs in autocommit, where a setting local to a transaction would end
+    with the statement that set it); the other statements, the visibility's included, keep
+    the defaults and generic plans, planned once per connection."""
     if db.get_bind().dialect.name != "postgresql":
         yield
         return
+    db.execute(_ROW_COST)
     driver = db.connection().connection.driver_connection
     kept = driver.prepare_threshold  # type: ignore[union-attr]
     driver.prepare_threshold = None  # type: ignore[union-attr]
@@ -955,6 +1002,8 @@ def _planned_for_values(db: Session) -> Iterator[None]:
         yield
     finally:
         driver.prepare_threshold = kept  # type: ignore[union-attr]
+        if not db.connection().invalidated:
+            db.execute(_ROW_COST_RESET)
 
 
 def _empty(query: SearchQuery) -> SearchResults:
