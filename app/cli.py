@@ -290,7 +290,6 @@ def search_reindex(
         db.commit()
         if connection.dialect.name == "postgresql":
             # the planner's word frequencies, of the index as now written
-            # (app.search.schema.word_statistics)
             db.execute(text("ANALYZE search_entries"))
             db.commit()
     typer.echo(f"{written:,} entries indexed.")

@@ -69,6 +69,7 @@ from app.accounts.rules import Speaking, Viewer  # noqa: E402
 from app.caucus.models import CaucusPost  # noqa: E402
 from app.comments import service as comments  # noqa: E402
 from app.db import make_engine, make_sessionmaker, open_session, utcnow  # noqa: E402
+from app.main import freeze_startup_objects  # noqa: E402
 from app.models import (  # noqa: E402
     Comment,
     Consultation,
@@ -608,6 +609,7 @@ def _searcher(
     totals: list[int] = []
     errors: list[str] = []
     factory = make_sessionmaker(engine)
+    freeze_startup_objects()  # as a served worker does once started (app.main.app_from_env)
     for words, options in warmup:
         search_as_a_request(factory, who, words, options)
     ready.wait(timeout=limit)

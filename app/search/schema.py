@@ -81,22 +81,7 @@ def _postgres_create() -> list[str]:
             f"CREATE INDEX {GIN_PREFIX}{_suffix(key)} ON search_entries "
             f"USING gin ({DOCUMENT}) WHERE {partition_condition(key)}"
         )
-    return statements + closed_indexes() + [word_statistics()]
-
-
-#: How many of the commonest words ANALYZE keeps the frequency of (ten per unit of target).
-DOCUMENT_STATISTICS = 1_000
-
-
-def word_statistics() -> str:
-    """The statistics target of ``document`` (migration 0019). The planner takes a word it has
-    no frequency for as one a little rarer than the rarest it has: at the default target (the
-    1,000 commonest words kept), any other word was one in 200 entries, so a rare word's
-    oldest age window was walked entry by entry (300 ms at a million entries); with 10,000
-    words kept it is read from its GIN bitmap (2 ms)."""
-    return (
-        f"ALTER TABLE search_entries ALTER COLUMN {DOCUMENT} SET STATISTICS {DOCUMENT_STATISTICS}"
-    )
+    return statements + closed_indexes()
 
 
 #: The general entries not open, as a person without a role reads them (``closed_condition``):

@@ -981,16 +981,14 @@ _ROW_COST_RESET = text("RESET random_page_cost")
 def _planned_for_values(db: Session) -> Iterator[None]:
     """PostgreSQL plans the candidates statement for its values each time: psycopg sends it
     unprepared (it prepares a statement run five times, and a generic plan cannot tell a
-    frequent word from a rare one, nor a recent window from an old one). The word's frequency
-    comes from the statistics of ``document`` (a target of 1,000 in migration 0019: with the
-    default, any word outside the 1,000 commonest was taken for one in 200 entries, and a rare
-    word's oldest window was walked entry by entry, 300 ms). A table row costs its planner
-    about what it costs here (the index is read from memory): otherwise it ANDs a word's GIN
-    bitmap with the age window's ``created_at`` (a year: 289,000 entries, 8 ms) to spare a few
-    hundred row reads (0.3 ms). Set for the session around that one statement and reset after
-    it (a read request runs in autocommit, where a setting local to a transaction would end
-    with the statement that set it); the other statements, the visibility's included, keep
-    the defaults and generic plans, planned once per connection."""
+    frequent word from a rare one, nor a recent window from an old one). A table row costs its
+    planner about what it costs here (the index is read from memory): otherwise it ANDs a
+    word's GIN bitmap with the age window's ``created_at`` (a year: 289,000 entries, 8 ms) to
+    spare a few hundred row reads (0.3 ms), and it walks a rare word's oldest window entry by
+    entry (300 ms at a million entries). Set for the session around that one statement and
+    reset after it (a read request runs in autocommit, where a setting local to a transaction
+    would end with the statement that set it); the other statements, the visibility's
+    included, keep the defaults and generic plans, planned once per connection."""
     if db.get_bind().dialect.name != "postgresql":
         yield
         return
