@@ -122,7 +122,7 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
             # No JIT: its compilation costs seconds on a statement the planner prices high
             # (a search's visibility subplans), for queries that run in milliseconds. No
             # parallel workers: a request's statements are small, and a search's windows are
-            # read in turn. (A search plans its statements for their values itself:
+            # read in turn. (A search plans its candidates statement for its values itself:
             # app.search.service.)
             "options": "-c jit=off -c max_parallel_workers_per_gather=0",
         },
@@ -140,7 +140,8 @@ def _convert_long_statements_once() -> None:
     text, but only for a text up to 4 KB with at most 50 parameters: a search's statements
     (11 and 17 KB, the second with 101 parameters) were split by its regular expression on
     every run, a sixth of a search's Python time. Its limits are module constants read on each
-    call (psycopg is pinned: tests/test_search_service.py holds that the search's statements
+    call (psycopg is pinned by requirements.lock: tests/test_search_service.py holds that the
+    search's statements
     are converted once); it keeps 128 texts, the most recently used."""
     from psycopg import _queries
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 
 from app.accounts.rules import Speaking, Viewer
-from app.db import utcnow
+from app.db import make_sessionmaker, open_session, utcnow
 from app.organisations.models import Organisation
 from app.rounds import page as round_page
 from app.rounds.models import RoundInvitation
@@ -237,6 +238,61 @@ def test_only_the_candidates_statement_is_planned_for_its_values(db):
     assert not [s for s in prepared if "search_entries.document @@" in s]
     assert [s for s in prepared if "unnest(" in s and "JOIN comments" in s], prepared
     assert [s for s in prepared if "AS tag" in s], prepared
+
+
+def test_a_failing_candidates_statement_is_reported_as_itself(db, monkeypatch):
+    """PostgreSQL: when the candidates statement fails, its own error is raised (the reset of a
+    row's cost after it fails too in the aborted transaction, and is not what is reported)."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    round_, orgs, reps = factories.three_groups_round(db)
+    factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Holiday pay")
+    db.flush()
+    reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+    monkeypatch.setattr(service.rules, "tsquery_words", lambda query, code: "holiday & & pay")
+    with pytest.raises(DBAPIError, match="syntax error in tsquery"):
+        _search(db, reader, "holiday")
+
+
+def test_a_read_request_s_connection_goes_back_as_it_came(engine, monkeypatch):
+    """PostgreSQL, as ``GET /search`` runs (the app's read session, in autocommit): the row
+    cost set for the candidates statement is reset after it, whether it answered or failed."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    factory = make_sessionmaker(engine)
+    reader = Viewer(1, "Reader", "reader@example.org", None, ())
+
+    def settings_after(run):  # type: ignore[no-untyped-def]
+        db = open_session(factory, write=False)
+        try:
+            run(db)
+            driver = db.connection().connection.driver_connection
+            cost = db.execute(text("SELECT current_setting('random_page_cost')")).scalar_one()
+            return cost, driver.prepare_threshold
+        finally:
+            db.close()
+
+    default = settings_after(lambda db: None)
+    assert settings_after(lambda db: _search(db, reader, "holiday")) == default
+
+    def failing(db):  # type: ignore[no-untyped-def]
+        with pytest.raises(DBAPIError, match="syntax error in tsquery"):
+            _search(db, reader, "holiday")
+
+    monkeypatch.setattr(service.rules, "tsquery_words", lambda query, code: "holiday & & pay")
+    assert settings_after(failing) == default
+
+
+def test_the_candidates_columns_come_in_the_order_they_are_read(db):
+    dialect = db.get_bind().dialect.name
+    round_, orgs, reps = factories.three_groups_round(db)
+    reader = viewer_of(reps[Group.WORKERS], orgs[Group.WORKERS])
+    f = service.v.facts(reader, utcnow())
+    for query in (SearchQuery("holiday"), SearchQuery("holiday pay", year=2026)):
+        parsed = service.rules.parse_query(query.text)
+        statement = service._candidates_statement(dialect, parsed, query, f, 0)
+        assert tuple(statement.selected_columns.keys()) == service._CANDIDATE_COLUMNS
+    assert service._Candidate._fields == (*service._CANDIDATE_COLUMNS, "x1", "x2")
 
 
 def test_a_search_statements_are_converted_once(db):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -48,6 +48,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.rules import Viewer
@@ -560,8 +561,8 @@ def _params_of(query: SearchQuery, after: int) -> dict[str, Any]:
 def _params(
     parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
 ) -> dict[str, Any]:
-    """Every parameter of the statements ``_statement`` keeps: the viewer's, the words', the
-    filters' and the windows'."""
+    """Every parameter of the candidates statement (``_candidates_statement``): the viewer's,
+    the words', the filters' and the windows'."""
     found = {**f.params, **_params_of(query, after)}
     for code in rules.LANGUAGES:
         if parsed.kept[code]:
@@ -572,7 +573,8 @@ def _params(
     return found
 
 
-#: The statements built, by what shapes their text (``_statement``); a few hundred at most.
+#: The statements built, by what shapes their text (``_candidates_statement``,
+#: ``_visible_statement``, ``_display_statement``); a few hundred at most.
 _BUILT: dict[tuple[Any, ...], Any] = {}
 _BUILT_AT_MOST = 2_000
 _NOT_BUILT = object()
@@ -630,7 +632,9 @@ _GIVEN = (
 
 def _given(dialect: str) -> Any:
     """The candidates as the visibility statement's rows, from its parameters: on PostgreSQL
-    one array per column (``unnest`` side by side), on SQLite a JSON array of rows."""
+    one array per column (``unnest`` side by side), on SQLite their entries read again by a
+    JSON array of their ids (an entry by its row id costs SQLite less than a JSON row parsed
+    column by column)."""
     if dialect == "postgresql":
         return select(
             *(
@@ -640,15 +644,10 @@ def _given(dialect: str) -> Any:
                 for name, type_ in _GIVEN
             )
         ).cte("hits")
-    rows = func.json_each(bindparam("given", type_=Text())).table_valued("value")
+    ids = func.json_each(bindparam("given", type_=Text())).table_valued("value")
     return (
-        select(
-            *(
-                func.json_extract(rows.c.value, f"$[{n}]", type_=type_()).label(name)
-                for n, (name, type_) in enumerate(_GIVEN)
-            )
-        )
-        .select_from(rows)
+        select(*(getattr(E, name) for name, _ in _GIVEN))
+        .where(E.id.in_(select(ids.c.value)))
         .cte("hits")
     )
 
@@ -676,8 +675,7 @@ def _given_params(dialect: str, candidates: Sequence[Any]) -> dict[str, Any]:
             else:
                 found[f"given_{name}"] = _array(values)
         return found
-    rows = [[getattr(c, name) for name, _ in _GIVEN] for c in candidates]
-    return {"given": json.dumps(rows, separators=(",", ":"))}
+    return {"given": json.dumps([c.id for c in candidates], separators=(",", ":"))}
 
 
 def _visible_statement(dialect: str, query: SearchQuery, f: v.Facts) -> Any:
@@ -736,7 +734,7 @@ def _visible_candidates(
         # on the session's connection: Core rows, no ORM loading for a thousand candidates
         candidates = connection.execute(statement, _params(parsed, query, f, after)).all()
     # the check runs whatever was found, none included: a word found only where the viewer may
-    # not look costs what a miss does
+    # not look runs the statements a miss runs
     params = {**f.params, "f_stance": query.stance, **_given_params(dialect, candidates)}
     extras = {
         id_: (x1, x2)
@@ -998,10 +996,15 @@ def _planned_for_values(db: Session) -> Iterator[None]:
     driver.prepare_threshold = None  # type: ignore[union-attr]
     try:
         yield
-    finally:
+    except BaseException:
         driver.prepare_threshold = kept  # type: ignore[union-attr]
-        if not db.connection().invalidated:
+        # (a transaction the failure aborted takes the setting back with it; a lost connection
+        # takes it away)
+        with suppress(SQLAlchemyError):
             db.execute(_ROW_COST_RESET)
+        raise
+    driver.prepare_threshold = kept  # type: ignore[union-attr]
+    db.execute(_ROW_COST_RESET)
 
 
 def _empty(query: SearchQuery) -> SearchResults:

@@ -5,9 +5,10 @@ The vocabulary (``search_words``) holds only the words of general entries a sign
 with no role and no mandate may find — never a caucus's, a hidden or pending comment's, a draft
 round's, a sealed position's before the close, a restricted meeting row's. A correction is
 offered only when the reader's own search for it finds something. And whatever the data, a
-search that found nothing runs the same two statements more: the vocabulary's words of the
+search that found nothing runs the same statements more: the vocabulary's words of the
 query's lengths, and one count under the reader's predicates (of the correction, or of the
-query itself when there is none), so that a caucus's word answers an outsider as a miss does.
+query itself when there is none: its candidates, then their check), so that a caucus's word
+answers an outsider as a miss does.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def suggestion(
     db: Session, viewer: Viewer, query: service.SearchQuery, now: datetime
 ) -> str | None:
     """For a search that found nothing: the corrected query if the viewer's own search for it
-    (with the same filters) finds something, else None. Always two statements."""
+    (with the same filters) finds something, else None. Always the same statements."""
     fixed = rules.corrected(query.text, _vocabulary(db, query.text))
     counted = replace(query, text=fixed or query.text, page=1)
     found, _ = service.count_new(db, viewer, counted, 0, now)

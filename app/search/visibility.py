@@ -1,9 +1,10 @@
 """Who may find what: the predicates of docs/search-design.md §1, as SQL on the live source rows.
 
 Each predicate mirrors one rule of the pages (quoted beside it), so that a search finds exactly
-what the person could open. They go into the WHERE clause of the search's one query, before
-anything is ranked, counted or faceted (app.search.service): a row the viewer may not see is
-never read, so neither the total, the facets nor the pages give it away.
+what the person could open. They go into the WHERE clause of the statement that checks the
+search's candidates, before anything is ranked, counted or faceted (app.search.service): a
+row the viewer may not see never reaches the page, so neither the total, the facets nor the
+pages give it away.
 """
 
 from __future__ import annotations
