@@ -314,6 +314,24 @@ def test_a_search_statements_are_converted_once(db):
     assert after.misses == before.misses and after.hits >= before.hits + len(statements)
 
 
+def test_the_search_indexes_keep_a_short_pending_list(db):
+    """PostgreSQL: every search GIN index keeps at most 64 kB of new entries unmerged (migration
+    0019), not the default 4 MB a search would read again and again until a vacuum."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's GIN indexes")
+    options = dict(
+        db.execute(
+            text(
+                "SELECT relname, reloptions FROM pg_class WHERE relname LIKE "
+                "'ix_search_entries_document_%' AND relam = (SELECT oid FROM pg_am "
+                "WHERE amname = 'gin')"
+            )
+        ).all()
+    )
+    assert set(options) == set(service.schema.gin_indexes())
+    assert all(found == ["gin_pending_list_limit=64"] for found in options.values()), options
+
+
 def test_comment_pages_and_anchors(db):
     round_, orgs, reps = factories.three_groups_round(db)
     w = orgs[Group.WORKERS]
