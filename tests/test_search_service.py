@@ -38,6 +38,14 @@ def _search(db, viewer, text, **options):  # type: ignore[no-untyped-def]
     return service.search(db, viewer, SearchQuery(text, **options), utcnow())
 
 
+def _holiday_comment_and_its_reader(db):  # type: ignore[no-untyped-def]
+    """A workers' comment, "Holiday pay", and an employers' representative who may find it."""
+    round_, orgs, reps = factories.three_groups_round(db)
+    factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Holiday pay")
+    db.flush()
+    return viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+
+
 def _kinds_ids(results) -> set[tuple[SearchKind, int]]:  # type: ignore[no-untyped-def]
     return {(hit.kind, hit.source_id) for hit in results.hits}
 
@@ -214,14 +222,11 @@ def test_only_the_candidates_statement_is_planned_for_its_values(db):
     connection's settings are left as they were."""
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL's plan cache")
-    round_, orgs, reps = factories.three_groups_round(db)
-    factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Holiday pay")
-    db.flush()
+    reader = _holiday_comment_and_its_reader(db)
     settings = text(
         "SELECT current_setting('plan_cache_mode'), current_setting('random_page_cost')"
     )
     before = db.execute(settings).one()
-    reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
     driver = db.connection().connection.driver_connection
     threshold = driver.prepare_threshold
     for _ in range(threshold + 2):
@@ -245,10 +250,7 @@ def test_a_failing_candidates_statement_is_reported_as_itself(db, monkeypatch):
     row's cost after it fails too in the aborted transaction, and is not what is reported)."""
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL's planner settings")
-    round_, orgs, reps = factories.three_groups_round(db)
-    factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Holiday pay")
-    db.flush()
-    reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+    reader = _holiday_comment_and_its_reader(db)
     monkeypatch.setattr(service.rules, "tsquery_words", lambda query, code: "holiday & & pay")
     with pytest.raises(DBAPIError, match="syntax error in tsquery"):
         _search(db, reader, "holiday")
@@ -302,10 +304,7 @@ def test_a_search_statements_are_converted_once(db):
         pytest.skip("psycopg's statements")
     from psycopg import _queries
 
-    round_, orgs, reps = factories.three_groups_round(db)
-    factories.comment(db, round_, reps[Group.WORKERS], orgs[Group.WORKERS], "Holiday pay")
-    db.flush()
-    reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+    reader = _holiday_comment_and_its_reader(db)
     _, statements = _statements(db, lambda: _search(db, reader, "holiday"))
     assert max(len(s) for s in statements) > 4096  # longer than psycopg's own limit
     before = _queries._query2pg.cache_info()
