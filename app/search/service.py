@@ -8,9 +8,9 @@ candidates given back as its parameters; the newest COUNT_CAP + 1 visible are ke
 counted, faceted, ordered and paged here, and one more statement reads the page's texts and
 display facts (round titles, organisation names, comment page numbers) for every hit at once:
 three statements whatever the number of results (two when nothing is visible); the page is
-given no row the viewer may not see, and no statement reads more matches however frequent the
-words. The statements' text depends on the filters and the viewer only, never on the data: on
-PostgreSQL the candidates' is planned for its values each time, the others once.
+given no row the viewer may not see, and no statement reads more of the open matches however
+frequent the words. The statements' text depends on the filters and the viewer only, never on
+the data: on PostgreSQL the candidates' is planned for its values each time, the others once.
 """
 
 from __future__ import annotations
@@ -681,8 +681,9 @@ def _given_params(dialect: str, candidates: Sequence[Any]) -> dict[str, Any]:
 def _visible_statement(dialect: str, query: SearchQuery, f: v.Facts) -> Any:
     """The statement that checks candidates against their live rows (``_branches``): the ids
     of those the viewer may see, with their kind's extra columns (``x1``, ``x2``). Its text
-    depends on the viewer's shape and the kinds wanted only, so PostgreSQL plans it once
-    (a generic plan: the candidates are its parameters, each checked by its primary key)."""
+    depends on the viewer's shape (and number of organisations) and the kinds wanted only, so
+    PostgreSQL plans it once (the candidates are its parameters, each checked by its primary
+    key)."""
     key = (dialect, "visible", f.shape, frozenset(query.kinds), bool(query.stance))
     built = _BUILT.get(key, _NOT_BUILT)
     if built is not _NOT_BUILT:
@@ -722,9 +723,8 @@ class _Candidate(NamedTuple):
 def _visible_candidates(
     db: Session, parsed: rules.ParsedQuery, query: SearchQuery, f: v.Facts, after: int
 ) -> list[Any] | None:
-    """The candidates the viewer may see, newest first (None when
-    nothing can match): the candidates, then their check against the live rows, both of
-    whatever they find (two statements, whatever is found)."""
+    """The candidates the viewer may see, newest first (None when nothing can match): the
+    candidates, then their check against the live rows (two statements, whatever is found)."""
     dialect = db.get_bind().dialect.name
     statement = _candidates_statement(dialect, parsed, query, f, after)
     if statement is None:
