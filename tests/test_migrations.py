@@ -137,3 +137,39 @@ def test_rounds_closed_early_get_back_the_deadline_the_audit_log_recorded(fresh_
     engine.dispose()
     expected = datetime(2026, 12, 16, 12, tzinfo=UTC)
     assert found == {1: expected, 2: expected, 3: None, 4: None}
+
+
+def test_entries_already_indexed_get_the_lexemes_of_their_periods(fresh_url):
+    """Migration 0020 (PostgreSQL) adds to each entry's document the lexemes of its week, month
+    and year (``schema.period_lexemes``), and its downgrade takes them away, words kept."""
+    if not fresh_url.startswith("postgresql"):
+        pytest.skip("SQLite's FTS5 tables hold the words alone")
+    upgrade(fresh_url, "0019")
+    made = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # the last week, month and year of 2025
+    engine = make_engine(fresh_url, pool_size=1)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO search_entries (kind, source_id, language, open, body, created_at, "
+                "document) VALUES ('comment', 1, 'en', true, 'Portability', :made, "
+                "to_tsvector('tripartite_english', 'Portability'))"
+            ),
+            {"made": made},
+        )
+    engine.dispose()
+
+    def lexemes() -> list[str]:
+        engine = make_engine(fresh_url, pool_size=1)
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT lexeme FROM search_entries, unnest(document) ORDER BY lexeme")
+            ).scalars()
+            kept = list(found)
+        engine.dispose()
+        return kept
+
+    upgrade(fresh_url, "0020")
+    assert lexemes() == sorted(["portabl", *search_schema.period_lexemes(made)])
+    assert search_schema.period_lexemes(made) == ("~w2921", "~m202512", "~y2025")
+    downgrade(fresh_url, "0019")
+    assert lexemes() == ["portabl"]

@@ -247,6 +247,11 @@ def test_a_post_writes_the_rows_a_batch_writes(db):
 
     one_by_one = stored()
     assert {row[1] for row in one_by_one[:3]} == {c.id for c in made}
+    if db.get_bind().dialect.name == "postgresql":  # the periods of when each was made
+        documents = dict(one_by_one[3:])
+        for comment in made:
+            for lexeme in schema.period_lexemes(comment.created_at):
+                assert f"'{lexeme}'" in documents[comment.id]
     index.rebuild(db.connection(), [SearchKind.COMMENT])  # both at once: the batch path
     assert stored() == one_by_one
 

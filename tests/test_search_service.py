@@ -55,6 +55,37 @@ def test_the_page_size_and_threads_per_page_are_the_pages_own():
     assert PER_PAGE == 20
 
 
+def test_every_entry_is_in_one_window_and_holds_one_of_its_periods():
+    """PostgreSQL reads a word's newest matches window by window (service._windows), asking the
+    index for a window's period lexemes: whatever the moment of the search (a week, a month or
+    a year turning included) and of the entry (a second, a day, years before, or after it), the
+    entry is in exactly one window, and when that window names periods the entry holds one."""
+    from app.search import schema
+
+    searches = [
+        datetime(2026, 12, 30, 23, 59, 59, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
+    ]  # a Thursday begins a week
+    searches += [datetime(2026, 3, 1, 0, 0, 1, tzinfo=UTC), datetime(2024, 2, 29, 12, tzinfo=UTC)]
+    searches += [datetime(2026, 12, 10, tzinfo=UTC) + timedelta(hours=7 * n) for n in range(30)]
+    ages = [timedelta(seconds=-1), timedelta(days=-8), timedelta(days=-30), timedelta(0)]
+    ages += [timedelta(hours=h) for h in range(0, 24 * 800, 13)]
+    for now in searches:
+        windows = service._windows(now)
+        for age in ages:
+            made = now - age
+            # the windows newest first: the first whose oldest moment it is not before
+            found = [n for n, (start, _) in enumerate(windows) if made >= start][:1]
+            periods = schema.period_lexemes(made)
+            if found:
+                lexemes = windows[found[0]][1]
+                assert not lexemes or set(lexemes) & set(periods), (now, made, found)
+            else:  # the last window: older than every start
+                assert made < windows[-1][0]
+    starts = [start for start, _ in service._windows(searches[0])]
+    assert starts == sorted(starts, reverse=True)
+
+
 def test_found_across_languages(db):
     round_, orgs, reps = factories.three_groups_round(db)
     w = orgs[Group.WORKERS]
@@ -224,7 +255,8 @@ def test_only_the_candidates_statement_is_planned_for_its_values(db):
         pytest.skip("PostgreSQL's plan cache")
     reader = _holiday_comment_and_its_reader(db)
     settings = text(
-        "SELECT current_setting('plan_cache_mode'), current_setting('random_page_cost')"
+        "SELECT current_setting('plan_cache_mode'), current_setting('random_page_cost'), "
+        "current_setting('cpu_index_tuple_cost')"
     )
     before = db.execute(settings).one()
     driver = db.connection().connection.driver_connection
@@ -235,8 +267,10 @@ def test_only_the_candidates_statement_is_planned_for_its_values(db):
     # a row's cost, as read from memory, for the candidates statement alone
     _, statements = _statements(db, lambda: _search(db, reader, "holiday"))
     assert "set_config('random_page_cost', '1.1', false)" in statements[0]
+    assert "set_config('cpu_index_tuple_cost', '0.1', false)" in statements[0]
     assert "search_entries.document @@" in statements[1]
-    assert statements[2] == "RESET random_page_cost"
+    assert "set_config('random_page_cost', NULL, false)" in statements[2]
+    assert "set_config('cpu_index_tuple_cost', NULL, false)" in statements[2]
     assert all("document @@" not in s for s in statements[3:])
     assert db.execute(settings).one() == before
     prepared = db.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
@@ -269,8 +303,11 @@ def test_a_read_request_s_connection_goes_back_as_it_came(engine, monkeypatch):
         try:
             run(db)
             driver = db.connection().connection.driver_connection
-            cost = db.execute(text("SELECT current_setting('random_page_cost')")).scalar_one()
-            return cost, driver.prepare_threshold
+            costs = text(
+                "SELECT current_setting('random_page_cost'), "
+                "current_setting('cpu_index_tuple_cost')"
+            )
+            return tuple(db.execute(costs).one()), driver.prepare_threshold
         finally:
             db.close()
 
@@ -397,7 +434,7 @@ def test_beyond_the_cap_the_newest_are_ranked_and_what_is_hidden_stays_out(db, m
     round_, orgs, reps = factories.three_groups_round(db)
     w, rep = orgs[Group.WORKERS], reps[Group.WORKERS]
     now = utcnow()
-    ages = (700, 500, 300, 100, 40, 10, 1)  # days: across PostgreSQL's windows (RECENT_WINDOWS)
+    ages = (700, 500, 300, 100, 40, 10, 1)  # days: across PostgreSQL's windows (service._windows)
     visible = [
         factories.comment(
             db, round_, rep, w, f"Portability {n}", created_at=now - timedelta(days=age)
@@ -434,7 +471,7 @@ def test_a_year_or_several_words_find_the_newest_across_every_age(db, monkeypatc
     round_, orgs, reps = factories.three_groups_round(db)
     w, rep = orgs[Group.WORKERS], reps[Group.WORKERS]
     now = utcnow()
-    ages = (900, 700, 500, 300, 100, 40, 10, 1)  # days: across RECENT_WINDOWS
+    ages = (900, 700, 500, 300, 100, 40, 10, 1)  # days: across service._windows
     dense = 5  # 40 days old: among the newest, neither the first nor the last
     made = [
         factories.comment(

@@ -55,7 +55,8 @@ def _tsvector(words: str = ":words") -> str:
     }
     cases = " ".join(f"WHEN '{code}' THEN {vector}" for code, vector in per_language.items())
     union = " || ".join(per_language.values())
-    return f"CASE CAST(:language AS varchar) {cases} ELSE {union} END"
+    periods = schema.periods_vector("CAST(:created_at AS timestamptz)")
+    return f"(CASE CAST(:language AS varchar) {cases} ELSE {union} END) || {periods}"
 
 
 @cache

@@ -10,6 +10,7 @@ general entries (``search_fts``), and each group's caucus (``search_fts_<group>`
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -35,6 +36,61 @@ def gin_indexes() -> list[str]:
 
 
 DOCUMENT = "document"
+
+# -- periods -----------------------------------------------------------------------------------
+#
+# PostgreSQL: besides its words, an entry's document holds three lexemes of when it was made
+# (``created_at`` in UTC): its week ("~w" and the number of whole weeks since 1970-01-01), its
+# month ("~m202612") and its year ("~y2026"). No word's lexeme begins with "~" (a word is
+# letters and digits, rules.WORD), so no query of words finds them. A search asks the GIN index
+# for its words *and* a recent period (app.search.service), and reads only the matches of that
+# period: a word found 15,000 times, 600 of them this fortnight, is 600 rows read, where walking
+# the newest entries until 201 matches are found read 14,000 (migration 0020).
+
+#: A week's seconds (the weeks are counted from 1970-01-01, a Thursday, in UTC).
+WEEK = 7 * 24 * 3600
+
+
+def week_number(moment: datetime) -> int:
+    return int(moment.timestamp() // WEEK)
+
+
+def week_start(number: int) -> datetime:
+    return datetime.fromtimestamp(number * WEEK, UTC)
+
+
+def week_lexeme(number: int) -> str:
+    return f"~w{number}"
+
+
+def month_lexeme(year: int, month: int) -> str:
+    return f"~m{year:04d}{month:02d}"
+
+
+def year_lexeme(year: int) -> str:
+    return f"~y{year:04d}"
+
+
+def period_lexemes(moment: datetime) -> tuple[str, str, str]:
+    """The lexemes of the periods of an entry made at ``moment`` (week, month, year)."""
+    utc = moment.astimezone(UTC)
+    return (week_lexeme(week_number(utc)), month_lexeme(utc.year, utc.month), year_lexeme(utc.year))
+
+
+def periods_vector(created_at: str) -> str:
+    """PostgreSQL's tsvector of the periods of the timestamp expression ``created_at`` (the SQL
+    of ``period_lexemes``)."""
+    return (
+        "array_to_tsvector(ARRAY["
+        f"'~w' || CAST(floor(extract(epoch FROM {created_at}) / {WEEK}) AS bigint), "
+        f"'~m' || to_char({created_at} AT TIME ZONE 'UTC', 'YYYYMM'), "
+        f"'~y' || to_char({created_at} AT TIME ZONE 'UTC', 'YYYY')])"
+    )
+
+
+def any_of(lexemes: tuple[str, ...] | list[str]) -> str:
+    """The text of a tsquery that matches a document holding one of ``lexemes``."""
+    return " | ".join(f"'{lexeme}'" for lexeme in lexemes)
 
 
 def configuration(language: str) -> str:

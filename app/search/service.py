@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -47,7 +47,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
@@ -82,8 +82,6 @@ COUNT_CAP = 200
 #: Threads per page of a round's discussion (``app.rounds.page.THREADS_PER_PAGE``: a service
 #: does not import a page; tests/test_search_service.py holds them equal).
 THREADS_PER_PAGE = 30
-#: The open partition's age windows (days), newest first, on PostgreSQL (``_postgres_paths``).
-RECENT_WINDOWS = (3, 30, 365)
 FACETS = ("kind", "group", "year", "language")
 SORTS = ("relevance", "date")
 
@@ -285,32 +283,48 @@ def _postgres_paths(
             text(schema.partition_condition(partition, "search_entries")), matches, *filters, *more
         )
 
-    # The open partition's newest matches, by age windows taken in turn: PostgreSQL's Append
-    # runs its children one after another and stops at the LIMIT, and within a window it either
-    # walks the window newest first (a frequent word: it stops early) or takes the word's GIN
-    # bitmap (a rarer one), so no plan reads more than a window for a word it finds seldom.
-    # Only for one word without a year: a year filter is already an age window, and several
-    # words seldom share many entries, while each window takes the words' GIN bitmap again
-    # (10–20 ms each for three frequent words, four times over for a few hundred matches).
+    # The open partition's newest matches, by windows of age taken in turn (``_windows``):
+    # PostgreSQL's Append runs its children one after another and stops at the LIMIT. Each
+    # window asks the GIN index for the word *and* the window's periods (schema.period_lexemes:
+    # the fortnight's weeks, the two months', the two years'), so that its bitmap holds the
+    # window's matches only, or walks the window newest first for a word so frequent that 201 of
+    # its matches come sooner (the planner weighs both with the word's statistics). Only for one
+    # word without a year: a year filter asks for the year's period alone (below), and several
+    # words seldom share many entries, while each window takes the words' GIN bitmaps again.
     # Each window has its own LIMIT, so that it is planned to stop early: without it the planner
-    # sorted the whole window (a frequent word's last three days: 2,816 entries, 40 ms, against
-    # 6 ms walking the window newest first). The score is reckoned once the newest are taken,
-    # for them alone (ts_rank_cd costs ~10 µs an entry: 17 ms of three words' 33 ms).
+    # sorted the whole window. The score is reckoned once the newest are taken, for them alone
+    # (ts_rank_cd costs ~10 µs an entry: 17 ms of three words' 33 ms).
     windows = []
     newer: Any = None
-    ages = (None,) if query.year is not None or _several(parsed) else (*RECENT_WINDOWS, None)
-    for n, days in enumerate(ages):
-        older = None
-        if days is not None:
-            older = bindparam(f"window_{n}", f.now - timedelta(days=days), type_=UTCDateTime())
-        within = [E.created_at < newer] if newer is not None else []
-        if older is not None:
-            within.append(E.created_at >= older)
+    ages = (None,) if query.year is not None or _several(parsed) else _WINDOWS
+    for n in range(len(ages)):
+        older = periods = None
+        if ages[n] is not None:
+            older = bindparam(f"window_{n}", f.now, type_=UTCDateTime())
+        if ages[n] not in (None, "future"):
+            periods = bindparam(f"periods_{n}", "", type_=Text())
+        elif query.year is not None:
+            periods = bindparam("periods_year", "", type_=Text())
+        within: list[ColumnElement[bool]] = []
+        if ages[n] == "fortnight" and older is not None:
+            # its lexemes hold it to its weeks; its oldest moment bounds a walk newest first,
+            # as a value the planner does not weigh (it would count the weeks' share twice,
+            # take 600 matches of a frequent word for 100 and read them from two bitmaps
+            # rather than walk to its 201 newest)
+            within.append(E.created_at >= select(older).scalar_subquery())
+        else:
+            if newer is not None:
+                within.append(E.created_at < newer)
+            if older is not None:
+                within.append(E.created_at >= older)
+        in_periods = matches
+        if periods is not None:
+            in_periods = document.op("@@")(tsquery.op("&&")(cast(periods, TSQUERY)))
         windows.append(
             select(*_keys(), document.label("doc"))
             .where(
                 text(schema.partition_condition(schema.OPEN, "search_entries")),
-                matches,
+                in_periods,
                 *filters,
                 *within,
             )
@@ -568,9 +582,41 @@ def _params(
         if parsed.kept[code]:
             found[f"q_{code}"] = rules.tsquery_words(parsed, code)
     found["m"] = rules.fts5_match(parsed)
-    for n, days in enumerate(RECENT_WINDOWS):
-        found[f"window_{n}"] = f.now - timedelta(days=days)
+    for n, (start, lexemes) in enumerate(_windows(f.now)):
+        found[f"window_{n}"] = start
+        if lexemes:
+            found[f"periods_{n}"] = schema.any_of(lexemes)
+    if query.year is not None:
+        found["periods_year"] = schema.any_of([schema.year_lexeme(query.year)])
     return found
+
+
+#: The open partition's windows for one word (PostgreSQL): ``_windows``'s, then the rest.
+_WINDOWS = ("future", "fortnight", "months", "years", None)
+
+
+def _windows(now: datetime) -> list[tuple[datetime, list[str]]]:
+    """The open partition's windows of age for one word, newest first, each as its oldest
+    moment and the period lexemes its entries hold one of (``schema.period_lexemes``); the
+    rest, older, is the last window (``_WINDOWS``). Entries made after the next week (a clock
+    set back) are in the first; the fortnight is this week, the last and the next (one made
+    as the week turns, after the search began); then this month and the last; this year and
+    the last. Every entry is in one window, whatever its lexemes; they only let the index read
+    a window's matches alone."""
+    week = schema.week_number(now)
+    last_month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
+    return [
+        (schema.week_start(week + 2), []),
+        (schema.week_start(week - 1), [schema.week_lexeme(n) for n in (week + 1, week, week - 1)]),
+        (
+            datetime(*last_month, 1, tzinfo=UTC),
+            [schema.month_lexeme(now.year, now.month), schema.month_lexeme(*last_month)],
+        ),
+        (
+            datetime(now.year - 1, 1, 1, tzinfo=UTC),
+            [schema.year_lexeme(now.year), schema.year_lexeme(now.year - 1)],
+        ),
+    ]
 
 
 #: The statements built, by what shapes their text (``_candidates_statement``,
@@ -608,7 +654,7 @@ def _candidates_statement(
         bool(query.stance),
         bool(after),
     )
-    key = (dialect, "candidates", f.shape, shape, COUNT_CAP, RECENT_WINDOWS)
+    key = (dialect, "candidates", f.shape, shape, COUNT_CAP)
     # one lookup (another thread may clear the dictionary between two); a kept None is "nothing
     # can match"
     built = _BUILT.get(key, _NOT_BUILT)
@@ -971,22 +1017,29 @@ def _facets(rows: Sequence[Any]) -> dict[str, tuple[tuple[str, int], ...]]:
 
 
 #: What a table row costs the candidates statement's planner (``_planned_for_values``).
-_ROW_COST = text("SELECT set_config('random_page_cost', '1.1', false)")
-_ROW_COST_RESET = text("RESET random_page_cost")
+_ROW_COST = text(
+    "SELECT set_config('random_page_cost', '1.1', false), "
+    "set_config('cpu_index_tuple_cost', '0.1', false)"
+)
+_ROW_COST_RESET = text(
+    "SELECT set_config('random_page_cost', NULL, false), "
+    "set_config('cpu_index_tuple_cost', NULL, false)"
+)
 
 
 @contextmanager
 def _planned_for_values(db: Session) -> Iterator[None]:
     """PostgreSQL plans the candidates statement for its values each time: psycopg sends it
     unprepared (it prepares a statement run five times, and a generic plan cannot tell a
-    frequent word from a rare one, nor a recent window from an old one). A table row costs its
-    planner about what it costs here (the index is read from memory): otherwise it ANDs a
-    word's GIN bitmap with the age window's ``created_at`` (a year: 289,000 entries, 8 ms) to
-    spare a few hundred row reads (0.3 ms), and it walks a rare word's oldest window entry by
-    entry (300 ms at a million entries). Set for the session around that one statement and
-    reset after it (a read request runs in autocommit, where a setting local to a transaction
-    would end with the statement that set it); the other statements, the visibility's
-    included, keep the defaults and generic plans, planned once per connection."""
+    frequent word from a rare one, nor a recent window from an old one). A table row, and an
+    index entry, cost its planner about what they cost here (read from memory: a row some 30
+    index entries): otherwise it walks a rare word's oldest window entry by entry (300 ms at a
+    million entries), and ANDs a word's GIN bitmap with the bitmap of a window's ``created_at``
+    (a month: 149,000 entries, 7 ms) to spare a few hundred row reads (1 ms). Set for the
+    session around that one statement and reset after it (a read request runs in autocommit,
+    where a setting local to a transaction would end with the statement that set it); the
+    other statements, the visibility's included, keep the defaults and generic plans, planned
+    once per connection."""
     if db.get_bind().dialect.name != "postgresql":
         yield
         return
