@@ -834,15 +834,20 @@ def _display_statement(dialect: str, f: v.Facts) -> Any:
         part("o", Organisation.id, Organisation.name, None),
     ]
     root, other = _ROOT, _EARLIER
+    if dialect == "postgresql":
+        # ix_comments_thread_roots's condition (THREAD_ROOTS): the round's threads alone are
+        # read, from the index alone
+        threads = [other.parent_id.is_(None), other.paragraph_id.is_(None)]
+    else:
+        # "+ 0": not by their own indexes (SQLite, even with statistics, takes the parent_id
+        # index, every thread of every round, over the round's own: seconds at 1,000,000
+        # comments); ix_comments_threads holds every column read here
+        threads = [(other.parent_id + 0).is_(None), (other.paragraph_id + 0).is_(None)]
     threads_before = (
         select(func.count(other.id))
         .where(
             other.round_id == root.round_id,
-            # "+ 0": not by their own indexes (SQLite, even with statistics, takes the parent_id
-            # index, every thread of every round, over the round's own: seconds at 1,000,000
-            # comments); ix_comments_threads holds every column read here
-            (other.parent_id + 0).is_(None),
-            (other.paragraph_id + 0).is_(None),
+            *threads,
             other.id <= root.id,
             v.comment_shown(f.placeholder, other),
         )
