@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import islice
 
 import Stemmer
 
@@ -191,6 +193,8 @@ class _Hits(dict[str, bool]):
         #: not a letter (the three stemmers change endings alone; tests/unit/test_search_rules.py
         #: holds it for every character): most words need no stemming.
         self.initials = frozenset(stem[:1] for stem in wanted)
+        #: Whether a word beginning with a character may be a hit (``_Initials``).
+        self.first = _Initials(self.initials)
 
     def __missing__(self, word: str) -> bool:
         folded = word.lower() if word.isascii() else "".join(words(word))
@@ -199,6 +203,24 @@ class _Hits(dict[str, bool]):
         found = self[word] = maybe and _matches(folded, self.wanted)
         if len(self) > _HITS_REMEMBERED:
             self.clear()
+        return found
+
+
+class _Initials(dict[str, bool]):
+    """Whether a word beginning with a character may be a hit, by the first character of its
+    folding (``_Hits.__missing__``'s test), remembered: a word's folding begins with its first
+    character's (folding goes character by character), so most words are told apart by one
+    lookup. A character whose folding holds no letter or digit says "maybe"."""
+
+    def __init__(self, initials: frozenset[str]) -> None:
+        super().__init__()
+        self.initials = initials
+
+    def __missing__(self, character: str) -> bool:
+        folded = "".join(words(character))
+        found = self[character] = (
+            not folded or folded[:1] in self.initials or not folded[:1].islower()
+        )
         return found
 
 
@@ -215,26 +237,28 @@ def snippet(text: str, wanted: frozenset[str]) -> Pieces:
     the three languages) is one of ``wanted``, as ``(text, is_hit)`` pieces; "…" between
     passages. Without a hit: the text's first words."""
     is_hit = _hits(wanted)
-    spans: list[tuple[int, int]] = []
-    hits: list[int] = []
-    windows: list[tuple[int, int]] = []
-    more = False  # words after the last passage (the text is read no further than it)
-    for index, found in enumerate(WORD.finditer(text)):
-        if len(windows) == SNIPPET_FRAGMENTS and index >= windows[-1][1]:
-            more = True
-            break
-        spans.append(found.span())
-        if is_hit[found.group()]:
-            hits.append(index)
-            if not windows or index >= windows[-1][1]:
-                start = max(0, index - SNIPPET_WORDS // 3)
-                windows.append((start, start + SNIPPET_WORDS))
-    if not spans:
+    words = WORD.findall(text)
+    if not words:
         return ((text[:200], False),) if text else ()
-    windows = [(first, min(len(spans), end)) for first, end in windows]
+    # the passages: one from a third of its length before a hit not in the one before, as
+    # long as there are fewer than SNIPPET_FRAGMENTS
+    windows: list[tuple[int, int]] = []
+    hits: list[int] = []
+    maybe = is_hit.first
+    for index in [n for n, word in enumerate(words) if maybe[word[0]] and is_hit[word]]:
+        if windows and index < windows[-1][1]:
+            hits.append(index)
+        elif len(windows) < SNIPPET_FRAGMENTS:
+            hits.append(index)
+            start = max(0, index - SNIPPET_WORDS // 3)
+            windows.append((start, start + SNIPPET_WORDS))
+        else:
+            break
+    windows = [(first, min(len(words), end)) for first, end in windows]
     if not windows:
-        windows = [(0, min(len(spans), SNIPPET_WORDS))]
-    hit_set = set(hits)
+        windows = [(0, min(len(words), SNIPPET_WORDS))]
+    # where the words of the passages are (the text is read no further than the last)
+    spans = [found.span() for found in islice(WORD.finditer(text), windows[-1][1])]
     pieces: list[tuple[str, bool]] = []
 
     def add(piece: str, is_hit: bool) -> None:
@@ -251,13 +275,13 @@ def snippet(text: str, wanted: frozenset[str]) -> Pieces:
         position = spans[first][0]
         # the words between hits as one stretch (a word holds no space: the runs of spaces
         # are those of the gaps between words)
-        for index in sorted(hit_set.intersection(range(first, end))):
+        for index in hits[bisect_left(hits, first) : bisect_left(hits, end)]:
             start, stop = spans[index]
             add(_SPACES.sub(" ", text[position:start]), False)
             add(text[start:stop], True)
             position = stop
         add(_SPACES.sub(" ", text[position : spans[end - 1][1]]), False)
-    if more or windows[-1][1] < len(spans):
+    if windows[-1][1] < len(words):
         add(" …", False)
     return tuple(pieces)
 

@@ -132,6 +132,22 @@ def test_a_stem_begins_with_its_word_s_lower_case_first_letter_whatever_the_lett
                 assert _begins_as_its_stems(word), (hex(point), word)
 
 
+def test_a_word_s_folding_begins_as_its_first_character_s_whatever_the_character():
+    """Snippets tell most words apart by their first character (``rules._Initials``): a word
+    as written folds to letters beginning as its first character's folding does, when that
+    holds any letter or digit."""
+    for point in range(sys.maxunicode + 1):
+        character = chr(point)
+        if not rules.WORD.match(character):
+            continue  # no word as written begins with it
+        folded = "".join(rules.words(character))
+        if not folded:
+            continue  # "maybe": the word is looked at whole
+        for text in (character + "nstitutions", character + "eux", character + "ÉTATS"):
+            word = rules.WORD.findall(text)[0]
+            assert "".join(rules.words(word))[:1] == folded[:1], (hex(point), word)
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.text(st.characters(categories=["L", "N", "M", "Pc", "Pd", "Po"]), min_size=1))
 @example("Yeux")
