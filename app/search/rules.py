@@ -37,6 +37,10 @@ _LIGATURES = str.maketrans(
 )
 #: A word: letters and digits (SQLite's unicode61 separators, PostgreSQL's parser on folded text).
 WORD = re.compile(r"[^\W_]+")
+#: What is not a word's: where a text is cut to be read a stretch at a time.
+_NOT_WORD = re.compile(r"[\W_]")
+#: The characters of a text a snippet reads at once (then the next, until its passages are).
+_STRETCH = 2_000
 #: Snippet markers PostgreSQL's ``ts_headline`` puts around hits (stripped from indexed text).
 START, STOP = "\x02", "\x03"
 _SPACES = re.compile(r"\s+")
@@ -237,23 +241,34 @@ def snippet(text: str, wanted: frozenset[str]) -> Pieces:
     the three languages) is one of ``wanted``, as ``(text, is_hit)`` pieces; "…" between
     passages. Without a hit: the text's first words."""
     is_hit = _hits(wanted)
-    words = WORD.findall(text)
-    if not words:
-        return ((text[:200], False),) if text else ()
+    maybe = is_hit.first
     # the passages: one from a third of its length before a hit not in the one before, as
-    # long as there are fewer than SNIPPET_FRAGMENTS
+    # long as there are fewer than SNIPPET_FRAGMENTS; the text is read a stretch at a time
+    # (cut between words), no further than a word past the last passage
+    words: list[str] = []
     windows: list[tuple[int, int]] = []
     hits: list[int] = []
-    maybe = is_hit.first
-    for index in [n for n, word in enumerate(words) if maybe[word[0]] and is_hit[word]]:
-        if windows and index < windows[-1][1]:
-            hits.append(index)
-        elif len(windows) < SNIPPET_FRAGMENTS:
-            hits.append(index)
-            start = max(0, index - SNIPPET_WORDS // 3)
-            windows.append((start, start + SNIPPET_WORDS))
-        else:
-            break
+    position = 0
+    while position < len(text) and not (
+        len(windows) == SNIPPET_FRAGMENTS and len(words) > windows[-1][1]
+    ):
+        cut = _NOT_WORD.search(text, position + _STRETCH)
+        end = cut.start() if cut else len(text)
+        known = len(words)
+        words += WORD.findall(text, position, end)
+        position = end
+        read = enumerate(words[known:], known)
+        for index in [n for n, word in read if maybe[word[0]] and is_hit[word]]:
+            if windows and index < windows[-1][1]:
+                hits.append(index)
+            elif len(windows) < SNIPPET_FRAGMENTS:
+                hits.append(index)
+                start = max(0, index - SNIPPET_WORDS // 3)
+                windows.append((start, start + SNIPPET_WORDS))
+            else:
+                break
+    if not words:
+        return ((text[:200], False),) if text else ()
     windows = [(first, min(len(words), end)) for first, end in windows]
     if not windows:
         windows = [(0, min(len(words), SNIPPET_WORDS))]

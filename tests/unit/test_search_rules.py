@@ -232,3 +232,18 @@ def test_the_vocabulary_keeps_searched_words_only():
         "migracion",
     ]
     assert rules.vocabulary_words("x" * 101 + " " + "y" * 100) == ["y" * 100]
+
+
+def test_a_snippet_reads_a_long_text_a_stretch_at_a_time(monkeypatch):
+    """A text is read a stretch at a time, cut between words, and no further than its last
+    passage needs: wherever the cuts fall, the snippet is the same."""
+    wanted = rules.parse_query("portability").all_stems()
+    late = "Filler words, about nothing_at_all. " * 3000 + "Portability at last. " + "More. " * 9
+    early = "Portability first. " + "Filler words about nothing. " * 3000 + "Portability again."
+    for text in (late, early, "Portability"):
+        whole = rules.snippet(text, wanted)
+        assert [piece for piece, hit in whole if hit][:1] == ["Portability"]
+        for stretch in (1, 7, 100):
+            monkeypatch.setattr(rules, "_STRETCH", stretch)
+            assert rules.snippet(text, wanted) == whole, (text[:20], stretch)
+        monkeypatch.undo()
