@@ -140,12 +140,12 @@ def test_rounds_closed_early_get_back_the_deadline_the_audit_log_recorded(fresh_
 
 
 def test_entries_already_indexed_get_the_lexemes_of_their_periods(fresh_url):
-    """Migration 0020 (PostgreSQL) adds to each entry's document the lexemes of its week, month
-    and year (``schema.period_lexemes``), and its downgrade takes them away, words kept."""
+    """Migration 0020 (PostgreSQL) adds to each entry's document the lexemes of its day, week,
+    month and year (``schema.period_lexemes``), and its downgrade takes them away, words kept."""
     if not fresh_url.startswith("postgresql"):
         pytest.skip("SQLite's FTS5 tables hold the words alone")
     upgrade(fresh_url, "0019")
-    made = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # the last week, month and year of 2025
+    made = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # the last day, month and year of 2025
     engine = make_engine(fresh_url, pool_size=1)
     with engine.begin() as connection:
         connection.execute(
@@ -170,6 +170,6 @@ def test_entries_already_indexed_get_the_lexemes_of_their_periods(fresh_url):
 
     upgrade(fresh_url, "0020")
     assert lexemes() == sorted(["portabl", *search_schema.period_lexemes(made)])
-    assert search_schema.period_lexemes(made) == ("~w2921", "~m202512", "~y2025")
+    assert search_schema.period_lexemes(made) == ("~d20453", "~w2921", "~m202512", "~y2025")
     downgrade(fresh_url, "0019")
     assert lexemes() == ["portabl"]

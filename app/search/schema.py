@@ -39,24 +39,31 @@ DOCUMENT = "document"
 
 # -- periods -----------------------------------------------------------------------------------
 #
-# PostgreSQL: besides its words, an entry's document holds three lexemes of when it was made
-# (``created_at`` in UTC): its week ("~w" and the number of whole weeks since 1970-01-01), its
-# month ("~m202612") and its year ("~y2026"). No word's lexeme begins with "~" (a word is
-# letters and digits, rules.WORD), so no query of words finds them. A search asks the GIN index
-# for its words *and* a recent period (app.search.service), and reads only the matches of that
-# period: a word found 15,000 times, 600 of them this fortnight, is 600 rows read, where walking
-# the newest entries until 201 matches are found read 14,000 (migration 0020).
+# PostgreSQL: besides its words, an entry's document holds four lexemes of when it was made
+# (``created_at`` in UTC): its day and its week ("~d", "~w" and the number of whole days or
+# weeks since 1970-01-01), its month ("~m202612") and its year ("~y2026"). No word's lexeme
+# begins with "~" (a word is letters and digits, rules.WORD), so no query of words finds them.
+# A search asks the GIN index for its words *and* a recent period (app.search.service), and
+# reads only the matches of that period: a word found 15,000 times, 600 of them this
+# fortnight, is 600 rows read, where walking the newest entries until 201 matches are found
+# read 14,000 (migration 0020).
 
-#: A week's seconds (the weeks are counted from 1970-01-01, a Thursday, in UTC).
-WEEK = 7 * 24 * 3600
-
-
-def week_number(moment: datetime) -> int:
-    return int(moment.timestamp() // WEEK)
+#: A day's and a week's seconds (both counted from 1970-01-01, a Thursday, in UTC).
+DAY = 24 * 3600
+WEEK = 7 * DAY
 
 
-def week_start(number: int) -> datetime:
-    return datetime.fromtimestamp(number * WEEK, UTC)
+def period_number(moment: datetime, seconds: int) -> int:
+    """The number of whole days (``DAY``) or weeks (``WEEK``) from 1970-01-01 to ``moment``."""
+    return int(moment.timestamp() // seconds)
+
+
+def period_start(number: int, seconds: int) -> datetime:
+    return datetime.fromtimestamp(number * seconds, UTC)
+
+
+def day_lexeme(number: int) -> str:
+    return f"~d{number}"
 
 
 def week_lexeme(number: int) -> str:
@@ -71,10 +78,15 @@ def year_lexeme(year: int) -> str:
     return f"~y{year:04d}"
 
 
-def period_lexemes(moment: datetime) -> tuple[str, str, str]:
-    """The lexemes of the periods of an entry made at ``moment`` (week, month, year)."""
+def period_lexemes(moment: datetime) -> tuple[str, str, str, str]:
+    """The lexemes of the periods of an entry made at ``moment`` (day, week, month, year)."""
     utc = moment.astimezone(UTC)
-    return (week_lexeme(week_number(utc)), month_lexeme(utc.year, utc.month), year_lexeme(utc.year))
+    return (
+        day_lexeme(period_number(utc, DAY)),
+        week_lexeme(period_number(utc, WEEK)),
+        month_lexeme(utc.year, utc.month),
+        year_lexeme(utc.year),
+    )
 
 
 def periods_vector(created_at: str) -> str:
@@ -82,6 +94,7 @@ def periods_vector(created_at: str) -> str:
     of ``period_lexemes``)."""
     return (
         "array_to_tsvector(ARRAY["
+        f"'~d' || CAST(floor(extract(epoch FROM {created_at}) / {DAY}) AS bigint), "
         f"'~w' || CAST(floor(extract(epoch FROM {created_at}) / {WEEK}) AS bigint), "
         f"'~m' || to_char({created_at} AT TIME ZONE 'UTC', 'YYYYMM'), "
         f"'~y' || to_char({created_at} AT TIME ZONE 'UTC', 'YYYY')])"

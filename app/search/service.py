@@ -286,7 +286,8 @@ def _postgres_paths(
     # The open partition's newest matches, by windows of age taken in turn (``_windows``):
     # PostgreSQL's Append runs its children one after another and stops at the LIMIT. Each
     # window asks the GIN index for the word *and* the window's periods (schema.period_lexemes:
-    # the fortnight's weeks, the two months', the two years'), so that its bitmap holds the
+    # the last days', the fortnight's weeks, the two months', the two years'), so that its
+    # bitmap holds the
     # window's matches only, or walks the window newest first for a word so frequent that 201 of
     # its matches come sooner (the planner weighs both with the word's statistics). Only for one
     # word without a year: a year filter asks for the year's period alone (below), and several
@@ -306,11 +307,11 @@ def _postgres_paths(
         elif query.year is not None:
             periods = bindparam("periods_year", "", type_=Text())
         within: list[ColumnElement[bool]] = []
-        if ages[n] == "fortnight" and older is not None:
-            # its lexemes hold it to its weeks; its oldest moment bounds a walk newest first,
-            # as a value the planner does not weigh (it would count the weeks' share twice,
-            # take 600 matches of a frequent word for 100 and read them from two bitmaps
-            # rather than walk to its 201 newest)
+        if ages[n] == "days" and older is not None:
+            # its lexemes hold it to its days (the future's are not among them); its oldest
+            # moment bounds a walk newest first, as a value the planner does not weigh (it
+            # would count the days' share twice, take 2,000 matches of a frequent word for 300
+            # and read them from a bitmap rather than walk to its 201 newest)
             within.append(E.created_at >= select(older).scalar_subquery())
         else:
             if newer is not None:
@@ -592,22 +593,30 @@ def _params(
 
 
 #: The open partition's windows for one word (PostgreSQL): ``_windows``'s, then the rest.
-_WINDOWS = ("future", "fortnight", "months", "years", None)
+_WINDOWS = ("future", "days", "fortnight", "months", "years", None)
 
 
 def _windows(now: datetime) -> list[tuple[datetime, list[str]]]:
     """The open partition's windows of age for one word, newest first, each as its oldest
     moment and the period lexemes its entries hold one of (``schema.period_lexemes``); the
-    rest, older, is the last window (``_WINDOWS``). Entries made after the next week (a clock
-    set back) are in the first; the fortnight is this week, the last and the next (one made
-    as the week turns, after the search began); then this month and the last; this year and
-    the last. Every entry is in one window, whatever its lexemes; they only let the index read
-    a window's matches alone."""
-    week = schema.week_number(now)
+    rest, older, is the last window (``_WINDOWS``). Entries made after tomorrow (a clock set
+    back) are in the first; then today, the two days before and tomorrow (one made as the day
+    turns, after the search began); this week, the last and the next; this month and the last;
+    this year and the last. Every entry is in one window, whatever its lexemes; they only let
+    the index read a window's matches alone."""
+    day = schema.period_number(now, schema.DAY)
+    week = schema.period_number(now, schema.WEEK)
     last_month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
     return [
-        (schema.week_start(week + 2), []),
-        (schema.week_start(week - 1), [schema.week_lexeme(n) for n in (week + 1, week, week - 1)]),
+        (schema.period_start(day + 2, schema.DAY), []),
+        (
+            schema.period_start(day - 2, schema.DAY),
+            [schema.day_lexeme(n) for n in (day + 1, day, day - 1, day - 2)],
+        ),
+        (
+            schema.period_start(week - 1, schema.WEEK),
+            [schema.week_lexeme(n) for n in (week + 1, week, week - 1)],
+        ),
         (
             datetime(*last_month, 1, tzinfo=UTC),
             [schema.month_lexeme(now.year, now.month), schema.month_lexeme(*last_month)],
