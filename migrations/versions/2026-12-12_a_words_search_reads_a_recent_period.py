@@ -7,7 +7,9 @@ Create Date: 2026-12-12 09:00:00.000000
 PostgreSQL: every entry's document holds the lexemes of its day, week, month and year besides
 its words (``app.search.schema.period_lexemes``), so that a word's search asks the GIN index
 for the word and a recent period and reads that period's matches alone. The entries written from
-now on get them from the upsert (``app.search.index``); this adds them to those already there.
+now on get them from the upsert (``app.search.index``); this adds them to those already there,
+rewriting every entry once (docs/deploy.md: a ``VACUUM (FULL, ANALYZE) search_entries`` at a
+quiet time afterwards gives back the room of the old rows).
 SQLite: nothing (its FTS5 tables are read in the entries' order, newest first).
 """
 
