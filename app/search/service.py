@@ -309,9 +309,9 @@ def _postgres_paths(
         within: list[ColumnElement[bool]] = []
         if ages[n] == "days" and older is not None:
             # its lexemes hold it to its days (the future's are not among them); its oldest
-            # moment bounds a walk newest first, as a value the planner does not weigh (it
-            # would count the days' share twice, take 2,000 matches of a frequent word for 300
-            # and read them from a bitmap rather than walk to its 201 newest)
+            # moment bounds a walk newest first, as a value the planner does not weigh (weighed,
+            # the days' share is counted twice: with the fortnight's bounds, the planner took a
+            # frequent word's 7,900 matches for 1,400 and read them from two bitmaps, 28 ms)
             within.append(E.created_at >= select(older).scalar_subquery())
         else:
             if newer is not None:
