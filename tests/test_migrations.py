@@ -158,18 +158,16 @@ def test_entries_already_indexed_get_the_lexemes_of_their_periods(fresh_url):
         )
     engine.dispose()
 
-    def lexemes() -> list[str]:
+    def lexemes() -> set[str]:
         engine = make_engine(fresh_url, pool_size=1)
         with engine.connect() as connection:
-            found = connection.execute(
-                text("SELECT lexeme FROM search_entries, unnest(document) ORDER BY lexeme")
-            ).scalars()
-            kept = list(found)
+            found = connection.execute(text("SELECT lexeme FROM search_entries, unnest(document)"))
+            kept = set(found.scalars())
         engine.dispose()
         return kept
 
     upgrade(fresh_url, "0020")
-    assert lexemes() == sorted(["portabl", *search_schema.period_lexemes(made)])
+    assert lexemes() == {"portabl", *search_schema.period_lexemes(made)}
     assert search_schema.period_lexemes(made) == ("~d20453", "~w2921", "~m202512", "~y2025")
     downgrade(fresh_url, "0019")
-    assert lexemes() == ["portabl"]
+    assert lexemes() == {"portabl"}

@@ -56,34 +56,63 @@ def test_the_page_size_and_threads_per_page_are_the_pages_own():
 
 
 def test_every_entry_is_in_one_window_and_holds_one_of_its_periods():
-    """PostgreSQL reads a word's newest matches window by window (service._windows), asking the
-    index for a window's period lexemes: whatever the moment of the search (a week, a month or
-    a year turning included) and of the entry (a second, a day, years before, or after it), the
-    entry is in exactly one window, and when that window names periods the entry holds one."""
+    """PostgreSQL reads a word's newest matches window by window (service._windows), each asking
+    the index for the window's period lexemes: whatever the moment of the search (a day, a week,
+    a month or a year turning included) and of the entry (a second, a day, years before, or
+    after it), exactly one window takes the entry, as their conditions read (the future: from
+    its start; the last days: from their start, holding one of their days' lexemes, with no
+    later bound; the others: from their start to the next newer window's, holding one of their
+    lexemes; the rest: before the last start)."""
     from app.search import schema
 
-    searches = [
-        datetime(2026, 12, 30, 23, 59, 59, tzinfo=UTC),
-        datetime(2027, 1, 1, tzinfo=UTC),
-    ]  # a Thursday begins a week
+    searches = [datetime(2026, 12, 30, 23, 59, 59, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)]
     searches += [datetime(2026, 3, 1, 0, 0, 1, tzinfo=UTC), datetime(2024, 2, 29, 12, tzinfo=UTC)]
     searches += [datetime(2026, 12, 10, tzinfo=UTC) + timedelta(hours=7 * n) for n in range(30)]
-    ages = [timedelta(seconds=-1), timedelta(days=-8), timedelta(days=-30), timedelta(0)]
+    ages = [timedelta(seconds=-1), timedelta(days=-1), timedelta(days=-2), timedelta(days=-3)]
+    ages += [timedelta(hours=-h) for h in range(1, 24 * 9, 5)]
+    ages += [timedelta(days=-30), timedelta(0)]
     ages += [timedelta(hours=h) for h in range(0, 24 * 800, 13)]
+    named = [name for name in service._WINDOWS if name is not None]
     for now in searches:
         windows = service._windows(now)
+        assert len(windows) == len(named)
         for age in ages:
             made = now - age
-            # the windows newest first: the first whose oldest moment it is not before
-            found = [n for n, (start, _) in enumerate(windows) if made >= start][:1]
-            periods = schema.period_lexemes(made)
-            if found:
-                lexemes = windows[found[0]][1]
-                assert not lexemes or set(lexemes) & set(periods), (now, made, found)
-            else:  # the last window: older than every start
-                assert made < windows[-1][0]
+            held = set(schema.period_lexemes(made))
+            taking = []
+            for n, (name, (start, lexemes)) in enumerate(zip(named, windows, strict=True)):
+                newer = windows[n - 1][0] if n and name != "days" else None
+                if made >= start and (newer is None or made < newer):
+                    if not lexemes or held & set(lexemes):
+                        taking.append(name)
+            if made < windows[-1][0]:
+                taking.append("rest")
+            assert len(taking) == 1, (now, made, taking)
     starts = [start for start, _ in service._windows(searches[0])]
     assert starts == sorted(starts, reverse=True)
+
+
+def test_a_word_postgresql_reads_as_blank_finds_nothing(db):
+    """A word the index keeps but PostgreSQL's parser reads as blank ("༪") makes an empty query:
+    it finds nothing, in every window and in a year (ANDed with a window's periods, an empty
+    query would have been the periods alone: every entry of the window)."""
+    round_, orgs, reps = factories.three_groups_round(db)
+    now = utcnow()
+    for age in (0, 1, 5, 20, 100, 500):
+        factories.comment(
+            db,
+            round_,
+            reps[Group.WORKERS],
+            orgs[Group.WORKERS],
+            "Portability rules",
+            created_at=now - timedelta(days=age),
+        )
+    db.flush()
+    reader = viewer_of(reps[Group.EMPLOYERS], orgs[Group.EMPLOYERS])
+    assert _search(db, reader, "portability").total == 6
+    for words in ("༪", "༪ ৴"):
+        assert _search(db, reader, words).total == 0, words
+        assert _search(db, reader, words, year=now.year).total == 0, words
 
 
 def test_found_across_languages(db):

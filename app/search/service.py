@@ -320,7 +320,12 @@ def _postgres_paths(
                 within.append(E.created_at >= older)
         in_periods = matches
         if periods is not None:
-            in_periods = document.op("@@")(tsquery.op("&&")(cast(periods, TSQUERY)))
+            # (an empty query, a word PostgreSQL's parser reads as blank, ANDed with the periods
+            # would be the periods alone: it finds nothing, as without them)
+            in_periods = and_(
+                document.op("@@")(tsquery.op("&&")(cast(periods, TSQUERY))),
+                func.numnode(tsquery) > 0,
+            )
         windows.append(
             select(*_keys(), document.label("doc"))
             .where(

@@ -17,7 +17,15 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from app.search import schema
+# the lexemes as app.search.schema.periods_vector made them when this was written (a migration
+# does what it did, whatever that function becomes)
+PERIODS = (
+    "array_to_tsvector(ARRAY["
+    "'~d' || CAST(floor(extract(epoch FROM created_at) / 86400) AS bigint), "
+    "'~w' || CAST(floor(extract(epoch FROM created_at) / 604800) AS bigint), "
+    "'~m' || to_char(created_at AT TIME ZONE 'UTC', 'YYYYMM'), "
+    "'~y' || to_char(created_at AT TIME ZONE 'UTC', 'YYYY')])"
+)
 
 revision: str = '0020'
 down_revision: str | None = '0019'
@@ -29,8 +37,7 @@ def upgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(
-            f"UPDATE search_entries SET {schema.DOCUMENT} = "
-            f"{schema.DOCUMENT} || {schema.periods_vector('created_at')}"
+            f"UPDATE search_entries SET document = document || {PERIODS}"
         )
 
 
@@ -38,6 +45,6 @@ def downgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(
-            f"UPDATE search_entries SET {schema.DOCUMENT} = ts_delete({schema.DOCUMENT}, "
-            f"ARRAY(SELECT lexeme FROM unnest({schema.DOCUMENT}) WHERE left(lexeme, 1) = '~'))"
+            "UPDATE search_entries SET document = ts_delete(document, "
+            "ARRAY(SELECT lexeme FROM unnest(document) WHERE left(lexeme, 1) = '~'))"
         )
